@@ -1,0 +1,53 @@
+# Thin wrapper over CMake and CTest. The real build is CMakeLists.txt.
+#   make run       install what is missing, build, simulate the shipped example
+#   make test      install what is missing, build, run the whole test suite (ctest)
+#   make asan      the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make validate  compare the simulator with published measurements (label validation)
+#   make bench     speed benchmarks of the simulator itself
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+ARCH ?= configs/a100_24.cfg
+EXAMPLE ?= traces/examples/llama2-7b-2of4.trace.gz
+DEB_PACKAGES = cmake make gcc g++ pkg-config libsystemc-dev libconfig-dev zlib1g-dev \
+               libjson-c-dev libcmocka-dev
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE = 1
+
+.PHONY: deps build run test asan validate bench clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages; run as root:"; \
+	    echo "  apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/simrun --arch $(ARCH) $(EXAMPLE)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE slow
+
+asan: deps
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DNMSIM_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD)-asan -j $(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -LE 'slow|validation'
+
+validate: build
+	cd $(BUILD) && ctest --output-on-failure -L validation -V
+
+bench: build
+	./bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

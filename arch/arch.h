@@ -1,0 +1,99 @@
+/* arch — the netlist: builds the machine from its config and is the only code that knows how
+ * the blocks connect (core fill port -> L2 -> device memory), and runs one op at a time.
+ *
+ * Models: N cores, each with tensor cores, a vector unit and an operand buffer; a shared L2;
+ * device memory; a fixed cost per kernel. GEMMs are played as tile events on the cores;
+ * attn and vec ops use the interim roofline of arch/lower; coll ops are unmodelled (no link
+ * model yet): a warning and zero time.
+ * Not: concurrent kernels (ops run one after another, as on one stream), cross-op L2 reuse.
+ * Numbers: the architecture file.
+ */
+#ifndef NMSIM_ARCH_H
+#define NMSIM_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arch/arch_config.h"
+#include "arch/core/core.h"
+#include "arch/energy/energy.h"
+#include "arch/hbm/hbm.h"
+#include "arch/l2/l2.h"
+#include "arch/lower/lower.h"
+#include "arch/smem/smem.h"
+#include "sim/kernel.h"
+#include "sim/stats.h"
+#include "traces/trace.h"
+
+/* How an op was modelled, for reports. */
+enum arch_model { ARCH_MODEL_TILES, ARCH_MODEL_ROOFLINE, ARCH_MODEL_NONE };
+
+struct arch_op_result {
+	uint64_t time_ps;
+	enum arch_model model;
+	const char *bound; /* "compute", "memory", "l2", "buffer", "launch", "vector", "none" */
+	const char *how;   /* the weight format phrase for GEMMs, "" otherwise */
+};
+
+#define ARCH_STATS(X)                                                          \
+	X(ops, "", "ops simulated or replayed")                                \
+	X(busy_ps, "ps", "simulated time spent in ops")                        \
+	X(launch_ps, "ps", "of busy_ps: fixed per-kernel costs")               \
+	X(unmodelled_ops, "", "ops the machine has no model for (zero time)")
+
+struct arch_stats {
+	ARCH_STATS(STATS_FIELD)
+};
+
+struct arch {
+	const struct arch_config *cfg;
+	struct core *cores;
+	struct l2 l2;
+	struct hbm hbm;
+	struct core_stats core_stats;
+	struct smem_stats smem_stats;
+	struct arch_stats stats;
+	/* The op in flight. */
+	struct lower_gemm_plan plan;
+	uint64_t next_item;
+	uint32_t cores_running;
+	kernel_fn op_done;
+	void *op_done_ctx;
+	uint64_t op_start_ps;
+	uint64_t busy0_tc, busy0_port, busy0_l2, busy0_hbm;
+	struct arch_op_result result;
+};
+
+/* Loads and checks an architecture file with --set overrides; every problem is reported
+ * (file:line) and -1 returned: the caller exits 2. */
+int arch_load_config(const char *file, const char *const *sets, size_t nsets,
+		     struct arch_config *cfg);
+/* Prints every parameter an architecture file can set. */
+void arch_describe(FILE *out);
+
+/* Builds the machine and registers its counters; 0 / -1. Call after kernel_init. */
+int arch_build(struct arch *a, const struct arch_config *cfg, struct stats *reg);
+void arch_free(struct arch *a);
+
+/* Checks that this machine can run op (before simulating): 0, or -1 with err set. */
+int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char *err, size_t errlen);
+/* Starts op now; done(ctx) is called when it has finished and every write has drained. */
+void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, void *ctx);
+/* The result of the last finished op. */
+const struct arch_op_result *arch_last_result(const struct arch *a);
+/* The counters energy is priced from, as they stand now. */
+void arch_energy_counts(const struct arch *a, struct energy_counts *out);
+
+/* For arch/core: the routing of a core's requests, and the op's work queue. */
+bool arch_next_item(struct arch *a, uint64_t *item);
+void arch_core_idle(struct arch *a, struct core *c);
+void arch_core_try_compute(struct core *c);
+uint64_t arch_load_step(struct arch *a, struct core *c, uint64_t step, uint64_t k_step);
+uint64_t arch_compute_step(struct arch *a, struct core *c, uint64_t k_step);
+uint64_t arch_store_tile(struct arch *a, struct core *c);
+
+const char *arch_model_name(enum arch_model m);
+
+#endif

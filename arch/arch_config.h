@@ -1,0 +1,42 @@
+/* arch_config — the whole architecture file as one struct: one member per block, each
+ * filled from that block's field table by sim/cfg. Read-only after load. */
+#ifndef NMSIM_ARCH_CONFIG_H
+#define NMSIM_ARCH_CONFIG_H
+
+#include <stdint.h>
+
+#include "arch/core/tensor.h"
+#include "arch/energy/energy.h"
+#include "arch/hbm/hbm.h"
+#include "arch/l2/l2.h"
+#include "arch/smem/smem.h"
+#include "arch/vec/vec.h"
+#include "sim/cfg.h"
+
+/* Top-level settings of a file. */
+struct arch_top {
+	char name[CFG_STRING_MAX];
+};
+
+/* The cores (SMs) and what every kernel launch costs. */
+struct core_config {
+	int64_t count;
+	double freq;      /* Hz */
+	double launch;    /* ps: fixed cost per kernel (launch, setup, teardown) */
+};
+
+struct arch_config {
+	struct arch_top top;
+	struct core_config core;
+	struct tensor_config tensor;
+	struct vec_config vec;
+	struct smem_config smem;
+	struct l2_config l2;
+	struct hbm_config hbm;
+	struct energy_config energy;
+};
+
+/* Picoseconds per core clock cycle. */
+static inline double arch_cycle_ps(const struct arch_config *c) { return 1e12 / c->core.freq; }
+
+#endif

@@ -1,0 +1,47 @@
+/* formats — what a stored operand costs: value, sparsity-metadata and scale bits per dense
+ * element, and how much of its math a machine can skip.
+ *
+ * Models: dense and quantized storage (per-tensor / per-channel / group scales and zero
+ * points, MX and NVFP4 block scales); N:M run natively when the tensor cores list a mode that
+ * covers it (stored in the native mode's layout: n'/m' values + index bits per kept value);
+ * N:M the machine cannot run natively stored compressed and computed dense; VENOM V:N:M on a
+ * 2:4 mode (4 of every M columns kept per V rows, 8-bit column indices, then 2:4 inside);
+ * unstructured (bitmap) and block (one 32-bit index per kept block) compressed in memory and
+ * computed dense.
+ * Not: the column-gather time of V:N:M, decompression time of bitmap/CSR formats, activation
+ * sparsity (asp=): the tensor-core issue prices those; here they are bytes only.
+ * Numbers: PTX ISA "Sparse matrix storage" (2-bit indices per kept 16/8-bit value); VENOM
+ * (SC'23) for V:N:M column indices; OCP MX spec (E8M0 per 32), NVFP4 (E4M3 per 16).
+ */
+#ifndef NMSIM_FORMATS_H
+#define NMSIM_FORMATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/core/tensor.h"
+#include "traces/trace.h"
+
+struct formats_operand {
+	double value_bits;  /* stored value bits per dense element */
+	double meta_bits;   /* sparsity metadata bits per dense element */
+	double scale_bits;  /* quantization and block-scale bits per dense element */
+	double k_fraction;  /* fraction of K the tensor cores iterate over (V:N:M: 4/M) */
+	double math_speedup; /* rate multiplier of the native sparse mode used (1 = dense math) */
+	bool native_sparse; /* the tensor cores skip zeros natively */
+	const char *how;    /* one phrase for reports: "2:4 native", "dense compute", ... */
+};
+
+/* The cost of weight tensor w when its GEMM's math runs at precision prec on tensor cores tc. */
+void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
+		    const struct trace_tensor *w, struct formats_operand *out);
+/* The cost of a dense operand stored as dtype d (activations, KV, outputs): value bits plus
+ * the block scales that mx and nvfp4 types carry. */
+void formats_dense(enum trace_dtype d, struct formats_operand *out);
+/* Total bits per dense element. */
+static inline double formats_bits(const struct formats_operand *f)
+{
+	return f->value_bits + f->meta_bits + f->scale_bits;
+}
+
+#endif

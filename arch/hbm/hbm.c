@@ -1,0 +1,55 @@
+#include "arch/hbm/hbm.h"
+
+#include <stddef.h>
+
+static const struct cfg_field hbm_fields[] = {
+	{"size", CFG_BYTES, offsetof(struct hbm_config, size), "B", 1, 1e15, NULL,
+	 "capacity", NULL},
+	{"bandwidth", CFG_RATE, offsetof(struct hbm_config, bandwidth), "B/s", 1e6, 1e15, NULL,
+	 "peak bandwidth (datasheet)", NULL},
+	{"efficiency", CFG_REAL, offsetof(struct hbm_config, efficiency), "", 0.05, 1, "1",
+	 "calibration: achievable fraction of peak bandwidth for streaming access", NULL},
+	{"latency", CFG_TIME, offsetof(struct hbm_config, latency), "ps", 0, 1e8, "\"500 ns\"",
+	 "load-to-use latency of an unloaded access", NULL},
+};
+
+const struct cfg_block hbm_cfg_block = {
+	"hbm", hbm_fields, sizeof hbm_fields / sizeof hbm_fields[0], 0,
+	"device memory: capacity, bandwidth, latency", NULL,
+};
+
+double hbm_effective_bandwidth(const struct hbm_config *cfg)
+{
+	return cfg->bandwidth * cfg->efficiency;
+}
+
+void hbm_init(struct hbm *h, const struct hbm_config *cfg)
+{
+	h->cfg = cfg;
+	bwserver_init(&h->port, hbm_effective_bandwidth(cfg), (uint64_t)cfg->latency);
+	h->stats = (struct hbm_stats){0};
+}
+
+int hbm_register_stats(struct hbm *h, struct stats *reg)
+{
+	return STATS_REGISTER(reg, "hbm", HBM_STATS, &h->stats);
+}
+
+uint64_t hbm_read(struct hbm *h, uint64_t now_ps, uint64_t bytes)
+{
+	uint64_t busy0 = h->port.busy_ps;
+	uint64_t done = bwserver_request(&h->port, now_ps, bytes);
+	h->stats.read_bytes += bytes;
+	h->stats.busy_ps += h->port.busy_ps - busy0;
+	return done;
+}
+
+uint64_t hbm_write(struct hbm *h, uint64_t now_ps, uint64_t bytes)
+{
+	uint64_t busy0 = h->port.busy_ps;
+	/* A write is done when the memory has taken it; no load-to-use latency. */
+	uint64_t done = bwserver_request(&h->port, now_ps, bytes) - h->port.latency_ps;
+	h->stats.write_bytes += bytes;
+	h->stats.busy_ps += h->port.busy_ps - busy0;
+	return done;
+}

@@ -1,0 +1,54 @@
+/* hbm — device memory (HBM or GDDR): one shared bandwidth server with a fixed latency.
+ *
+ * Models: the achievable bandwidth (peak x a named efficiency) shared by every core in
+ * arrival order, reads and writes alike, and the load-to-use latency of an unloaded access.
+ * Not: channels, banks, row buffers, refresh, read/write turnaround; their average effect is
+ * what `efficiency` stands for (calibrated once per machine, never per workload).
+ * Numbers: the architecture file (vendor datasheets; efficiency from published streaming
+ * measurements, e.g. A100 68-77 % of 2039 GB/s).
+ */
+#ifndef NMSIM_HBM_H
+#define NMSIM_HBM_H
+
+#include <stdint.h>
+
+#include "sim/bwserver.h"
+#include "sim/cfg.h"
+#include "sim/stats.h"
+
+struct hbm_config {
+	uint64_t size;     /* bytes */
+	double bandwidth;  /* peak, B/s */
+	double efficiency; /* achievable fraction of peak */
+	double latency;    /* ps */
+};
+
+#define HBM_STATS(X)                                                      \
+	X(read_bytes, "B", "bytes read from device memory")               \
+	X(write_bytes, "B", "bytes written to device memory")             \
+	X(meta_read_bytes, "B", "of read_bytes: sparsity metadata")       \
+	X(scale_read_bytes, "B", "of read_bytes: quantization scales")    \
+	X(busy_ps, "ps", "time the memory spent moving bytes")
+
+struct hbm_stats {
+	HBM_STATS(STATS_FIELD)
+};
+
+struct hbm {
+	const struct hbm_config *cfg;
+	struct bwserver port;
+	struct hbm_stats stats;
+};
+
+extern const struct cfg_block hbm_cfg_block;
+
+void hbm_init(struct hbm *h, const struct hbm_config *cfg);
+int hbm_register_stats(struct hbm *h, struct stats *reg);
+/* Effective bandwidth in B/s (peak x efficiency). */
+double hbm_effective_bandwidth(const struct hbm_config *cfg);
+/* A read of `bytes` arriving at now_ps; returns when its last byte reaches the requester. */
+uint64_t hbm_read(struct hbm *h, uint64_t now_ps, uint64_t bytes);
+/* A write of `bytes` arriving at now_ps; returns when the memory has taken its last byte. */
+uint64_t hbm_write(struct hbm *h, uint64_t now_ps, uint64_t bytes);
+
+#endif

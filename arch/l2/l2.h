@@ -1,0 +1,65 @@
+/* l2 — the shared last-level cache: a bandwidth server plus a tile-granular LRU directory.
+ *
+ * Models: every tile load from any core passes through L2 at its bandwidth; a tile already
+ * resident (same operand, same block of rows, same block of K, same op) hits and skips device
+ * memory; residency is least-recently-used over the usable capacity, at tile granularity.
+ * Writes allocate. The directory is reset at each op (cross-op reuse is not modelled yet).
+ * Not: sets and ways, sectors, the two partitions of A100/H100 L2 and their crossbar,
+ * compression, residency control.
+ * Numbers: the architecture file (whitepapers: capacity, bytes per clock).
+ */
+#ifndef NMSIM_L2_H
+#define NMSIM_L2_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/bwserver.h"
+#include "sim/cfg.h"
+#include "sim/stats.h"
+
+struct l2_config {
+	uint64_t size;    /* bytes */
+	double usable;    /* fraction of size that holds operand tiles */
+	double bandwidth; /* B/s, all slices together */
+	double latency;   /* ps, hit latency */
+};
+
+#define L2_STATS(X)                                                  \
+	X(hit_bytes, "B", "tile bytes served from L2")               \
+	X(miss_bytes, "B", "tile bytes L2 fetched from device memory") \
+	X(write_bytes, "B", "bytes written into L2")                 \
+	X(busy_ps, "ps", "time L2 spent moving bytes")
+
+struct l2_stats {
+	L2_STATS(STATS_FIELD)
+};
+
+struct l2_line; /* one resident tile */
+
+struct l2 {
+	const struct l2_config *cfg;
+	struct bwserver port;
+	struct l2_stats stats;
+	/* Tile directory: open-addressing hash on keys + LRU list, sized per op by l2_reset. */
+	struct l2_line *lines;
+	uint32_t *slots;
+	uint32_t nslots, nlines, cap_lines, lru_head, lru_tail;
+	uint64_t resident_bytes, capacity_bytes;
+};
+
+extern const struct cfg_block l2_cfg_block;
+
+void l2_init(struct l2 *l, const struct l2_config *cfg);
+void l2_fini(struct l2 *l);
+int l2_register_stats(struct l2 *l, struct stats *reg);
+/* Empties the directory and makes room for up to max_tiles distinct tiles (allocates only at
+ * op start, never per tile); 0 / -1 out of memory. */
+int l2_reset(struct l2 *l, uint64_t max_tiles);
+/* Looks up tile `key` of `bytes`: true on a hit (it becomes most recent); on a miss it is
+ * inserted, evicting least-recent tiles as needed. */
+bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes);
+/* Moves `bytes` through the L2 port arriving at now_ps; returns their delivery time. */
+uint64_t l2_transfer(struct l2 *l, uint64_t now_ps, uint64_t bytes);
+
+#endif

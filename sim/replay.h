@@ -1,0 +1,87 @@
+/* replay — plays a trace on a machine: streams records, starts each op when the previous one
+ * has finished (one stream, in issue order), keeps the per-step and per-type totals, the
+ * slowest ops, and writes one CSV row per op as it finishes.
+ *
+ * Models: nothing of the hardware; it asks arch to run ops. Its result cache returns the
+ * counters and time of an op whose signature (type, sizes, dtypes, formats — not its name,
+ * layer or line) was simulated before: the machine is idle and L2 is reset at every op start,
+ * so a repeat would give the same numbers, and reports are identical with and without it.
+ * Not: overlap between ops, multiple streams.
+ */
+#ifndef NMSIM_REPLAY_H
+#define NMSIM_REPLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arch/arch.h"
+#include "arch/energy/energy.h"
+#include "sim/stats.h"
+#include "traces/trace.h"
+
+#define REPLAY_TOP_OPS 10
+
+struct replay_step {
+	enum trace_step_kind kind;
+	uint64_t tokens, batch;
+	uint64_t ops;
+	uint64_t time_ps;
+	double energy_j;
+};
+
+struct replay_type_total {
+	uint64_t ops;
+	uint64_t time_ps;
+	double energy_j;
+	uint64_t measured_ops; /* ops carrying dur_ns */
+	uint64_t measured_ns, measured_sim_ps; /* their measured and simulated time */
+};
+
+struct replay_top_op {
+	uint64_t index, line, step, time_ps;
+	enum trace_op_type type;
+	int64_t layer;
+	char name[64];
+	const char *bound, *model, *how;
+};
+
+struct replay_cache;
+struct replay_cache_entry;
+
+struct replay {
+	struct arch *arch;
+	struct stats *reg;
+	struct trace_reader *reader;
+	FILE *csv;
+	bool use_cache;
+	struct replay_cache *cache;
+	/* Results. */
+	uint64_t ops, tensors, cache_hits;
+	uint64_t time_ps;
+	double energy_j[ENERGY_COMPONENT_COUNT];
+	struct replay_step *steps;
+	uint64_t nsteps, cap_steps;
+	struct replay_type_total by_type[TRACE_OP_COUNT];
+	uint64_t model_ops[3]; /* by enum arch_model */
+	struct replay_top_op top[REPLAY_TOP_OPS];
+	int ntop;
+	char model_name[64]; /* meta model=, if any */
+	int failed;          /* an error stopped the replay (message already logged) */
+	/* The op in flight. */
+	struct trace_op op;
+	uint64_t *snap0, *delta;
+	struct energy_counts counts0;
+	struct replay_cache_entry *hit; /* the cached op in flight */
+};
+
+/* Sets up a replay of reader on arch; csv may be NULL. 0 / -1. */
+int replay_init(struct replay *r, struct arch *arch, struct stats *reg,
+		struct trace_reader *reader, FILE *csv, bool use_cache);
+/* Schedules the first record at time 0; kernel_run then plays the whole trace. */
+void replay_start(struct replay *r);
+void replay_fini(struct replay *r);
+/* Writes the CSV header. */
+void replay_csv_header(FILE *csv);
+
+#endif

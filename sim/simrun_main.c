@@ -1,0 +1,286 @@
+/* simrun — replays a simtrace v1 trace on a modelled machine and reports time and energy.
+ *
+ *   simrun --arch ARCH.cfg [--set path=value]... [--json FILE] [--csv FILE] [-q|-v] TRACE
+ *
+ * The contract (options, exit codes, JSON report) is spec/cli.md. Flow: arguments -> config
+ * (sim/cfg via arch) -> a full check of the trace (pass 1, nothing simulated) -> the machine
+ * (arch) -> replay of the trace (pass 2, streamed) -> report. Standard input is spooled to a
+ * temporary file so that it can be read twice.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "sim/kernel.h"
+#include "sim/log.h"
+#include "sim/replay.h"
+#include "sim/report.h"
+#include "traces/trace.h"
+
+#define MAX_SETS 256
+
+struct simrun_args {
+	const char *arch_file, *trace_file, *json_file, *csv_file;
+	const char *sets[MAX_SETS];
+	size_t nsets;
+	bool describe, use_cache;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: simrun --arch ARCH.cfg [options] TRACE\n"
+	      "\n"
+	      "Replays a simtrace v1 trace (plain or gzip; - for standard input) on the machine\n"
+	      "ARCH.cfg describes and reports time, energy and what bounds each op.\n"
+	      "\n"
+	      "  --arch FILE         architecture file (required)\n"
+	      "  --set PATH=VALUE    override one setting by its dotted path (repeatable)\n"
+	      "  --json FILE         write the JSON report (nmsim.report.v1); - = standard output\n"
+	      "  --csv FILE          write one row per op; - = standard output\n"
+	      "  --describe          print every architecture parameter and exit\n"
+	      "  --no-cache          simulate every op, even repeats (same results, slower)\n"
+	      "  -q, --quiet         only errors on standard error\n"
+	      "  -v, --verbose       more on standard error (repeat for debug)\n"
+	      "  --version, --help\n"
+	      "\n"
+	      "Exit status: 0 simulated; 2 bad input (usage, architecture file, trace); 1 internal error.\n",
+	      out);
+}
+
+static int parse_args(int argc, char **argv, struct simrun_args *a)
+{
+	enum { OPT_ARCH = 256, OPT_SET, OPT_JSON, OPT_CSV, OPT_DESCRIBE, OPT_VERSION, OPT_HELP, OPT_NOCACHE };
+	static const struct option opts[] = {
+		{"arch", required_argument, NULL, OPT_ARCH},
+		{"set", required_argument, NULL, OPT_SET},
+		{"json", required_argument, NULL, OPT_JSON},
+		{"csv", required_argument, NULL, OPT_CSV},
+		{"describe", no_argument, NULL, OPT_DESCRIBE},
+		{"no-cache", no_argument, NULL, OPT_NOCACHE},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"help", no_argument, NULL, OPT_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	memset(a, 0, sizeof *a);
+	a->use_cache = true;
+	int verbosity = LOG_WARN, c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ARCH: a->arch_file = optarg; break;
+		case OPT_SET:
+			if (!strchr(optarg, '=')) {
+				log_error("--set %s: expected PATH=VALUE", optarg);
+				return -1;
+			}
+			if (a->nsets == MAX_SETS) {
+				log_error("more than %d --set options", MAX_SETS);
+				return -1;
+			}
+			a->sets[a->nsets++] = optarg;
+			break;
+		case OPT_JSON: a->json_file = optarg; break;
+		case OPT_CSV: a->csv_file = optarg; break;
+		case OPT_DESCRIBE: a->describe = true; break;
+		case OPT_NOCACHE: a->use_cache = false; break;
+		case 'q': verbosity = LOG_ERROR; break;
+		case 'v': verbosity = verbosity < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;
+		case OPT_VERSION: printf("simrun (nmsim) %s\n", NMSIM_VERSION); exit(0);
+		case OPT_HELP: usage(stdout); exit(0);
+		default:
+			if (optopt >= OPT_ARCH && optopt <= OPT_NOCACHE)
+				log_error("%s: missing value", argv[optind - 1]);
+			else
+				log_error("unknown option '%s' (see simrun --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	log_set_level((enum log_level)verbosity);
+	if (a->describe)
+		return 0;
+	if (!a->arch_file) {
+		log_error("--arch FILE is required (see simrun --help)");
+		return -1;
+	}
+	if (optind != argc - 1) {
+		log_error(optind == argc ? "no TRACE given (see simrun --help)"
+					 : "more than one TRACE given (see simrun --help)");
+		return -1;
+	}
+	a->trace_file = argv[optind];
+	if (a->json_file && a->csv_file && !strcmp(a->json_file, "-") && !strcmp(a->csv_file, "-")) {
+		log_error("--json - and --csv - cannot both write to standard output");
+		return -1;
+	}
+	return 0;
+}
+
+/* Standard input becomes a seekable temporary file on fd 0, so both passes can read it. */
+static int spool_stdin(void)
+{
+	char path[] = "/tmp/simrun-stdin-XXXXXX";
+	const char *dir = getenv("TMPDIR");
+	char tpath[4096];
+	snprintf(tpath, sizeof tpath, "%s/simrun-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(dir && *dir ? tpath : path);
+	if (fd < 0) {
+		log_error("<stdin>: cannot spool to a temporary file: %s", strerror(errno));
+		return -1;
+	}
+	unlink(dir && *dir ? tpath : path);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0)
+		if (write(fd, buf, (size_t)n) != n) {
+			log_error("<stdin>: cannot spool: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+	if (n < 0 || dup2(fd, STDIN_FILENO) < 0) {
+		log_error("<stdin>: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static struct trace_reader *open_trace(const char *file)
+{
+	char err[4200];
+	if (!strcmp(file, "-") && lseek(STDIN_FILENO, 0, SEEK_SET) < 0) {
+		log_error("<stdin>: %s", strerror(errno));
+		return NULL;
+	}
+	struct trace_reader *r = trace_open(file, err, sizeof err);
+	if (!r)
+		log_error("%s", err);
+	return r;
+}
+
+/* Pass 1: every record read and checked, every op checked against the machine. */
+static int check_trace(const char *file, const struct arch_config *cfg, uint64_t *ops, uint64_t *steps)
+{
+	struct trace_reader *r = open_trace(file);
+	if (!r)
+		return -1;
+	struct trace_record rec;
+	int rc;
+	uint64_t nsteps = 0, max_step = 0;
+	*ops = 0;
+	while ((rc = trace_next(r, &rec)) == 1) {
+		if (rec.kind == TRACE_REC_STEP) {
+			nsteps++;
+			if (rec.step.index > max_step)
+				max_step = rec.step.index;
+		} else if (rec.kind == TRACE_REC_OP) {
+			char err[512];
+			(*ops)++;
+			if (rec.op.step > max_step)
+				max_step = rec.op.step;
+			if (arch_check_op(cfg, &rec.op, err, sizeof err)) {
+				log_error("%s:%llu: %s: %s", !strcmp(file, "-") ? "<stdin>" : file,
+					  (unsigned long long)rec.line, trace_op_type_name(rec.op.type), err);
+				trace_close(r);
+				return -1;
+			}
+		}
+	}
+	if (rc < 0)
+		log_error("%s", trace_error(r));
+	trace_close(r);
+	*steps = nsteps || *ops ? max_step + 1 : 0;
+	return rc < 0 ? -1 : 0;
+}
+
+static FILE *open_out(const char *file)
+{
+	if (!strcmp(file, "-"))
+		return stdout;
+	FILE *f = fopen(file, "w");
+	if (!f)
+		log_error("%s: cannot open for writing: %s", file, strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, const char *file)
+{
+	if (f == stdout)
+		return fflush(f) ? -1 : 0;
+	if (fclose(f)) {
+		log_error("%s: write failed: %s", file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	log_set_program("simrun");
+	struct simrun_args args;
+	if (parse_args(argc, argv, &args))
+		return EXIT_USER_ERROR;
+	if (args.describe) {
+		arch_describe(stdout);
+		return 0;
+	}
+	static struct arch_config cfg;
+	if (arch_load_config(args.arch_file, args.sets, args.nsets, &cfg))
+		return EXIT_USER_ERROR;
+	if (!strcmp(args.trace_file, "-") && spool_stdin())
+		return EXIT_USER_ERROR;
+	uint64_t trace_ops, trace_steps;
+	if (check_trace(args.trace_file, &cfg, &trace_ops, &trace_steps))
+		return EXIT_USER_ERROR;
+
+	FILE *json = NULL, *csv = NULL;
+	if (args.json_file && !(json = open_out(args.json_file)))
+		return EXIT_USER_ERROR;
+	if (args.csv_file && !(csv = open_out(args.csv_file)))
+		return EXIT_USER_ERROR;
+	if (csv)
+		replay_csv_header(csv);
+
+	/* From here on, a failure is ours, not the user's. */
+	static struct stats reg;
+	static struct arch arch;
+	static struct replay replay;
+	stats_init(&reg);
+	struct trace_reader *reader = NULL;
+	if (kernel_init() || arch_build(&arch, &cfg, &reg) || !(reader = open_trace(args.trace_file)) ||
+	    replay_init(&replay, &arch, &reg, reader, csv, args.use_cache)) {
+		log_error("cannot set up the simulation");
+		return EXIT_INTERNAL_ERROR;
+	}
+	replay_start(&replay);
+	if (kernel_run() || replay.failed)
+		return EXIT_INTERNAL_ERROR;
+	log_info("%llu ops, %llu simulated, %llu from the result cache, %llu kernel callbacks",
+		 (unsigned long long)replay.ops, (unsigned long long)(replay.ops - replay.cache_hits),
+		 (unsigned long long)replay.cache_hits, (unsigned long long)kernel_callbacks_run());
+
+	struct report_input in = {args.arch_file, args.trace_file, &cfg, &replay, &arch, &reg,
+				  trace_ops, trace_steps};
+	int rc = 0;
+	if (json) {
+		if (report_write_json(json, &in) || close_out(json, args.json_file))
+			rc = EXIT_USER_ERROR;
+	}
+	if (!json || json != stdout) {
+		if (!(csv == stdout))
+			report_write_text(stdout, &in);
+	}
+	if (csv && close_out(csv, args.csv_file))
+		rc = EXIT_USER_ERROR;
+	trace_close(reader);
+	replay_fini(&replay);
+	arch_free(&arch);
+	stats_fini(&reg);
+	return rc;
+}
