@@ -150,7 +150,7 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object_object_add(root, "not_modelled", nm);
 	json_object_object_add(root, "counters", stats_to_json(in->reg));
 
-	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								JSON_C_TO_STRING_NOSLASHESCAPE);
 	int rc = fprintf(out, "%s\n", text) < 0 ? -1 : 0;
 	json_object_put(root);

@@ -1,0 +1,59 @@
+# The bad-input corpus: every file must make simrun exit 2 with a message naming the file and
+# saying what is wrong (its .expect sidecar), never crash. Adding a file adds a test.
+set(NMSIM_GOOD_TRACE ${CMAKE_SOURCE_DIR}/tests/golden/gemm_small.trace)
+set(NMSIM_TINY_CFG ${CMAKE_SOURCE_DIR}/configs/test/tiny.cfg)
+
+file(GLOB NMSIM_BAD_TRACES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/bad/trace/*.expect)
+foreach(expect ${NMSIM_BAD_TRACES})
+  string(REGEX REPLACE "\\.expect$" "" stem ${expect})
+  if(EXISTS ${stem}.trace)
+    set(input ${stem}.trace)
+  elseif(EXISTS ${stem}.trace.gz)
+    set(input ${stem}.trace.gz)
+  else()
+    continue()
+  endif()
+  get_filename_component(name ${input} NAME)
+  add_test(NAME badtrace/${name}
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/expect_fail.sh ${expect} ${name} --
+            $<TARGET_FILE:simrun> --arch ${NMSIM_TINY_CFG} ${input})
+  set_tests_properties(badtrace/${name} PROPERTIES LABELS badinput ENVIRONMENT "${NMSIM_TEST_ENV}")
+endforeach()
+
+file(GLOB NMSIM_BAD_ARCHS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/bad/arch/*.expect)
+foreach(expect ${NMSIM_BAD_ARCHS})
+  string(REGEX REPLACE "\\.expect$" ".cfg" input ${expect})
+  get_filename_component(name ${input} NAME)
+  add_test(NAME badarch/${name}
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/expect_fail.sh ${expect} ${name} --
+            $<TARGET_FILE:simrun> --arch ${input} ${NMSIM_GOOD_TRACE})
+  set_tests_properties(badarch/${name} PROPERTIES LABELS badinput ENVIRONMENT "${NMSIM_TEST_ENV}")
+endforeach()
+
+# Bad command lines: exit 2 with a message (the "file" named is the option).
+# Each case: name|message|what the message names|arguments separated by ^
+set(NMSIM_BAD_CLI
+  "no_arch|--arch FILE is required|--arch|${NMSIM_GOOD_TRACE}"
+  "no_trace|no TRACE given|TRACE|--arch^${NMSIM_TINY_CFG}"
+  "two_traces|more than one TRACE|TRACE|--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}^${NMSIM_GOOD_TRACE}"
+  "unknown_option|unknown option '--frobnicate'|--frobnicate|--frobnicate^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
+  "set_without_equals|expected PATH=VALUE|--set|--set^core.count^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
+  "set_unknown_path|unknown setting|core.cont|--set^core.cont=3^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
+  "set_out_of_range|is outside|core.count|--set^core.count=0^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
+  "set_bad_rate|expected a rate|hbm.bandwidth|--set^hbm.bandwidth=fast^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
+  "missing_trace_file|cannot open|nonexistent.trace|--arch^${NMSIM_TINY_CFG}^nonexistent.trace"
+  "json_unwritable|cannot open for writing|/nonexistent/dir/r.json|--json^/nonexistent/dir/r.json^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
+  "no_datapath|no datapath|nodatapath.trace|--set^tensor.fp16=0^--set^tensor.fp32=0^--arch^${NMSIM_TINY_CFG}^${CMAKE_SOURCE_DIR}/tests/bad/run/nodatapath.trace")
+foreach(case ${NMSIM_BAD_CLI})
+  string(REPLACE "|" ";" parts "${case}")
+  list(GET parts 0 name)
+  list(GET parts 1 want)
+  list(GET parts 2 named)
+  list(GET parts 3 argtext)
+  string(REPLACE "^" ";" args "${argtext}")
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/badcli_${name}.expect "${want}\n")
+  add_test(NAME badcli/${name}
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/expect_fail.sh ${CMAKE_CURRENT_BINARY_DIR}/badcli_${name}.expect
+            ${named} -- $<TARGET_FILE:simrun> ${args})
+  set_tests_properties(badcli/${name} PROPERTIES LABELS badinput ENVIRONMENT "${NMSIM_TEST_ENV}")
+endforeach()

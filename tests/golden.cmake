@@ -1,0 +1,15 @@
+# Golden reports (label golden) and the command-line contract (label cli).
+file(GLOB NMSIM_GOLDEN CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/golden/*.trace)
+foreach(t ${NMSIM_GOLDEN})
+  get_filename_component(name ${t} NAME_WE)
+  add_test(NAME golden/${name}
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/golden_check.sh $<TARGET_FILE:simrun> ${CMAKE_SOURCE_DIR} ${name})
+  set_tests_properties(golden/${name} PROPERTIES LABELS golden ENVIRONMENT "${NMSIM_TEST_ENV}")
+endforeach()
+
+foreach(c describe version_help json_stdout deterministic cache_exact stdin csv set_changes_result include quiet)
+  add_test(NAME cli/${c} COMMAND ${CMAKE_SOURCE_DIR}/tests/cli_test.sh $<TARGET_FILE:simrun> ${CMAKE_SOURCE_DIR} ${c})
+  set_tests_properties(cli/${c} PROPERTIES LABELS cli ENVIRONMENT "${NMSIM_TEST_ENV}")
+endforeach()
+# The include case writes a file next to tiny.cfg; keep it from racing with itself.
+set_tests_properties(cli/include PROPERTIES RUN_SERIAL TRUE)

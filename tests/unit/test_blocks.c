@@ -1,0 +1,230 @@
+/* Unit tests of the hardware blocks, driven without the event kernel: exact transfer times
+ * (an unloaded transfer takes latency + size / bandwidth, not a picosecond less or more),
+ * FIFO contention, the L2 tile directory, storage formats, sparse-mode coverage, precisions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arch/core/tensor.h"
+#include "arch/formats/formats.h"
+#include "arch/hbm/hbm.h"
+#include "arch/l2/l2.h"
+#include "sim/bwserver.h"
+
+static void test_unloaded_transfer_is_latency_plus_size_over_bandwidth(void **s)
+{
+	(void)s;
+	struct bwserver b;
+	bwserver_init(&b, 1e12 /* 1 B/ps */, 500);
+	/* 4096 B at 1 B/ps = 4096 ps, + 500 ps latency, starting at 1000. */
+	assert_int_equal(bwserver_request(&b, 1000, 4096), 1000 + 4096 + 500);
+	/* Tight: the server is free exactly at 5096, not before. */
+	assert_int_equal(b.free_at_ps, 5096);
+	assert_int_equal(bwserver_request(&b, 5096, 1), 5096 + 1 + 500);
+}
+
+static void test_contention_queues_in_arrival_order(void **s)
+{
+	(void)s;
+	struct bwserver b;
+	bwserver_init(&b, 2e12 /* 2 B/ps */, 100);
+	uint64_t t1 = bwserver_request(&b, 0, 1000);  /* busy 0..500 */
+	uint64_t t2 = bwserver_request(&b, 10, 1000); /* waits: 500..1000 */
+	uint64_t t3 = bwserver_request(&b, 2000, 2);  /* idle again: 2000..2001 */
+	assert_int_equal(t1, 600);
+	assert_int_equal(t2, 1100);
+	assert_int_equal(t3, 2101);
+	assert_int_equal(b.busy_ps, 1001);
+}
+
+static void test_hbm_efficiency_and_write_latency(void **s)
+{
+	(void)s;
+	struct hbm_config cfg = {1ULL << 30, 2e12, 0.5, 600000};
+	struct hbm h;
+	hbm_init(&h, &cfg);
+	/* Effective 1e12 B/s = 1 B/ps: a 1 MB read takes 1e6 ps + 600 ns. */
+	assert_int_equal(hbm_read(&h, 0, 1000000), 1000000 + 600000);
+	/* A write completes when memory took it: no load-to-use latency. */
+	assert_int_equal(hbm_write(&h, 1000000, 1000), 1001000);
+	assert_int_equal(h.stats.read_bytes, 1000000);
+	assert_int_equal(h.stats.write_bytes, 1000);
+	assert_int_equal(h.stats.busy_ps, 1001000);
+}
+
+static void test_l2_directory_hits_and_evicts_lru(void **s)
+{
+	(void)s;
+	struct l2_config cfg = {1000, 1.0, 1e12, 0};
+	struct l2 l;
+	l2_init(&l, &cfg);
+	assert_int_equal(l2_reset(&l, 16), 0);
+	assert_false(l2_access(&l, 1, 400));
+	assert_false(l2_access(&l, 2, 400));
+	assert_true(l2_access(&l, 1, 400)); /* 1 is now most recent */
+	assert_false(l2_access(&l, 3, 400)); /* evicts 2, the least recent */
+	assert_true(l2_access(&l, 1, 400));
+	assert_true(l2_access(&l, 3, 400));
+	assert_false(l2_access(&l, 2, 400));
+	assert_false(l2_access(&l, 4, 2000)); /* larger than the cache: never resident */
+	assert_false(l2_access(&l, 4, 2000));
+	assert_true(l.resident_bytes <= 1000);
+	/* Reset forgets everything. */
+	assert_int_equal(l2_reset(&l, 16), 0);
+	assert_false(l2_access(&l, 1, 400));
+	l2_fini(&l);
+}
+
+static void test_l2_many_tiles_stay_consistent(void **s)
+{
+	(void)s;
+	struct l2_config cfg = {64 * 100, 1.0, 1e12, 0};
+	struct l2 l;
+	l2_init(&l, &cfg);
+	assert_int_equal(l2_reset(&l, 1000), 0);
+	for (uint64_t k = 0; k < 1000; k++)
+		assert_false(l2_access(&l, k * 7919, 64));
+	/* The last 100 are resident, the ones before evicted. */
+	for (uint64_t k = 900; k < 1000; k++)
+		assert_true(l2_access(&l, k * 7919, 64));
+	assert_false(l2_access(&l, 0, 64));
+	l2_fini(&l);
+}
+
+static struct tensor_config a100_like(void)
+{
+	struct tensor_config tc;
+	memset(&tc, 0, sizeof tc);
+	tc.macs_per_cycle[TENSOR_FP32] = 64;
+	tc.macs_per_cycle[TENSOR_FP16] = 1024;
+	tc.macs_per_cycle[TENSOR_BF16] = 1024;
+	tc.macs_per_cycle[TENSOR_INT8] = 2048;
+	tc.macs_per_cycle[TENSOR_INT4] = 4096;
+	tc.macs_per_cycle[TENSOR_TF32] = 512;
+	strcpy(tc.sparse_modes, "2:4:fp16,bf16,int8,int4 1:2:tf32");
+	char err[128];
+	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), 0);
+	return tc;
+}
+
+static struct trace_tensor weight(enum trace_dtype dt, enum trace_sp_kind sp, uint64_t n, uint64_t m)
+{
+	struct trace_tensor t;
+	memset(&t, 0, sizeof t);
+	t.id = "w";
+	t.dtype = dt;
+	t.rows = 4096;
+	t.cols = 4096;
+	t.sp.kind = sp;
+	t.sp.n = n;
+	t.sp.m = m;
+	t.sp.density = sp == TRACE_SP_DENSE ? 1 : (double)n / m;
+	return t;
+}
+
+static void test_formats_bits_per_element(void **s)
+{
+	(void)s;
+	struct tensor_config tc = a100_like();
+	struct formats_operand f;
+	struct trace_tensor w = weight(TRACE_DT_FP16, TRACE_SP_NM, 2, 4);
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_true(f.native_sparse);
+	assert_float_equal(formats_bits(&f), 9.0, 1e-12); /* 2:4 fp16: 8 + 1 bits (56.25 %) */
+	assert_float_equal(f.math_speedup, 2.0, 1e-12);
+	w = weight(TRACE_DT_INT8, TRACE_SP_NM, 2, 4);
+	formats_weight(&tc, TENSOR_INT8, &w, &f);
+	assert_float_equal(formats_bits(&f), 5.0, 1e-12); /* 2:4 int8: 62.5 % */
+	w = weight(TRACE_DT_INT4, TRACE_SP_DENSE, 0, 0);
+	w.q.kind = TRACE_Q_GROUP;
+	w.q.group = 128;
+	w.q.scale_dtype = TRACE_DT_FP16;
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_float_equal(formats_bits(&f), 4.125, 1e-12); /* int4 g128 fp16 scales */
+	w = weight(TRACE_DT_INT4, TRACE_SP_DENSE, 0, 0);
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_float_equal(formats_bits(&f), 4.0, 1e-12); /* int4, no scales: 25 % of fp16 */
+	formats_dense(TRACE_DT_MXFP4, &f);
+	assert_float_equal(formats_bits(&f), 4.25, 1e-12); /* 4 + 8/32 */
+	formats_dense(TRACE_DT_NVFP4, &f);
+	assert_float_equal(formats_bits(&f), 4.5, 1e-12); /* 4 + 8/16 */
+}
+
+static void test_patterns_the_machine_cannot_run_are_dense_compute(void **s)
+{
+	(void)s;
+	struct tensor_config tc = a100_like();
+	struct formats_operand f;
+	/* 4:8 does not fit 2:4 (a group of 4 may hold 4 non-zeros): dense math, compressed bytes. */
+	struct trace_tensor w = weight(TRACE_DT_FP16, TRACE_SP_NM, 4, 8);
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_false(f.native_sparse);
+	assert_float_equal(f.math_speedup, 1.0, 1e-12);
+	assert_float_equal(formats_bits(&f), 8 + 1.5, 1e-12);
+	/* 1:4 and 2:8 fit 2:4 and run at its rate, stored in its layout. */
+	w = weight(TRACE_DT_FP16, TRACE_SP_NM, 1, 4);
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_true(f.native_sparse);
+	assert_float_equal(formats_bits(&f), 9.0, 1e-12);
+	w = weight(TRACE_DT_FP16, TRACE_SP_NM, 2, 8);
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_true(f.native_sparse);
+	/* Dense-only machine: nothing native. */
+	tc.sparse_modes[0] = 0;
+	char err[64];
+	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), 0);
+	w = weight(TRACE_DT_FP16, TRACE_SP_NM, 2, 4);
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_false(f.native_sparse);
+	assert_float_equal(f.math_speedup, 1.0, 1e-12);
+}
+
+static void test_math_precision_choice(void **s)
+{
+	(void)s;
+	struct tensor_config tc = a100_like();
+	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_FP16, TRACE_DT_INT4), TENSOR_FP16); /* W4A16 */
+	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_INT8, TRACE_DT_INT8), TENSOR_INT8);  /* W8A8 */
+	/* No fp8 path on an A100: promoted to fp16. */
+	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_FP8E4M3, TRACE_DT_FP8E4M3), TENSOR_FP16);
+	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_BF16, TRACE_DT_BF16), TENSOR_BF16);
+}
+
+static void test_sparse_modes_syntax(void **s)
+{
+	(void)s;
+	struct tensor_config tc;
+	memset(&tc, 0, sizeof tc);
+	char err[128];
+	strcpy(tc.sparse_modes, "2:4:fp16 4:8:int8,fp8");
+	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), 0);
+	assert_int_equal(tc.nmodes, 2);
+	assert_int_equal(tc.modes[1].m, 8);
+	strcpy(tc.sparse_modes, "4:2:fp16");
+	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), -1);
+	strcpy(tc.sparse_modes, "2:4:fp17");
+	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), -1);
+	assert_non_null(strstr(err, "fp17"));
+	strcpy(tc.sparse_modes, "2:4");
+	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unloaded_transfer_is_latency_plus_size_over_bandwidth),
+		cmocka_unit_test(test_contention_queues_in_arrival_order),
+		cmocka_unit_test(test_hbm_efficiency_and_write_latency),
+		cmocka_unit_test(test_l2_directory_hits_and_evicts_lru),
+		cmocka_unit_test(test_l2_many_tiles_stay_consistent),
+		cmocka_unit_test(test_formats_bits_per_element),
+		cmocka_unit_test(test_patterns_the_machine_cannot_run_are_dense_compute),
+		cmocka_unit_test(test_math_precision_choice),
+		cmocka_unit_test(test_sparse_modes_syntax),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
