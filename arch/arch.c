@@ -22,7 +22,10 @@ static const struct cfg_field core_fields[] = {
 	{"freq", CFG_FREQ, offsetof(struct core_config, freq), "Hz", 1e6, 1e11, NULL,
 	 "core clock the tensor-core rates are quoted at", NULL},
 	{"launch", CFG_TIME, offsetof(struct core_config, launch), "ps", 0, 1e9, "\"5 us\"",
-	 "calibration: fixed cost per kernel (launch, setup, teardown)", NULL},
+	 "calibration: fixed device-side cost per kernel (launch, setup, teardown)", NULL},
+	{"host_overhead", CFG_TIME, offsetof(struct core_config, host_overhead), "ps", 0, 1e9, "0",
+	 "host time per kernel the device waits for: framework dispatch when every call is timed "
+	 "synchronously (a property of the software setup; 0 for CUDA graphs or queued kernels)", NULL},
 };
 static const struct cfg_block core_cfg_block = {
 	"core", core_fields, sizeof core_fields / sizeof core_fields[0], 0,
@@ -240,14 +243,14 @@ static void op_end(void *ctx)
 	uint64_t t = now - a->op_start_ps;
 	a->result.time_ps = t;
 	a->stats.busy_ps += t;
-	a->stats.launch_ps += (uint64_t)a->cfg->core.launch;
+	a->stats.launch_ps += (uint64_t)(a->cfg->core.launch + a->cfg->core.host_overhead);
 	if (a->result.model == ARCH_MODEL_TILES && t > 0) {
 		double cores = (double)a->cfg->core.count;
 		double u_tc = (double)(a->core_stats.tc_busy_ps - a->busy0_tc) / (cores * t);
 		double u_port = (double)(a->smem_stats.port_busy_ps - a->busy0_port) / (cores * t);
 		double u_l2 = (double)(a->l2.stats.busy_ps - a->busy0_l2) / t;
 		double u_hbm = (double)(a->hbm.stats.busy_ps - a->busy0_hbm) / t;
-		double u_launch = a->cfg->core.launch / t;
+		double u_launch = (a->cfg->core.launch + a->cfg->core.host_overhead) / t;
 		const char *bound = "compute";
 		double best = u_tc;
 		if (u_hbm > best) best = u_hbm, bound = "memory";
@@ -343,7 +346,7 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 					 a->plan.steps_total;
 			SIM_ASSERT(l2_reset(&a->l2, tiles) == 0, "l2", kernel_now_ps(), "out of memory");
 		}
-		kernel_call_at((uint64_t)a->cfg->core.launch, gemm_start_cores, a);
+		kernel_call_at((uint64_t)(a->cfg->core.host_overhead + a->cfg->core.launch), gemm_start_cores, a);
 		break;
 	case TRACE_OP_ATTN:
 		lower_attn(a->cfg, op, &r);
@@ -356,7 +359,7 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 	default:
 		/* No link model yet: a collective costs nothing and is reported as unmodelled. */
 		a->stats.unmodelled_ops++;
-		a->stats.launch_ps -= (uint64_t)a->cfg->core.launch; /* op_end adds it back */
+		a->stats.launch_ps -= (uint64_t)(a->cfg->core.launch + a->cfg->core.host_overhead); /* op_end adds it back */
 		a->result.model = ARCH_MODEL_NONE;
 		a->result.bound = "none";
 		kernel_call_at(0, op_end, a);

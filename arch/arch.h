@@ -40,7 +40,7 @@ struct arch_op_result {
 #define ARCH_STATS(X)                                                          \
 	X(ops, "", "ops simulated or replayed")                                \
 	X(busy_ps, "ps", "simulated time spent in ops")                        \
-	X(launch_ps, "ps", "of busy_ps: fixed per-kernel costs")               \
+	X(launch_ps, "ps", "of busy_ps: fixed per-kernel costs (device and host)") \
 	X(unmodelled_ops, "", "ops the machine has no model for (zero time)")
 
 struct arch_stats {

@@ -22,7 +22,8 @@ struct arch_top {
 struct core_config {
 	int64_t count;
 	double freq;      /* Hz */
-	double launch;    /* ps: fixed cost per kernel (launch, setup, teardown) */
+	double launch;    /* ps: fixed device-side cost per kernel (launch, setup, teardown) */
+	double host_overhead; /* ps: host time per kernel the device waits for (0: graphs, streams) */
 };
 
 struct arch_config {

@@ -35,15 +35,24 @@ static inline uint64_t bwserver_occupancy_ps(const struct bwserver *s, uint64_t 
 	return (uint64_t)ceil((double)bytes * s->ps_per_byte);
 }
 
+/* Queues a transfer of `bytes` at the server's own rate times `slowdown` (>= 1: a kind of
+ * access the server moves more slowly, e.g. DRAM writes); returns when its last byte arrives
+ * at the requester (start + occupancy + latency). */
+static inline uint64_t bwserver_request_slowed(struct bwserver *s, uint64_t now_ps, uint64_t bytes,
+					       double slowdown)
+{
+	uint64_t start = s->free_at_ps > now_ps ? s->free_at_ps : now_ps;
+	uint64_t occ = (uint64_t)ceil((double)bytes * s->ps_per_byte * slowdown);
+	s->free_at_ps = start + occ;
+	s->busy_ps += occ;
+	return s->free_at_ps + s->latency_ps;
+}
+
 /* Queues a transfer of `bytes` arriving at now_ps; returns the time its last byte arrives at
  * the requester (start + occupancy + latency). */
 static inline uint64_t bwserver_request(struct bwserver *s, uint64_t now_ps, uint64_t bytes)
 {
-	uint64_t start = s->free_at_ps > now_ps ? s->free_at_ps : now_ps;
-	uint64_t occ = bwserver_occupancy_ps(s, bytes);
-	s->free_at_ps = start + occ;
-	s->busy_ps += occ;
-	return s->free_at_ps + s->latency_ps;
+	return bwserver_request_slowed(s, now_ps, bytes, 1.0);
 }
 
 #endif

@@ -28,6 +28,9 @@ static const struct cfg_field tensor_fields[] = {
 	 NULL},
 	{"efficiency", CFG_REAL, offsetof(struct tensor_config, efficiency), "", 0.05, 1, "1",
 	 "calibration: steady-state fraction of peak MMA issue a well-tiled kernel sustains", NULL},
+	{"sparse_efficiency", CFG_REAL, offsetof(struct tensor_config, sparse_efficiency), "", 0.05, 1,
+	 "1", "calibration: share of that issue rate the sparse MMA path keeps (metadata loads, "
+	 "operand selection)", NULL},
 };
 
 static int tensor_check(const void *blk, struct cfg_checker *chk)

@@ -9,6 +9,8 @@ static const struct cfg_field hbm_fields[] = {
 	 "peak bandwidth (datasheet)", NULL},
 	{"efficiency", CFG_REAL, offsetof(struct hbm_config, efficiency), "", 0.05, 1, "1",
 	 "calibration: achievable fraction of peak bandwidth for streaming access", NULL},
+	{"write_efficiency", CFG_REAL, offsetof(struct hbm_config, write_efficiency), "", 0.05, 1, "1",
+	 "calibration: achievable fraction of peak bandwidth for writes (read/write turnaround)", NULL},
 	{"latency", CFG_TIME, offsetof(struct hbm_config, latency), "ps", 0, 1e8, "\"500 ns\"",
 	 "load-to-use latency of an unloaded access", NULL},
 };
@@ -21,6 +23,12 @@ const struct cfg_block hbm_cfg_block = {
 double hbm_effective_bandwidth(const struct hbm_config *cfg)
 {
 	return cfg->bandwidth * cfg->efficiency;
+}
+
+double hbm_stream_ps(const struct hbm_config *cfg, double read, double write)
+{
+	return 1e12 * (read / (cfg->bandwidth * cfg->efficiency) +
+		       write / (cfg->bandwidth * cfg->write_efficiency));
 }
 
 void hbm_init(struct hbm *h, const struct hbm_config *cfg)
@@ -48,7 +56,9 @@ uint64_t hbm_write(struct hbm *h, uint64_t now_ps, uint64_t bytes)
 {
 	uint64_t busy0 = h->port.busy_ps;
 	/* A write is done when the memory has taken it; no load-to-use latency. */
-	uint64_t done = bwserver_request(&h->port, now_ps, bytes) - h->port.latency_ps;
+	uint64_t done = bwserver_request_slowed(&h->port, now_ps, bytes,
+						h->cfg->efficiency / h->cfg->write_efficiency) -
+			h->port.latency_ps;
 	h->stats.write_bytes += bytes;
 	h->stats.busy_ps += h->port.busy_ps - busy0;
 	return done;

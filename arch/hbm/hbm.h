@@ -1,7 +1,8 @@
 /* hbm — device memory (HBM or GDDR): one shared bandwidth server with a fixed latency.
  *
- * Models: the achievable bandwidth (peak x a named efficiency) shared by every core in
- * arrival order, reads and writes alike, and the load-to-use latency of an unloaded access.
+ * Models: the achievable bandwidth (peak x a named efficiency, a lower one for writes, whose
+ * bus turnarounds cost DRAM time) shared by every core in arrival order, and the load-to-use
+ * latency of an unloaded access.
  * Not: channels, banks, row buffers, refresh, read/write turnaround; their average effect is
  * what `efficiency` stands for (calibrated once per machine, never per workload).
  * Numbers: the architecture file (vendor datasheets; efficiency from published streaming
@@ -19,7 +20,8 @@
 struct hbm_config {
 	uint64_t size;     /* bytes */
 	double bandwidth;  /* peak, B/s */
-	double efficiency; /* achievable fraction of peak */
+	double efficiency; /* achievable fraction of peak, reads */
+	double write_efficiency; /* achievable fraction of peak, writes (bus turnaround) */
 	double latency;    /* ps */
 };
 
@@ -44,8 +46,10 @@ extern const struct cfg_block hbm_cfg_block;
 
 void hbm_init(struct hbm *h, const struct hbm_config *cfg);
 int hbm_register_stats(struct hbm *h, struct stats *reg);
-/* Effective bandwidth in B/s (peak x efficiency). */
+/* Effective read bandwidth in B/s (peak x efficiency). */
 double hbm_effective_bandwidth(const struct hbm_config *cfg);
+/* Time in ps to stream `read` and `write` bytes with nothing else in the way. */
+double hbm_stream_ps(const struct hbm_config *cfg, double read, double write);
 /* A read of `bytes` arriving at now_ps; returns when its last byte reaches the requester. */
 uint64_t hbm_read(struct hbm *h, uint64_t now_ps, uint64_t bytes);
 /* A write of `bytes` arriving at now_ps; returns when the memory has taken its last byte. */

@@ -27,7 +27,7 @@ static const uint64_t splits[] = {1, 2, 3, 4, 6, 8, 12, 16};
 struct lower_ctx {
 	const struct arch_config *cfg;
 	struct lower_gemm_plan *p;
-	double port_ps_per_byte, l2_ps_per_byte, hbm_ps_per_byte;
+	double port_ps_per_byte, l2_ps_per_byte;
 };
 
 /* Bytes of an A step (rows x k), a B step (cols x k), a C tile. */
@@ -61,9 +61,8 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	uint64_t waves = ceil_div(items, (uint64_t)cfg->core.count);
 	double t_cores = (double)waves * item;
 	/* Device memory: every operand once (L2 catches reuse), outputs once. */
-	double unique = (a_bytes(p, p->m, p->k_eff) + b_bytes(p, p->n, p->k_eff)) * p->count +
-			(double)p->m * p->n * p->count * formats_bits(&p->c) / 8;
-	double t_hbm = unique * x->hbm_ps_per_byte;
+	double t_hbm = hbm_stream_ps(&cfg->hbm, (a_bytes(p, p->m, p->k_eff) + b_bytes(p, p->n, p->k_eff)) * p->count,
+				     (double)p->m * p->n * p->count * formats_bits(&p->c) / 8);
 	double t_l2 = (double)items * steps * sbytes * x->l2_ps_per_byte;
 	/* Split-K adds a pass over fp32 partials through L2. */
 	double t_reduce = split > 1 ? (double)p->m * p->n * p->count * 4 * (split + 1) * x->l2_ps_per_byte : 0;
@@ -100,14 +99,14 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
 
 	double cycle = arch_cycle_ps(cfg);
 	p->ps_per_mac = cycle / (cfg->tensor.macs_per_cycle[p->prec] * p->b.math_speedup *
-				 cfg->tensor.efficiency);
+				 cfg->tensor.efficiency *
+				 (p->b.native_sparse ? cfg->tensor.sparse_efficiency : 1.0));
 	/* Weights stored in another class than the math (int4 into fp16, fp8 on a machine
 	 * without fp8) are converted in the core before the MMA, overlapped with it. */
 	if (tensor_dtype_class(wdt) != p->prec && cfg->vec.dequant_ops_per_elem > 0)
 		p->dequant_ps_per_elem = cycle * cfg->vec.dequant_ops_per_elem / cfg->vec.fp16_ops_per_cycle;
 
-	struct lower_ctx x = {cfg, p, cycle / cfg->smem.fill_bytes_per_cycle, 1e12 / cfg->l2.bandwidth,
-			      1e12 / hbm_effective_bandwidth(&cfg->hbm)};
+	struct lower_ctx x = {cfg, p, cycle / cfg->smem.fill_bytes_per_cycle, 1e12 / cfg->l2.bandwidth};
 	double best = INFINITY;
 	uint64_t stages = (uint64_t)cfg->smem.stages;
 	p->stages = stages;
@@ -160,12 +159,12 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
 static void roofline_finish(const struct arch_config *cfg, struct lower_roofline *r,
 			    double compute_ps, double vec_ps)
 {
-	double mem_ps = (double)(r->read_bytes + r->write_bytes) * 1e12 / hbm_effective_bandwidth(&cfg->hbm);
+	double mem_ps = hbm_stream_ps(&cfg->hbm, (double)r->read_bytes, (double)r->write_bytes);
 	double body = max3(mem_ps, compute_ps, vec_ps);
 	r->bound = body == mem_ps ? "memory" : body == compute_ps ? "compute" : "vector";
-	if (cfg->core.launch > body)
+	if (cfg->core.launch + cfg->core.host_overhead > body)
 		r->bound = "launch";
-	r->time_ps = (uint64_t)ceil(body + cfg->core.launch + cfg->hbm.latency);
+	r->time_ps = (uint64_t)ceil(body + cfg->core.host_overhead + cfg->core.launch + cfg->hbm.latency);
 }
 
 void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_roofline *r)

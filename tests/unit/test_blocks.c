@@ -44,16 +44,17 @@ static void test_contention_queues_in_arrival_order(void **s)
 static void test_hbm_efficiency_and_write_latency(void **s)
 {
 	(void)s;
-	struct hbm_config cfg = {1ULL << 30, 2e12, 0.5, 600000};
+	struct hbm_config cfg = {1ULL << 30, 2e12, 0.5, 0.25, 600000};
 	struct hbm h;
 	hbm_init(&h, &cfg);
 	/* Effective 1e12 B/s = 1 B/ps: a 1 MB read takes 1e6 ps + 600 ns. */
 	assert_int_equal(hbm_read(&h, 0, 1000000), 1000000 + 600000);
-	/* A write completes when memory took it: no load-to-use latency. */
-	assert_int_equal(hbm_write(&h, 1000000, 1000), 1001000);
+	/* A write completes when memory took it: no load-to-use latency, and at the write
+	 * efficiency (half the read one here: 2 ps per byte). */
+	assert_int_equal(hbm_write(&h, 1000000, 1000), 1002000);
 	assert_int_equal(h.stats.read_bytes, 1000000);
 	assert_int_equal(h.stats.write_bytes, 1000);
-	assert_int_equal(h.stats.busy_ps, 1001000);
+	assert_int_equal(h.stats.busy_ps, 1002000);
 }
 
 static void test_l2_directory_hits_and_evicts_lru(void **s)

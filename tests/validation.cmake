@@ -1,0 +1,5 @@
+# make validate: the simulator against published and measured kernel timings (label validation).
+add_test(NAME validation/kernels
+  COMMAND nmvalidate --root ${CMAKE_SOURCE_DIR} --simrun $<TARGET_FILE:simrun>
+          --results ${CMAKE_BINARY_DIR}/validation-results.csv)
+set_tests_properties(validation/kernels PROPERTIES LABELS validation ENVIRONMENT "${NMSIM_TEST_ENV}")

@@ -1,0 +1,33 @@
+/* trace_table — the declared tensors of one trace, by id (internal to traces/).
+ *
+ * Models: nothing; an open-addressing hash map from id to an owned copy of a trace_tensor, so
+ * the reader and the writer can resolve w= / kv= and refuse a redefinition.
+ * Not: a general container; entries are never removed. Numbers: grows at half load (FNV-1a).
+ */
+#ifndef NMSIM_TRACE_TABLE_H
+#define NMSIM_TRACE_TABLE_H
+
+#include <stddef.h>
+
+#include "traces/trace.h"
+
+struct trace_table_entry;
+
+struct trace_table {
+	struct trace_table_entry **slots; /* cap slots, NULL = empty */
+	size_t cap;                       /* 0 or a power of two */
+	size_t count;
+};
+
+/* An empty table (no allocation until the first add). */
+void trace_table_init(struct trace_table *t);
+/* Frees every entry; the tensors handed out become invalid. */
+void trace_table_fini(struct trace_table *t);
+/* The stored tensor with this id, or NULL. */
+const struct trace_tensor *trace_table_find(const struct trace_table *t, const char *id);
+/* Stores a copy of *tensor (id included) and points *out at it; the copy lives until
+ * trace_table_fini. The id must not be present. 0, or -1 when out of memory. */
+int trace_table_add(struct trace_table *t, const struct trace_tensor *tensor,
+		    const struct trace_tensor **out);
+
+#endif
