@@ -169,13 +169,23 @@ uint64_t arch_load_step(struct arch *a, struct core *c, uint64_t step, uint64_t 
 	a->l2.stats.hit_bytes += abytes + bbytes - miss;
 	a->l2.stats.miss_bytes += miss;
 	uint64_t done = l2_transfer(&a->l2, now, abytes + bbytes);
+	/* Metadata and scales ride inside the B tile (and the A tile for block-scaled types):
+	 * counted apart at every level they cross. */
+	double bbits = formats_bits(&p->b), abits = formats_bits(&p->a);
+	uint64_t meta = bytes_of(bbytes * p->b.meta_bits / bbits);
+	uint64_t scale = bytes_of(bbytes * p->b.scale_bits / bbits + abytes * p->a.scale_bits / abits);
+	a->l2.stats.meta_bytes += meta;
+	a->l2.stats.scale_bytes += scale;
+	a->smem_stats.meta_fill_bytes += meta;
+	a->smem_stats.scale_fill_bytes += scale;
 	if (miss) {
 		done = max_u64(done, hbm_read(&a->hbm, now, miss));
 		if (!b_hit) {
-			double bits = formats_bits(&p->b);
-			a->hbm.stats.meta_read_bytes += bytes_of(bbytes * p->b.meta_bits / bits);
-			a->hbm.stats.scale_read_bytes += bytes_of(bbytes * p->b.scale_bits / bits);
+			a->hbm.stats.meta_read_bytes += meta;
+			a->hbm.stats.scale_read_bytes += bytes_of(bbytes * p->b.scale_bits / bbits);
 		}
+		if (!a_hit)
+			a->hbm.stats.scale_read_bytes += bytes_of(abytes * p->a.scale_bits / abits);
 	}
 	uint64_t busy0 = c->port.busy_ps;
 	done = max_u64(done, bwserver_request(&c->port, now, abytes + bbytes));

@@ -1,7 +1,7 @@
 /* trace — simtrace v1 operator traces: their types, a streaming reader and a writer.
  *
  * Models: the contract of spec/trace-format.md §1–§7 exactly — records, fields, value lists,
- * validity rules, gzip detected by magic — so a trace valid there reads here and nothing else does.
+ * validity rules, gzip detected by magic — so a trace valid there reads here, nothing else does.
  * Not: what an op costs or how a format is stored (arch/lower, arch/formats); the reader never
  * holds a whole trace, only the declared tensors (memory grows with tensors, not with ops).
  * Numbers: element and scale sizes from the OCP Microscaling Formats spec v1.0 (mx*: 32-element
@@ -108,7 +108,13 @@ enum trace_coll_kind {
 enum trace_step_kind { TRACE_STEP_PREFILL, TRACE_STEP_DECODE, TRACE_STEP_COUNT };
 
 /* What trace_next returned: "meta", "tensor", "op", "step". */
-enum trace_rec_kind { TRACE_REC_META, TRACE_REC_TENSOR, TRACE_REC_OP, TRACE_REC_STEP, TRACE_REC_COUNT };
+enum trace_rec_kind {
+	TRACE_REC_META,
+	TRACE_REC_TENSOR,
+	TRACE_REC_OP,
+	TRACE_REC_STEP,
+	TRACE_REC_COUNT
+};
 
 /* Names ("fp16", "rmsnorm"...); "?" for a value outside the enum. */
 const char *trace_dtype_name(enum trace_dtype dt);
@@ -197,7 +203,7 @@ struct trace_op {
 			uint64_t m, n, k, count; /* count: default 1 */
 			const struct trace_tensor *w; /* B = this weight (role weight, shape n x k);
 							 NULL when B is an activation (b=) */
-			enum trace_dtype b;   /* b=: dtype of an activation B; fp16 when w != NULL */
+			enum trace_dtype b;   /* b=: dtype of an activation B; fp16 if w */
 			enum trace_dtype a;   /* a=: dtype of A, default fp16 */
 			enum trace_dtype out; /* out=: dtype of C, default a */
 			double asp;           /* asp=: density of A in (0,1], default 1 */
@@ -208,14 +214,14 @@ struct trace_op {
 			uint64_t b, hq, hkv, d, sq, skv;
 			bool causal;                   /* causal=, default true */
 			const struct trace_tensor *kv; /* role kv; NULL = default fp16 KV */
-			enum trace_dtype q;            /* q=: dtype of Q and of the math, default fp16 */
+			enum trace_dtype q;            /* q=: Q and math dtype, default fp16 */
 			struct trace_pattern pat;      /* pat=, default dense */
 		} attn;
-		/* Reads `inputs` rows x cols tensors, writes one. rows*cols*inputs fits in 63 bits. */
+		/* Reads `inputs` tensors of rows x cols, writes one; rows*cols*inputs fits in 63 bits */
 		struct {
 			enum trace_vec_kind kind;
 			uint64_t rows, cols;
-			uint64_t inputs;      /* always filled: default trace_vec_kind_default_inputs */
+			uint64_t inputs;      /* always filled; default trace_vec_kind_default_inputs */
 			enum trace_dtype dtype; /* default fp16 */
 		} vec;
 		/* bytes is the payload per rank; bytes*ranks fits in 63 bits. */

@@ -629,10 +629,13 @@ static int trace_read_tensor(struct trace_reader *r, struct trace_record *out)
 static int trace_read_op(struct trace_reader *r, struct trace_record *out)
 {
 	static const struct trace_read_record recs[TRACE_OP_COUNT] = {
-		[TRACE_OP_GEMM] = {"gemm", "op gemm", trace_read_gemm, TRACE_READ_N(trace_read_gemm), false},
-		[TRACE_OP_ATTN] = {"attn", "op attn", trace_read_attn, TRACE_READ_N(trace_read_attn), false},
+		[TRACE_OP_GEMM] = {"gemm", "op gemm", trace_read_gemm, TRACE_READ_N(trace_read_gemm),
+				   false},
+		[TRACE_OP_ATTN] = {"attn", "op attn", trace_read_attn, TRACE_READ_N(trace_read_attn),
+				   false},
 		[TRACE_OP_VEC] = {"vec", "op vec", trace_read_vec, TRACE_READ_N(trace_read_vec), false},
-		[TRACE_OP_COLL] = {"coll", "op coll", trace_read_coll, TRACE_READ_N(trace_read_coll), false},
+		[TRACE_OP_COLL] = {"coll", "op coll", trace_read_coll, TRACE_READ_N(trace_read_coll),
+				   false},
 	};
 	const char *val[TRACE_READ_FIELDS_MAX];
 	struct trace_op *op = &out->op;

@@ -177,8 +177,16 @@ int trace_dtype_parse(const char *s, enum trace_dtype *out)
 	return -1;
 }
 
-unsigned trace_dtype_bits(enum trace_dtype dt) { return trace_dtype_valid(dt) ? trace_dtypes[dt].bits : 0; }
-unsigned trace_dtype_block(enum trace_dtype dt) { return trace_dtype_valid(dt) ? trace_dtypes[dt].block : 0; }
+unsigned trace_dtype_bits(enum trace_dtype dt)
+{
+	return trace_dtype_valid(dt) ? trace_dtypes[dt].bits : 0;
+}
+
+unsigned trace_dtype_block(enum trace_dtype dt)
+{
+	return trace_dtype_valid(dt) ? trace_dtypes[dt].block : 0;
+}
+
 unsigned trace_dtype_block_scale_bits(enum trace_dtype dt)
 {
 	return trace_dtype_valid(dt) ? trace_dtypes[dt].scale_bits : 0;
@@ -281,8 +289,8 @@ __attribute__((format(printf, 3, 4))) static int trace_errf(char *err, size_t er
 	return -1;
 }
 
-static int trace_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int trace_fmt(char *buf, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int trace_fmt(char *buf, size_t len,
+							   const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -502,9 +510,13 @@ int trace_pattern_check(const struct trace_pattern *p, char *err, size_t errlen)
 	case TRACE_PAT_DENSE:
 		return 0;
 	case TRACE_PAT_WINDOW:
-		return trace_size_ok(p->size) ? 0 : trace_errf(err, errlen, "W must be an integer >= 1");
+		if (!trace_size_ok(p->size))
+			return trace_errf(err, errlen, "W must be an integer >= 1");
+		return 0;
 	case TRACE_PAT_TOPK:
-		return trace_size_ok(p->size) ? 0 : trace_errf(err, errlen, "K must be an integer >= 1");
+		if (!trace_size_ok(p->size))
+			return trace_errf(err, errlen, "K must be an integer >= 1");
+		return 0;
 	case TRACE_PAT_BLOCK:
 		if (!trace_size_ok(p->size))
 			return trace_errf(err, errlen, "B must be an integer >= 1");
@@ -732,7 +744,8 @@ static int trace_attn_check(const struct trace_op *op, char *err, size_t errlen)
 {
 	const char *ctx = "attn";
 	const char *keys[] = {"b", "hq", "hkv", "d", "sq", "skv"};
-	uint64_t v[] = {op->attn.b, op->attn.hq, op->attn.hkv, op->attn.d, op->attn.sq, op->attn.skv};
+	uint64_t v[] = {op->attn.b,  op->attn.hq, op->attn.hkv,
+			op->attn.d, op->attn.sq, op->attn.skv};
 	char why[256];
 
 	for (size_t i = 0; i < 6; i++)
@@ -818,6 +831,7 @@ int trace_step_check(const struct trace_step *s, char *err, size_t errlen)
 	if ((unsigned)s->kind >= TRACE_STEP_COUNT)
 		return trace_errf(err, errlen, "step: kind: invalid value %d", (int)s->kind);
 	if (s->tokens > INT64_MAX || s->batch > INT64_MAX)
-		return trace_errf(err, errlen, "step: tokens/batch too large (integers must fit in 63 bits)");
+		return trace_errf(err, errlen,
+				  "step: tokens/batch too large (integers must fit in 63 bits)");
 	return 0;
 }

@@ -84,6 +84,8 @@ void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
 		break;
 	default: break;
 	}
+	if (sp->kind == TRACE_SP_DENSE && out->scale_bits > 0)
+		out->how = "dense, scaled";
 	/* Compressed storage never costs more than dense: a format that would is stored dense. */
 	if (!out->native_sparse && out->value_bits + out->meta_bits > bits) {
 		out->value_bits = bits;

@@ -29,6 +29,8 @@ struct l2_config {
 	X(hit_bytes, "B", "tile bytes served from L2")               \
 	X(miss_bytes, "B", "tile bytes L2 fetched from device memory") \
 	X(write_bytes, "B", "bytes written into L2")                 \
+	X(meta_bytes, "B", "of the tile bytes: sparsity metadata")   \
+	X(scale_bytes, "B", "of the tile bytes: quantization scales") \
 	X(busy_ps, "ps", "time L2 spent moving bytes")
 
 struct l2_stats {

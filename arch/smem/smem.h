@@ -24,6 +24,8 @@ struct smem_config {
 #define SMEM_STATS(X)                                                    \
 	X(fill_bytes, "B", "bytes written into the buffers by loads")    \
 	X(read_bytes, "B", "bytes the tensor cores read from the buffers") \
+	X(meta_fill_bytes, "B", "of fill_bytes: sparsity metadata")        \
+	X(scale_fill_bytes, "B", "of fill_bytes: quantization scales")     \
 	X(port_busy_ps, "ps", "sum over cores of time their fill port was busy")
 
 struct smem_stats {
