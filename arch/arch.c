@@ -9,36 +9,41 @@
 /* ---- configuration --------------------------------------------------------------------- */
 
 static const struct cfg_field top_fields[] = {
-	{"name", CFG_STRING, offsetof(struct arch_top, name), "", 0, 0, NULL,
-	 "the machine's name, as reports print it", NULL},
+	{ "name", CFG_STRING, offsetof(struct arch_top, name), "", 0, 0, NULL,
+	  "the machine's name, as reports print it", NULL },
 };
 static const struct cfg_block top_cfg_block = {
 	"", top_fields, sizeof top_fields / sizeof top_fields[0], 0, "the machine", NULL,
 };
 
 static const struct cfg_field core_fields[] = {
-	{"count", CFG_INT, offsetof(struct core_config, count), "", 1, 100000, NULL,
-	 "cores (SMs) on the chip", NULL},
-	{"freq", CFG_FREQ, offsetof(struct core_config, freq), "Hz", 1e6, 1e11, NULL,
-	 "core clock the tensor-core rates are quoted at", NULL},
-	{"launch", CFG_TIME, offsetof(struct core_config, launch), "ps", 0, 1e9, "\"5 us\"",
-	 "calibration: fixed device-side cost per kernel (launch, setup, teardown)", NULL},
-	{"host_overhead", CFG_TIME, offsetof(struct core_config, host_overhead), "ps", 0, 1e9, "0",
-	 "host time per kernel the device waits for: framework dispatch when every call is timed "
-	 "synchronously (a property of the software setup; 0 for CUDA graphs or queued kernels)", NULL},
+	{ "count", CFG_INT, offsetof(struct core_config, count), "", 1, 100000, NULL,
+	  "cores (SMs) on the chip", NULL },
+	{ "freq", CFG_FREQ, offsetof(struct core_config, freq), "Hz", 1e6, 1e11, NULL,
+	  "core clock the tensor-core rates are quoted at", NULL },
+	{ "launch", CFG_TIME, offsetof(struct core_config, launch), "ps", 0, 1e9, "\"5 us\"",
+	  "calibration: fixed device-side cost per kernel (launch, setup, teardown)", NULL },
+	{ "host_overhead", CFG_TIME, offsetof(struct core_config, host_overhead), "ps", 0, 1e9, "0",
+	  "host time per kernel the device waits for: framework dispatch when every call is timed "
+	  "synchronously (a property of the software setup; 0 for CUDA graphs or queued kernels)",
+	  NULL },
 };
 static const struct cfg_block core_cfg_block = {
-	"core", core_fields, sizeof core_fields / sizeof core_fields[0], 0,
-	"cores and the fixed cost of a kernel", NULL,
+	"core",
+	core_fields,
+	sizeof core_fields / sizeof core_fields[0],
+	0,
+	"cores and the fixed cost of a kernel",
+	NULL,
 };
 
 /* Every block of an architecture file, in file and --describe order. */
 static size_t arch_blocks(struct cfg_block *out)
 {
 	size_t n = 0;
-#define ARCH_BLOCK(blk, member)                                   \
-	out[n] = blk;                                             \
-	out[n].offset = offsetof(struct arch_config, member);    \
+#define ARCH_BLOCK(blk, member)                               \
+	out[n] = blk;                                         \
+	out[n].offset = offsetof(struct arch_config, member); \
 	n++;
 	ARCH_BLOCK(top_cfg_block, top)
 	ARCH_BLOCK(core_cfg_block, core)
@@ -55,7 +60,7 @@ static size_t arch_blocks(struct cfg_block *out)
 #define ARCH_MAX_BLOCKS 16
 
 int arch_load_config(const char *file, const char *const *sets, size_t nsets,
-		     struct arch_config *cfg)
+                     struct arch_config *cfg)
 {
 	struct cfg_block blocks[ARCH_MAX_BLOCKS];
 	size_t n = arch_blocks(blocks);
@@ -115,7 +120,8 @@ void arch_free(struct arch *a)
 	a->cores = NULL;
 }
 
-int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char *err, size_t errlen)
+int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char *err,
+                  size_t errlen)
 {
 	if (op->type == TRACE_OP_GEMM) {
 		struct lower_gemm_plan p;
@@ -124,7 +130,10 @@ int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char
 	return 0;
 }
 
-const struct arch_op_result *arch_last_result(const struct arch *a) { return &a->result; }
+const struct arch_op_result *arch_last_result(const struct arch *a)
+{
+	return &a->result;
+}
 
 void arch_energy_counts(const struct arch *a, struct energy_counts *out)
 {
@@ -150,9 +159,15 @@ static uint64_t tile_key(uint64_t operand, uint64_t batch, uint64_t block, uint6
 	return k ^ (k >> 29);
 }
 
-static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
 
-static uint64_t bytes_of(double b) { return (uint64_t)ceil(b); }
+static uint64_t bytes_of(double b)
+{
+	return (uint64_t)ceil(b);
+}
 
 uint64_t arch_load_step(struct arch *a, struct core *c, uint64_t step, uint64_t k_step)
 {
@@ -173,7 +188,8 @@ uint64_t arch_load_step(struct arch *a, struct core *c, uint64_t step, uint64_t 
 	 * counted apart at every level they cross. */
 	double bbits = formats_bits(&p->b), abits = formats_bits(&p->a);
 	uint64_t meta = bytes_of(bbytes * p->b.meta_bits / bbits);
-	uint64_t scale = bytes_of(bbytes * p->b.scale_bits / bbits + abytes * p->a.scale_bits / abits);
+	uint64_t scale =
+	    bytes_of(bbytes * p->b.scale_bits / bbits + abytes * p->a.scale_bits / abits);
 	a->l2.stats.meta_bytes += meta;
 	a->l2.stats.scale_bytes += scale;
 	a->smem_stats.meta_fill_bytes += meta;
@@ -196,7 +212,10 @@ uint64_t arch_load_step(struct arch *a, struct core *c, uint64_t step, uint64_t 
 }
 
 /* MMA padding: 8 on the token side, 16 on the weight side (see arch/lower). */
-static uint64_t pad_up(uint64_t x, uint64_t g) { return (x + g - 1) / g * g; }
+static uint64_t pad_up(uint64_t x, uint64_t g)
+{
+	return (x + g - 1) / g * g;
+}
 
 uint64_t arch_compute_step(struct arch *a, struct core *c, uint64_t k_step)
 {
@@ -213,7 +232,7 @@ uint64_t arch_compute_step(struct arch *a, struct core *c, uint64_t k_step)
 		a->core_stats.vec_ops += (uint64_t)(values * a->cfg->vec.dequant_ops_per_elem);
 	double bdense = (double)c->cols * k_step / p->b.k_fraction;
 	a->smem_stats.read_bytes += bytes_of((double)c->rows * k_step * formats_bits(&p->a) / 8 +
-					     bdense * formats_bits(&p->b) / 8);
+	                                     bdense * formats_bits(&p->b) / 8);
 	a->core_stats.tc_busy_ps += ps;
 	a->core_stats.tile_computes++;
 	return ps;
@@ -263,10 +282,14 @@ static void op_end(void *ctx)
 		double u_launch = (a->cfg->core.launch + a->cfg->core.host_overhead) / t;
 		const char *bound = "compute";
 		double best = u_tc;
-		if (u_hbm > best) best = u_hbm, bound = "memory";
-		if (u_l2 > best) best = u_l2, bound = "l2";
-		if (u_port > best) best = u_port, bound = "buffer";
-		if (u_launch > best) bound = "launch";
+		if (u_hbm > best)
+			best = u_hbm, bound = "memory";
+		if (u_l2 > best)
+			best = u_l2, bound = "l2";
+		if (u_port > best)
+			best = u_port, bound = "buffer";
+		if (u_launch > best)
+			bound = "launch";
 		a->result.bound = bound;
 	}
 	a->op_done(a->op_done_ctx);
@@ -327,24 +350,26 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 	a->op_done_ctx = ctx;
 	a->op_start_ps = kernel_now_ps();
 	a->stats.ops++;
-	a->result = (struct arch_op_result){0, ARCH_MODEL_TILES, "compute", ""};
+	a->result = (struct arch_op_result){ 0, ARCH_MODEL_TILES, "compute", "" };
 	struct lower_roofline r;
 	char err[256];
 	switch (op->type) {
 	case TRACE_OP_GEMM:
 		SIM_ASSERT(lower_gemm(a->cfg, op, &a->plan, err, sizeof err) == 0, "arch/lower",
-			   kernel_now_ps(), "op at line %llu passed its check but failed to lower: %s",
-			   (unsigned long long)op->line, err);
+		           kernel_now_ps(),
+		           "op at line %llu passed its check but failed to lower: %s",
+		           (unsigned long long)op->line, err);
 		a->result.how = a->plan.how;
-		log_debug("line %llu: gemm %llux%llux%llu x%llu %s: tile %llux%llux%llu, %llu stages, split %llu, "
-			  "%llu items of %llu steps, estimate %.2f us",
-			  (unsigned long long)op->line, (unsigned long long)a->plan.m,
-			  (unsigned long long)a->plan.n, (unsigned long long)a->plan.k,
-			  (unsigned long long)a->plan.count, tensor_prec_name(a->plan.prec),
-			  (unsigned long long)a->plan.tile_m, (unsigned long long)a->plan.tile_n,
-			  (unsigned long long)a->plan.tile_k, (unsigned long long)a->plan.stages,
-			  (unsigned long long)a->plan.split, (unsigned long long)a->plan.items,
-			  (unsigned long long)a->plan.steps_per_item, a->plan.est_ps * 1e-6);
+		log_debug("line %llu: gemm %llux%llux%llu x%llu %s: tile %llux%llux%llu, %llu "
+		          "stages, split %llu, "
+		          "%llu items of %llu steps, estimate %.2f us",
+		          (unsigned long long)op->line, (unsigned long long)a->plan.m,
+		          (unsigned long long)a->plan.n, (unsigned long long)a->plan.k,
+		          (unsigned long long)a->plan.count, tensor_prec_name(a->plan.prec),
+		          (unsigned long long)a->plan.tile_m, (unsigned long long)a->plan.tile_n,
+		          (unsigned long long)a->plan.tile_k, (unsigned long long)a->plan.stages,
+		          (unsigned long long)a->plan.split, (unsigned long long)a->plan.items,
+		          (unsigned long long)a->plan.steps_per_item, a->plan.est_ps * 1e-6);
 		a->next_item = 0;
 		a->busy0_tc = a->core_stats.tc_busy_ps;
 		a->busy0_port = a->smem_stats.port_busy_ps;
@@ -352,11 +377,14 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 		a->busy0_hbm = a->hbm.stats.busy_ps;
 		{
 			uint64_t bcount = a->plan.b_shared ? 1 : a->plan.count;
-			uint64_t tiles = (a->plan.tiles_m * a->plan.count + a->plan.tiles_n * bcount) *
-					 a->plan.steps_total;
-			SIM_ASSERT(l2_reset(&a->l2, tiles) == 0, "l2", kernel_now_ps(), "out of memory");
+			uint64_t tiles =
+			    (a->plan.tiles_m * a->plan.count + a->plan.tiles_n * bcount) *
+			    a->plan.steps_total;
+			SIM_ASSERT(l2_reset(&a->l2, tiles) == 0, "l2", kernel_now_ps(),
+			           "out of memory");
 		}
-		kernel_call_at((uint64_t)(a->cfg->core.host_overhead + a->cfg->core.launch), gemm_start_cores, a);
+		kernel_call_at((uint64_t)(a->cfg->core.host_overhead + a->cfg->core.launch),
+		               gemm_start_cores, a);
 		break;
 	case TRACE_OP_ATTN:
 		lower_attn(a->cfg, op, &r);
@@ -369,7 +397,9 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 	default:
 		/* No link model yet: a collective costs nothing and is reported as unmodelled. */
 		a->stats.unmodelled_ops++;
-		a->stats.launch_ps -= (uint64_t)(a->cfg->core.launch + a->cfg->core.host_overhead); /* op_end adds it back */
+		a->stats.launch_ps -=
+		    (uint64_t)(a->cfg->core.launch +
+		               a->cfg->core.host_overhead); /* op_end adds it back */
 		a->result.model = ARCH_MODEL_NONE;
 		a->result.bound = "none";
 		kernel_call_at(0, op_end, a);

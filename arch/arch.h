@@ -37,9 +37,9 @@ struct arch_op_result {
 	const char *how;   /* the weight format phrase for GEMMs, "" otherwise */
 };
 
-#define ARCH_STATS(X)                                                          \
-	X(ops, "", "ops simulated or replayed")                                \
-	X(busy_ps, "ps", "simulated time spent in ops")                        \
+#define ARCH_STATS(X)                                                              \
+	X(ops, "", "ops simulated or replayed")                                    \
+	X(busy_ps, "ps", "simulated time spent in ops")                            \
 	X(launch_ps, "ps", "of busy_ps: fixed per-kernel costs (device and host)") \
 	X(unmodelled_ops, "", "ops the machine has no model for (zero time)")
 
@@ -69,7 +69,7 @@ struct arch {
 /* Loads and checks an architecture file with --set overrides; every problem is reported
  * (file:line) and -1 returned: the caller exits 2. */
 int arch_load_config(const char *file, const char *const *sets, size_t nsets,
-		     struct arch_config *cfg);
+                     struct arch_config *cfg);
 /* Prints every parameter an architecture file can set. */
 void arch_describe(FILE *out);
 
@@ -78,7 +78,8 @@ int arch_build(struct arch *a, const struct arch_config *cfg, struct stats *reg)
 void arch_free(struct arch *a);
 
 /* Checks that this machine can run op (before simulating): 0, or -1 with err set. */
-int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char *err, size_t errlen);
+int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char *err,
+                  size_t errlen);
 /* Starts op now; done(ctx) is called when it has finished and every write has drained. */
 void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, void *ctx);
 /* The result of the last finished op. */

@@ -21,9 +21,10 @@ struct arch_top {
 /* The cores (SMs) and what every kernel launch costs. */
 struct core_config {
 	int64_t count;
-	double freq;      /* Hz */
-	double launch;    /* ps: fixed device-side cost per kernel (launch, setup, teardown) */
-	double host_overhead; /* ps: host time per kernel the device waits for (0: graphs, streams) */
+	double freq;   /* Hz */
+	double launch; /* ps: fixed device-side cost per kernel (launch, setup, teardown) */
+	double
+	    host_overhead; /* ps: host time per kernel the device waits for (0: graphs, streams) */
 };
 
 struct arch_config {
@@ -38,6 +39,9 @@ struct arch_config {
 };
 
 /* Picoseconds per core clock cycle. */
-static inline double arch_cycle_ps(const struct arch_config *c) { return 1e12 / c->core.freq; }
+static inline double arch_cycle_ps(const struct arch_config *c)
+{
+	return 1e12 / c->core.freq;
+}
 
 #endif

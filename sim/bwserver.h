@@ -39,7 +39,7 @@ static inline uint64_t bwserver_occupancy_ps(const struct bwserver *s, uint64_t 
  * access the server moves more slowly, e.g. DRAM writes); returns when its last byte arrives
  * at the requester (start + occupancy + latency). */
 static inline uint64_t bwserver_request_slowed(struct bwserver *s, uint64_t now_ps, uint64_t bytes,
-					       double slowdown)
+                                               double slowdown)
 {
 	uint64_t start = s->free_at_ps > now_ps ? s->free_at_ps : now_ps;
 	uint64_t occ = (uint64_t)ceil((double)bytes * s->ps_per_byte * slowdown);

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CFG_MSG_MAX 1024
+#define CFG_MSG_MAX  1024
 #define CFG_PATH_MAX 512
 
 /* ---- integer literals as written ---- */
@@ -44,7 +44,7 @@ struct cfg_src {
 	char *shown; /* the name messages use */
 	char *text;  /* contents, NUL-terminated; NULL if unreadable */
 	size_t len;
-	int err;     /* errno when text could not be read */
+	int err; /* errno when text could not be read */
 	struct cfg_lit *lits;
 	size_t nlits, cap, cursor;
 };
@@ -59,7 +59,10 @@ static bool cfg_lex_is_name(char c)
 	return cfg_lex_is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-static bool cfg_lex_is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool cfg_lex_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 static bool cfg_lex_is_hex(char c)
 {
@@ -102,7 +105,7 @@ static void cfg_lex_judge(struct cfg_lit *lit, const char *t, size_t n, bool hex
 }
 
 static int cfg_lex_push(struct cfg_src *src, unsigned line, const char *t, size_t n, bool hex,
-			bool is64)
+                        bool is64)
 {
 	if (src->nlits == src->cap) {
 		size_t cap = src->cap ? 2 * src->cap : 32;
@@ -151,7 +154,7 @@ static int cfg_lex(struct cfg_src *src)
 			while (p < end && cfg_lex_is_name(*p))
 				p++;
 		} else if (c == '0' && p + 2 < end && (p[1] == 'x' || p[1] == 'X') &&
-			   cfg_lex_is_hex(p[2])) {
+		           cfg_lex_is_hex(p[2])) {
 			const char *t = p;
 			bool is64 = false;
 			for (p += 2; p < end && cfg_lex_is_hex(*p); p++)
@@ -162,8 +165,8 @@ static int cfg_lex(struct cfg_src *src)
 			if (cfg_lex_push(src, line, t, n, true, is64))
 				return -1;
 		} else if (cfg_lex_is_digit(c) || c == '.' ||
-			   ((c == '-' || c == '+') && p + 1 < end &&
-			    (cfg_lex_is_digit(p[1]) || p[1] == '.'))) {
+		           ((c == '-' || c == '+') && p + 1 < end &&
+		            (cfg_lex_is_digit(p[1]) || p[1] == '.'))) {
 			const char *t = p, *q;
 			size_t digits = 0;
 			bool real = false, is64 = false;
@@ -236,7 +239,7 @@ struct cfg_where {
 	enum cfg_from from;
 	const char *file; /* shown name */
 	unsigned line;
-	size_t set;       /* index into sets */
+	size_t set; /* index into sets */
 };
 
 struct cfg_set {
@@ -264,11 +267,11 @@ struct cfg_checker {
 	size_t nsrcs;
 	struct cfg_set *sets;
 	size_t nsets;
-	size_t *base;             /* base[b]: index of block b's first field in the flat arrays */
-	struct cfg_where *where;  /* per field */
-	bool *overridden;         /* per field: a --set names it */
-	bool *block_bad;          /* per block: a field of it failed */
-	size_t block;             /* the block whose check runs */
+	size_t *base;            /* base[b]: index of block b's first field in the flat arrays */
+	struct cfg_where *where; /* per field */
+	bool *overridden;        /* per field: a --set names it */
+	bool *block_bad;         /* per block: a field of it failed */
+	size_t block;            /* the block whose check runs */
 	int nerrors;
 };
 
@@ -282,7 +285,8 @@ static void cfg_full_path(char *buf, size_t len, const char *group, const char *
 		snprintf(buf, len, "%s.%s", group, key);
 }
 
-static void cfg_error(struct cfg_checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cfg_error(struct cfg_checker *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void cfg_error(struct cfg_checker *c, const char *fmt, ...)
 {
 	char msg[CFG_MSG_MAX];
@@ -297,13 +301,14 @@ static void cfg_error(struct cfg_checker *c, const char *fmt, ...)
 
 /* Reports MSG about PATH at WHERE. */
 static void cfg_error_where(struct cfg_checker *c, const struct cfg_where *w, const char *path,
-			    const char *def, const char *msg)
+                            const char *def, const char *msg)
 {
 	switch (w->from) {
 	case CFG_FROM_FILE: cfg_error(c, "%s:%u: %s: %s", w->file, w->line, path, msg); break;
 	case CFG_FROM_SET: cfg_error(c, "--set %s: %s", c->sets[w->set].shown, msg); break;
 	case CFG_FROM_DEFAULT:
-		cfg_error(c, "%s: %s: %s (from the default %s)", c->label, path, msg, def ? def : "");
+		cfg_error(c, "%s: %s: %s (from the default %s)", c->label, path, msg,
+		          def ? def : "");
 		break;
 	case CFG_FROM_NONE: cfg_error(c, "%s: %s: %s", c->label, path, msg); break;
 	}
@@ -458,7 +463,9 @@ static void cfg_mark_misread(struct cfg_checker *c, config_setting_t *s, struct 
 	}
 	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
 		return;
-	struct cfg_src *src = fixed ? fixed : c ? cfg_src_for(c, config_setting_source_file(s)) : NULL;
+	struct cfg_src *src = fixed ? fixed
+	                      : c   ? cfg_src_for(c, config_setting_source_file(s))
+	                            : NULL;
 	if (!src)
 		return;
 	struct cfg_lit *lit = cfg_lex_match(src, s);
@@ -506,7 +513,9 @@ static const char *cfg_got(char *buf, size_t len, const config_setting_t *s)
 		return buf;
 	}
 	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_BOOL: snprintf(buf, len, "%s", config_setting_get_bool(s) ? "true" : "false"); break;
+	case CONFIG_TYPE_BOOL:
+		snprintf(buf, len, "%s", config_setting_get_bool(s) ? "true" : "false");
+		break;
 	case CONFIG_TYPE_INT: snprintf(buf, len, "%d", config_setting_get_int(s)); break;
 	case CONFIG_TYPE_INT64: snprintf(buf, len, "%lld", config_setting_get_int64(s)); break;
 	case CONFIG_TYPE_FLOAT:
@@ -549,7 +558,8 @@ static int cfg_expected(const struct cfg_field *f, const config_setting_t *s, ch
 	if (f->type == CFG_ENUM) {
 		size_t o = (size_t)snprintf(err, n, "expected one of");
 		for (size_t i = 0; f->names && f->names[i] && o < n; i++)
-			o += (size_t)snprintf(err + o, n - o, "%s \"%s\"", i ? "," : "", f->names[i]);
+			o += (size_t)snprintf(err + o, n - o, "%s \"%s\"", i ? "," : "",
+			                      f->names[i]);
 		if (o < n)
 			snprintf(err + o, n - o, ", got %s", got);
 	} else {
@@ -617,8 +627,8 @@ static const char *cfg_leaf(const char *path)
 }
 
 /* Writes " (did you mean X?)" into BUF when a known path is close to PATH, else "". */
-static void cfg_suggest(const struct cfg_block *blocks, size_t nblocks, const char *path,
-			char *buf, size_t len)
+static void cfg_suggest(const struct cfg_block *blocks, size_t nblocks, const char *path, char *buf,
+                        size_t len)
 {
 	char cand[CFG_PATH_MAX], best[CFG_PATH_MAX] = "", leaf_match[CFG_PATH_MAX] = "";
 	size_t best_d = (size_t)-1, nleaf = 0, n = strlen(path);
@@ -655,7 +665,7 @@ static void cfg_suggest(const struct cfg_block *blocks, size_t nblocks, const ch
 
 /* Converts S for field F into DST (the member). Returns 0, or -1 with the reason in ERR. */
 static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, void *dst, char *err,
-		       size_t n)
+                       size_t n)
 {
 	const struct cfg_lit *lit = config_setting_get_hook(s);
 	int t = config_setting_type(s);
@@ -667,11 +677,12 @@ static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, voi
 			snprintf(err, n, "%s does not fit in 64 bits", lit->text);
 		else
 			snprintf(err, n,
-				 "%s does not fit in 32 bits, and libconfig would read it as %lld: "
-				 "write %sL%s",
-				 lit->text, lit->read_as, lit->text,
-				 f->type >= CFG_BYTES && f->type <= CFG_POWER ? " or a string with a unit"
-									     : "");
+			         "%s does not fit in 32 bits, and libconfig would read it as %lld: "
+			         "write %sL%s",
+			         lit->text, lit->read_as, lit->text,
+			         f->type >= CFG_BYTES && f->type <= CFG_POWER
+			             ? " or a string with a unit"
+			             : "");
 		return -1;
 	}
 	switch (f->type) {
@@ -716,7 +727,9 @@ static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, voi
 			if (i < 0) {
 				char shown[48];
 				snprintf(shown, sizeof(shown), "%lld B", i);
-				return cfg_range(f, (double)i, shown, err, n) ? -1 : cfg_expected(f, s, err, n);
+				return cfg_range(f, (double)i, shown, err, n)
+				           ? -1
+				           : cfg_expected(f, s, err, n);
 			}
 			v = (uint64_t)i;
 		} else if (t == CONFIG_TYPE_FLOAT) {
@@ -773,7 +786,7 @@ static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, voi
 		len = strlen(v);
 		if (len >= CFG_STRING_MAX) {
 			snprintf(err, n, "string of %zu bytes is too long (at most %d)", len,
-				 CFG_STRING_MAX - 1);
+			         CFG_STRING_MAX - 1);
 			return -1;
 		}
 		memcpy(dst, v, len + 1);
@@ -846,7 +859,7 @@ static bool cfg_valid_path(const char *p)
 }
 
 static const struct cfg_block *cfg_find_block(const struct cfg_block *blocks, size_t nblocks,
-					      const char *path, size_t *index)
+                                              const char *path, size_t *index)
 {
 	for (size_t b = 0; b < nblocks; b++)
 		if (strcmp(blocks[b].path, path) == 0) {
@@ -858,7 +871,7 @@ static const struct cfg_block *cfg_find_block(const struct cfg_block *blocks, si
 }
 
 static const struct cfg_field *cfg_find_field(const struct cfg_block *block, const char *key,
-					      size_t *index)
+                                              size_t *index)
 {
 	for (size_t f = 0; f < block->nfields; f++)
 		if (strcmp(block->fields[f].key, key) == 0) {
@@ -890,17 +903,20 @@ int cfg_check_tables(const struct cfg_block *blocks, size_t nblocks)
 
 	for (size_t b = 0; b < nblocks; b++) {
 		const struct cfg_block *blk = &blocks[b];
-		if (!blk->path || !cfg_valid_path(blk->path) || strlen(blk->path) > CFG_PATH_MAX / 4) {
+		if (!blk->path || !cfg_valid_path(blk->path) ||
+		    strlen(blk->path) > CFG_PATH_MAX / 4) {
 			log_error("parameter table: block %zu: bad path \"%s\"", b,
-				  blk->path ? blk->path : "(null)");
+			          blk->path ? blk->path : "(null)");
 			bad = -1;
 			continue;
 		}
 		if (!blk->desc)
-			log_error("parameter table: block \"%s\": no description", blk->path), bad = -1;
+			log_error("parameter table: block \"%s\": no description", blk->path),
+			    bad = -1;
 		for (size_t o = 0; o < b; o++)
 			if (blocks[o].path && strcmp(blocks[o].path, blk->path) == 0)
-				log_error("parameter table: block \"%s\" listed twice", blk->path), bad = -1;
+				log_error("parameter table: block \"%s\" listed twice", blk->path),
+				    bad = -1;
 		if (blk->nfields && !blk->fields) {
 			log_error("parameter table: block \"%s\": no fields array", blk->path);
 			bad = -1;
@@ -910,32 +926,37 @@ int cfg_check_tables(const struct cfg_block *blocks, size_t nblocks)
 			const struct cfg_field *f = &blk->fields[i];
 			if (!f->key || !cfg_valid_name(f->key, strlen(f->key))) {
 				log_error("parameter table: block \"%s\" field %zu: bad key \"%s\"",
-					  blk->path, i, f->key ? f->key : "(null)");
+				          blk->path, i, f->key ? f->key : "(null)");
 				bad = -1;
 				continue;
 			}
 			cfg_full_path(path, sizeof(path), blk->path, f->key);
 			for (size_t j = 0; j < i; j++)
 				if (blk->fields[j].key && strcmp(blk->fields[j].key, f->key) == 0)
-					log_error("parameter table: %s listed twice", path), bad = -1;
+					log_error("parameter table: %s listed twice", path),
+					    bad = -1;
 			if (cfg_is_group(blocks, nblocks, path))
-				log_error("parameter table: %s is both a setting and a group", path),
-					bad = -1;
+				log_error("parameter table: %s is both a setting and a group",
+				          path),
+				    bad = -1;
 			if ((int)f->type < CFG_BOOL || f->type > CFG_ENUM) {
-				log_error("parameter table: %s: unknown type %d", path, (int)f->type);
+				log_error("parameter table: %s: unknown type %d", path,
+				          (int)f->type);
 				bad = -1;
 				continue;
 			}
 			if (!f->unit || !f->desc)
 				log_error("parameter table: %s: missing unit or description", path),
-					bad = -1;
+				    bad = -1;
 			if (f->type == CFG_ENUM && (!f->names || !f->names[0]))
-				log_error("parameter table: %s: an enum without names", path), bad = -1;
+				log_error("parameter table: %s: an enum without names", path),
+				    bad = -1;
 			if (f->type != CFG_BOOL && f->type != CFG_STRING && f->type != CFG_ENUM &&
 			    (isnan(f->min) || isnan(f->max) || f->min > f->max ||
 			     (f->type == CFG_BYTES && f->min < 0)))
-				log_error("parameter table: %s: bad range [%g, %g]", path, f->min, f->max),
-					bad = -1;
+				log_error("parameter table: %s: bad range [%g, %g]", path, f->min,
+				          f->max),
+				    bad = -1;
 			if (f->def) {
 				union {
 					bool b;
@@ -946,8 +967,9 @@ int cfg_check_tables(const struct cfg_block *blocks, size_t nblocks)
 					char s[CFG_STRING_MAX];
 				} scratch;
 				if (cfg_default(f, &scratch, err, sizeof(err)))
-					log_error("parameter table: %s: default %s: %s", path, f->def, err),
-						bad = -1;
+					log_error("parameter table: %s: default %s: %s", path,
+					          f->def, err),
+					    bad = -1;
 			}
 		}
 	}
@@ -968,7 +990,7 @@ static void *cfg_member(struct cfg_checker *c, size_t b, size_t f)
 
 /* Converts S into field (B, F), whose value came from W. Reports and returns -1 on failure. */
 static int cfg_store(struct cfg_checker *c, size_t b, size_t f, const config_setting_t *s,
-		     const struct cfg_where *w)
+                     const struct cfg_where *w)
 {
 	const struct cfg_field *fld = &c->blocks[b].fields[f];
 	char err[CFG_MSG_MAX], path[CFG_PATH_MAX];
@@ -1064,7 +1086,8 @@ static int cfg_resolve_set(struct cfg_checker *c, size_t i, const char *text)
 	const char *key = dot ? dot + 1 : set->path;
 	if (dot)
 		*dot = '\0';
-	const struct cfg_block *blk = cfg_find_block(c->blocks, c->nblocks, dot ? set->path : "", &bi);
+	const struct cfg_block *blk =
+	    cfg_find_block(c->blocks, c->nblocks, dot ? set->path : "", &bi);
 	const struct cfg_field *fld = blk ? cfg_find_field(blk, key, &fi) : NULL;
 	if (dot)
 		*dot = '.';
@@ -1097,13 +1120,14 @@ static void cfg_apply_set(struct cfg_checker *c, size_t i)
 	const struct cfg_field *fld;
 
 	if (!set->path) {
-		cfg_error(c, "--set %s: expected PATH=VALUE, like hbm.bandwidth=\"3 TB/s\"", set->shown);
+		cfg_error(c, "--set %s: expected PATH=VALUE, like hbm.bandwidth=\"3 TB/s\"",
+		          set->shown);
 		return;
 	}
 	if (!set->found) {
 		const char *what = cfg_is_group(c->blocks, c->nblocks, set->path)
-					   ? "is a group, not a setting"
-					   : "unknown setting";
+		                       ? "is a group, not a setting"
+		                       : "unknown setting";
 		cfg_suggest(c->blocks, c->nblocks, set->path, hint, sizeof(hint));
 		cfg_error(c, "--set %s: %s%s", set->shown, what, hint);
 		return;
@@ -1118,11 +1142,13 @@ static void cfg_apply_set(struct cfg_checker *c, size_t i)
 		v = strtoll(set->value, NULL, 10);
 		if (errno == ERANGE) {
 			c->where[c->base[set->block] + set->field] = w;
-			cfg_error(c, "--set %s: %s does not fit in 64 bits", set->shown, set->value);
+			cfg_error(c, "--set %s: %s does not fit in 64 bits", set->shown,
+			          set->value);
 			c->block_bad[set->block] = true;
 			return;
 		}
-		set->setting = config_setting_add(config_root_setting(&set->cfg), "v", CONFIG_TYPE_INT64);
+		set->setting =
+		    config_setting_add(config_root_setting(&set->cfg), "v", CONFIG_TYPE_INT64);
 		if (set->setting)
 			config_setting_set_int64(set->setting, v);
 	} else if (!strchr(set->value, '\n') && !strchr(set->value, '\r')) {
@@ -1136,7 +1162,7 @@ static void cfg_apply_set(struct cfg_checker *c, size_t i)
 		config_destroy(&set->cfg);
 		config_init(&set->cfg);
 		set->setting =
-			config_setting_add(config_root_setting(&set->cfg), "v", CONFIG_TYPE_STRING);
+		    config_setting_add(config_root_setting(&set->cfg), "v", CONFIG_TYPE_STRING);
 		if (!set->setting || !config_setting_set_string(set->setting, set->value)) {
 			c->where[c->base[set->block] + set->field] = w;
 			cfg_error(c, "--set %s: out of memory", set->shown);
@@ -1186,14 +1212,18 @@ static int cfg_read_file(struct cfg_checker *c, const char *file)
 		struct cfg_src *src = cfg_src_for(c, raw);
 		cfg_src_line(src, (unsigned)line, text, sizeof(text));
 		if (strcmp(what, "cannot open include file") == 0)
-			cfg_error(c, "%s:%d: cannot open include file (the line reads: %s; @include "
-				  "paths are relative to %s)", src ? src->shown : raw, line, text, c->dir);
+			cfg_error(c,
+			          "%s:%d: cannot open include file (the line reads: %s; @include "
+			          "paths are relative to %s)",
+			          src ? src->shown : raw, line, text, c->dir);
 		else if (strcmp(what, "duplicate setting name") == 0)
-			cfg_error(c, "%s:%d: duplicate setting name (a key may appear once per group; "
-				  "the line reads: %s)", src ? src->shown : raw, line, text);
+			cfg_error(c,
+			          "%s:%d: duplicate setting name (a key may appear once per group; "
+			          "the line reads: %s)",
+			          src ? src->shown : raw, line, text);
 		else if (text[0])
-			cfg_error(c, "%s:%d: %s (the line reads: %s)", src ? src->shown : raw, line, what,
-				  text);
+			cfg_error(c, "%s:%d: %s (the line reads: %s)", src ? src->shown : raw, line,
+			          what, text);
 		else
 			cfg_error(c, "%s:%d: %s", src ? src->shown : raw, line, what);
 		return -1;
@@ -1204,14 +1234,14 @@ static int cfg_read_file(struct cfg_checker *c, const char *file)
 }
 
 int cfg_load(const char *file, const struct cfg_block *blocks, size_t nblocks,
-	     const char *const *sets, size_t nsets, void *root)
+             const char *const *sets, size_t nsets, void *root)
 {
 	struct cfg_checker c;
 	size_t nf;
 	int rc = -1;
 
 	SIM_ASSERT(cfg_check_tables(blocks, nblocks) == 0, "cfg", 0ull,
-		   "the parameter tables are broken (see above)");
+	           "the parameter tables are broken (see above)");
 	memset(&c, 0, sizeof(c));
 	c.blocks = blocks;
 	c.nblocks = nblocks;
@@ -1234,9 +1264,9 @@ int cfg_load(const char *file, const struct cfg_block *blocks, size_t nblocks,
 		for (size_t f = 0; f < blocks[b].nfields; f++) {
 			const struct cfg_field *fld = &blocks[b].fields[f];
 			size_t size = fld->type == CFG_BOOL     ? sizeof(bool)
-				      : fld->type == CFG_ENUM   ? sizeof(int)
-				      : fld->type == CFG_STRING ? CFG_STRING_MAX
-								: sizeof(double);
+			              : fld->type == CFG_ENUM   ? sizeof(int)
+			              : fld->type == CFG_STRING ? CFG_STRING_MAX
+			                                        : sizeof(double);
 			memset(cfg_member(&c, b, f), 0, size);
 		}
 	for (size_t i = 0; i < nsets; i++)
@@ -1264,7 +1294,8 @@ int cfg_load(const char *file, const struct cfg_block *blocks, size_t nblocks,
 			}
 			w->from = CFG_FROM_DEFAULT;
 			if (cfg_default(fld, cfg_member(&c, b, f), err, sizeof(err))) {
-				cfg_error(&c, "%s: %s: the default %s: %s", c.label, path, fld->def, err);
+				cfg_error(&c, "%s: %s: the default %s: %s", c.label, path, fld->def,
+				          err);
 				c.block_bad[b] = true;
 			}
 		}
@@ -1275,7 +1306,7 @@ int cfg_load(const char *file, const struct cfg_block *blocks, size_t nblocks,
 		int before = c.nerrors;
 		if (blocks[b].check(c.root + blocks[b].offset, &c) && c.nerrors == before)
 			cfg_error(&c, "%s: %s: the block's check failed", c.label,
-				  blocks[b].path[0] ? blocks[b].path : "(top level)");
+			          blocks[b].path[0] ? blocks[b].path : "(top level)");
 	}
 done:
 	rc = c.nerrors ? -1 : 0;
@@ -1306,7 +1337,7 @@ out:
 }
 
 int cfg_load_defaults(const struct cfg_block *blocks, size_t nblocks, const char *const *sets,
-		      size_t nsets, void *root)
+                      size_t nsets, void *root)
 {
 	return cfg_load(NULL, blocks, nblocks, sets, nsets, root);
 }
@@ -1337,7 +1368,7 @@ void cfg_report(struct cfg_checker *chk, const char *key, const char *fmt, ...)
 /* ---- describing and formatting ---- */
 
 const char *cfg_format_field(char *buf, size_t len, const struct cfg_field *field,
-			     const void *block_struct)
+                             const void *block_struct)
 {
 	const char *m = (const char *)block_struct + field->offset;
 
@@ -1417,7 +1448,7 @@ static void cfg_describe_range(char *buf, size_t len, const struct cfg_field *f)
 void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks)
 {
 	static const enum cfg_type unit_types[] = { CFG_BYTES, CFG_RATE,   CFG_FREQ,
-						    CFG_TIME,  CFG_ENERGY, CFG_POWER };
+		                                    CFG_TIME,  CFG_ENERGY, CFG_POWER };
 	char path[CFG_PATH_MAX], range[CFG_MSG_MAX];
 	int wpath = 4, wtype = 4, wunit = 4, wdef = 7, wrange = 5;
 
@@ -1426,7 +1457,9 @@ void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks)
 			const struct cfg_field *fld = &blocks[b].fields[f];
 			cfg_full_path(path, sizeof(path), blocks[b].path, fld->key);
 			cfg_describe_range(range, sizeof(range), fld);
-#define CFG_WIDEN(w, s) if ((int)strlen(s) > (w)) (w) = (int)strlen(s)
+#define CFG_WIDEN(w, s)           \
+	if ((int)strlen(s) > (w)) \
+	(w) = (int)strlen(s)
 			CFG_WIDEN(wpath, path);
 			CFG_WIDEN(wtype, cfg_units_type_name(fld->type));
 			CFG_WIDEN(wunit, fld->unit[0] ? fld->unit : "-");
@@ -1434,24 +1467,27 @@ void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks)
 			CFG_WIDEN(wrange, range);
 #undef CFG_WIDEN
 		}
-	fprintf(out, "# Every setting of an architecture file (libconfig syntax; --set PATH=VALUE).\n");
-	fprintf(out, "# Values with units are strings, e.g. size = \"40 MiB\"; a plain number is in the "
-		     "unit column.\n");
+	fprintf(out,
+	        "# Every setting of an architecture file (libconfig syntax; --set PATH=VALUE).\n");
+	fprintf(out,
+	        "# Values with units are strings, e.g. size = \"40 MiB\"; a plain number is in the "
+	        "unit column.\n");
 	for (size_t t = 0; t < sizeof(unit_types) / sizeof(unit_types[0]); t++)
 		fprintf(out, "#   %-6s %s\n", cfg_units_type_name(unit_types[t]),
-			cfg_units_accepted(unit_types[t]));
+		        cfg_units_accepted(unit_types[t]));
 	for (size_t b = 0; b < nblocks; b++) {
 		fprintf(out, "\n[%s] %s\n", blocks[b].path[0] ? blocks[b].path : "(top level)",
-			blocks[b].desc);
-		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wpath, "path", wtype, "type", wunit,
-			"unit", wdef, "default", wrange, "range", "description");
+		        blocks[b].desc);
+		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wpath, "path", wtype, "type",
+		        wunit, "unit", wdef, "default", wrange, "range", "description");
 		for (size_t f = 0; f < blocks[b].nfields; f++) {
 			const struct cfg_field *fld = &blocks[b].fields[f];
 			cfg_full_path(path, sizeof(path), blocks[b].path, fld->key);
 			cfg_describe_range(range, sizeof(range), fld);
 			fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wpath, path, wtype,
-				cfg_units_type_name(fld->type), wunit, fld->unit[0] ? fld->unit : "-",
-				wdef, fld->def ? fld->def : "required", wrange, range, fld->desc);
+			        cfg_units_type_name(fld->type), wunit,
+			        fld->unit[0] ? fld->unit : "-", wdef,
+			        fld->def ? fld->def : "required", wrange, range, fld->desc);
 		}
 	}
 }

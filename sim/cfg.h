@@ -43,14 +43,14 @@ enum cfg_type {
 
 /* One setting of a block: one row of the table, one member of the block's struct. */
 struct cfg_field {
-	const char *key;          /* setting name inside its block, e.g. "bandwidth" */
+	const char *key; /* setting name inside its block, e.g. "bandwidth" */
 	enum cfg_type type;
-	size_t offset;            /* offsetof() of the member in the block's struct */
-	const char *unit;         /* for --describe: "B", "B/s", "Hz", "ps", "pJ", "W", "MAC/cycle", "" */
-	double min, max;          /* allowed range, inclusive, in the stored unit; +-INFINITY for none;
+	size_t offset;    /* offsetof() of the member in the block's struct */
+	const char *unit; /* for --describe: "B", "B/s", "Hz", "ps", "pJ", "W", "MAC/cycle", "" */
+	double min, max;  /* allowed range, inclusive, in the stored unit; +-INFINITY for none;
 				     ignored for bool, string, enum */
-	const char *def;          /* default as config text ("\"1 MiB\"", "0.8", "true"); NULL = required */
-	const char *desc;         /* one line, for --describe and the docs */
+	const char *def;  /* default as config text ("\"1 MiB\"", "0.8", "true"); NULL = required */
+	const char *desc; /* one line, for --describe and the docs */
 	const char *const *names; /* CFG_ENUM only: the values' names, NULL-terminated */
 };
 
@@ -58,11 +58,11 @@ struct cfg_checker;
 
 /* One group of the file and the struct it fills. */
 struct cfg_block {
-	const char *path;         /* dotted group path, e.g. "hbm", "core.tensor"; "" = top level */
+	const char *path; /* dotted group path, e.g. "hbm", "core.tensor"; "" = top level */
 	const struct cfg_field *fields;
 	size_t nfields;
-	size_t offset;            /* offsetof() of the block's struct inside the root passed to cfg_load */
-	const char *desc;         /* one line */
+	size_t offset;    /* offsetof() of the block's struct inside the root passed to cfg_load */
+	const char *desc; /* one line */
 	/* Optional cross-field check, run after every field of this block loaded cleanly (so it sees
 	 * only in-range values). Reports with cfg_report(); returns 0 ok, -1 if it reported. NULL = none. */
 	int (*check)(const void *block_struct, struct cfg_checker *chk);
@@ -71,14 +71,19 @@ struct cfg_block {
 /* Table rows with the member's C type checked at compile time (bool, int64_t, double, uint64_t,
  * char[CFG_STRING_MAX], int or an enum type must match TYPE; a mismatch does not compile).
  * STYPE is the struct tag without `struct`. */
-#define CFG_FIELD(stype, member, type, unit, min, max, def, desc)                                  \
-	{ #member, (type), offsetof(struct stype, member) + CFG_MEMBER_CHECK_(stype, member, type),  \
-	  (unit), (min), (max), (def), (desc), NULL }
-#define CFG_ENUM_FIELD(stype, member, names, def, desc)                                            \
-	{ #member, CFG_ENUM,                                                                        \
-	  offsetof(struct stype, member) + CFG_MEMBER_CHECK_(stype, member, CFG_ENUM), "", 0, 0,     \
-	  (def), (desc), (names) }
-#define CFG_MEMBER_OK_(stype, member, type)                                                        \
+#define CFG_FIELD(stype, member, type, unit, min, max, def, desc)                            \
+	{                                                                                    \
+#member, (type),                                                             \
+		    offsetof(struct stype, member) + CFG_MEMBER_CHECK_(stype, member, type), \
+		    (unit), (min), (max), (def), (desc), NULL                                \
+	}
+#define CFG_ENUM_FIELD(stype, member, names, def, desc)                                          \
+	{                                                                                        \
+#member, CFG_ENUM,                                                               \
+		    offsetof(struct stype, member) + CFG_MEMBER_CHECK_(stype, member, CFG_ENUM), \
+		    "", 0, 0, (def), (desc), (names)                                             \
+	}
+#define CFG_MEMBER_OK_(stype, member, type) \
 	_Generic((((struct stype *)0)->member),                                                     \
 		bool: (type) == CFG_BOOL,                                                           \
 		int64_t: (type) == CFG_INT,                                                         \
@@ -89,7 +94,7 @@ struct cfg_block {
 		char *: (type) == CFG_STRING &&                                                     \
 			sizeof(((struct stype *)0)->member) == CFG_STRING_MAX,                      \
 		default: 0)
-#define CFG_MEMBER_CHECK_(stype, member, type)                                                     \
+#define CFG_MEMBER_CHECK_(stype, member, type) \
 	(0 * sizeof(char[CFG_MEMBER_OK_(stype, member, type) ? 1 : -1]))
 
 /* Loads FILE into ROOT (a struct embedding every block's struct at block.offset).
@@ -114,10 +119,10 @@ struct cfg_block {
  * Returns 0 or -1 (the caller exits 2). FILE NULL = defaults and SETS only. A broken table
  * (see cfg_check_tables) is an internal error: it is reported and the program exits 1. */
 int cfg_load(const char *file, const struct cfg_block *blocks, size_t nblocks,
-	     const char *const *sets, size_t nsets, void *root);
+             const char *const *sets, size_t nsets, void *root);
 /* cfg_load(NULL, ...): defaults plus SETS; a required field without a --set is an error. */
 int cfg_load_defaults(const struct cfg_block *blocks, size_t nblocks, const char *const *sets,
-		      size_t nsets, void *root);
+                      size_t nsets, void *root);
 
 /* Checks the tables themselves: valid unique paths and keys, a known type, min <= max, enum
  * names, every default parses and is in range. Reports each problem; returns 0 or -1.
@@ -133,12 +138,12 @@ void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks);
  * "FILE: path.key: what (from the default 8)"). KEY NULL = the block as a whole. Counts as an
  * error. */
 void cfg_report(struct cfg_checker *chk, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Formats FIELD's stored value in BLOCK_STRUCT as text ("2039 GB/s", "40 MiB", "true",
  * "dense"); exact enough to read back. Returns buf. */
 const char *cfg_format_field(char *buf, size_t len, const struct cfg_field *field,
-			     const void *block_struct);
+                             const void *block_struct);
 
 /* Units (cfg_units.c). */
 

@@ -33,7 +33,8 @@ static const struct cfg_unit cfg_units_freq[] = {
 };
 
 static const struct cfg_unit cfg_units_time[] = {
-	{ "ps", 0, 0 }, { "ns", 3, 0 }, { "us", 6, 0 }, { "ms", 9, 0 }, { "s", 12, 0 }, { NULL, 0, 0 },
+	{ "ps", 0, 0 }, { "ns", 3, 0 }, { "us", 6, 0 },
+	{ "ms", 9, 0 }, { "s", 12, 0 }, { NULL, 0, 0 },
 };
 
 static const struct cfg_unit cfg_units_energy[] = {
@@ -112,8 +113,14 @@ const char *cfg_units_expected(enum cfg_type type)
 	return "expected a value";
 }
 
-static int cfg_units_is_digit(char c) { return c >= '0' && c <= '9'; }
-static int cfg_units_is_space(char c) { return c == ' ' || c == '\t'; }
+static int cfg_units_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+static int cfg_units_is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
 
 static bool cfg_units_same_letters(const char *a, const char *b)
 {
@@ -224,8 +231,8 @@ static const char *cfg_units_quote(char *buf, size_t len, const char *text)
 /* Which other unit type a unit name belongs to, for "GB/s is a rate" hints. */
 static enum cfg_type cfg_units_owner(const char *unit, bool *found)
 {
-	static const enum cfg_type types[] = { CFG_BYTES, CFG_RATE, CFG_FREQ,
-					       CFG_TIME,  CFG_ENERGY, CFG_POWER };
+	static const enum cfg_type types[] = { CFG_BYTES, CFG_RATE,   CFG_FREQ,
+		                               CFG_TIME,  CFG_ENERGY, CFG_POWER };
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
 		for (const struct cfg_unit *u = cfg_units_table(types[t]); u->name; u++)
 			if (strcmp(u->name, unit) == 0) {
@@ -238,8 +245,8 @@ static enum cfg_type cfg_units_owner(const char *unit, bool *found)
 
 /* Splits TEXT into number and unit. Sets *unit (NULL = none given) and the number's extent. */
 static int cfg_units_split(enum cfg_type type, const char *text, const char **num_start,
-			   const char **num_end, const struct cfg_unit **unit, bool *integral,
-			   bool *negative, char *err, size_t errlen)
+                           const char **num_end, const struct cfg_unit **unit, bool *integral,
+                           bool *negative, char *err, size_t errlen)
 {
 	const struct cfg_unit *table = cfg_units_table(type);
 	char shown[64], ushown[64];
@@ -252,7 +259,7 @@ static int cfg_units_split(enum cfg_type type, const char *text, const char **nu
 	*num_end = cfg_units_scan_number(p, integral, negative);
 	if (!*num_end) {
 		snprintf(err, errlen, "%s, got \"%s\"", cfg_units_expected(type),
-			 cfg_units_quote(shown, sizeof(shown), text));
+		         cfg_units_quote(shown, sizeof(shown), text));
 		return -1;
 	}
 	u = *num_end;
@@ -280,7 +287,7 @@ static int cfg_units_split(enum cfg_type type, const char *text, const char **nu
 
 		if (ulen >= sizeof(uname)) {
 			snprintf(err, errlen, "%s, got \"%s\"", cfg_units_expected(type),
-				 cfg_units_quote(shown, sizeof(shown), text));
+			         cfg_units_quote(shown, sizeof(shown), text));
 			return -1;
 		}
 		memcpy(uname, u, ulen);
@@ -289,20 +296,21 @@ static int cfg_units_split(enum cfg_type type, const char *text, const char **nu
 		owner = cfg_units_owner(uname, &found);
 		if (found) {
 			snprintf(err, errlen, "\"%s\": %s is a %s unit, this setting is a %s (%s)",
-				 cfg_units_quote(shown, sizeof(shown), text), ushown,
-				 cfg_units_type_name(owner), cfg_units_type_name(type),
-				 cfg_units_accepted(type));
+			         cfg_units_quote(shown, sizeof(shown), text), ushown,
+			         cfg_units_type_name(owner), cfg_units_type_name(type),
+			         cfg_units_accepted(type));
 			return -1;
 		}
 		for (const struct cfg_unit *t = table; t && t->name; t++)
 			if (strlen(t->name) == ulen && cfg_units_same_letters(t->name, uname))
 				near = t;
 		if (near)
-			snprintf(err, errlen, "unknown unit \"%s\" in \"%s\" (did you mean %s?)", ushown,
-				 cfg_units_quote(shown, sizeof(shown), text), near->name);
+			snprintf(err, errlen, "unknown unit \"%s\" in \"%s\" (did you mean %s?)",
+			         ushown, cfg_units_quote(shown, sizeof(shown), text), near->name);
 		else
 			snprintf(err, errlen, "unknown unit \"%s\" in \"%s\" (use %s)", ushown,
-				 cfg_units_quote(shown, sizeof(shown), text), cfg_units_accepted(type));
+			         cfg_units_quote(shown, sizeof(shown), text),
+			         cfg_units_accepted(type));
 		return -1;
 	}
 }
@@ -310,7 +318,7 @@ static int cfg_units_split(enum cfg_type type, const char *text, const char **nu
 /* The number [start, end) (vetted by cfg_units_scan_number) times UNIT, rounded once:
  * the unit's power of ten joins the text's exponent before strtod, its power of two is exact. */
 static int cfg_units_strtod(const char *start, const char *end, const struct cfg_unit *unit,
-			    double *out)
+                            double *out)
 {
 	char num[160];
 	const char *e = start;
@@ -358,12 +366,12 @@ int cfg_units_parse(enum cfg_type type, const char *text, double *value, char *e
 		return -1;
 	if (cfg_units_strtod(start, end, unit, &v)) {
 		snprintf(err, errlen, "%s, got \"%s\"", cfg_units_expected(type),
-			 cfg_units_quote(shown, sizeof(shown), text));
+		         cfg_units_quote(shown, sizeof(shown), text));
 		return -1;
 	}
 	if (!isfinite(v)) {
 		snprintf(err, errlen, "\"%s\" is not a finite number",
-			 cfg_units_quote(shown, sizeof(shown), text));
+		         cfg_units_quote(shown, sizeof(shown), text));
 		return -1;
 	}
 	*value = v;
@@ -378,7 +386,8 @@ int cfg_units_parse_bytes(const char *text, uint64_t *bytes, char *err, size_t e
 	char shown[64];
 	double v, r;
 
-	if (cfg_units_split(CFG_BYTES, text, &start, &end, &unit, &integral, &negative, err, errlen))
+	if (cfg_units_split(CFG_BYTES, text, &start, &end, &unit, &integral, &negative, err,
+	                    errlen))
 		return -1;
 	cfg_units_quote(shown, sizeof(shown), text);
 	if (negative) {
@@ -461,7 +470,8 @@ const char *cfg_units_format(char *buf, size_t len, enum cfg_type type, double v
 		if (cfg_units_parse(type, cand, &back, err, sizeof(err)) || back != value)
 			continue;
 		cost = strlen(text) + (strchr(text, '.') ? 1 : 0) + (strchr(text, 'e') ? 4 : 0);
-		if (!best || cost < best_cost || (cost == best_cost && cfg_units_scale(u) > cfg_units_scale(best))) {
+		if (!best || cost < best_cost ||
+		    (cost == best_cost && cfg_units_scale(u) > cfg_units_scale(best))) {
 			best_cost = cost;
 			best = u;
 			snprintf(best_text, sizeof(best_text), "%s", cand);

@@ -34,7 +34,7 @@ void kernel_event_notify(struct kernel_event *ev, uint64_t delay_ps);
 /* A method process: fn runs each time any of events[0..n) fires (static sensitivity). It does
  * not run at time 0 unless one of them fires then. 0 / -1. */
 int kernel_process_create(const char *name, kernel_fn fn, void *ctx,
-			  struct kernel_event *const *events, size_t n);
+                          struct kernel_event *const *events, size_t n);
 /* Inside a process callback only: the next activation is the first of events[0..n) to fire,
  * replacing the static sensitivity for that one activation (SystemC next_trigger). */
 void kernel_process_wait_any(struct kernel_event *const *events, size_t n);

@@ -27,7 +27,8 @@ struct kernel_event {
 	explicit kernel_event(const char *name) : ev(name) {}
 };
 
-namespace {
+namespace
+{
 
 struct timed_call {
 	uint64_t due_ps;
@@ -57,7 +58,10 @@ struct kernel_state {
 
 kernel_state *state;
 
-uint64_t now_ps() { return (uint64_t)sc_core::sc_time_stamp().value(); }
+uint64_t now_ps()
+{
+	return (uint64_t)sc_core::sc_time_stamp().value();
+}
 
 void arm_wake()
 {
@@ -91,7 +95,10 @@ void deliver_due()
 struct c_method {
 	kernel_fn fn;
 	void *ctx;
-	void operator()() { fn(ctx); }
+	void operator()()
+	{
+		fn(ctx);
+	}
 };
 
 // SystemC reports go through the project's logger; errors also stop the simulation.
@@ -141,7 +148,10 @@ extern "C" int kernel_init(void)
 	return 0;
 }
 
-extern "C" uint64_t kernel_now_ps(void) { return now_ps(); }
+extern "C" uint64_t kernel_now_ps(void)
+{
+	return now_ps();
+}
 
 extern "C" struct kernel_event *kernel_event_create(const char *name)
 {
@@ -164,7 +174,7 @@ extern "C" void kernel_event_notify(struct kernel_event *ev, uint64_t delay_ps)
 }
 
 extern "C" int kernel_process_create(const char *name, kernel_fn fn, void *ctx,
-				     struct kernel_event *const *events, size_t n)
+                                     struct kernel_event *const *events, size_t n)
 {
 	try {
 		sc_core::sc_spawn_options opts;
@@ -172,7 +182,7 @@ extern "C" int kernel_process_create(const char *name, kernel_fn fn, void *ctx,
 		opts.dont_initialize();
 		for (size_t i = 0; i < n; i++)
 			opts.set_sensitivity(&events[i]->ev);
-		sc_core::sc_spawn(c_method{fn, ctx}, name, &opts);
+		sc_core::sc_spawn(c_method{ fn, ctx }, name, &opts);
 	} catch (const std::exception &e) {
 		log_error("kernel_process_create(%s): %s", name, e.what());
 		return -1;
@@ -201,7 +211,7 @@ extern "C" void kernel_process_wait_any(struct kernel_event *const *events, size
 extern "C" void kernel_call_at(uint64_t delay_ps, kernel_fn fn, void *ctx)
 {
 	uint64_t due = now_ps() + delay_ps;
-	state->heap.push_back(timed_call{due, state->next_seq++, fn, ctx});
+	state->heap.push_back(timed_call{ due, state->next_seq++, fn, ctx });
 	std::push_heap(state->heap.begin(), state->heap.end(), call_later);
 	// Inside deliver_due the wake is re-armed on return; elsewhere arm it now.
 	if (!state->delivering && due < state->wake_at)
@@ -227,4 +237,7 @@ extern "C" int kernel_run(void)
 	return 0;
 }
 
-extern "C" uint64_t kernel_callbacks_run(void) { return state ? state->delivered : 0; }
+extern "C" uint64_t kernel_callbacks_run(void)
+{
+	return state ? state->delivered : 0;
+}

@@ -6,9 +6,18 @@
 static enum log_level log_threshold = LOG_WARN;
 static const char *log_program = "nmsim";
 
-void log_set_level(enum log_level level) { log_threshold = level; }
-enum log_level log_get_level(void) { return log_threshold; }
-void log_set_program(const char *name) { log_program = name; }
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+enum log_level log_get_level(void)
+{
+	return log_threshold;
+}
+void log_set_program(const char *name)
+{
+	log_program = name;
+}
 
 static const char *log_prefix(enum log_level level)
 {
@@ -30,13 +39,13 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-#define LOG_DEFINE(fn, level)              \
-	void fn(const char *fmt, ...)      \
-	{                                  \
-		va_list ap;                \
-		va_start(ap, fmt);         \
-		log_vmsg(level, fmt, ap);  \
-		va_end(ap);                \
+#define LOG_DEFINE(fn, level)             \
+	void fn(const char *fmt, ...)     \
+	{                                 \
+		va_list ap;               \
+		va_start(ap, fmt);        \
+		log_vmsg(level, fmt, ap); \
+		va_end(ap);               \
 	}
 LOG_DEFINE(log_error, LOG_ERROR)
 LOG_DEFINE(log_warn, LOG_WARN)
@@ -44,7 +53,7 @@ LOG_DEFINE(log_info, LOG_INFO)
 LOG_DEFINE(log_debug, LOG_DEBUG)
 
 void log_internal_failure(const char *file, int line, const char *block, unsigned long long time_ps,
-			  const char *fmt, ...)
+                          const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "%s: internal error: %s at t=%llu ps: ", log_program, block, time_ps);

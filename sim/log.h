@@ -29,9 +29,9 @@ enum { EXIT_USER_ERROR = 2, EXIT_INTERNAL_ERROR = 1 };
 
 /* A broken invariant inside the model: names the block and the simulated time, exits 1.
  * Stays on in release builds. Never use it on user input. */
-#define SIM_ASSERT(cond, block, time_ps, ...)                                                    \
-	do {                                                                                     \
-		if (!(cond))                                                                     \
+#define SIM_ASSERT(cond, block, time_ps, ...)                                                      \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
 			log_internal_failure(__FILE__, __LINE__, (block), (time_ps), __VA_ARGS__); \
 	} while (0)
 

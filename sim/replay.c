@@ -42,7 +42,7 @@ static void tensor_sig(char *buf, size_t len, const struct trace_tensor *t)
 	trace_sparsity_format(&t->sp, sp, sizeof sp);
 	trace_quant_format(&t->q, q, sizeof q);
 	snprintf(buf, len, "%s/%" PRIu64 "x%" PRIu64 "/%s/%s", trace_dtype_name(t->dtype), t->rows,
-		 t->cols, sp, q);
+	         t->cols, sp, q);
 }
 
 /* Everything about an op that the model reads, and nothing else. */
@@ -53,28 +53,29 @@ static void op_signature(char *key, size_t len, const struct trace_op *op)
 	case TRACE_OP_GEMM:
 		tensor_sig(t, sizeof t, op->gemm.w);
 		trace_real_format(op->gemm.asp, asp, sizeof asp);
-		snprintf(key, len, "gemm %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %s %s %s %s",
-			 op->gemm.m, op->gemm.n, op->gemm.k, op->gemm.count, t,
-			 trace_dtype_name(op->gemm.b), trace_dtype_name(op->gemm.a),
-			 trace_dtype_name(op->gemm.out), asp);
+		snprintf(key, len,
+		         "gemm %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %s %s %s %s",
+		         op->gemm.m, op->gemm.n, op->gemm.k, op->gemm.count, t,
+		         trace_dtype_name(op->gemm.b), trace_dtype_name(op->gemm.a),
+		         trace_dtype_name(op->gemm.out), asp);
 		break;
 	case TRACE_OP_ATTN:
 		tensor_sig(t, sizeof t, op->attn.kv);
 		trace_pattern_format(&op->attn.pat, pat, sizeof pat);
 		snprintf(key, len,
-			 "attn %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-			 " %d %s %s %s",
-			 op->attn.b, op->attn.hq, op->attn.hkv, op->attn.d, op->attn.sq, op->attn.skv,
-			 op->attn.causal, t, trace_dtype_name(op->attn.q), pat);
+		         "attn %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		         " %d %s %s %s",
+		         op->attn.b, op->attn.hq, op->attn.hkv, op->attn.d, op->attn.sq,
+		         op->attn.skv, op->attn.causal, t, trace_dtype_name(op->attn.q), pat);
 		break;
 	case TRACE_OP_VEC:
 		snprintf(key, len, "vec %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %s",
-			 trace_vec_kind_name(op->vec.kind), op->vec.rows, op->vec.cols, op->vec.inputs,
-			 trace_dtype_name(op->vec.dtype));
+		         trace_vec_kind_name(op->vec.kind), op->vec.rows, op->vec.cols,
+		         op->vec.inputs, trace_dtype_name(op->vec.dtype));
 		break;
 	default:
-		snprintf(key, len, "coll %s %" PRIu64 " %" PRIu64, trace_coll_kind_name(op->coll.kind),
-			 op->coll.bytes, op->coll.ranks);
+		snprintf(key, len, "coll %s %" PRIu64 " %" PRIu64,
+		         trace_coll_kind_name(op->coll.kind), op->coll.bytes, op->coll.ranks);
 		break;
 	}
 }
@@ -94,8 +95,8 @@ void replay_csv_header(FILE *csv)
 	fputs("index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model\n", csv);
 }
 
-int replay_init(struct replay *r, struct arch *arch, struct stats *reg,
-		struct trace_reader *reader, FILE *csv, bool use_cache)
+int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct trace_reader *reader,
+                FILE *csv, bool use_cache)
 {
 	memset(r, 0, sizeof *r);
 	r->arch = arch;
@@ -138,7 +139,7 @@ static struct replay_step *step_at(struct replay *r, uint64_t index)
 			r->cap_steps = cap;
 		}
 		/* Ops before the first step record form an implicit prefill step 0. */
-		r->steps[r->nsteps++] = (struct replay_step){TRACE_STEP_PREFILL, 0, 0, 0, 0, 0};
+		r->steps[r->nsteps++] = (struct replay_step){ TRACE_STEP_PREFILL, 0, 0, 0, 0, 0 };
 	}
 	return &r->steps[index];
 }
@@ -159,7 +160,7 @@ static void csv_field(FILE *f, const char *s)
 }
 
 static void keep_top(struct replay *r, const struct trace_op *op, uint64_t t,
-		     const struct arch_op_result *res)
+                     const struct arch_op_result *res)
 {
 	int pos = r->ntop;
 	while (pos > 0 && r->top[pos - 1].time_ps < t) /* strictly slower first; ties keep order */
@@ -187,7 +188,7 @@ static void replay_next(void *ctx);
 
 /* Books a finished op: totals, its step, its type, the CSV row; then the next record. */
 static void op_finished(struct replay *r, uint64_t t, const struct arch_op_result *res,
-			const double energy[ENERGY_COMPONENT_COUNT], uint64_t hbm_bytes)
+                        const double energy[ENERGY_COMPONENT_COUNT], uint64_t hbm_bytes)
 {
 	const struct trace_op *op = &r->op;
 	double e = 0;
@@ -213,20 +214,20 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 	r->model_ops[res->model]++;
 	keep_top(r, op, t, res);
 	if (r->csv) {
-		fprintf(r->csv, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,", op->index, op->line, op->step,
-			trace_op_type_name(op->type));
+		fprintf(r->csv, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,", op->index, op->line,
+		        op->step, trace_op_type_name(op->type));
 		if (op->layer >= 0)
 			fprintf(r->csv, "%" PRId64, op->layer);
 		fputc(',', r->csv);
 		csv_field(r->csv, op->name);
 		fprintf(r->csv, ",%.6e,%.6e,%" PRIu64 ",%s,%s\n", (double)t * 1e-12, e, hbm_bytes,
-			res->bound, arch_model_name(res->model));
+		        res->bound, arch_model_name(res->model));
 	}
 	replay_next(r);
 }
 
 static void priced_delta(struct replay *r, uint64_t t, double energy[ENERGY_COMPONENT_COUNT],
-			 uint64_t *hbm_bytes)
+                         uint64_t *hbm_bytes)
 {
 	struct energy_counts now, d;
 	arch_energy_counts(r->arch, &now);
@@ -324,11 +325,10 @@ static void replay_next(void *ctx)
 		switch (rec.kind) {
 		case TRACE_REC_META:
 			if (!r->model_name[0])
-				trace_meta_value(rec.meta_text, "model", r->model_name, sizeof r->model_name);
+				trace_meta_value(rec.meta_text, "model", r->model_name,
+				                 sizeof r->model_name);
 			break;
-		case TRACE_REC_TENSOR:
-			r->tensors++;
-			break;
+		case TRACE_REC_TENSOR: r->tensors++; break;
 		case TRACE_REC_STEP: {
 			struct replay_step *s = step_at(r, rec.step.index);
 			s->kind = rec.step.kind;
@@ -345,4 +345,7 @@ static void replay_next(void *ctx)
 	}
 }
 
-void replay_start(struct replay *r) { kernel_call_at(0, replay_next, r); }
+void replay_start(struct replay *r)
+{
+	kernel_call_at(0, replay_next, r);
+}

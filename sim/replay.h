@@ -34,7 +34,7 @@ struct replay_type_total {
 	uint64_t ops;
 	uint64_t time_ps;
 	double energy_j;
-	uint64_t measured_ops; /* ops carrying dur_ns */
+	uint64_t measured_ops;                 /* ops carrying dur_ns */
 	uint64_t measured_ns, measured_sim_ps; /* their measured and simulated time */
 };
 
@@ -76,8 +76,8 @@ struct replay {
 };
 
 /* Sets up a replay of reader on arch; csv may be NULL. 0 / -1. */
-int replay_init(struct replay *r, struct arch *arch, struct stats *reg,
-		struct trace_reader *reader, FILE *csv, bool use_cache);
+int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct trace_reader *reader,
+                FILE *csv, bool use_cache);
 /* Schedules the first record at time 0; kernel_run then plays the whole trace. */
 void replay_start(struct replay *r);
 void replay_fini(struct replay *r);

@@ -6,7 +6,10 @@
 
 #include "sim/log.h"
 
-static double ps_to_s(uint64_t ps) { return (double)ps * 1e-12; }
+static double ps_to_s(uint64_t ps)
+{
+	return (double)ps * 1e-12;
+}
 
 static double total_energy(const struct replay *r)
 {
@@ -39,7 +42,8 @@ static void utilisation(const struct report_input *in, double *tc, double *hbm, 
 }
 
 static const char *const not_modelled[] = {
-	"attn and vec ops use an interim roofline (bytes / achievable bandwidth vs work / peak, plus launch)",
+	"attn and vec ops use an interim roofline (bytes / achievable bandwidth vs work / peak, "
+	"plus launch)",
 	"coll ops: no link model (zero time, counted as unmodelled)",
 	"L2 reuse across ops; concurrent kernels; activation sparsity (asp=) skipping",
 	"V:N:M column-gather cost; decompression time of unstructured/block formats (bytes only)",
@@ -69,19 +73,19 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object *total = json_object_new_object();
 	json_object_object_add(total, "time_s", json_object_new_double(time_s));
 	json_object_object_add(total, "cycles",
-			       json_object_new_int64((int64_t)(time_s * in->cfg->core.freq + 0.5)));
+	                       json_object_new_int64((int64_t)(time_s * in->cfg->core.freq + 0.5)));
 	json_object_object_add(total, "energy_j", json_object_new_double(energy));
 	json_object *by = json_object_new_object();
 	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++)
 		json_object_object_add(by, energy_component_name((enum energy_component)c),
-				       json_object_new_double(r->energy_j[c]));
+		                       json_object_new_double(r->energy_j[c]));
 	json_object_object_add(total, "energy_j_by", by);
 	json_object_object_add(total, "hbm_bytes",
-			       json_object_new_int64((int64_t)(in->arch->hbm.stats.read_bytes +
-							       in->arch->hbm.stats.write_bytes)));
+	                       json_object_new_int64((int64_t)(in->arch->hbm.stats.read_bytes +
+	                                                       in->arch->hbm.stats.write_bytes)));
 	json_object_object_add(total, "macs", json_object_new_int64((int64_t)total_macs(in->arch)));
 	json_object_object_add(total, "avg_power_w",
-			       json_object_new_double(time_s > 0 ? energy / time_s : 0));
+	                       json_object_new_double(time_s > 0 ? energy / time_s : 0));
 	double tc, hbm, l2;
 	utilisation(in, &tc, &hbm, &l2);
 	json_object *util = json_object_new_object();
@@ -96,7 +100,8 @@ int report_write_json(FILE *out, const struct report_input *in)
 		const struct replay_step *s = &r->steps[i];
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "index", json_object_new_int64((int64_t)i));
-		json_object_object_add(o, "kind", json_object_new_string(trace_step_kind_name(s->kind)));
+		json_object_object_add(o, "kind",
+		                       json_object_new_string(trace_step_kind_name(s->kind)));
 		json_object_object_add(o, "time_s", json_object_new_double(ps_to_s(s->time_ps)));
 		json_object_object_add(o, "energy_j", json_object_new_double(s->energy_j));
 		json_object_object_add(o, "ops", json_object_new_int64((int64_t)s->ops));
@@ -114,14 +119,18 @@ int report_write_json(FILE *out, const struct report_input *in)
 		json_object_object_add(o, "time_s", json_object_new_double(ps_to_s(bt->time_ps)));
 		json_object_object_add(o, "energy_j", json_object_new_double(bt->energy_j));
 		json_object_object_add(o, "model",
-				       json_object_new_string(t == TRACE_OP_GEMM   ? "tiles"
-							      : t == TRACE_OP_COLL ? "unmodelled"
-										   : "roofline"));
+		                       json_object_new_string(t == TRACE_OP_GEMM   ? "tiles"
+		                                              : t == TRACE_OP_COLL ? "unmodelled"
+		                                                                   : "roofline"));
 		if (bt->measured_ops) {
-			json_object_object_add(o, "measured_ops", json_object_new_int64((int64_t)bt->measured_ops));
-			json_object_object_add(o, "measured_s", json_object_new_double((double)bt->measured_ns * 1e-9));
-			json_object_object_add(o, "simulated_of_measured_s",
-					       json_object_new_double(ps_to_s(bt->measured_sim_ps)));
+			json_object_object_add(o, "measured_ops",
+			                       json_object_new_int64((int64_t)bt->measured_ops));
+			json_object_object_add(
+			    o, "measured_s",
+			    json_object_new_double((double)bt->measured_ns * 1e-9));
+			json_object_object_add(
+			    o, "simulated_of_measured_s",
+			    json_object_new_double(ps_to_s(bt->measured_sim_ps)));
 		}
 		json_object_object_add(types, trace_op_type_name((enum trace_op_type)t), o);
 	}
@@ -133,7 +142,8 @@ int report_write_json(FILE *out, const struct report_input *in)
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "index", json_object_new_int64((int64_t)e->index));
 		json_object_object_add(o, "line", json_object_new_int64((int64_t)e->line));
-		json_object_object_add(o, "type", json_object_new_string(trace_op_type_name(e->type)));
+		json_object_object_add(o, "type",
+		                       json_object_new_string(trace_op_type_name(e->type)));
 		json_object_object_add(o, "name", json_object_new_string(e->name));
 		json_object_object_add(o, "time_s", json_object_new_double(ps_to_s(e->time_ps)));
 		json_object_object_add(o, "bound", json_object_new_string(e->bound));
@@ -150,8 +160,9 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object_object_add(root, "not_modelled", nm);
 	json_object_object_add(root, "counters", stats_to_json(in->reg));
 
-	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-								JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text =
+	    json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 	int rc = fprintf(out, "%s\n", text) < 0 ? -1 : 0;
 	json_object_put(root);
 	return rc;
@@ -173,16 +184,17 @@ void report_write_text(FILE *out, const struct report_input *in)
 	char b1[32], b2[32];
 	double time_s = ps_to_s(r->time_ps), energy = total_energy(r);
 	fprintf(out, "nmsim %s: %s on %s (%s)\n", NMSIM_VERSION, in->trace_file, in->cfg->top.name,
-		in->arch_file);
-	fprintf(out, "  %" PRIu64 " ops in %" PRIu64 " steps%s%s\n\n", in->trace_ops, in->trace_steps,
-		r->model_name[0] ? ", model " : "", r->model_name);
+	        in->arch_file);
+	fprintf(out, "  %" PRIu64 " ops in %" PRIu64 " steps%s%s\n\n", in->trace_ops,
+	        in->trace_steps, r->model_name[0] ? ", model " : "", r->model_name);
 	fmt_time(b1, sizeof b1, time_s);
 	fprintf(out, "total time   %s\n", b1);
 	fprintf(out, "total energy %.4g J  (average power %.1f W)\n", energy,
-		time_s > 0 ? energy / time_s : 0);
+	        time_s > 0 ? energy / time_s : 0);
 	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++)
-		fprintf(out, "  %-8s %10.4g J  %5.1f %%\n", energy_component_name((enum energy_component)c),
-			r->energy_j[c], energy > 0 ? 100 * r->energy_j[c] / energy : 0);
+		fprintf(out, "  %-8s %10.4g J  %5.1f %%\n",
+		        energy_component_name((enum energy_component)c), r->energy_j[c],
+		        energy > 0 ? 100 * r->energy_j[c] / energy : 0);
 
 	/* Time to first token: the prefill steps; time per output token: mean decode step. */
 	uint64_t prefill_ps = 0, decode_ps = 0, ndecode = 0;
@@ -198,7 +210,8 @@ void report_write_text(FILE *out, const struct report_input *in)
 	fprintf(out, "\ntime to first token (prefill)   %s\n", b1);
 	if (ndecode) {
 		fmt_time(b2, sizeof b2, ps_to_s(decode_ps) / (double)ndecode);
-		fprintf(out, "time per output token (decode)  %s  (mean of %" PRIu64 " steps)\n", b2, ndecode);
+		fprintf(out, "time per output token (decode)  %s  (mean of %" PRIu64 " steps)\n",
+		        b2, ndecode);
 	}
 
 	fprintf(out, "\nby op type        ops       time    share  model\n");
@@ -208,10 +221,11 @@ void report_write_text(FILE *out, const struct report_input *in)
 			continue;
 		fmt_time(b1, sizeof b1, ps_to_s(bt->time_ps));
 		fprintf(out, "  %-10s %8" PRIu64 " %12s  %5.1f %%  %s\n",
-			trace_op_type_name((enum trace_op_type)t), bt->ops, b1,
-			r->time_ps ? 100.0 * bt->time_ps / r->time_ps : 0,
-			t == TRACE_OP_GEMM ? "tiles" : t == TRACE_OP_COLL ? "UNMODELLED (zero time)"
-									  : "roofline (interim)");
+		        trace_op_type_name((enum trace_op_type)t), bt->ops, b1,
+		        r->time_ps ? 100.0 * bt->time_ps / r->time_ps : 0,
+		        t == TRACE_OP_GEMM   ? "tiles"
+		        : t == TRACE_OP_COLL ? "UNMODELLED (zero time)"
+		                             : "roofline (interim)");
 	}
 
 	fprintf(out, "\nslowest ops\n");
@@ -219,18 +233,18 @@ void report_write_text(FILE *out, const struct report_input *in)
 		const struct replay_top_op *e = &r->top[i];
 		fmt_time(b1, sizeof b1, ps_to_s(e->time_ps));
 		fprintf(out, "  line %-7" PRIu64 " %-5s %-12.12s %12s  %-8s bound%s%s\n", e->line,
-			trace_op_type_name(e->type), e->name[0] ? e->name : "-", b1, e->bound,
-			e->how && e->how[0] ? "  " : "", e->how ? e->how : "");
+		        trace_op_type_name(e->type), e->name[0] ? e->name : "-", b1, e->bound,
+		        e->how && e->how[0] ? "  " : "", e->how ? e->how : "");
 	}
 
 	double tc, hbm, l2;
 	utilisation(in, &tc, &hbm, &l2);
 	fprintf(out, "\nutilisation  tensor cores %.1f %%  device memory %.1f %%  L2 %.1f %%\n",
-		100 * tc, 100 * hbm, 100 * l2);
+	        100 * tc, 100 * hbm, 100 * l2);
 	fprintf(out, "bytes        device memory %.4g GB  (metadata %.4g GB, scales %.4g GB)\n",
-		(double)(in->arch->hbm.stats.read_bytes + in->arch->hbm.stats.write_bytes) * 1e-9,
-		(double)in->arch->hbm.stats.meta_read_bytes * 1e-9,
-		(double)in->arch->hbm.stats.scale_read_bytes * 1e-9);
+	        (double)(in->arch->hbm.stats.read_bytes + in->arch->hbm.stats.write_bytes) * 1e-9,
+	        (double)in->arch->hbm.stats.meta_read_bytes * 1e-9,
+	        (double)in->arch->hbm.stats.scale_read_bytes * 1e-9);
 	fprintf(out, "\nnot modelled:\n");
 	for (size_t i = 0; i < sizeof not_modelled / sizeof *not_modelled; i++)
 		fprintf(out, "  - %s\n", not_modelled[i]);

@@ -47,25 +47,35 @@ static void usage(FILE *out)
 	      "  -v, --verbose       more on standard error (repeat for debug)\n"
 	      "  --version, --help\n"
 	      "\n"
-	      "Exit status: 0 simulated; 2 bad input (usage, architecture file, trace); 1 internal error.\n",
+	      "Exit status: 0 simulated; 2 bad input (usage, architecture file, trace); 1 internal "
+	      "error.\n",
 	      out);
 }
 
 static int parse_args(int argc, char **argv, struct simrun_args *a)
 {
-	enum { OPT_ARCH = 256, OPT_SET, OPT_JSON, OPT_CSV, OPT_DESCRIBE, OPT_VERSION, OPT_HELP, OPT_NOCACHE };
+	enum {
+		OPT_ARCH = 256,
+		OPT_SET,
+		OPT_JSON,
+		OPT_CSV,
+		OPT_DESCRIBE,
+		OPT_VERSION,
+		OPT_HELP,
+		OPT_NOCACHE
+	};
 	static const struct option opts[] = {
-		{"arch", required_argument, NULL, OPT_ARCH},
-		{"set", required_argument, NULL, OPT_SET},
-		{"json", required_argument, NULL, OPT_JSON},
-		{"csv", required_argument, NULL, OPT_CSV},
-		{"describe", no_argument, NULL, OPT_DESCRIBE},
-		{"no-cache", no_argument, NULL, OPT_NOCACHE},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{"help", no_argument, NULL, OPT_HELP},
-		{NULL, 0, NULL, 0},
+		{ "arch", required_argument, NULL, OPT_ARCH },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "csv", required_argument, NULL, OPT_CSV },
+		{ "describe", no_argument, NULL, OPT_DESCRIBE },
+		{ "no-cache", no_argument, NULL, OPT_NOCACHE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
 	};
 	memset(a, 0, sizeof *a);
 	a->use_cache = true;
@@ -97,7 +107,8 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 			if (optopt >= OPT_ARCH && optopt <= OPT_NOCACHE)
 				log_error("%s: missing value", argv[optind - 1]);
 			else
-				log_error("unknown option '%s' (see simrun --help)", argv[optind - 1]);
+				log_error("unknown option '%s' (see simrun --help)",
+				          argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -110,11 +121,12 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 	}
 	if (optind != argc - 1) {
 		log_error(optind == argc ? "no TRACE given (see simrun --help)"
-					 : "more than one TRACE given (see simrun --help)");
+		                         : "more than one TRACE given (see simrun --help)");
 		return -1;
 	}
 	a->trace_file = argv[optind];
-	if (a->json_file && a->csv_file && !strcmp(a->json_file, "-") && !strcmp(a->csv_file, "-")) {
+	if (a->json_file && a->csv_file && !strcmp(a->json_file, "-") &&
+	    !strcmp(a->csv_file, "-")) {
 		log_error("--json - and --csv - cannot both write to standard output");
 		return -1;
 	}
@@ -165,7 +177,8 @@ static struct trace_reader *open_trace(const char *file)
 }
 
 /* Pass 1: every record read and checked, every op checked against the machine. */
-static int check_trace(const char *file, const struct arch_config *cfg, uint64_t *ops, uint64_t *steps)
+static int check_trace(const char *file, const struct arch_config *cfg, uint64_t *ops,
+                       uint64_t *steps)
 {
 	struct trace_reader *r = open_trace(file);
 	if (!r)
@@ -186,7 +199,8 @@ static int check_trace(const char *file, const struct arch_config *cfg, uint64_t
 				max_step = rec.op.step;
 			if (arch_check_op(cfg, &rec.op, err, sizeof err)) {
 				log_error("%s:%llu: %s: %s", !strcmp(file, "-") ? "<stdin>" : file,
-					  (unsigned long long)rec.line, trace_op_type_name(rec.op.type), err);
+				          (unsigned long long)rec.line,
+				          trace_op_type_name(rec.op.type), err);
 				trace_close(r);
 				return -1;
 			}
@@ -253,7 +267,8 @@ int main(int argc, char **argv)
 	static struct replay replay;
 	stats_init(&reg);
 	struct trace_reader *reader = NULL;
-	if (kernel_init() || arch_build(&arch, &cfg, &reg) || !(reader = open_trace(args.trace_file)) ||
+	if (kernel_init() || arch_build(&arch, &cfg, &reg) ||
+	    !(reader = open_trace(args.trace_file)) ||
 	    replay_init(&replay, &arch, &reg, reader, csv, args.use_cache)) {
 		log_error("cannot set up the simulation");
 		return EXIT_INTERNAL_ERROR;
@@ -262,11 +277,12 @@ int main(int argc, char **argv)
 	if (kernel_run() || replay.failed)
 		return EXIT_INTERNAL_ERROR;
 	log_info("%llu ops, %llu simulated, %llu from the result cache, %llu kernel callbacks",
-		 (unsigned long long)replay.ops, (unsigned long long)(replay.ops - replay.cache_hits),
-		 (unsigned long long)replay.cache_hits, (unsigned long long)kernel_callbacks_run());
+	         (unsigned long long)replay.ops,
+	         (unsigned long long)(replay.ops - replay.cache_hits),
+	         (unsigned long long)replay.cache_hits, (unsigned long long)kernel_callbacks_run());
 
-	struct report_input in = {args.arch_file, args.trace_file, &cfg, &replay, &arch, &reg,
-				  trace_ops, trace_steps};
+	struct report_input in = { args.arch_file, args.trace_file, &cfg,       &replay, &arch,
+		                   &reg,           trace_ops,       trace_steps };
 	int rc = 0;
 	if (json) {
 		if (report_write_json(json, &in) || close_out(json, args.json_file))

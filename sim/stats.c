@@ -6,7 +6,10 @@
 
 #include "sim/log.h"
 
-void stats_init(struct stats *s) { memset(s, 0, sizeof *s); }
+void stats_init(struct stats *s)
+{
+	memset(s, 0, sizeof *s);
+}
 
 void stats_fini(struct stats *s)
 {
@@ -15,7 +18,7 @@ void stats_fini(struct stats *s)
 }
 
 int stats_register(struct stats *s, const char *block, const char *name, const char *unit,
-		   const char *desc, uint64_t *value)
+                   const char *desc, uint64_t *value)
 {
 	for (size_t i = 0; i < s->count; i++)
 		if (!strcmp(s->entries[i].block, block) && !strcmp(s->entries[i].name, name)) {
@@ -64,7 +67,7 @@ void stats_dump_text(const struct stats *s, FILE *out)
 	for (size_t i = 0; i < s->count; i++) {
 		const struct stats_entry *e = &s->entries[i];
 		fprintf(out, "%s.%s %llu %s # %s\n", e->block, e->name,
-			(unsigned long long)*e->value, e->unit, e->desc);
+		        (unsigned long long)*e->value, e->unit, e->desc);
 	}
 }
 

@@ -34,19 +34,19 @@ struct stats {
 /* Registers every field of a stats struct s from its X-macro list; evaluates to 0 / -1. */
 #define STATS_REGISTER_ONE(name, unit, desc) \
 	|| stats_register(stats_reg__, block_name__, #name, unit, desc, &stats_s__->name)
-#define STATS_REGISTER(reg, block, list, s)                                                   \
-	({                                                                                    \
-		struct stats *stats_reg__ = (reg);                                            \
-		const char *block_name__ = (block);                                           \
-		__typeof__(s) stats_s__ = (s);                                                \
-		(0 list(STATS_REGISTER_ONE)) ? -1 : 0;                                       \
+#define STATS_REGISTER(reg, block, list, s)            \
+	({                                             \
+		struct stats *stats_reg__ = (reg);     \
+		const char *block_name__ = (block);    \
+		__typeof__(s) stats_s__ = (s);         \
+		(0 list(STATS_REGISTER_ONE)) ? -1 : 0; \
 	})
 
 void stats_init(struct stats *s);
 void stats_fini(struct stats *s);
 /* Adds one counter; 0 / -1 (out of memory, or a block.name registered twice). */
 int stats_register(struct stats *s, const char *block, const char *name, const char *unit,
-		   const char *desc, uint64_t *value);
+                   const char *desc, uint64_t *value);
 /* Copies every counter into out[0..count). */
 void stats_snapshot(const struct stats *s, uint64_t *out);
 /* The value of block.name, or 0 if none is registered (for reports; not for hot paths). */

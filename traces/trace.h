@@ -152,18 +152,18 @@ unsigned trace_vec_kind_default_inputs(enum trace_vec_kind kind);
 /* sp= (spec §4). Fields a form does not use are 0. Sparsity runs along K, per output row. */
 struct trace_sparsity {
 	enum trace_sp_kind kind;
-	uint64_t n, m; /* nm:N:M and vnm:V:N:M */
-	uint64_t v;    /* vnm: rows per block */
-	uint64_t r, c; /* block:R:C:D: block rows x columns */
+	uint64_t n, m;  /* nm:N:M and vnm:V:N:M */
+	uint64_t v;     /* vnm: rows per block */
+	uint64_t r, c;  /* block:R:C:D: block rows x columns */
 	double density; /* always filled: dense 1; nm, vnm N/M; unstructured, block D */
 };
 
 /* q= (spec §5). */
 struct trace_quant {
-	enum trace_q_kind kind; /* TRACE_Q_NONE when q= is absent */
-	uint64_t group;         /* group: G, elements along K per scale; 0 otherwise */
+	enum trace_q_kind kind;       /* TRACE_Q_NONE when q= is absent */
+	uint64_t group;               /* group: G, elements along K per scale; 0 otherwise */
 	enum trace_dtype scale_dtype; /* group: SDTYPE (default fp16); fp16 for the other kinds */
-	bool zero_point;        /* group: ":zp" given; false otherwise */
+	bool zero_point;              /* group: ":zp" given; false otherwise */
 };
 
 /* A tensor record. The reader owns the ones it returns (valid until trace_close). */
@@ -195,18 +195,18 @@ struct trace_op {
 			   the first step record (the implicit prefill step 0) */
 	int64_t layer;  /* layer=, -1 when absent */
 	char name[TRACE_NAME_MAX]; /* name=, "" when absent; never truncated */
-	bool has_dur;   /* dur_ns= given (a measurement, never used by the model) */
+	bool has_dur;              /* dur_ns= given (a measurement, never used by the model) */
 	uint64_t dur_ns;
 	union {
 		/* C[m x n] = A[m x k] . B, count times. m*n*k*count fits in 63 bits. */
 		struct {
-			uint64_t m, n, k, count; /* count: default 1 */
+			uint64_t m, n, k, count;      /* count: default 1 */
 			const struct trace_tensor *w; /* B = this weight (role weight, shape n x k);
 							 NULL when B is an activation (b=) */
-			enum trace_dtype b;   /* b=: dtype of an activation B; fp16 if w */
-			enum trace_dtype a;   /* a=: dtype of A, default fp16 */
-			enum trace_dtype out; /* out=: dtype of C, default a */
-			double asp;           /* asp=: density of A in (0,1], default 1 */
+			enum trace_dtype b;           /* b=: dtype of an activation B; fp16 if w */
+			enum trace_dtype a;           /* a=: dtype of A, default fp16 */
+			enum trace_dtype out;         /* out=: dtype of C, default a */
+			double asp;                   /* asp=: density of A in (0,1], default 1 */
 		} gemm;
 		/* b*hq*sq*skv*d fits in 63 bits; hq is a multiple of hkv. skv < sq is not rejected
 		 * (the spec has no such rule). */
@@ -221,7 +221,7 @@ struct trace_op {
 		struct {
 			enum trace_vec_kind kind;
 			uint64_t rows, cols;
-			uint64_t inputs;      /* always filled; default trace_vec_kind_default_inputs */
+			uint64_t inputs; /* always filled; default trace_vec_kind_default_inputs */
 			enum trace_dtype dtype; /* default fp16 */
 		} vec;
 		/* bytes is the payload per rank; bytes*ranks fits in 63 bits. */

@@ -60,11 +60,11 @@ struct trace_reader {
 };
 
 /* Values are clipped in messages so that a 4 KB value cannot drown the line. */
-#define CLIP "%.64s%s"
+#define CLIP        "%.64s%s"
 #define CLIP_ARG(s) (s), (strlen(s) > 64 ? "..." : "")
 
 __attribute__((format(printf, 2, 3))) static int trace_read_fail(struct trace_reader *r,
-								 const char *fmt, ...)
+                                                                 const char *fmt, ...)
 {
 	int n = snprintf(r->err, sizeof r->err, "%s:%" PRIu64 ": ", r->path, r->line ? r->line : 1);
 	if (n >= 0 && (size_t)n < sizeof r->err) {
@@ -127,9 +127,10 @@ static int trace_read_line(struct trace_reader *r)
 		size_t take = nl ? (size_t)(nl - start) : avail;
 		any = true;
 		if (r->text_len + take > TRACE_LINE_MAX)
-			return trace_read_fail(r, "%sline longer than %d bytes%s",
-					       r->state == TRACE_READ_MAGIC ? "not a simtrace v1 file (" : "",
-					       TRACE_LINE_MAX, r->state == TRACE_READ_MAGIC ? ")" : "");
+			return trace_read_fail(
+			    r, "%sline longer than %d bytes%s",
+			    r->state == TRACE_READ_MAGIC ? "not a simtrace v1 file (" : "",
+			    TRACE_LINE_MAX, r->state == TRACE_READ_MAGIC ? ")" : "");
 		memcpy(r->text + r->text_len, start, take);
 		r->text_len += take;
 		r->pos += take + (nl != NULL);
@@ -152,19 +153,23 @@ static int trace_read_split(struct trace_reader *r)
 		if (c == '\t' || (c >= 0x20 && c <= 0x7e))
 			continue;
 		if (r->state == TRACE_READ_MAGIC)
-			return trace_read_fail(r,
-					       "not a simtrace v1 file (byte 0x%02x at column %zu: not a "
-					       "text file)",
-					       c, i + 1);
+			return trace_read_fail(
+			    r,
+			    "not a simtrace v1 file (byte 0x%02x at column %zu: not a "
+			    "text file)",
+			    c, i + 1);
 		if (c == 0)
 			return trace_read_fail(r, "NUL byte at column %zu", i + 1);
 		if (c == '\r')
-			return trace_read_fail(r, "carriage return at column %zu (lines end in \\n "
-						  "alone)", i + 1);
-		return trace_read_fail(r,
-				       "byte 0x%02x at column %zu: only printable ASCII and tab are "
-				       "allowed outside comments",
-				       c, i + 1);
+			return trace_read_fail(r,
+			                       "carriage return at column %zu (lines end in \\n "
+			                       "alone)",
+			                       i + 1);
+		return trace_read_fail(
+		    r,
+		    "byte 0x%02x at column %zu: only printable ASCII and tab are "
+		    "allowed outside comments",
+		    c, i + 1);
 	}
 	r->text[end] = '\0';
 	r->ntok = 0;
@@ -202,8 +207,8 @@ static void trace_read_warn_key(struct trace_reader *r, const char *where, const
 			r->warned_full = true;
 			r->warnings++;
 			log_warn("%s:%" PRIu64 ": more than %d different unknown keys; no more "
-				 "warnings about them",
-				 r->path, r->line, TRACE_READ_WARN_KEYS_MAX);
+			         "warnings about them",
+			         r->path, r->line, TRACE_READ_WARN_KEYS_MAX);
 		}
 		return;
 	}
@@ -212,7 +217,7 @@ static void trace_read_warn_key(struct trace_reader *r, const char *where, const
 		r->warned[r->nwarned++] = copy;
 	r->warnings++;
 	log_warn("%s:%" PRIu64 ": unknown key '" CLIP "' on %s (ignored)", r->path, r->line,
-		 CLIP_ARG(key), where);
+	         CLIP_ARG(key), where);
 }
 
 static int trace_read_strcmp(const void *a, const void *b)
@@ -222,11 +227,11 @@ static int trace_read_strcmp(const void *a, const void *b)
 
 /* How a field's value is read, and where it goes. */
 enum trace_read_type {
-	TRACE_READ_INT,  /* uint64_t, >= 0 */
-	TRACE_READ_SIZE, /* uint64_t, >= 1 */
+	TRACE_READ_INT,   /* uint64_t, >= 0 */
+	TRACE_READ_SIZE,  /* uint64_t, >= 1 */
 	TRACE_READ_LAYER, /* int64_t, >= 0 */
-	TRACE_READ_REAL, /* double; the range is checked with the record */
-	TRACE_READ_BOOL, /* bool, "0" or "1" */
+	TRACE_READ_REAL,  /* double; the range is checked with the record */
+	TRACE_READ_BOOL,  /* bool, "0" or "1" */
 	TRACE_READ_DTYPE,
 	TRACE_READ_ROLE,
 	TRACE_READ_VEC_KIND,
@@ -253,67 +258,69 @@ struct trace_read_field {
 #define TRACE_READ_FIELDS_MAX 16
 
 #define OP(f) offsetof(struct trace_op, f)
-#define TRACE_READ_OP_COMMON                                      \
-	{"layer", TRACE_READ_LAYER, OP(layer), false},            \
-	{"name", TRACE_READ_TEXT, OP(name), false},               \
-	{"dur_ns", TRACE_READ_INT, OP(dur_ns), false}
+#define TRACE_READ_OP_COMMON                                \
+	{ "layer", TRACE_READ_LAYER, OP(layer), false },    \
+	    { "name", TRACE_READ_TEXT, OP(name), false },   \
+	{                                                   \
+		"dur_ns", TRACE_READ_INT, OP(dur_ns), false \
+	}
 
 static const struct trace_read_field trace_read_gemm[] = {
-	{"m", TRACE_READ_SIZE, OP(gemm.m), true},
-	{"n", TRACE_READ_SIZE, OP(gemm.n), true},
-	{"k", TRACE_READ_SIZE, OP(gemm.k), true},
-	{"w", TRACE_READ_WEIGHT, OP(gemm.w), false},
-	{"b", TRACE_READ_DTYPE, OP(gemm.b), false},
-	{"a", TRACE_READ_DTYPE, OP(gemm.a), false},
-	{"out", TRACE_READ_DTYPE, OP(gemm.out), false},
-	{"count", TRACE_READ_SIZE, OP(gemm.count), false},
-	{"asp", TRACE_READ_REAL, OP(gemm.asp), false},
+	{ "m", TRACE_READ_SIZE, OP(gemm.m), true },
+	{ "n", TRACE_READ_SIZE, OP(gemm.n), true },
+	{ "k", TRACE_READ_SIZE, OP(gemm.k), true },
+	{ "w", TRACE_READ_WEIGHT, OP(gemm.w), false },
+	{ "b", TRACE_READ_DTYPE, OP(gemm.b), false },
+	{ "a", TRACE_READ_DTYPE, OP(gemm.a), false },
+	{ "out", TRACE_READ_DTYPE, OP(gemm.out), false },
+	{ "count", TRACE_READ_SIZE, OP(gemm.count), false },
+	{ "asp", TRACE_READ_REAL, OP(gemm.asp), false },
 	TRACE_READ_OP_COMMON,
 };
 static const struct trace_read_field trace_read_attn[] = {
-	{"b", TRACE_READ_SIZE, OP(attn.b), true},
-	{"hq", TRACE_READ_SIZE, OP(attn.hq), true},
-	{"hkv", TRACE_READ_SIZE, OP(attn.hkv), true},
-	{"d", TRACE_READ_SIZE, OP(attn.d), true},
-	{"sq", TRACE_READ_SIZE, OP(attn.sq), true},
-	{"skv", TRACE_READ_SIZE, OP(attn.skv), true},
-	{"causal", TRACE_READ_BOOL, OP(attn.causal), false},
-	{"kv", TRACE_READ_KV, OP(attn.kv), false},
-	{"q", TRACE_READ_DTYPE, OP(attn.q), false},
-	{"pat", TRACE_READ_PAT, OP(attn.pat), false},
+	{ "b", TRACE_READ_SIZE, OP(attn.b), true },
+	{ "hq", TRACE_READ_SIZE, OP(attn.hq), true },
+	{ "hkv", TRACE_READ_SIZE, OP(attn.hkv), true },
+	{ "d", TRACE_READ_SIZE, OP(attn.d), true },
+	{ "sq", TRACE_READ_SIZE, OP(attn.sq), true },
+	{ "skv", TRACE_READ_SIZE, OP(attn.skv), true },
+	{ "causal", TRACE_READ_BOOL, OP(attn.causal), false },
+	{ "kv", TRACE_READ_KV, OP(attn.kv), false },
+	{ "q", TRACE_READ_DTYPE, OP(attn.q), false },
+	{ "pat", TRACE_READ_PAT, OP(attn.pat), false },
 	TRACE_READ_OP_COMMON,
 };
 static const struct trace_read_field trace_read_vec[] = {
-	{"kind", TRACE_READ_VEC_KIND, OP(vec.kind), true},
-	{"rows", TRACE_READ_SIZE, OP(vec.rows), true},
-	{"cols", TRACE_READ_SIZE, OP(vec.cols), true},
-	{"dtype", TRACE_READ_DTYPE, OP(vec.dtype), false},
-	{"inputs", TRACE_READ_SIZE, OP(vec.inputs), false},
+	{ "kind", TRACE_READ_VEC_KIND, OP(vec.kind), true },
+	{ "rows", TRACE_READ_SIZE, OP(vec.rows), true },
+	{ "cols", TRACE_READ_SIZE, OP(vec.cols), true },
+	{ "dtype", TRACE_READ_DTYPE, OP(vec.dtype), false },
+	{ "inputs", TRACE_READ_SIZE, OP(vec.inputs), false },
 	TRACE_READ_OP_COMMON,
 };
 static const struct trace_read_field trace_read_coll[] = {
-	{"kind", TRACE_READ_COLL_KIND, OP(coll.kind), true},
-	{"bytes", TRACE_READ_SIZE, OP(coll.bytes), true},
-	{"ranks", TRACE_READ_SIZE, OP(coll.ranks), true},
+	{ "kind", TRACE_READ_COLL_KIND, OP(coll.kind), true },
+	{ "bytes", TRACE_READ_SIZE, OP(coll.bytes), true },
+	{ "ranks", TRACE_READ_SIZE, OP(coll.ranks), true },
 	TRACE_READ_OP_COMMON,
 };
 #undef OP
 
 #define TENSOR(f) offsetof(struct trace_tensor, f)
 static const struct trace_read_field trace_read_tensor_fields[] = {
-	{"id", TRACE_READ_ID, TENSOR(id), true},
-	{"role", TRACE_READ_ROLE, TENSOR(role), true},
-	{"dtype", TRACE_READ_DTYPE, TENSOR(dtype), true},
-	{"shape", TRACE_READ_SHAPE, 0, false},
-	{"sp", TRACE_READ_SP, TENSOR(sp), false},
-	{"q", TRACE_READ_Q, TENSOR(q), false},
+	{ "id", TRACE_READ_ID, TENSOR(id), true },
+	{ "role", TRACE_READ_ROLE, TENSOR(role), true },
+	{ "dtype", TRACE_READ_DTYPE, TENSOR(dtype), true },
+	{ "shape", TRACE_READ_SHAPE, 0, false },
+	{ "sp", TRACE_READ_SP, TENSOR(sp), false },
+	{ "q", TRACE_READ_Q, TENSOR(q), false },
 };
 #undef TENSOR
 
 static const struct trace_read_field trace_read_step_fields[] = {
-	{"kind", TRACE_READ_STEP_KIND, offsetof(struct trace_step, kind), true},
-	{"tokens", TRACE_READ_SIZE, offsetof(struct trace_step, tokens), false},
-	{"batch", TRACE_READ_SIZE, offsetof(struct trace_step, batch), false},
+	{ "kind", TRACE_READ_STEP_KIND, offsetof(struct trace_step, kind), true },
+	{ "tokens", TRACE_READ_SIZE, offsetof(struct trace_step, tokens), false },
+	{ "batch", TRACE_READ_SIZE, offsetof(struct trace_step, batch), false },
 };
 
 #define TRACE_READ_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -330,7 +337,7 @@ struct trace_read_record {
 /* Matches tok[first..ntok) against rec's keys into val[] (NULL = not given). Checks the key
  * syntax and duplicates, warns about unknown keys once. */
 static int trace_read_fields(struct trace_reader *r, const struct trace_read_record *rec,
-			     size_t first, const char **val)
+                             size_t first, const char **val)
 {
 	size_t nunknown = 0;
 
@@ -340,12 +347,13 @@ static int trace_read_fields(struct trace_reader *r, const struct trace_read_rec
 		char *key = r->tok[i], *eq = strchr(key, '=');
 		if (!eq)
 			return trace_read_fail(r, "%s: field '" CLIP "' is not key=value", rec->ctx,
-					       CLIP_ARG(key));
+			                       CLIP_ARG(key));
 		*eq = '\0';
 		const char *v = eq + 1;
 		if (!trace_read_key_valid(key))
-			return trace_read_fail(r, "%s: malformed key '" CLIP "' (keys are [a-z][a-z0-9_]*)",
-					       rec->ctx, CLIP_ARG(key));
+			return trace_read_fail(
+			    r, "%s: malformed key '" CLIP "' (keys are [a-z][a-z0-9_]*)", rec->ctx,
+			    CLIP_ARG(key));
 		size_t k = 0;
 		while (k < rec->nfields && strcmp(rec->fields[k].key, key) != 0)
 			k++;
@@ -366,23 +374,23 @@ static int trace_read_fields(struct trace_reader *r, const struct trace_read_rec
 		for (size_t i = 1; i < nunknown; i++)
 			if (strcmp(r->unknown[i - 1], r->unknown[i]) == 0)
 				return trace_read_fail(r, "%s: duplicate key '" CLIP "'", rec->ctx,
-						       CLIP_ARG(r->unknown[i]));
+				                       CLIP_ARG(r->unknown[i]));
 	}
 	return 0;
 }
 
 static int trace_read_required(struct trace_reader *r, const struct trace_read_record *rec,
-			       const char **val)
+                               const char **val)
 {
 	for (size_t i = 0; i < rec->nfields; i++)
 		if (rec->fields[i].required && !val[i])
 			return trace_read_fail(r, "%s: missing required field %s=", rec->ctx,
-					       rec->fields[i].key);
+			                       rec->fields[i].key);
 	return 0;
 }
 
 static const char *trace_read_given(const struct trace_read_record *rec, const char **val,
-				    const char *key)
+                                    const char *key)
 {
 	for (size_t i = 0; i < rec->nfields; i++)
 		if (strcmp(rec->fields[i].key, key) == 0)
@@ -391,48 +399,50 @@ static const char *trace_read_given(const struct trace_read_record *rec, const c
 }
 
 /* "a, b or c" from a name function over [0, count). */
-#define TRACE_READ_LIST(buf, count, name_fn, type)                                         \
-	do {                                                                               \
-		size_t used_ = 0;                                                          \
-		(buf)[0] = '\0';                                                           \
-		for (int i_ = 0; i_ < (count); i_++) {                                     \
-			const char *sep_ = i_ == 0 ? "" : i_ == (count)-1 ? " or " : ", "; \
+#define TRACE_READ_LIST(buf, count, name_fn, type)                                          \
+	do {                                                                                \
+		size_t used_ = 0;                                                           \
+		(buf)[0] = '\0';                                                            \
+		for (int i_ = 0; i_ < (count); i_++) {                                      \
+			const char *sep_ = i_ == 0 ? "" : i_ == (count)-1 ? " or " : ", ";  \
 			int n_ = snprintf((buf) + used_, sizeof(buf) - used_, "%s%s", sep_, \
-					  name_fn((type)i_));                              \
-			if (n_ < 0 || (size_t)n_ >= sizeof(buf) - used_)                   \
-				break;                                                     \
-			used_ += (size_t)n_;                                               \
-		}                                                                          \
+			                  name_fn((type)i_));                               \
+			if (n_ < 0 || (size_t)n_ >= sizeof(buf) - used_)                    \
+				break;                                                      \
+			used_ += (size_t)n_;                                                \
+		}                                                                           \
 	} while (0)
 
 static int trace_read_int(struct trace_reader *r, const char *ctx, const char *key, const char *v,
-			  unsigned min, uint64_t *out)
+                          unsigned min, uint64_t *out)
 {
 	if (trace_int_parse(v, out) == 0) {
 		if (*out >= min)
 			return 0;
 	} else if (strspn(v, "0123456789") == strlen(v)) {
-		return trace_read_fail(r, "%s: %s=" CLIP ": too large (integers must fit in 63 bits)",
-				       ctx, key, CLIP_ARG(v));
+		return trace_read_fail(r,
+		                       "%s: %s=" CLIP ": too large (integers must fit in 63 bits)",
+		                       ctx, key, CLIP_ARG(v));
 	}
-	return trace_read_fail(r, "%s: %s=" CLIP ": must be an integer >= %u", ctx, key, CLIP_ARG(v),
-			       min);
+	return trace_read_fail(r, "%s: %s=" CLIP ": must be an integer >= %u", ctx, key,
+	                       CLIP_ARG(v), min);
 }
 
 static int trace_read_ref(struct trace_reader *r, const char *ctx, const char *key, const char *v,
-			  const struct trace_tensor **out)
+                          const struct trace_tensor **out)
 {
 	*out = trace_table_find(&r->tensors, v);
 	if (!*out)
-		return trace_read_fail(r, "%s: %s=" CLIP ": no tensor with this id is declared before "
-					  "this line",
-				       ctx, key, CLIP_ARG(v));
+		return trace_read_fail(r,
+		                       "%s: %s=" CLIP ": no tensor with this id is declared before "
+		                       "this line",
+		                       ctx, key, CLIP_ARG(v));
 	return 0;
 }
 
 /* Reads one given value into the record at base. */
 static int trace_read_value(struct trace_reader *r, const char *ctx,
-			    const struct trace_read_field *f, const char *v, void *base)
+                            const struct trace_read_field *f, const char *v, void *base)
 {
 	char *dst = (char *)base + f->offset;
 	char why[512], list[512];
@@ -441,7 +451,8 @@ static int trace_read_value(struct trace_reader *r, const char *ctx,
 	switch (f->type) {
 	case TRACE_READ_INT:
 	case TRACE_READ_SIZE:
-		return trace_read_int(r, ctx, f->key, v, f->type == TRACE_READ_SIZE, (uint64_t *)dst);
+		return trace_read_int(r, ctx, f->key, v, f->type == TRACE_READ_SIZE,
+		                      (uint64_t *)dst);
 	case TRACE_READ_LAYER:
 		if (trace_read_int(r, ctx, f->key, v, 0, &u))
 			return -1;
@@ -450,44 +461,44 @@ static int trace_read_value(struct trace_reader *r, const char *ctx,
 	case TRACE_READ_REAL:
 		if (trace_real_parse(v, (double *)dst))
 			return trace_read_fail(r, "%s: %s=" CLIP ": must be a real in (0,1]", ctx,
-					       f->key, CLIP_ARG(v));
+			                       f->key, CLIP_ARG(v));
 		return 0;
 	case TRACE_READ_BOOL:
 		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0)
 			return trace_read_fail(r, "%s: %s=" CLIP ": must be 0 or 1", ctx, f->key,
-					       CLIP_ARG(v));
+			                       CLIP_ARG(v));
 		*(bool *)dst = v[0] == '1';
 		return 0;
 	case TRACE_READ_DTYPE:
 		if (trace_dtype_parse(v, (enum trace_dtype *)dst) == 0)
 			return 0;
 		TRACE_READ_LIST(list, TRACE_DT_COUNT, trace_dtype_name, enum trace_dtype);
-		return trace_read_fail(r, "%s: %s=" CLIP ": unknown dtype (expected %s)", ctx, f->key,
-				       CLIP_ARG(v), list);
+		return trace_read_fail(r, "%s: %s=" CLIP ": unknown dtype (expected %s)", ctx,
+		                       f->key, CLIP_ARG(v), list);
 	case TRACE_READ_ROLE:
 		if (trace_role_parse(v, (enum trace_role *)dst) == 0)
 			return 0;
 		TRACE_READ_LIST(list, TRACE_ROLE_COUNT, trace_role_name, enum trace_role);
-		return trace_read_fail(r, "%s: %s=" CLIP ": unknown role (expected %s)", ctx, f->key,
-				       CLIP_ARG(v), list);
+		return trace_read_fail(r, "%s: %s=" CLIP ": unknown role (expected %s)", ctx,
+		                       f->key, CLIP_ARG(v), list);
 	case TRACE_READ_VEC_KIND:
 		if (trace_vec_kind_parse(v, (enum trace_vec_kind *)dst) == 0)
 			return 0;
 		TRACE_READ_LIST(list, TRACE_VEC_COUNT, trace_vec_kind_name, enum trace_vec_kind);
 		return trace_read_fail(r, "%s: %s=" CLIP ": unknown vec kind (expected %s)", ctx,
-				       f->key, CLIP_ARG(v), list);
+		                       f->key, CLIP_ARG(v), list);
 	case TRACE_READ_COLL_KIND:
 		if (trace_coll_kind_parse(v, (enum trace_coll_kind *)dst) == 0)
 			return 0;
 		TRACE_READ_LIST(list, TRACE_COLL_COUNT, trace_coll_kind_name, enum trace_coll_kind);
 		return trace_read_fail(r, "%s: %s=" CLIP ": unknown coll kind (expected %s)", ctx,
-				       f->key, CLIP_ARG(v), list);
+		                       f->key, CLIP_ARG(v), list);
 	case TRACE_READ_STEP_KIND:
 		if (trace_step_kind_parse(v, (enum trace_step_kind *)dst) == 0)
 			return 0;
 		TRACE_READ_LIST(list, TRACE_STEP_COUNT, trace_step_kind_name, enum trace_step_kind);
 		return trace_read_fail(r, "%s: %s=" CLIP ": unknown step kind (expected %s)", ctx,
-				       f->key, CLIP_ARG(v), list);
+		                       f->key, CLIP_ARG(v), list);
 	case TRACE_READ_SP:
 		if (trace_sparsity_parse(v, (struct trace_sparsity *)dst, why, sizeof why) == 0)
 			return 0;
@@ -512,20 +523,24 @@ static int trace_read_value(struct trace_reader *r, const char *ctx,
 		if (trace_int_parse(d0, &t->rows) || trace_int_parse(x + 1, &t->cols))
 			goto bad_shape;
 		if (t->rows < 1 || t->cols < 1)
-			return trace_read_fail(r, "%s: shape=" CLIP ": dimensions must be integers >= 1",
-					       ctx, CLIP_ARG(v));
+			return trace_read_fail(
+			    r, "%s: shape=" CLIP ": dimensions must be integers >= 1", ctx,
+			    CLIP_ARG(v));
 		return 0;
 	bad_shape:
 		return trace_read_fail(r,
-				       "%s: shape=" CLIP ": expected NxK with decimal integers below "
-				       "2^63",
-				       ctx, CLIP_ARG(v));
+		                       "%s: shape=" CLIP
+		                       ": expected NxK with decimal integers below "
+		                       "2^63",
+		                       ctx, CLIP_ARG(v));
 	}
 	case TRACE_READ_ID:
 		if (!trace_id_valid(v))
-			return trace_read_fail(r, "%s: id=" CLIP ": invalid id (use letters, digits and "
-						  "_ . : -)",
-					       ctx, CLIP_ARG(v));
+			return trace_read_fail(r,
+			                       "%s: id=" CLIP
+			                       ": invalid id (use letters, digits and "
+			                       "_ . : -)",
+			                       ctx, CLIP_ARG(v));
 		*(const char **)dst = v;
 		return 0;
 	case TRACE_READ_TEXT: {
@@ -543,7 +558,7 @@ static int trace_read_value(struct trace_reader *r, const char *ctx,
 }
 
 static int trace_read_values(struct trace_reader *r, const struct trace_read_record *rec,
-			     const char **val, void *base)
+                             const char **val, void *base)
 {
 	for (size_t i = 0; i < rec->nfields; i++)
 		if (val[i] && trace_read_value(r, rec->ctx, &rec->fields[i], val[i], base))
@@ -557,23 +572,25 @@ static int trace_read_magic(struct trace_reader *r)
 {
 	uint64_t v;
 	if (strcmp(r->tok[0], "simtrace") != 0)
-		return trace_read_fail(r, "not a simtrace v1 file (the first record must be "
-					  "'simtrace 1', not '" CLIP "')",
-				       CLIP_ARG(r->tok[0]));
+		return trace_read_fail(r,
+		                       "not a simtrace v1 file (the first record must be "
+		                       "'simtrace 1', not '" CLIP "')",
+		                       CLIP_ARG(r->tok[0]));
 	if (r->ntok == 2 && strcmp(r->tok[1], "1") == 0) {
 		r->state = TRACE_READ_BODY;
 		return 0;
 	}
 	if (r->ntok >= 2 && trace_int_parse(r->tok[1], &v) == 0 && v != 1)
-		return trace_read_fail(r, "not a simtrace v1 file (simtrace %" PRIu64
-					  ": unsupported major version; this reader reads simtrace 1)",
-				       v);
+		return trace_read_fail(r,
+		                       "not a simtrace v1 file (simtrace %" PRIu64
+		                       ": unsupported major version; this reader reads simtrace 1)",
+		                       v);
 	return trace_read_fail(r, "not a simtrace v1 file (expected exactly 'simtrace 1')");
 }
 
 static int trace_read_meta(struct trace_reader *r, struct trace_record *out)
 {
-	static const struct trace_read_record rec = {"meta", "meta", NULL, 0, true};
+	static const struct trace_read_record rec = { "meta", "meta", NULL, 0, true };
 	size_t used = 0;
 
 	r->meta[0] = '\0';
@@ -594,12 +611,12 @@ static int trace_read_meta(struct trace_reader *r, struct trace_record *out)
 
 static int trace_read_tensor(struct trace_reader *r, struct trace_record *out)
 {
-	struct trace_read_record rec = {"tensor", "tensor", trace_read_tensor_fields,
-					TRACE_READ_N(trace_read_tensor_fields), false};
+	struct trace_read_record rec = { "tensor", "tensor", trace_read_tensor_fields,
+		                         TRACE_READ_N(trace_read_tensor_fields), false };
 	const char *val[TRACE_READ_FIELDS_MAX];
 	struct trace_tensor t = {
-		.sp = {.kind = TRACE_SP_DENSE, .density = 1},
-		.q = {.kind = TRACE_Q_NONE, .scale_dtype = TRACE_DT_FP16},
+		.sp = { .kind = TRACE_SP_DENSE, .density = 1 },
+		.q = { .kind = TRACE_Q_NONE, .scale_dtype = TRACE_DT_FP16 },
 		.line = r->line,
 	};
 	char ctx[96] = "tensor", why[1024];
@@ -619,7 +636,8 @@ static int trace_read_tensor(struct trace_reader *r, struct trace_record *out)
 		return trace_read_fail(r, "%s", why);
 	const struct trace_tensor *old = trace_table_find(&r->tensors, t.id);
 	if (old)
-		return trace_read_fail(r, "%s: id already declared at line %" PRIu64, ctx, old->line);
+		return trace_read_fail(r, "%s: id already declared at line %" PRIu64, ctx,
+		                       old->line);
 	if (trace_table_add(&r->tensors, &t, &out->tensor))
 		return trace_read_fail(r, "%s: out of memory", ctx);
 	out->kind = TRACE_REC_TENSOR;
@@ -629,13 +647,14 @@ static int trace_read_tensor(struct trace_reader *r, struct trace_record *out)
 static int trace_read_op(struct trace_reader *r, struct trace_record *out)
 {
 	static const struct trace_read_record recs[TRACE_OP_COUNT] = {
-		[TRACE_OP_GEMM] = {"gemm", "op gemm", trace_read_gemm, TRACE_READ_N(trace_read_gemm),
-				   false},
-		[TRACE_OP_ATTN] = {"attn", "op attn", trace_read_attn, TRACE_READ_N(trace_read_attn),
-				   false},
-		[TRACE_OP_VEC] = {"vec", "op vec", trace_read_vec, TRACE_READ_N(trace_read_vec), false},
-		[TRACE_OP_COLL] = {"coll", "op coll", trace_read_coll, TRACE_READ_N(trace_read_coll),
-				   false},
+		[TRACE_OP_GEMM] = { "gemm", "op gemm", trace_read_gemm,
+		                    TRACE_READ_N(trace_read_gemm), false },
+		[TRACE_OP_ATTN] = { "attn", "op attn", trace_read_attn,
+		                    TRACE_READ_N(trace_read_attn), false },
+		[TRACE_OP_VEC] = { "vec", "op vec", trace_read_vec, TRACE_READ_N(trace_read_vec),
+		                   false },
+		[TRACE_OP_COLL] = { "coll", "op coll", trace_read_coll,
+		                    TRACE_READ_N(trace_read_coll), false },
 	};
 	const char *val[TRACE_READ_FIELDS_MAX];
 	struct trace_op *op = &out->op;
@@ -647,8 +666,9 @@ static int trace_read_op(struct trace_reader *r, struct trace_record *out)
 	if (strncmp(r->tok[1], "x_", 2) == 0)
 		return 1; /* an extension op: skipped */
 	if (trace_op_type_parse(r->tok[1], &type))
-		return trace_read_fail(r, "unknown op type '" CLIP "' (expected gemm, attn, vec or coll)",
-				       CLIP_ARG(r->tok[1]));
+		return trace_read_fail(
+		    r, "unknown op type '" CLIP "' (expected gemm, attn, vec or coll)",
+		    CLIP_ARG(r->tok[1]));
 	const struct trace_read_record *rec = &recs[type];
 	if (trace_read_fields(r, rec, 2, val) || trace_read_required(r, rec, val))
 		return -1;
@@ -661,7 +681,8 @@ static int trace_read_op(struct trace_reader *r, struct trace_record *out)
 		bool w = trace_read_given(rec, val, "w"), b = trace_read_given(rec, val, "b");
 		if (w == b)
 			return trace_read_fail(r, "gemm: %s (exactly one of w= and b= is required)",
-					       w ? "both w= and b= given" : "neither w= nor b= given");
+			                       w ? "both w= and b= given"
+			                         : "neither w= nor b= given");
 		op->gemm.count = 1;
 		op->gemm.asp = 1;
 		op->gemm.a = op->gemm.b = TRACE_DT_FP16;
@@ -670,13 +691,10 @@ static int trace_read_op(struct trace_reader *r, struct trace_record *out)
 	case TRACE_OP_ATTN:
 		op->attn.causal = true;
 		op->attn.q = TRACE_DT_FP16;
-		op->attn.pat = (struct trace_pattern){.kind = TRACE_PAT_DENSE, .density = 1};
+		op->attn.pat = (struct trace_pattern){ .kind = TRACE_PAT_DENSE, .density = 1 };
 		break;
-	case TRACE_OP_VEC:
-		op->vec.dtype = TRACE_DT_FP16;
-		break;
-	default:
-		break;
+	case TRACE_OP_VEC: op->vec.dtype = TRACE_DT_FP16; break;
+	default: break;
 	}
 	if (trace_read_values(r, rec, val, op))
 		return -1;
@@ -698,13 +716,13 @@ static int trace_read_op(struct trace_reader *r, struct trace_record *out)
 
 static int trace_read_step(struct trace_reader *r, struct trace_record *out)
 {
-	static const struct trace_read_record rec = {"step", "step", trace_read_step_fields,
-						     TRACE_READ_N(trace_read_step_fields), false};
+	static const struct trace_read_record rec = { "step", "step", trace_read_step_fields,
+		                                      TRACE_READ_N(trace_read_step_fields), false };
 	const char *val[TRACE_READ_FIELDS_MAX];
 	struct trace_step *s = &out->step;
 	char why[256];
 
-	*s = (struct trace_step){0};
+	*s = (struct trace_step){ 0 };
 	if (trace_read_fields(r, &rec, 1, val) || trace_read_required(r, &rec, val) ||
 	    trace_read_values(r, &rec, val, s))
 		return -1;
@@ -774,7 +792,8 @@ int trace_next(struct trace_reader *r, struct trace_record *out)
 		if (rc == 0) {
 			if (r->state == TRACE_READ_MAGIC)
 				return trace_read_fail(r, "not a simtrace v1 file (%s)",
-						       r->line ? "no 'simtrace 1' record" : "empty");
+				                       r->line ? "no 'simtrace 1' record"
+				                               : "empty");
 			r->state = TRACE_READ_END;
 			return 0;
 		}
@@ -805,9 +824,10 @@ int trace_next(struct trace_reader *r, struct trace_record *out)
 		} else if (strcmp(kind, "simtrace") == 0) {
 			return trace_read_fail(r, "simtrace: only allowed as the first record");
 		} else {
-			return trace_read_fail(r, "unknown record kind '" CLIP "'"
-						  " (expected meta, tensor, op or step)",
-					       CLIP_ARG(kind));
+			return trace_read_fail(r,
+			                       "unknown record kind '" CLIP "'"
+			                       " (expected meta, tensor, op or step)",
+			                       CLIP_ARG(kind));
 		}
 		return rc < 0 ? -1 : 1;
 	}
@@ -818,8 +838,14 @@ const char *trace_error(const struct trace_reader *r)
 	return r->state == TRACE_READ_FAILED ? r->err : "";
 }
 
-uint64_t trace_line(const struct trace_reader *r) { return r->line; }
-uint64_t trace_warning_count(const struct trace_reader *r) { return r->warnings; }
+uint64_t trace_line(const struct trace_reader *r)
+{
+	return r->line;
+}
+uint64_t trace_warning_count(const struct trace_reader *r)
+{
+	return r->warnings;
+}
 
 const struct trace_tensor *trace_find_tensor(const struct trace_reader *r, const char *id)
 {

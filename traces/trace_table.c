@@ -19,14 +19,17 @@ static uint64_t trace_table_hash(const char *s)
 	return h;
 }
 
-void trace_table_init(struct trace_table *t) { *t = (struct trace_table){0}; }
+void trace_table_init(struct trace_table *t)
+{
+	*t = (struct trace_table){ 0 };
+}
 
 void trace_table_fini(struct trace_table *t)
 {
 	for (size_t i = 0; i < t->cap; i++)
 		free(t->slots[i]);
 	free(t->slots);
-	*t = (struct trace_table){0};
+	*t = (struct trace_table){ 0 };
 }
 
 static size_t trace_table_slot(const struct trace_table *t, const char *id, uint64_t hash)
@@ -53,7 +56,7 @@ static int trace_table_grow(struct trace_table *t)
 	struct trace_table_entry **slots = calloc(cap, sizeof *slots);
 	if (!slots)
 		return -1;
-	struct trace_table bigger = {slots, cap, t->count};
+	struct trace_table bigger = { slots, cap, t->count };
 	for (size_t i = 0; i < t->cap; i++) {
 		struct trace_table_entry *e = t->slots[i];
 		if (e)
@@ -65,7 +68,7 @@ static int trace_table_grow(struct trace_table *t)
 }
 
 int trace_table_add(struct trace_table *t, const struct trace_tensor *tensor,
-		    const struct trace_tensor **out)
+                    const struct trace_tensor **out)
 {
 	if ((t->count + 1) * 2 > t->cap && trace_table_grow(t))
 		return -1;

@@ -28,6 +28,6 @@ const struct trace_tensor *trace_table_find(const struct trace_table *t, const c
 /* Stores a copy of *tensor (id included) and points *out at it; the copy lives until
  * trace_table_fini. The id must not be present. 0, or -1 when out of memory. */
 int trace_table_add(struct trace_table *t, const struct trace_tensor *tensor,
-		    const struct trace_tensor **out);
+                    const struct trace_tensor **out);
 
 #endif

@@ -22,23 +22,15 @@ struct trace_dtype_info {
 /* Block sizes and scale widths: OCP Microscaling Formats v1.0 (32 elements, E8M0 scale) and
  * NVIDIA NVFP4 (16 elements, E4M3 scale). tf32 occupies 32 bits in memory. */
 static const struct trace_dtype_info trace_dtypes[] = {
-	[TRACE_DT_FP32] = {"fp32", 32, 0, 0},
-	[TRACE_DT_TF32] = {"tf32", 32, 0, 0},
-	[TRACE_DT_FP16] = {"fp16", 16, 0, 0},
-	[TRACE_DT_BF16] = {"bf16", 16, 0, 0},
-	[TRACE_DT_FP8E4M3] = {"fp8e4m3", 8, 0, 0},
-	[TRACE_DT_FP8E5M2] = {"fp8e5m2", 8, 0, 0},
-	[TRACE_DT_INT8] = {"int8", 8, 0, 0},
-	[TRACE_DT_INT4] = {"int4", 4, 0, 0},
-	[TRACE_DT_INT2] = {"int2", 2, 0, 0},
-	[TRACE_DT_FP6E3M2] = {"fp6e3m2", 6, 0, 0},
-	[TRACE_DT_FP6E2M3] = {"fp6e2m3", 6, 0, 0},
-	[TRACE_DT_FP4E2M1] = {"fp4e2m1", 4, 0, 0},
-	[TRACE_DT_MXFP8] = {"mxfp8", 8, 32, 8},
-	[TRACE_DT_MXFP6] = {"mxfp6", 6, 32, 8},
-	[TRACE_DT_MXFP4] = {"mxfp4", 4, 32, 8},
-	[TRACE_DT_MXINT8] = {"mxint8", 8, 32, 8},
-	[TRACE_DT_NVFP4] = {"nvfp4", 4, 16, 8},
+	[TRACE_DT_FP32] = { "fp32", 32, 0, 0 },      [TRACE_DT_TF32] = { "tf32", 32, 0, 0 },
+	[TRACE_DT_FP16] = { "fp16", 16, 0, 0 },      [TRACE_DT_BF16] = { "bf16", 16, 0, 0 },
+	[TRACE_DT_FP8E4M3] = { "fp8e4m3", 8, 0, 0 }, [TRACE_DT_FP8E5M2] = { "fp8e5m2", 8, 0, 0 },
+	[TRACE_DT_INT8] = { "int8", 8, 0, 0 },       [TRACE_DT_INT4] = { "int4", 4, 0, 0 },
+	[TRACE_DT_INT2] = { "int2", 2, 0, 0 },       [TRACE_DT_FP6E3M2] = { "fp6e3m2", 6, 0, 0 },
+	[TRACE_DT_FP6E2M3] = { "fp6e2m3", 6, 0, 0 }, [TRACE_DT_FP4E2M1] = { "fp4e2m1", 4, 0, 0 },
+	[TRACE_DT_MXFP8] = { "mxfp8", 8, 32, 8 },    [TRACE_DT_MXFP6] = { "mxfp6", 6, 32, 8 },
+	[TRACE_DT_MXFP4] = { "mxfp4", 4, 32, 8 },    [TRACE_DT_MXINT8] = { "mxint8", 8, 32, 8 },
+	[TRACE_DT_NVFP4] = { "nvfp4", 4, 16, 8 },
 };
 _Static_assert(sizeof trace_dtypes / sizeof trace_dtypes[0] == TRACE_DT_COUNT, "dtype table");
 
@@ -47,10 +39,8 @@ static const char *const trace_role_names[] = {
 	[TRACE_ROLE_KV] = "kv",
 };
 static const char *const trace_sp_kind_names[] = {
-	[TRACE_SP_DENSE] = "dense",
-	[TRACE_SP_NM] = "nm",
-	[TRACE_SP_VNM] = "vnm",
-	[TRACE_SP_UNSTRUCTURED] = "unstructured",
+	[TRACE_SP_DENSE] = "dense", [TRACE_SP_NM] = "nm",
+	[TRACE_SP_VNM] = "vnm",     [TRACE_SP_UNSTRUCTURED] = "unstructured",
 	[TRACE_SP_BLOCK] = "block",
 };
 static const char *const trace_q_kind_names[] = {
@@ -60,11 +50,8 @@ static const char *const trace_q_kind_names[] = {
 	[TRACE_Q_GROUP] = "group",
 };
 static const char *const trace_pat_kind_names[] = {
-	[TRACE_PAT_DENSE] = "dense",
-	[TRACE_PAT_WINDOW] = "window",
-	[TRACE_PAT_TOPK] = "topk",
-	[TRACE_PAT_BLOCK] = "block",
-	[TRACE_PAT_THRESH] = "thresh",
+	[TRACE_PAT_DENSE] = "dense", [TRACE_PAT_WINDOW] = "window", [TRACE_PAT_TOPK] = "topk",
+	[TRACE_PAT_BLOCK] = "block", [TRACE_PAT_THRESH] = "thresh",
 };
 static const char *const trace_op_type_names[] = {
 	[TRACE_OP_GEMM] = "gemm",
@@ -73,20 +60,13 @@ static const char *const trace_op_type_names[] = {
 	[TRACE_OP_COLL] = "coll",
 };
 static const char *const trace_vec_kind_names[] = {
-	[TRACE_VEC_RMSNORM] = "rmsnorm",
-	[TRACE_VEC_LAYERNORM] = "layernorm",
-	[TRACE_VEC_SOFTMAX] = "softmax",
-	[TRACE_VEC_SILU] = "silu",
-	[TRACE_VEC_GELU] = "gelu",
-	[TRACE_VEC_RELU] = "relu",
-	[TRACE_VEC_SWIGLU] = "swiglu",
-	[TRACE_VEC_ADD] = "add",
-	[TRACE_VEC_MUL] = "mul",
-	[TRACE_VEC_ROPE] = "rope",
-	[TRACE_VEC_EMBED] = "embed",
-	[TRACE_VEC_QUANT] = "quant",
-	[TRACE_VEC_DEQUANT] = "dequant",
-	[TRACE_VEC_TOPK] = "topk",
+	[TRACE_VEC_RMSNORM] = "rmsnorm", [TRACE_VEC_LAYERNORM] = "layernorm",
+	[TRACE_VEC_SOFTMAX] = "softmax", [TRACE_VEC_SILU] = "silu",
+	[TRACE_VEC_GELU] = "gelu",       [TRACE_VEC_RELU] = "relu",
+	[TRACE_VEC_SWIGLU] = "swiglu",   [TRACE_VEC_ADD] = "add",
+	[TRACE_VEC_MUL] = "mul",         [TRACE_VEC_ROPE] = "rope",
+	[TRACE_VEC_EMBED] = "embed",     [TRACE_VEC_QUANT] = "quant",
+	[TRACE_VEC_DEQUANT] = "dequant", [TRACE_VEC_TOPK] = "topk",
 	[TRACE_VEC_COPY] = "copy",
 };
 static const char *const trace_coll_kind_names[] = {
@@ -132,8 +112,11 @@ static int trace_name_find(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-#define TRACE_NAME_FN(fn, type, table)                                                 \
-	const char *fn(type v) { return trace_name_of(table, TRACE_NAMES_N(table), (int)v); }
+#define TRACE_NAME_FN(fn, type, table)                                     \
+	const char *fn(type v)                                             \
+	{                                                                  \
+		return trace_name_of(table, TRACE_NAMES_N(table), (int)v); \
+	}
 TRACE_NAME_FN(trace_role_name, enum trace_role, trace_role_names)
 TRACE_NAME_FN(trace_sp_kind_name, enum trace_sp_kind, trace_sp_kind_names)
 TRACE_NAME_FN(trace_q_kind_name, enum trace_q_kind, trace_q_kind_names)
@@ -144,14 +127,14 @@ TRACE_NAME_FN(trace_coll_kind_name, enum trace_coll_kind, trace_coll_kind_names)
 TRACE_NAME_FN(trace_step_kind_name, enum trace_step_kind, trace_step_kind_names)
 TRACE_NAME_FN(trace_rec_kind_name, enum trace_rec_kind, trace_rec_kind_names)
 
-#define TRACE_PARSE_FN(fn, type, table)                                                \
-	int fn(const char *s, type *out)                                               \
-	{                                                                              \
-		int i = trace_name_find(table, TRACE_NAMES_N(table), s);               \
-		if (i < 0)                                                             \
-			return -1;                                                     \
-		*out = (type)i;                                                        \
-		return 0;                                                              \
+#define TRACE_PARSE_FN(fn, type, table)                                  \
+	int fn(const char *s, type *out)                                 \
+	{                                                                \
+		int i = trace_name_find(table, TRACE_NAMES_N(table), s); \
+		if (i < 0)                                               \
+			return -1;                                       \
+		*out = (type)i;                                          \
+		return 0;                                                \
 	}
 TRACE_PARSE_FN(trace_role_parse, enum trace_role, trace_role_names)
 TRACE_PARSE_FN(trace_op_type_parse, enum trace_op_type, trace_op_type_names)
@@ -159,7 +142,10 @@ TRACE_PARSE_FN(trace_vec_kind_parse, enum trace_vec_kind, trace_vec_kind_names)
 TRACE_PARSE_FN(trace_coll_kind_parse, enum trace_coll_kind, trace_coll_kind_names)
 TRACE_PARSE_FN(trace_step_kind_parse, enum trace_step_kind, trace_step_kind_names)
 
-static bool trace_dtype_valid(enum trace_dtype dt) { return (unsigned)dt < TRACE_DT_COUNT; }
+static bool trace_dtype_valid(enum trace_dtype dt)
+{
+	return (unsigned)dt < TRACE_DT_COUNT;
+}
 
 const char *trace_dtype_name(enum trace_dtype dt)
 {
@@ -199,7 +185,10 @@ unsigned trace_vec_kind_default_inputs(enum trace_vec_kind kind)
 
 /* ---- Numbers ---- */
 
-static bool trace_is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool trace_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
 
 int trace_int_parse(const char *s, uint64_t *out)
 {
@@ -274,11 +263,17 @@ static const char *trace_real_text(double x, char *buf, size_t len)
 	return buf;
 }
 
-static bool trace_size_ok(uint64_t v) { return v >= 1 && v <= INT64_MAX; }
-static bool trace_fraction_ok(double d) { return d > 0 && d <= 1; } /* false for nan */
+static bool trace_size_ok(uint64_t v)
+{
+	return v >= 1 && v <= INT64_MAX;
+}
+static bool trace_fraction_ok(double d)
+{
+	return d > 0 && d <= 1;
+} /* false for nan */
 
 __attribute__((format(printf, 3, 4))) static int trace_errf(char *err, size_t errlen,
-							    const char *fmt, ...)
+                                                            const char *fmt, ...)
 {
 	if (err && errlen) {
 		va_list ap;
@@ -289,8 +284,8 @@ __attribute__((format(printf, 3, 4))) static int trace_errf(char *err, size_t er
 	return -1;
 }
 
-__attribute__((format(printf, 3, 4))) static int trace_fmt(char *buf, size_t len,
-							   const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int trace_fmt(char *buf, size_t len, const char *fmt,
+                                                           ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -326,8 +321,7 @@ static size_t trace_split(const char *s, char *buf, size_t buflen, char **parts,
 int trace_sparsity_check(const struct trace_sparsity *sp, char *err, size_t errlen)
 {
 	switch (sp->kind) {
-	case TRACE_SP_DENSE:
-		return 0;
+	case TRACE_SP_DENSE: return 0;
 	case TRACE_SP_NM:
 		if (sp->n < 1)
 			return trace_errf(err, errlen, "N must be >= 1 (1 <= N < M <= 256)");
@@ -342,8 +336,9 @@ int trace_sparsity_check(const struct trace_sparsity *sp, char *err, size_t errl
 		if (sp->n < 1)
 			return trace_errf(err, errlen, "N must be >= 1");
 		if (sp->n > 4)
-			return trace_errf(err, errlen,
-					  "N must be at most 4 (each row keeps N of its block's 4 columns)");
+			return trace_errf(
+			    err, errlen,
+			    "N must be at most 4 (each row keeps N of its block's 4 columns)");
 		if (sp->m < 4 || sp->m > INT64_MAX)
 			return trace_errf(err, errlen, "M must be an integer >= 4");
 		if (sp->n >= sp->m)
@@ -359,8 +354,7 @@ int trace_sparsity_check(const struct trace_sparsity *sp, char *err, size_t errl
 		if (!trace_fraction_ok(sp->density))
 			return trace_errf(err, errlen, "D must be a real in (0,1]");
 		return 0;
-	default:
-		return trace_errf(err, errlen, "invalid sparsity kind %d", (int)sp->kind);
+	default: return trace_errf(err, errlen, "invalid sparsity kind %d", (int)sp->kind);
 	}
 }
 
@@ -369,7 +363,7 @@ int trace_sparsity_parse(const char *s, struct trace_sparsity *out, char *err, s
 	char buf[TRACE_LINE_MAX + 1];
 	char *p[TRACE_PARTS_MAX];
 	size_t n = trace_split(s, buf, sizeof buf, p, TRACE_PARTS_MAX);
-	struct trace_sparsity sp = {.kind = TRACE_SP_DENSE, .density = 1};
+	struct trace_sparsity sp = { .kind = TRACE_SP_DENSE, .density = 1 };
 
 	if (n == SIZE_MAX)
 		goto unknown;
@@ -379,24 +373,26 @@ int trace_sparsity_parse(const char *s, struct trace_sparsity *out, char *err, s
 	} else if (strcmp(p[0], "nm") == 0) {
 		sp.kind = TRACE_SP_NM;
 		if (n != 3 || trace_int_parse(p[1], &sp.n) || trace_int_parse(p[2], &sp.m))
-			return trace_errf(err, errlen, "expected nm:N:M with decimal integers N and M");
+			return trace_errf(err, errlen,
+			                  "expected nm:N:M with decimal integers N and M");
 	} else if (strcmp(p[0], "vnm") == 0) {
 		sp.kind = TRACE_SP_VNM;
 		if (n != 4 || trace_int_parse(p[1], &sp.v) || trace_int_parse(p[2], &sp.n) ||
 		    trace_int_parse(p[3], &sp.m))
 			return trace_errf(err, errlen,
-					  "expected vnm:V:N:M with decimal integers V, N and M");
+			                  "expected vnm:V:N:M with decimal integers V, N and M");
 	} else if (strcmp(p[0], "unstructured") == 0) {
 		sp.kind = TRACE_SP_UNSTRUCTURED;
 		if (n != 2 || trace_real_parse(p[1], &sp.density))
 			return trace_errf(err, errlen,
-					  "expected unstructured:D with D a real in (0,1]");
+			                  "expected unstructured:D with D a real in (0,1]");
 	} else if (strcmp(p[0], "block") == 0) {
 		sp.kind = TRACE_SP_BLOCK;
 		if (n != 4 || trace_int_parse(p[1], &sp.r) || trace_int_parse(p[2], &sp.c) ||
 		    trace_real_parse(p[3], &sp.density))
-			return trace_errf(err, errlen,
-					  "expected block:R:C:D with integers R, C and a real D in (0,1]");
+			return trace_errf(
+			    err, errlen,
+			    "expected block:R:C:D with integers R, C and a real D in (0,1]");
 	} else {
 		goto unknown;
 	}
@@ -407,27 +403,26 @@ int trace_sparsity_parse(const char *s, struct trace_sparsity *out, char *err, s
 	*out = sp;
 	return 0;
 unknown:
-	return trace_errf(err, errlen, "unknown sparsity (expected dense, nm:N:M, vnm:V:N:M, "
-				       "unstructured:D or block:R:C:D)");
+	return trace_errf(err, errlen,
+	                  "unknown sparsity (expected dense, nm:N:M, vnm:V:N:M, "
+	                  "unstructured:D or block:R:C:D)");
 }
 
 int trace_sparsity_format(const struct trace_sparsity *sp, char *buf, size_t len)
 {
 	char d[40];
 	switch (sp->kind) {
-	case TRACE_SP_NM:
-		return trace_fmt(buf, len, "nm:%" PRIu64 ":%" PRIu64, sp->n, sp->m);
+	case TRACE_SP_NM: return trace_fmt(buf, len, "nm:%" PRIu64 ":%" PRIu64, sp->n, sp->m);
 	case TRACE_SP_VNM:
 		return trace_fmt(buf, len, "vnm:%" PRIu64 ":%" PRIu64 ":%" PRIu64, sp->v, sp->n,
-				 sp->m);
+		                 sp->m);
 	case TRACE_SP_UNSTRUCTURED:
 		return trace_fmt(buf, len, "unstructured:%s",
-				 trace_real_text(sp->density, d, sizeof d));
+		                 trace_real_text(sp->density, d, sizeof d));
 	case TRACE_SP_BLOCK:
 		return trace_fmt(buf, len, "block:%" PRIu64 ":%" PRIu64 ":%s", sp->r, sp->c,
-				 trace_real_text(sp->density, d, sizeof d));
-	default:
-		return trace_fmt(buf, len, "%s", trace_sp_kind_name(sp->kind));
+		                 trace_real_text(sp->density, d, sizeof d));
+	default: return trace_fmt(buf, len, "%s", trace_sp_kind_name(sp->kind));
 	}
 }
 
@@ -454,7 +449,7 @@ int trace_quant_parse(const char *s, struct trace_quant *out, char *err, size_t 
 	char buf[TRACE_LINE_MAX + 1];
 	char *p[TRACE_PARTS_MAX];
 	size_t n = trace_split(s, buf, sizeof buf, p, TRACE_PARTS_MAX);
-	struct trace_quant q = {.kind = TRACE_Q_NONE, .scale_dtype = TRACE_DT_FP16};
+	struct trace_quant q = { .kind = TRACE_Q_NONE, .scale_dtype = TRACE_DT_FP16 };
 
 	if (n == SIZE_MAX)
 		goto unknown;
@@ -488,8 +483,9 @@ int trace_quant_parse(const char *s, struct trace_quant *out, char *err, size_t 
 group_syntax:
 	return trace_errf(err, errlen, "expected group:G[:SDTYPE][:zp] with G a decimal integer");
 unknown:
-	return trace_errf(err, errlen,
-			  "unknown quantization (expected tensor, channel or group:G[:SDTYPE][:zp])");
+	return trace_errf(
+	    err, errlen,
+	    "unknown quantization (expected tensor, channel or group:G[:SDTYPE][:zp])");
 }
 
 int trace_quant_format(const struct trace_quant *q, char *buf, size_t len)
@@ -497,9 +493,9 @@ int trace_quant_format(const struct trace_quant *q, char *buf, size_t len)
 	if (q->kind != TRACE_Q_GROUP)
 		return trace_fmt(buf, len, "%s", trace_q_kind_name(q->kind));
 	return trace_fmt(buf, len, "group:%" PRIu64 "%s%s%s", q->group,
-			 q->scale_dtype == TRACE_DT_FP16 ? "" : ":",
-			 q->scale_dtype == TRACE_DT_FP16 ? "" : trace_dtype_name(q->scale_dtype),
-			 q->zero_point ? ":zp" : "");
+	                 q->scale_dtype == TRACE_DT_FP16 ? "" : ":",
+	                 q->scale_dtype == TRACE_DT_FP16 ? "" : trace_dtype_name(q->scale_dtype),
+	                 q->zero_point ? ":zp" : "");
 }
 
 /* ---- Attention patterns ---- */
@@ -507,8 +503,7 @@ int trace_quant_format(const struct trace_quant *q, char *buf, size_t len)
 int trace_pattern_check(const struct trace_pattern *p, char *err, size_t errlen)
 {
 	switch (p->kind) {
-	case TRACE_PAT_DENSE:
-		return 0;
+	case TRACE_PAT_DENSE: return 0;
 	case TRACE_PAT_WINDOW:
 		if (!trace_size_ok(p->size))
 			return trace_errf(err, errlen, "W must be an integer >= 1");
@@ -525,8 +520,7 @@ int trace_pattern_check(const struct trace_pattern *p, char *err, size_t errlen)
 		if (!trace_fraction_ok(p->density))
 			return trace_errf(err, errlen, "D must be a real in (0,1]");
 		return 0;
-	default:
-		return trace_errf(err, errlen, "invalid pattern kind %d", (int)p->kind);
+	default: return trace_errf(err, errlen, "invalid pattern kind %d", (int)p->kind);
 	}
 }
 
@@ -535,7 +529,7 @@ int trace_pattern_parse(const char *s, struct trace_pattern *out, char *err, siz
 	char buf[TRACE_LINE_MAX + 1];
 	char *p[TRACE_PARTS_MAX];
 	size_t n = trace_split(s, buf, sizeof buf, p, TRACE_PARTS_MAX);
-	struct trace_pattern pat = {.kind = TRACE_PAT_DENSE, .density = 1};
+	struct trace_pattern pat = { .kind = TRACE_PAT_DENSE, .density = 1 };
 
 	if (n == SIZE_MAX)
 		goto unknown;
@@ -546,13 +540,15 @@ int trace_pattern_parse(const char *s, struct trace_pattern *out, char *err, siz
 		pat.kind = p[0][0] == 'w' ? TRACE_PAT_WINDOW : TRACE_PAT_TOPK;
 		pat.density = 0;
 		if (n != 2 || trace_int_parse(p[1], &pat.size))
-			return trace_errf(err, errlen, "expected %s:%s with a decimal integer", p[0],
-					  p[0][0] == 'w' ? "W" : "K");
+			return trace_errf(err, errlen, "expected %s:%s with a decimal integer",
+			                  p[0], p[0][0] == 'w' ? "W" : "K");
 	} else if (strcmp(p[0], "block") == 0) {
 		pat.kind = TRACE_PAT_BLOCK;
-		if (n != 3 || trace_int_parse(p[1], &pat.size) || trace_real_parse(p[2], &pat.density))
-			return trace_errf(err, errlen,
-					  "expected block:B:D with an integer B and a real D in (0,1]");
+		if (n != 3 || trace_int_parse(p[1], &pat.size) ||
+		    trace_real_parse(p[2], &pat.density))
+			return trace_errf(
+			    err, errlen,
+			    "expected block:B:D with an integer B and a real D in (0,1]");
 	} else if (strcmp(p[0], "thresh") == 0) {
 		pat.kind = TRACE_PAT_THRESH;
 		if (n != 2 || trace_real_parse(p[1], &pat.density))
@@ -565,8 +561,9 @@ int trace_pattern_parse(const char *s, struct trace_pattern *out, char *err, siz
 	*out = pat;
 	return 0;
 unknown:
-	return trace_errf(err, errlen, "unknown pattern (expected dense, window:W, topk:K, "
-				       "block:B:D or thresh:D)");
+	return trace_errf(err, errlen,
+	                  "unknown pattern (expected dense, window:W, topk:K, "
+	                  "block:B:D or thresh:D)");
 }
 
 int trace_pattern_format(const struct trace_pattern *p, char *buf, size_t len)
@@ -578,11 +575,10 @@ int trace_pattern_format(const struct trace_pattern *p, char *buf, size_t len)
 		return trace_fmt(buf, len, "%s:%" PRIu64, trace_pat_kind_name(p->kind), p->size);
 	case TRACE_PAT_BLOCK:
 		return trace_fmt(buf, len, "block:%" PRIu64 ":%s", p->size,
-				 trace_real_text(p->density, d, sizeof d));
+		                 trace_real_text(p->density, d, sizeof d));
 	case TRACE_PAT_THRESH:
 		return trace_fmt(buf, len, "thresh:%s", trace_real_text(p->density, d, sizeof d));
-	default:
-		return trace_fmt(buf, len, "%s", trace_pat_kind_name(p->kind));
+	default: return trace_fmt(buf, len, "%s", trace_pat_kind_name(p->kind));
 	}
 }
 
@@ -602,22 +598,23 @@ bool trace_id_valid(const char *id)
 }
 
 /* Shown values are clipped so that a message stays one readable line. */
-#define TRACE_CLIP "%.64s%s"
+#define TRACE_CLIP        "%.64s%s"
 #define TRACE_CLIP_ARG(s) (s), (strlen(s) > 64 ? "..." : "")
 
 static int trace_check_size(char *err, size_t errlen, const char *ctx, const char *key, uint64_t v)
 {
 	if (v < 1)
-		return trace_errf(err, errlen, "%s: %s=%" PRIu64 ": must be an integer >= 1", ctx, key, v);
+		return trace_errf(err, errlen, "%s: %s=%" PRIu64 ": must be an integer >= 1", ctx,
+		                  key, v);
 	if (v > INT64_MAX)
 		return trace_errf(err, errlen,
-				  "%s: %s=%" PRIu64 ": too large (integers must fit in 63 bits)", ctx, key,
-				  v);
+		                  "%s: %s=%" PRIu64 ": too large (integers must fit in 63 bits)",
+		                  ctx, key, v);
 	return 0;
 }
 
 static int trace_check_dtype(char *err, size_t errlen, const char *ctx, const char *key,
-			     enum trace_dtype dt)
+                             enum trace_dtype dt)
 {
 	if (!trace_dtype_valid(dt))
 		return trace_errf(err, errlen, "%s: %s: invalid dtype value %d", ctx, key, (int)dt);
@@ -642,8 +639,9 @@ int trace_tensor_check(const struct trace_tensor *t, char *err, size_t errlen)
 
 	if (!trace_id_valid(id))
 		return trace_errf(err, errlen,
-				  "tensor: id=" TRACE_CLIP ": invalid id (use letters, digits and _ . : -)",
-				  TRACE_CLIP_ARG(id));
+		                  "tensor: id=" TRACE_CLIP
+		                  ": invalid id (use letters, digits and _ . : -)",
+		                  TRACE_CLIP_ARG(id));
 	snprintf(ctx, sizeof ctx, "tensor " TRACE_CLIP, TRACE_CLIP_ARG(id));
 	if ((unsigned)t->role >= TRACE_ROLE_COUNT)
 		return trace_errf(err, errlen, "%s: role: invalid value %d", ctx, (int)t->role);
@@ -654,14 +652,15 @@ int trace_tensor_check(const struct trace_tensor *t, char *err, size_t errlen)
 			return trace_errf(err, errlen, "%s: role=weight requires shape=NxK", ctx);
 		if (!trace_size_ok(t->rows) || !trace_size_ok(t->cols))
 			return trace_errf(err, errlen,
-					  "%s: shape=%" PRIu64 "x%" PRIu64
-					  ": dimensions must be integers >= 1 and below 2^63",
-					  ctx, t->rows, t->cols);
-		uint64_t f[] = {t->rows, t->cols}, p;
+			                  "%s: shape=%" PRIu64 "x%" PRIu64
+			                  ": dimensions must be integers >= 1 and below 2^63",
+			                  ctx, t->rows, t->cols);
+		uint64_t f[] = { t->rows, t->cols }, p;
 		if (trace_product_u63(f, 2, &p))
 			return trace_errf(err, errlen,
-					  "%s: shape=%" PRIu64 "x%" PRIu64 ": rows*cols overflows 63 bits",
-					  ctx, t->rows, t->cols);
+			                  "%s: shape=%" PRIu64 "x%" PRIu64
+			                  ": rows*cols overflows 63 bits",
+			                  ctx, t->rows, t->cols);
 	}
 	if (trace_sparsity_check(&t->sp, v, sizeof v)) {
 		char s[256];
@@ -674,37 +673,37 @@ int trace_tensor_check(const struct trace_tensor *t, char *err, size_t errlen)
 		return trace_errf(err, errlen, "%s: q=%s: %s", ctx, q, v);
 	if (t->q.kind != TRACE_Q_NONE && trace_dtype_block(t->dtype))
 		return trace_errf(err, errlen,
-				  "%s: q=%s: dtype %s has its own block scaling; q= is not allowed "
-				  "on mx* and nvfp4 dtypes",
-				  ctx, q, trace_dtype_name(t->dtype));
+		                  "%s: q=%s: dtype %s has its own block scaling; q= is not allowed "
+		                  "on mx* and nvfp4 dtypes",
+		                  ctx, q, trace_dtype_name(t->dtype));
 	return 0;
 }
 
 static int trace_check_common(const struct trace_op *op, const char *ctx, char *err, size_t errlen)
 {
 	if (op->layer < -1)
-		return trace_errf(err, errlen, "%s: layer=%" PRId64 ": must be an integer >= 0", ctx,
-				  op->layer);
+		return trace_errf(err, errlen, "%s: layer=%" PRId64 ": must be an integer >= 0",
+		                  ctx, op->layer);
 	if (op->has_dur && op->dur_ns > INT64_MAX)
-		return trace_errf(err, errlen,
-				  "%s: dur_ns=%" PRIu64 ": too large (integers must fit in 63 bits)", ctx,
-				  op->dur_ns);
+		return trace_errf(
+		    err, errlen, "%s: dur_ns=%" PRIu64 ": too large (integers must fit in 63 bits)",
+		    ctx, op->dur_ns);
 	if (!memchr(op->name, '\0', sizeof op->name))
 		return trace_errf(err, errlen, "%s: name: not NUL-terminated", ctx);
 	for (const char *p = op->name; *p; p++)
 		if (*p <= ' ' || *p > '~' || *p == '#')
 			return trace_errf(err, errlen,
-					  "%s: name=" TRACE_CLIP
-					  ": only printable ASCII without spaces or '#' is allowed",
-					  ctx, TRACE_CLIP_ARG(op->name));
+			                  "%s: name=" TRACE_CLIP
+			                  ": only printable ASCII without spaces or '#' is allowed",
+			                  ctx, TRACE_CLIP_ARG(op->name));
 	return 0;
 }
 
 static int trace_gemm_check(const struct trace_op *op, char *err, size_t errlen)
 {
 	const char *ctx = "gemm";
-	uint64_t f[] = {op->gemm.m, op->gemm.n, op->gemm.k, op->gemm.count}, p;
-	const char *keys[] = {"m", "n", "k", "count"};
+	uint64_t f[] = { op->gemm.m, op->gemm.n, op->gemm.k, op->gemm.count }, p;
+	const char *keys[] = { "m", "n", "k", "count" };
 	char d[40];
 
 	for (size_t i = 0; i < 4; i++)
@@ -712,22 +711,24 @@ static int trace_gemm_check(const struct trace_op *op, char *err, size_t errlen)
 			return -1;
 	if (trace_product_u63(f, 4, &p))
 		return trace_errf(err, errlen,
-				  "gemm: m*n*k*count overflows 63 bits (m=%" PRIu64 " n=%" PRIu64
-				  " k=%" PRIu64 " count=%" PRIu64 ")",
-				  f[0], f[1], f[2], f[3]);
+		                  "gemm: m*n*k*count overflows 63 bits (m=%" PRIu64 " n=%" PRIu64
+		                  " k=%" PRIu64 " count=%" PRIu64 ")",
+		                  f[0], f[1], f[2], f[3]);
 	const struct trace_tensor *w = op->gemm.w;
 	if (w) {
 		const char *id = w->id ? w->id : "";
 		if (w->role != TRACE_ROLE_WEIGHT)
 			return trace_errf(err, errlen,
-					  "gemm: w=" TRACE_CLIP ": tensor has role=%s; w= must name a "
-					  "tensor with role=weight",
-					  TRACE_CLIP_ARG(id), trace_role_name(w->role));
+			                  "gemm: w=" TRACE_CLIP
+			                  ": tensor has role=%s; w= must name a "
+			                  "tensor with role=weight",
+			                  TRACE_CLIP_ARG(id), trace_role_name(w->role));
 		if (w->rows != op->gemm.n || w->cols != op->gemm.k)
 			return trace_errf(err, errlen,
-					  "gemm: w=" TRACE_CLIP ": shape %" PRIu64 "x%" PRIu64
-					  " does not match n x k = %" PRIu64 "x%" PRIu64,
-					  TRACE_CLIP_ARG(id), w->rows, w->cols, op->gemm.n, op->gemm.k);
+			                  "gemm: w=" TRACE_CLIP ": shape %" PRIu64 "x%" PRIu64
+			                  " does not match n x k = %" PRIu64 "x%" PRIu64,
+			                  TRACE_CLIP_ARG(id), w->rows, w->cols, op->gemm.n,
+			                  op->gemm.k);
 	} else if (trace_check_dtype(err, errlen, ctx, "b", op->gemm.b)) {
 		return -1;
 	}
@@ -736,16 +737,16 @@ static int trace_gemm_check(const struct trace_op *op, char *err, size_t errlen)
 		return -1;
 	if (!trace_fraction_ok(op->gemm.asp))
 		return trace_errf(err, errlen, "gemm: asp=%s: must be a real in (0,1]",
-				  trace_real_text(op->gemm.asp, d, sizeof d));
+		                  trace_real_text(op->gemm.asp, d, sizeof d));
 	return 0;
 }
 
 static int trace_attn_check(const struct trace_op *op, char *err, size_t errlen)
 {
 	const char *ctx = "attn";
-	const char *keys[] = {"b", "hq", "hkv", "d", "sq", "skv"};
-	uint64_t v[] = {op->attn.b,  op->attn.hq, op->attn.hkv,
-			op->attn.d, op->attn.sq, op->attn.skv};
+	const char *keys[] = { "b", "hq", "hkv", "d", "sq", "skv" };
+	uint64_t v[] = { op->attn.b, op->attn.hq, op->attn.hkv,
+		         op->attn.d, op->attn.sq, op->attn.skv };
 	char why[256];
 
 	for (size_t i = 0; i < 6; i++)
@@ -753,20 +754,21 @@ static int trace_attn_check(const struct trace_op *op, char *err, size_t errlen)
 			return -1;
 	if (op->attn.hq % op->attn.hkv)
 		return trace_errf(err, errlen,
-				  "attn: hq=%" PRIu64 " is not a multiple of hkv=%" PRIu64, op->attn.hq,
-				  op->attn.hkv);
-	uint64_t f[] = {op->attn.b, op->attn.hq, op->attn.sq, op->attn.skv, op->attn.d}, p;
+		                  "attn: hq=%" PRIu64 " is not a multiple of hkv=%" PRIu64,
+		                  op->attn.hq, op->attn.hkv);
+	uint64_t f[] = { op->attn.b, op->attn.hq, op->attn.sq, op->attn.skv, op->attn.d }, p;
 	if (trace_product_u63(f, 5, &p))
 		return trace_errf(err, errlen,
-				  "attn: b*hq*sq*skv*d overflows 63 bits (b=%" PRIu64 " hq=%" PRIu64
-				  " sq=%" PRIu64 " skv=%" PRIu64 " d=%" PRIu64 ")",
-				  f[0], f[1], f[2], f[3], f[4]);
+		                  "attn: b*hq*sq*skv*d overflows 63 bits (b=%" PRIu64 " hq=%" PRIu64
+		                  " sq=%" PRIu64 " skv=%" PRIu64 " d=%" PRIu64 ")",
+		                  f[0], f[1], f[2], f[3], f[4]);
 	const struct trace_tensor *kv = op->attn.kv;
 	if (kv && kv->role != TRACE_ROLE_KV)
 		return trace_errf(err, errlen,
-				  "attn: kv=" TRACE_CLIP ": tensor has role=%s; kv= must name a tensor "
-				  "with role=kv",
-				  TRACE_CLIP_ARG(kv->id ? kv->id : ""), trace_role_name(kv->role));
+		                  "attn: kv=" TRACE_CLIP
+		                  ": tensor has role=%s; kv= must name a tensor "
+		                  "with role=kv",
+		                  TRACE_CLIP_ARG(kv->id ? kv->id : ""), trace_role_name(kv->role));
 	if (trace_check_dtype(err, errlen, ctx, "q", op->attn.q))
 		return -1;
 	if (trace_pattern_check(&op->attn.pat, why, sizeof why)) {
@@ -782,16 +784,16 @@ static int trace_vec_check(const struct trace_op *op, char *err, size_t errlen)
 	const char *ctx = "vec";
 	if ((unsigned)op->vec.kind >= TRACE_VEC_COUNT)
 		return trace_errf(err, errlen, "vec: kind: invalid value %d", (int)op->vec.kind);
-	uint64_t f[] = {op->vec.rows, op->vec.cols, op->vec.inputs}, p;
+	uint64_t f[] = { op->vec.rows, op->vec.cols, op->vec.inputs }, p;
 	if (trace_check_size(err, errlen, ctx, "rows", f[0]) ||
 	    trace_check_size(err, errlen, ctx, "cols", f[1]) ||
 	    trace_check_size(err, errlen, ctx, "inputs", f[2]))
 		return -1;
 	if (trace_product_u63(f, 3, &p))
 		return trace_errf(err, errlen,
-				  "vec: rows*cols*inputs overflows 63 bits (rows=%" PRIu64
-				  " cols=%" PRIu64 " inputs=%" PRIu64 ")",
-				  f[0], f[1], f[2]);
+		                  "vec: rows*cols*inputs overflows 63 bits (rows=%" PRIu64
+		                  " cols=%" PRIu64 " inputs=%" PRIu64 ")",
+		                  f[0], f[1], f[2]);
 	return trace_check_dtype(err, errlen, ctx, "dtype", op->vec.dtype);
 }
 
@@ -800,15 +802,15 @@ static int trace_coll_check(const struct trace_op *op, char *err, size_t errlen)
 	const char *ctx = "coll";
 	if ((unsigned)op->coll.kind >= TRACE_COLL_COUNT)
 		return trace_errf(err, errlen, "coll: kind: invalid value %d", (int)op->coll.kind);
-	uint64_t f[] = {op->coll.bytes, op->coll.ranks}, p;
+	uint64_t f[] = { op->coll.bytes, op->coll.ranks }, p;
 	if (trace_check_size(err, errlen, ctx, "bytes", f[0]) ||
 	    trace_check_size(err, errlen, ctx, "ranks", f[1]))
 		return -1;
 	if (trace_product_u63(f, 2, &p))
 		return trace_errf(err, errlen,
-				  "coll: bytes*ranks overflows 63 bits (bytes=%" PRIu64
-				  " ranks=%" PRIu64 ")",
-				  f[0], f[1]);
+		                  "coll: bytes*ranks overflows 63 bits (bytes=%" PRIu64
+		                  " ranks=%" PRIu64 ")",
+		                  f[0], f[1]);
 	return 0;
 }
 
@@ -832,6 +834,6 @@ int trace_step_check(const struct trace_step *s, char *err, size_t errlen)
 		return trace_errf(err, errlen, "step: kind: invalid value %d", (int)s->kind);
 	if (s->tokens > INT64_MAX || s->batch > INT64_MAX)
 		return trace_errf(err, errlen,
-				  "step: tokens/batch too large (integers must fit in 63 bits)");
+		                  "step: tokens/batch too large (integers must fit in 63 bits)");
 	return 0;
 }

@@ -17,10 +17,10 @@
 
 struct trace_writer {
 	gzFile gz;
-	char *path;  /* as shown in messages */
-	bool failed; /* sticky: every later call fails */
-	uint64_t line; /* lines written */
-	struct trace_table tensors; /* declarations written, to resolve w= / kv= */
+	char *path;                   /* as shown in messages */
+	bool failed;                  /* sticky: every later call fails */
+	uint64_t line;                /* lines written */
+	struct trace_table tensors;   /* declarations written, to resolve w= / kv= */
 	char buf[TRACE_LINE_MAX + 2]; /* the record being built, room for '\n' and NUL */
 	size_t len;
 	bool too_long;
@@ -28,7 +28,7 @@ struct trace_writer {
 };
 
 __attribute__((format(printf, 2, 3))) static int trace_write_fail(struct trace_writer *w,
-								  const char *fmt, ...)
+                                                                  const char *fmt, ...)
 {
 	if (!w->failed) {
 		int n = snprintf(w->err, sizeof w->err, "%s:%" PRIu64 ": ", w->path, w->line + 1);
@@ -44,7 +44,7 @@ __attribute__((format(printf, 2, 3))) static int trace_write_fail(struct trace_w
 }
 
 __attribute__((format(printf, 2, 3))) static void trace_write_add(struct trace_writer *w,
-								  const char *fmt, ...)
+                                                                  const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -72,7 +72,7 @@ static int trace_write_end(struct trace_writer *w)
 		int saved_errno = errno, errnum;
 		const char *msg = gzerror(w->gz, &errnum);
 		return trace_write_fail(w, "write failed: %s",
-					errnum == Z_ERRNO ? strerror(saved_errno) : msg);
+		                        errnum == Z_ERRNO ? strerror(saved_errno) : msg);
 	}
 	w->line++;
 	return 0;
@@ -96,7 +96,7 @@ struct trace_writer *trace_writer_open(const char *path, bool gzip, char *err, s
 		goto fail;
 	trace_table_init(&w->tensors);
 	fd = is_stdout ? dup(STDOUT_FILENO)
-		       : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	               : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		e = errno;
 		goto fail;
@@ -156,9 +156,10 @@ int trace_write_meta(struct trace_writer *w, const char *text)
 			*p++ = '\0';
 		for (const char *c = f; *c; c++)
 			if (*c < ' ' || *c > '~' || *c == '#')
-				return trace_write_fail(w, "meta: byte 0x%02x: only printable ASCII "
-							   "without '#' is allowed",
-							(unsigned char)*c);
+				return trace_write_fail(w,
+				                        "meta: byte 0x%02x: only printable ASCII "
+				                        "without '#' is allowed",
+				                        (unsigned char)*c);
 		trace_write_add(w, " %s", f);
 		char *eq = strchr(f, '=');
 		if (!eq)
@@ -168,9 +169,10 @@ int trace_write_meta(struct trace_writer *w, const char *text)
 		for (const char *c = f + 1; ok && *c; c++)
 			ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
 		if (!ok)
-			return trace_write_fail(w, "meta: malformed key '%.64s' (keys are "
-						   "[a-z][a-z0-9_]*)",
-						f);
+			return trace_write_fail(w,
+			                        "meta: malformed key '%.64s' (keys are "
+			                        "[a-z][a-z0-9_]*)",
+			                        f);
 		keys[nkeys++] = f;
 	}
 	qsort(keys, nkeys, sizeof keys[0], trace_write_keycmp);
@@ -191,11 +193,11 @@ int trace_write_tensor(struct trace_writer *w, const struct trace_tensor *t)
 		return trace_write_fail(w, "%s", why);
 	const struct trace_tensor *old = trace_table_find(&w->tensors, t->id);
 	if (old)
-		return trace_write_fail(w, "tensor %.64s: id already written at line %" PRIu64, t->id,
-					old->line);
+		return trace_write_fail(w, "tensor %.64s: id already written at line %" PRIu64,
+		                        t->id, old->line);
 	trace_write_begin(w);
 	trace_write_add(w, "tensor id=%s role=%s dtype=%s", t->id, trace_role_name(t->role),
-			trace_dtype_name(t->dtype));
+	                trace_dtype_name(t->dtype));
 	if (t->rows)
 		trace_write_add(w, " shape=%" PRIu64 "x%" PRIu64, t->rows, t->cols);
 	if (t->sp.kind != TRACE_SP_DENSE) {
@@ -217,12 +219,12 @@ int trace_write_tensor(struct trace_writer *w, const struct trace_tensor *t)
 
 /* The declaration this writer wrote for ref's id, or NULL after failing. */
 static const struct trace_tensor *trace_write_ref(struct trace_writer *w, const char *ctx,
-						  const char *key, const struct trace_tensor *ref)
+                                                  const char *key, const struct trace_tensor *ref)
 {
 	const struct trace_tensor *t = ref->id ? trace_table_find(&w->tensors, ref->id) : NULL;
 	if (!t)
-		trace_write_fail(w, "%s: %s=%.64s: no tensor with this id was written before", ctx, key,
-				 ref->id ? ref->id : "(null)");
+		trace_write_fail(w, "%s: %s=%.64s: no tensor with this id was written before", ctx,
+		                 key, ref->id ? ref->id : "(null)");
 	return t;
 }
 
@@ -247,7 +249,7 @@ int trace_write_op(struct trace_writer *w, const struct trace_op *in)
 	switch (op.type) {
 	case TRACE_OP_GEMM:
 		trace_write_add(w, " m=%" PRIu64 " n=%" PRIu64 " k=%" PRIu64, op.gemm.m, op.gemm.n,
-				op.gemm.k);
+		                op.gemm.k);
 		if (op.gemm.w)
 			trace_write_add(w, " w=%s", op.gemm.w->id);
 		else
@@ -263,9 +265,10 @@ int trace_write_op(struct trace_writer *w, const struct trace_op *in)
 		break;
 	case TRACE_OP_ATTN:
 		trace_write_add(w,
-				" b=%" PRIu64 " hq=%" PRIu64 " hkv=%" PRIu64 " d=%" PRIu64
-				" sq=%" PRIu64 " skv=%" PRIu64,
-				op.attn.b, op.attn.hq, op.attn.hkv, op.attn.d, op.attn.sq, op.attn.skv);
+		                " b=%" PRIu64 " hq=%" PRIu64 " hkv=%" PRIu64 " d=%" PRIu64
+		                " sq=%" PRIu64 " skv=%" PRIu64,
+		                op.attn.b, op.attn.hq, op.attn.hkv, op.attn.d, op.attn.sq,
+		                op.attn.skv);
 		if (!op.attn.causal)
 			trace_write_add(w, " causal=0");
 		if (op.attn.kv)
@@ -279,7 +282,7 @@ int trace_write_op(struct trace_writer *w, const struct trace_op *in)
 		break;
 	case TRACE_OP_VEC:
 		trace_write_add(w, " kind=%s rows=%" PRIu64 " cols=%" PRIu64,
-				trace_vec_kind_name(op.vec.kind), op.vec.rows, op.vec.cols);
+		                trace_vec_kind_name(op.vec.kind), op.vec.rows, op.vec.cols);
 		if (op.vec.dtype != TRACE_DT_FP16)
 			trace_write_add(w, " dtype=%s", trace_dtype_name(op.vec.dtype));
 		if (op.vec.inputs != trace_vec_kind_default_inputs(op.vec.kind))
@@ -287,7 +290,7 @@ int trace_write_op(struct trace_writer *w, const struct trace_op *in)
 		break;
 	default:
 		trace_write_add(w, " kind=%s bytes=%" PRIu64 " ranks=%" PRIu64,
-				trace_coll_kind_name(op.coll.kind), op.coll.bytes, op.coll.ranks);
+		                trace_coll_kind_name(op.coll.kind), op.coll.bytes, op.coll.ranks);
 		break;
 	}
 	if (op.layer >= 0)
@@ -316,7 +319,10 @@ int trace_write_step(struct trace_writer *w, const struct trace_step *st)
 	return trace_write_end(w);
 }
 
-const char *trace_writer_error(const struct trace_writer *w) { return w->failed ? w->err : ""; }
+const char *trace_writer_error(const struct trace_writer *w)
+{
+	return w->failed ? w->err : "";
+}
 
 int trace_writer_close(struct trace_writer *w)
 {
@@ -328,7 +334,7 @@ int trace_writer_close(struct trace_writer *w)
 		if (zr != Z_OK) {
 			if (!w->failed)
 				log_error("%s: write failed: %s", w->path,
-					  zr == Z_ERRNO ? strerror(errno) : "zlib error");
+				          zr == Z_ERRNO ? strerror(errno) : "zlib error");
 			rc = -1;
 		}
 	}

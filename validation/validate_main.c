@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define MAX_FIELDS 16
-#define FIELD_MAX 1024
+#define FIELD_MAX  1024
 
 /* ---- CSV reading through libcsv -------------------------------------------------------- */
 
@@ -98,9 +98,9 @@ struct vrow {
 	char sets[256]; /* --set options of the measurement setup (validation/sources.csv) */
 	char tensor[256], op[1024];
 	char metric[32];
-	double value;     /* expected, in the metric's unit */
-	double work;      /* elements (throughput) or bytes (bandwidth) the metric divides by time */
-	double sim;       /* simulated, same unit */
+	double value; /* expected, in the metric's unit */
+	double work;  /* elements (throughput) or bytes (bandwidth) the metric divides by time */
+	double sim;   /* simulated, same unit */
 	bool skip;
 	char why[160];
 };
@@ -108,9 +108,10 @@ struct vrow {
 static struct vrow *rows;
 static size_t nrows, caprows;
 
-static const char *const gemm_keys[] = {NULL};
-static const char *const attn_keys[] = {"b", "hq", "hkv", "d", "sq", "skv", "causal", "q", "pat", NULL};
-static const char *const vec_keys[] = {"kind", "rows", "cols", "dtype", "inputs", NULL};
+static const char *const gemm_keys[] = { NULL };
+static const char *const attn_keys[] = { "b",   "hq",     "hkv", "d",   "sq",
+	                                 "skv", "causal", "q",   "pat", NULL };
+static const char *const vec_keys[] = { "kind", "rows", "cols", "dtype", "inputs", NULL };
 
 static bool key_in(const char *key, size_t len, const char *const *keys)
 {
@@ -162,7 +163,8 @@ static int op_from_note(struct vrow *r, const char *note)
 	else if (!strcmp(kind, "copy")) {
 		/* A device-to-device copy of `bytes`: a vec copy of fp16 elements. */
 		double bytes = kv_num(start - 1, "bytes");
-		snprintf(r->op, sizeof r->op, "op vec kind=copy rows=1 cols=%.0f dtype=fp16 name=%s", bytes / 2, r->id);
+		snprintf(r->op, sizeof r->op,
+		         "op vec kind=copy rows=1 cols=%.0f dtype=fp16 name=%s", bytes / 2, r->id);
 		return 0;
 	} else {
 		(void)gemm_keys;
@@ -197,12 +199,13 @@ static void row_group(struct vrow *r, const char *a, const char *sp, const char 
 		return;
 	}
 	const char *cls = !*sp || !strcmp(sp, "dense") ? "dense"
-			  : !strncmp(sp, "nm:2:4", 6)       ? "2:4"
-			  : !strncmp(sp, "nm:", 3)          ? "n:m"
-			  : !strncmp(sp, "vnm:", 4)         ? "vnm"
-							    : "sparse";
+	                  : !strncmp(sp, "nm:2:4", 6)  ? "2:4"
+	                  : !strncmp(sp, "nm:", 3)     ? "n:m"
+	                  : !strncmp(sp, "vnm:", 4)    ? "vnm"
+	                                               : "sparse";
 	bool wide = !strcmp(a, "fp16") || !strcmp(a, "bf16") || !*a;
-	snprintf(r->group, sizeof r->group, "%s gemm %s%s%s", r->machine, cls, wide ? "" : " ", wide ? "" : a);
+	snprintf(r->group, sizeof r->group, "%s gemm %s%s%s", r->machine, cls, wide ? "" : " ",
+	         wide ? "" : a);
 }
 
 static void add_rows(const char *path, const char *file)
@@ -210,11 +213,15 @@ static void add_rows(const char *path, const char *file)
 	struct csv_table t;
 	if (csv_read(path, &t))
 		exit(2);
-	int c_id = col(&t, "id"), c_mach = col(&t, "machine"), c_m = col(&t, "m"), c_n = col(&t, "n"),
-	    c_k = col(&t, "k"), c_a = col(&t, "a"), c_w = col(&t, "w_dtype"), c_sp = col(&t, "sp"),
-	    c_metric = col(&t, "metric"), c_value = col(&t, "value"), c_note = col(&t, "note");
+	int c_id = col(&t, "id"), c_mach = col(&t, "machine"), c_m = col(&t, "m"),
+	    c_n = col(&t, "n"), c_k = col(&t, "k"), c_a = col(&t, "a"), c_w = col(&t, "w_dtype"),
+	    c_sp = col(&t, "sp"), c_metric = col(&t, "metric"), c_value = col(&t, "value"),
+	    c_note = col(&t, "note");
 	if (c_id < 0 || c_mach < 0 || c_m < 0 || c_metric < 0 || c_value < 0 || c_note < 0) {
-		fprintf(stderr, "nmvalidate: %s: missing columns (need id,machine,m,n,k,a,w_dtype,sp,metric,value,unit,source,note)\n", path);
+		fprintf(stderr,
+		        "nmvalidate: %s: missing columns (need "
+		        "id,machine,m,n,k,a,w_dtype,sp,metric,value,unit,source,note)\n",
+		        path);
 		exit(2);
 	}
 	for (size_t i = 1; i < t.nrows; i++) {
@@ -239,7 +246,9 @@ static void add_rows(const char *path, const char *file)
 			snprintf(r->op, sizeof r->op, "%s", ratio + 6);
 			r->op[strcspn(r->op, " ;,")] = 0;
 			snprintf(r->group, sizeof r->group, "%s speedup %s", r->machine,
-				 !strncmp(sp, "nm:2:4", 6) ? "2:4" : !strncmp(sp, "vnm:", 4) ? "vnm" : "sparse");
+			         !strncmp(sp, "nm:2:4", 6) ? "2:4"
+			         : !strncmp(sp, "vnm:", 4) ? "vnm"
+			                                   : "sparse");
 			r->work = -1; /* marks a ratio row */
 			continue;
 		}
@@ -247,19 +256,26 @@ static void add_rows(const char *path, const char *file)
 			row_group(r, a, sp, NULL);
 			const char *adt = *a ? a : "fp16";
 			if (*wd) {
-				snprintf(r->tensor, sizeof r->tensor, "tensor id=t%zu role=weight shape=%sx%s dtype=%s%s%s",
-					 nrows, f[c_n], f[c_k], wd, *sp && strcmp(sp, "dense") ? " sp=" : "",
-					 *sp && strcmp(sp, "dense") ? sp : "");
-				snprintf(r->op, sizeof r->op, "op gemm m=%s n=%s k=%s w=t%zu a=%s out=%s name=%s",
-					 f[c_m], f[c_n], f[c_k], nrows, adt,
-					 !strcmp(adt, "int8") || !strncmp(adt, "fp8", 3) ? "bf16" : adt, r->id);
+				snprintf(r->tensor, sizeof r->tensor,
+				         "tensor id=t%zu role=weight shape=%sx%s dtype=%s%s%s",
+				         nrows, f[c_n], f[c_k], wd,
+				         *sp && strcmp(sp, "dense") ? " sp=" : "",
+				         *sp && strcmp(sp, "dense") ? sp : "");
+				snprintf(r->op, sizeof r->op,
+				         "op gemm m=%s n=%s k=%s w=t%zu a=%s out=%s name=%s",
+				         f[c_m], f[c_n], f[c_k], nrows, adt,
+				         !strcmp(adt, "int8") || !strncmp(adt, "fp8", 3) ? "bf16"
+				                                                         : adt,
+				         r->id);
 			} else {
-				snprintf(r->op, sizeof r->op, "op gemm m=%s n=%s k=%s b=%s a=%s name=%s", f[c_m],
-					 f[c_n], f[c_k], adt, adt, r->id);
+				snprintf(r->op, sizeof r->op,
+				         "op gemm m=%s n=%s k=%s b=%s a=%s name=%s", f[c_m], f[c_n],
+				         f[c_k], adt, adt, r->id);
 			}
 			if (strcmp(r->metric, "time_ms")) {
 				r->skip = true;
-				snprintf(r->why, sizeof r->why, "metric %s on a GEMM row", r->metric);
+				snprintf(r->why, sizeof r->why, "metric %s on a GEMM row",
+				         r->metric);
 			}
 			continue;
 		}
@@ -278,10 +294,12 @@ static void add_rows(const char *path, const char *file)
 		if (!strcmp(r->metric, "throughput_gelem_s"))
 			r->work = rows_ * cols;
 		else if (!strcmp(r->metric, "bandwidth_gb_s"))
-			r->work = rows_ * cols * (inputs > 0 ? inputs + 1 : 2) * dtype_bytes2(r->op) / 2;
+			r->work =
+			    rows_ * cols * (inputs > 0 ? inputs + 1 : 2) * dtype_bytes2(r->op) / 2;
 		else if (strcmp(r->metric, "time_ms")) {
 			r->skip = true;
-			snprintf(r->why, sizeof r->why, "metric %s needs a model trace (tracegen, issue 4)", r->metric);
+			snprintf(r->why, sizeof r->why,
+			         "metric %s needs a model trace (tracegen, issue 4)", r->metric);
 		}
 	}
 	for (size_t i = 0; i < t.nrows; i++) {
@@ -295,7 +313,7 @@ static void add_rows(const char *path, const char *file)
 /* ---- replay through simrun ------------------------------------------------------------- */
 
 static int run_machine(const char *root, const char *simrun, const char *machine, const char *cfg,
-		       const char *sets)
+                       const char *sets)
 {
 	char trace[] = "/tmp/nmvalidate-trace-XXXXXX", out[] = "/tmp/nmvalidate-out-XXXXXX";
 	int tfd = mkstemp(trace), ofd = mkstemp(out);
@@ -318,11 +336,13 @@ static int run_machine(const char *root, const char *simrun, const char *machine
 	int rc = -1;
 	if (nops) {
 		char cmd[8192];
-		snprintf(cmd, sizeof cmd, "cd '%s' && '%s' -q --arch '%s' %s --csv '%s' '%s' >/dev/null", root,
-			 simrun, cfg, sets, out, trace);
+		snprintf(cmd, sizeof cmd,
+		         "cd '%s' && '%s' -q --arch '%s' %s --csv '%s' '%s' >/dev/null", root,
+		         simrun, cfg, sets, out, trace);
 		int st = system(cmd);
 		if (st != 0) {
-			fprintf(stderr, "nmvalidate: simrun failed for %s (status %d): %s\n", machine, st, cmd);
+			fprintf(stderr, "nmvalidate: simrun failed for %s (status %d): %s\n",
+			        machine, st, cmd);
 			goto done;
 		}
 		struct csv_table t;
@@ -332,12 +352,14 @@ static int run_machine(const char *root, const char *simrun, const char *machine
 		size_t op = 1;
 		for (size_t i = 0; i < nrows; i++) {
 			struct vrow *r = &rows[i];
-			if (r->skip || r->work < 0 || strcmp(r->machine, machine) || strcmp(r->sets, sets))
+			if (r->skip || r->work < 0 || strcmp(r->machine, machine) ||
+			    strcmp(r->sets, sets))
 				continue;
 			if (op >= t.nrows)
 				break;
 			double s = atof(t.rows[op++][c_time]);
-			if (!strcmp(r->metric, "time_ms") || !strcmp(r->metric, "time_per_token_ms"))
+			if (!strcmp(r->metric, "time_ms") ||
+			    !strcmp(r->metric, "time_per_token_ms"))
 				r->sim = s * 1e3;
 			else if (!strcmp(r->metric, "throughput_gelem_s"))
 				r->sim = r->work / s * 1e-9;
@@ -381,7 +403,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--results") && i + 1 < argc)
 			results = argv[++i];
 		else {
-			fprintf(stderr, "usage: nmvalidate [--root DIR] [--simrun PATH] [--machine NAME] [--results FILE]\n");
+			fprintf(stderr, "usage: nmvalidate [--root DIR] [--simrun PATH] [--machine "
+			                "NAME] [--results FILE]\n");
 			return 2;
 		}
 	}
@@ -424,7 +447,8 @@ int main(int argc, char **argv)
 		for (size_t j = 1; j < sources.nrows; j++)
 			if (!strcmp(sources.rows[j][0], rows[i].file) &&
 			    !strncmp(rows[i].id, sources.rows[j][1], strlen(sources.rows[j][1])))
-				snprintf(rows[i].sets, sizeof rows[i].sets, "%s", sources.rows[j][2]);
+				snprintf(rows[i].sets, sizeof rows[i].sets, "%s",
+				         sources.rows[j][2]);
 	for (size_t i = 1; i < machines.nrows; i++) {
 		const char *m = machines.rows[i][0];
 		if (only && strcmp(only, m))
@@ -435,9 +459,10 @@ int main(int argc, char **argv)
 				continue;
 			bool seen = false;
 			for (size_t k = 0; k < j && !seen; k++)
-				seen = !strcmp(rows[k].machine, m) && !rows[k].skip && rows[k].work >= 0 &&
-				       !strcmp(rows[k].sets, rows[j].sets);
-			if (!seen && run_machine(root, simrun, m, machines.rows[i][1], rows[j].sets))
+				seen = !strcmp(rows[k].machine, m) && !rows[k].skip &&
+				       rows[k].work >= 0 && !strcmp(rows[k].sets, rows[j].sets);
+			if (!seen &&
+			    run_machine(root, simrun, m, machines.rows[i][1], rows[j].sets))
 				return 1;
 		}
 	}
@@ -461,7 +486,8 @@ int main(int argc, char **argv)
 		}
 		if (!num || !den || num->sim <= 0 || den->sim <= 0) {
 			r->skip = true;
-			snprintf(r->why, sizeof r->why, "ratio %.120s: rows not found or not simulated", r->op);
+			snprintf(r->why, sizeof r->why,
+			         "ratio %.120s: rows not found or not simulated", r->op);
 			continue;
 		}
 		r->sim = num->sim / den->sim;
@@ -478,13 +504,16 @@ int main(int argc, char **argv)
 		if (only && strcmp(only, r->machine))
 			continue;
 		if (r->skip) {
-			printf("%-46.46s %-28.28s %12.4g %12s  skipped: %s\n", r->id, r->group, r->value, "-", r->why);
+			printf("%-46.46s %-28.28s %12.4g %12s  skipped: %s\n", r->id, r->group,
+			       r->value, "-", r->why);
 			continue;
 		}
 		double err = r->value > 0 ? (r->sim - r->value) / r->value * 100 : NAN;
-		printf("%-46.46s %-28.28s %12.4g %12.4g %+8.1f%%\n", r->id, r->group, r->value, r->sim, err);
+		printf("%-46.46s %-28.28s %12.4g %12.4g %+8.1f%%\n", r->id, r->group, r->value,
+		       r->sim, err);
 		if (res)
-			fprintf(res, "%s,%s,%s,%.6g,%.6g,%.2f\n", r->id, r->group, r->metric, r->value, r->sim, err);
+			fprintf(res, "%s,%s,%s,%.6g,%.6g,%.2f\n", r->id, r->group, r->metric,
+			        r->value, r->sim, err);
 		size_t g = 0;
 		while (g < ngroups && strcmp(groups[g].name, r->group))
 			g++;
@@ -495,7 +524,8 @@ int main(int argc, char **argv)
 			for (size_t j = 1; j < groups_t.nrows; j++)
 				if (!strcmp(groups_t.rows[j][0], r->group)) {
 					groups[g].tol = atof(groups_t.rows[j][1]);
-					snprintf(groups[g].role, sizeof groups[g].role, "%s", groups_t.rows[j][2]);
+					snprintf(groups[g].role, sizeof groups[g].role, "%s",
+					         groups_t.rows[j][2]);
 				}
 			ngroups++;
 		}
@@ -507,17 +537,20 @@ int main(int argc, char **argv)
 	if (res)
 		fclose(res);
 	int failed = 0;
-	printf("\n%-34s %5s %8s %10s  %-12s %s\n", "group", "rows", "MAPE", "tolerance", "role", "verdict");
+	printf("\n%-34s %5s %8s %10s  %-12s %s\n", "group", "rows", "MAPE", "tolerance", "role",
+	       "verdict");
 	for (size_t g = 0; g < ngroups; g++) {
 		double mape = groups[g].n ? groups[g].sum_ape / groups[g].n : 0;
-		const char *verdict = groups[g].tol < 0 ? "no tolerance set" : mape <= groups[g].tol ? "PASS" : "FAIL";
+		const char *verdict = groups[g].tol < 0       ? "no tolerance set"
+		                      : mape <= groups[g].tol ? "PASS"
+		                                              : "FAIL";
 		if (groups[g].tol >= 0 && mape > groups[g].tol)
 			failed = 1;
 		char tol[16] = "-";
 		if (groups[g].tol >= 0)
 			snprintf(tol, sizeof tol, "%.0f%%", groups[g].tol);
-		printf("%-34s %5zu %7.1f%% %10s  %-12s %s\n", groups[g].name, groups[g].n, mape, tol,
-		       groups[g].role[0] ? groups[g].role : "-", verdict);
+		printf("%-34s %5zu %7.1f%% %10s  %-12s %s\n", groups[g].name, groups[g].n, mape,
+		       tol, groups[g].role[0] ? groups[g].role : "-", verdict);
 	}
 	return failed;
 }

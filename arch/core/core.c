@@ -15,7 +15,7 @@ void core_init(struct core *c, struct arch *arch, uint32_t id, double fill_bytes
 	c->tc_busy = false;
 	c->active = false;
 	for (int i = 0; i < CORE_MAX_STAGES; i++)
-		c->slots[i] = (struct core_slot){c, 0, false};
+		c->slots[i] = (struct core_slot){ c, 0, false };
 }
 
 static uint64_t step_k(const struct lower_gemm_plan *p, uint64_t step)
@@ -115,4 +115,7 @@ static void core_take_item(struct core *c)
 		core_issue_load(c);
 }
 
-void core_start(struct core *c) { core_take_item(c); }
+void core_start(struct core *c)
+{
+	core_take_item(c);
+}

@@ -44,19 +44,19 @@ struct core {
 	struct core_slot slots[CORE_MAX_STAGES];
 };
 
-#define CORE_STATS(X)                                                                    \
-	X(macs_fp32, "MAC", "fp32 multiply-accumulates performed")                      \
-	X(macs_tf32, "MAC", "tf32 multiply-accumulates performed")                      \
-	X(macs_fp16, "MAC", "fp16 multiply-accumulates performed")                      \
-	X(macs_bf16, "MAC", "bf16 multiply-accumulates performed")                      \
-	X(macs_fp8, "MAC", "fp8 multiply-accumulates performed")                        \
-	X(macs_int8, "MAC", "int8 multiply-accumulates performed")                      \
-	X(macs_int4, "MAC", "int4 multiply-accumulates performed")                      \
-	X(macs_fp4, "MAC", "fp4 multiply-accumulates performed")                        \
-	X(tc_busy_ps, "ps", "sum over cores of time the tensor cores computed")         \
-	X(vec_ops, "op", "vector and special-function operations")                     \
-	X(tile_loads, "", "tile-step loads issued")                                     \
-	X(tile_computes, "", "tile-step computes")                                      \
+#define CORE_STATS(X)                                                           \
+	X(macs_fp32, "MAC", "fp32 multiply-accumulates performed")              \
+	X(macs_tf32, "MAC", "tf32 multiply-accumulates performed")              \
+	X(macs_fp16, "MAC", "fp16 multiply-accumulates performed")              \
+	X(macs_bf16, "MAC", "bf16 multiply-accumulates performed")              \
+	X(macs_fp8, "MAC", "fp8 multiply-accumulates performed")                \
+	X(macs_int8, "MAC", "int8 multiply-accumulates performed")              \
+	X(macs_int4, "MAC", "int4 multiply-accumulates performed")              \
+	X(macs_fp4, "MAC", "fp4 multiply-accumulates performed")                \
+	X(tc_busy_ps, "ps", "sum over cores of time the tensor cores computed") \
+	X(vec_ops, "op", "vector and special-function operations")              \
+	X(tile_loads, "", "tile-step loads issued")                             \
+	X(tile_computes, "", "tile-step computes")                              \
 	X(items, "", "work items (output tiles or split-K parts) completed")
 
 struct core_stats {

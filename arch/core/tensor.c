@@ -6,13 +6,20 @@
 #include <string.h>
 
 #define TENSOR_PREC_NAME(id, name) name,
-static const char *const tensor_prec_names[] = {TENSOR_PRECS(TENSOR_PREC_NAME)};
+static const char *const tensor_prec_names[] = { TENSOR_PRECS(TENSOR_PREC_NAME) };
 
-const char *tensor_prec_name(enum tensor_prec p) { return tensor_prec_names[p]; }
+const char *tensor_prec_name(enum tensor_prec p)
+{
+	return tensor_prec_names[p];
+}
 
-#define RATE_FIELD(prec, key, def)                                                           \
-	{key, CFG_REAL, offsetof(struct tensor_config, macs_per_cycle[TENSOR_##prec]), "MAC/cycle", \
-	 0, 1e7, def, "dense " key " multiply-accumulates per cycle per core (0: no such path)", NULL}
+#define RATE_FIELD(prec, key, def)                                                             \
+	{                                                                                      \
+		key, CFG_REAL, offsetof(struct tensor_config, macs_per_cycle[TENSOR_##prec]),  \
+		    "MAC/cycle", 0, 1e7, def,                                                  \
+		    "dense " key " multiply-accumulates per cycle per core (0: no such path)", \
+		    NULL                                                                       \
+	}
 
 static const struct cfg_field tensor_fields[] = {
 	RATE_FIELD(FP32, "fp32", NULL),
@@ -23,14 +30,19 @@ static const struct cfg_field tensor_fields[] = {
 	RATE_FIELD(INT8, "int8", "0"),
 	RATE_FIELD(INT4, "int4", "0"),
 	RATE_FIELD(FP4, "fp4", "0"),
-	{"sparse_modes", CFG_STRING, offsetof(struct tensor_config, sparse_modes), "", 0, 0, "\"\"",
-	 "native sparse modes, \"N:M:prec,prec ...\" (e.g. \"2:4:fp16,bf16,int8 1:2:tf32\"); \"\" = dense only",
-	 NULL},
-	{"efficiency", CFG_REAL, offsetof(struct tensor_config, efficiency), "", 0.05, 1, "1",
-	 "calibration: steady-state fraction of peak MMA issue a well-tiled kernel sustains", NULL},
-	{"sparse_efficiency", CFG_REAL, offsetof(struct tensor_config, sparse_efficiency), "", 0.05, 1,
-	 "1", "calibration: share of that issue rate the sparse MMA path keeps (metadata loads, "
-	 "operand selection)", NULL},
+	{ "sparse_modes", CFG_STRING, offsetof(struct tensor_config, sparse_modes), "", 0, 0,
+	  "\"\"",
+	  "native sparse modes, \"N:M:prec,prec ...\" (e.g. \"2:4:fp16,bf16,int8 1:2:tf32\"); \"\" "
+	  "= dense only",
+	  NULL },
+	{ "efficiency", CFG_REAL, offsetof(struct tensor_config, efficiency), "", 0.05, 1, "1",
+	  "calibration: steady-state fraction of peak MMA issue a well-tiled kernel sustains",
+	  NULL },
+	{ "sparse_efficiency", CFG_REAL, offsetof(struct tensor_config, sparse_efficiency), "",
+	  0.05, 1, "1",
+	  "calibration: share of that issue rate the sparse MMA path keeps (metadata loads, "
+	  "operand selection)",
+	  NULL },
 };
 
 static int tensor_check(const void *blk, struct cfg_checker *chk)
@@ -45,8 +57,11 @@ static int tensor_check(const void *blk, struct cfg_checker *chk)
 }
 
 const struct cfg_block tensor_cfg_block = {
-	"tensor", tensor_fields, sizeof tensor_fields / sizeof tensor_fields[0],
-	0 /* set by arch */, "tensor cores of one core: rates per precision, sparse modes",
+	"tensor",
+	tensor_fields,
+	sizeof tensor_fields / sizeof tensor_fields[0],
+	0 /* set by arch */,
+	"tensor cores of one core: rates per precision, sparse modes",
 	tensor_check,
 };
 
@@ -75,7 +90,8 @@ int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 		unsigned n, m;
 		int used = 0;
 		if (sscanf(p, "%u:%u:%n", &n, &m, &used) != 2 || used == 0 || p + used > end) {
-			snprintf(err, errlen, "'%.*s': expected N:M:prec[,prec...]", (int)(end - p), p);
+			snprintf(err, errlen, "'%.*s': expected N:M:prec[,prec...]", (int)(end - p),
+			         p);
 			return -1;
 		}
 		if (n < 1 || n >= m || m > 256) {
@@ -96,8 +112,10 @@ int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 			const char *stop = comma ? comma : end;
 			enum tensor_prec prec;
 			if (prec_parse(q, (size_t)(stop - q), &prec)) {
-				snprintf(err, errlen, "'%.*s': unknown precision (one of fp32 tf32 fp16 bf16 fp8 int8 int4 fp4)",
-					 (int)(stop - q), q);
+				snprintf(err, errlen,
+				         "'%.*s': unknown precision (one of fp32 tf32 fp16 bf16 "
+				         "fp8 int8 int4 fp4)",
+				         (int)(stop - q), q);
 				return -1;
 			}
 			mode->prec_mask |= 1u << prec;
@@ -150,13 +168,14 @@ static enum tensor_prec promote(enum tensor_prec p)
 }
 
 enum tensor_prec tensor_math_prec(const struct tensor_config *cfg, enum trace_dtype a,
-				  enum trace_dtype w)
+                                  enum trace_dtype w)
 {
 	enum tensor_prec pa = tensor_dtype_class(a), pw = tensor_dtype_class(w);
 	/* Mixed inputs run at the activation's precision (W4A16: fp16 math after dequant);
 	 * same-class inputs at their own. An 8-bit activation with a wider weight stays wide. */
 	enum tensor_prec p = pa;
-	if (pa != pw && (pw == TENSOR_FP32 || pw == TENSOR_TF32 || pw == TENSOR_FP16 || pw == TENSOR_BF16))
+	if (pa != pw &&
+	    (pw == TENSOR_FP32 || pw == TENSOR_TF32 || pw == TENSOR_FP16 || pw == TENSOR_BF16))
 		p = pw;
 	for (int guard = 0; cfg->macs_per_cycle[p] <= 0 && guard < TENSOR_PREC_COUNT; guard++)
 		p = promote(p);
@@ -164,7 +183,7 @@ enum tensor_prec tensor_math_prec(const struct tensor_config *cfg, enum trace_dt
 }
 
 const struct tensor_sparse_mode *tensor_native_mode(const struct tensor_config *cfg,
-						    enum tensor_prec p, uint32_t n, uint32_t m)
+                                                    enum tensor_prec p, uint32_t n, uint32_t m)
 {
 	for (int i = 0; i < cfg->nmodes; i++) {
 		const struct tensor_sparse_mode *mode = &cfg->modes[i];

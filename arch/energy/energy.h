@@ -51,6 +51,6 @@ extern const struct cfg_block energy_cfg_block;
 const char *energy_component_name(enum energy_component c);
 /* Joules per component; returns the total. */
 double energy_price(const struct energy_config *cfg, const struct energy_counts *n,
-		    double out_j[ENERGY_COMPONENT_COUNT]);
+                    double out_j[ENERGY_COMPONENT_COUNT]);
 
 #endif

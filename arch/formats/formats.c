@@ -2,7 +2,10 @@
 
 #include <math.h>
 
-static double index_bits(uint32_t m) { return ceil(log2((double)m)); }
+static double index_bits(uint32_t m)
+{
+	return ceil(log2((double)m));
+}
 
 void formats_dense(enum trace_dtype d, struct formats_operand *out)
 {
@@ -20,7 +23,8 @@ static double quant_scale_bits(const struct trace_tensor *w)
 {
 	switch (w->q.kind) {
 	case TRACE_Q_GROUP: {
-		double per_group = trace_dtype_bits(w->q.scale_dtype) * (w->q.zero_point ? 2.0 : 1.0);
+		double per_group =
+		    trace_dtype_bits(w->q.scale_dtype) * (w->q.zero_point ? 2.0 : 1.0);
 		return per_group / (double)w->q.group;
 	}
 	case TRACE_Q_CHANNEL: /* one scale per output row, spread over its K elements */
@@ -30,7 +34,7 @@ static double quant_scale_bits(const struct trace_tensor *w)
 }
 
 void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
-		    const struct trace_tensor *w, struct formats_operand *out)
+                    const struct trace_tensor *w, struct formats_operand *out)
 {
 	formats_dense(w->dtype, out);
 	out->scale_bits += quant_scale_bits(w);

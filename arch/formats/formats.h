@@ -23,18 +23,18 @@
 #include "traces/trace.h"
 
 struct formats_operand {
-	double value_bits;  /* stored value bits per dense element */
-	double meta_bits;   /* sparsity metadata bits per dense element */
-	double scale_bits;  /* quantization and block-scale bits per dense element */
-	double k_fraction;  /* fraction of K the tensor cores iterate over (V:N:M: 4/M) */
+	double value_bits;   /* stored value bits per dense element */
+	double meta_bits;    /* sparsity metadata bits per dense element */
+	double scale_bits;   /* quantization and block-scale bits per dense element */
+	double k_fraction;   /* fraction of K the tensor cores iterate over (V:N:M: 4/M) */
 	double math_speedup; /* rate multiplier of the native sparse mode used (1 = dense math) */
-	bool native_sparse; /* the tensor cores skip zeros natively */
-	const char *how;    /* one phrase for reports: "2:4 native", "dense compute", ... */
+	bool native_sparse;  /* the tensor cores skip zeros natively */
+	const char *how;     /* one phrase for reports: "2:4 native", "dense compute", ... */
 };
 
 /* The cost of weight tensor w when its GEMM's math runs at precision prec on tensor cores tc. */
 void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
-		    const struct trace_tensor *w, struct formats_operand *out);
+                    const struct trace_tensor *w, struct formats_operand *out);
 /* The cost of a dense operand stored as dtype d (activations, KV, outputs): value bits plus
  * the block scales that mx and nvfp4 types carry. */
 void formats_dense(enum trace_dtype d, struct formats_operand *out);

@@ -3,21 +3,27 @@
 #include <stddef.h>
 
 static const struct cfg_field hbm_fields[] = {
-	{"size", CFG_BYTES, offsetof(struct hbm_config, size), "B", 1, 1e15, NULL,
-	 "capacity", NULL},
-	{"bandwidth", CFG_RATE, offsetof(struct hbm_config, bandwidth), "B/s", 1e6, 1e15, NULL,
-	 "peak bandwidth (datasheet)", NULL},
-	{"efficiency", CFG_REAL, offsetof(struct hbm_config, efficiency), "", 0.05, 1, "1",
-	 "calibration: achievable fraction of peak bandwidth for streaming access", NULL},
-	{"write_efficiency", CFG_REAL, offsetof(struct hbm_config, write_efficiency), "", 0.05, 1, "1",
-	 "calibration: achievable fraction of peak bandwidth for writes (read/write turnaround)", NULL},
-	{"latency", CFG_TIME, offsetof(struct hbm_config, latency), "ps", 0, 1e8, "\"500 ns\"",
-	 "load-to-use latency of an unloaded access", NULL},
+	{ "size", CFG_BYTES, offsetof(struct hbm_config, size), "B", 1, 1e15, NULL, "capacity",
+	  NULL },
+	{ "bandwidth", CFG_RATE, offsetof(struct hbm_config, bandwidth), "B/s", 1e6, 1e15, NULL,
+	  "peak bandwidth (datasheet)", NULL },
+	{ "efficiency", CFG_REAL, offsetof(struct hbm_config, efficiency), "", 0.05, 1, "1",
+	  "calibration: achievable fraction of peak bandwidth for streaming access", NULL },
+	{ "write_efficiency", CFG_REAL, offsetof(struct hbm_config, write_efficiency), "", 0.05, 1,
+	  "1",
+	  "calibration: achievable fraction of peak bandwidth for writes (read/write turnaround)",
+	  NULL },
+	{ "latency", CFG_TIME, offsetof(struct hbm_config, latency), "ps", 0, 1e8, "\"500 ns\"",
+	  "load-to-use latency of an unloaded access", NULL },
 };
 
 const struct cfg_block hbm_cfg_block = {
-	"hbm", hbm_fields, sizeof hbm_fields / sizeof hbm_fields[0], 0,
-	"device memory: capacity, bandwidth, latency", NULL,
+	"hbm",
+	hbm_fields,
+	sizeof hbm_fields / sizeof hbm_fields[0],
+	0,
+	"device memory: capacity, bandwidth, latency",
+	NULL,
 };
 
 double hbm_effective_bandwidth(const struct hbm_config *cfg)
@@ -28,14 +34,14 @@ double hbm_effective_bandwidth(const struct hbm_config *cfg)
 double hbm_stream_ps(const struct hbm_config *cfg, double read, double write)
 {
 	return 1e12 * (read / (cfg->bandwidth * cfg->efficiency) +
-		       write / (cfg->bandwidth * cfg->write_efficiency));
+	               write / (cfg->bandwidth * cfg->write_efficiency));
 }
 
 void hbm_init(struct hbm *h, const struct hbm_config *cfg)
 {
 	h->cfg = cfg;
 	bwserver_init(&h->port, hbm_effective_bandwidth(cfg), (uint64_t)cfg->latency);
-	h->stats = (struct hbm_stats){0};
+	h->stats = (struct hbm_stats){ 0 };
 }
 
 int hbm_register_stats(struct hbm *h, struct stats *reg)
@@ -57,8 +63,8 @@ uint64_t hbm_write(struct hbm *h, uint64_t now_ps, uint64_t bytes)
 	uint64_t busy0 = h->port.busy_ps;
 	/* A write is done when the memory has taken it; no load-to-use latency. */
 	uint64_t done = bwserver_request_slowed(&h->port, now_ps, bytes,
-						h->cfg->efficiency / h->cfg->write_efficiency) -
-			h->port.latency_ps;
+	                                        h->cfg->efficiency / h->cfg->write_efficiency) -
+	                h->port.latency_ps;
 	h->stats.write_bytes += bytes;
 	h->stats.busy_ps += h->port.busy_ps - busy0;
 	return done;

@@ -18,18 +18,18 @@
 #include "sim/stats.h"
 
 struct hbm_config {
-	uint64_t size;     /* bytes */
-	double bandwidth;  /* peak, B/s */
-	double efficiency; /* achievable fraction of peak, reads */
+	uint64_t size;           /* bytes */
+	double bandwidth;        /* peak, B/s */
+	double efficiency;       /* achievable fraction of peak, reads */
 	double write_efficiency; /* achievable fraction of peak, writes (bus turnaround) */
-	double latency;    /* ps */
+	double latency;          /* ps */
 };
 
-#define HBM_STATS(X)                                                      \
-	X(read_bytes, "B", "bytes read from device memory")               \
-	X(write_bytes, "B", "bytes written to device memory")             \
-	X(meta_read_bytes, "B", "of read_bytes: sparsity metadata")       \
-	X(scale_read_bytes, "B", "of read_bytes: quantization scales")    \
+#define HBM_STATS(X)                                                   \
+	X(read_bytes, "B", "bytes read from device memory")            \
+	X(write_bytes, "B", "bytes written to device memory")          \
+	X(meta_read_bytes, "B", "of read_bytes: sparsity metadata")    \
+	X(scale_read_bytes, "B", "of read_bytes: quantization scales") \
 	X(busy_ps, "ps", "time the memory spent moving bytes")
 
 struct hbm_stats {

@@ -14,18 +14,24 @@ struct l2_line {
 };
 
 static const struct cfg_field l2_fields[] = {
-	{"size", CFG_BYTES, offsetof(struct l2_config, size), "B", 0, 1e12, NULL, "capacity", NULL},
-	{"usable", CFG_REAL, offsetof(struct l2_config, usable), "", 0, 1, "0.75",
-	 "fraction of capacity that holds reusable operand tiles (the rest: outputs, other data)", NULL},
-	{"bandwidth", CFG_RATE, offsetof(struct l2_config, bandwidth), "B/s", 1e6, 1e16, NULL,
-	 "aggregate read bandwidth of all slices", NULL},
-	{"latency", CFG_TIME, offsetof(struct l2_config, latency), "ps", 0, 1e8, "\"200 ns\"",
-	 "hit latency seen by a core", NULL},
+	{ "size", CFG_BYTES, offsetof(struct l2_config, size), "B", 0, 1e12, NULL, "capacity",
+	  NULL },
+	{ "usable", CFG_REAL, offsetof(struct l2_config, usable), "", 0, 1, "0.75",
+	  "fraction of capacity that holds reusable operand tiles (the rest: outputs, other data)",
+	  NULL },
+	{ "bandwidth", CFG_RATE, offsetof(struct l2_config, bandwidth), "B/s", 1e6, 1e16, NULL,
+	  "aggregate read bandwidth of all slices", NULL },
+	{ "latency", CFG_TIME, offsetof(struct l2_config, latency), "ps", 0, 1e8, "\"200 ns\"",
+	  "hit latency seen by a core", NULL },
 };
 
 const struct cfg_block l2_cfg_block = {
-	"l2", l2_fields, sizeof l2_fields / sizeof l2_fields[0], 0,
-	"shared last-level cache: capacity, bandwidth, latency", NULL,
+	"l2",
+	l2_fields,
+	sizeof l2_fields / sizeof l2_fields[0],
+	0,
+	"shared last-level cache: capacity, bandwidth, latency",
+	NULL,
 };
 
 void l2_init(struct l2 *l, const struct l2_config *cfg)
@@ -168,7 +174,7 @@ bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes)
 	while (l->slots[s] != L2_NONE)
 		s = (s + 1) & mask;
 	uint32_t i = l->nlines++;
-	l->lines[i] = (struct l2_line){key, bytes, L2_NONE, L2_NONE, s};
+	l->lines[i] = (struct l2_line){ key, bytes, L2_NONE, L2_NONE, s };
 	l->slots[s] = i;
 	lru_push_front(l, i);
 	l->resident_bytes += bytes;

@@ -25,12 +25,12 @@ struct l2_config {
 	double latency;   /* ps, hit latency */
 };
 
-#define L2_STATS(X)                                                  \
-	X(hit_bytes, "B", "tile bytes served from L2")               \
+#define L2_STATS(X)                                                    \
+	X(hit_bytes, "B", "tile bytes served from L2")                 \
 	X(miss_bytes, "B", "tile bytes L2 fetched from device memory") \
-	X(write_bytes, "B", "bytes written into L2")                 \
-	X(meta_bytes, "B", "of the tile bytes: sparsity metadata")   \
-	X(scale_bytes, "B", "of the tile bytes: quantization scales") \
+	X(write_bytes, "B", "bytes written into L2")                   \
+	X(meta_bytes, "B", "of the tile bytes: sparsity metadata")     \
+	X(scale_bytes, "B", "of the tile bytes: quantization scales")  \
 	X(busy_ps, "ps", "time L2 spent moving bytes")
 
 struct l2_stats {

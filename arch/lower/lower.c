@@ -4,8 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
 static double max3(double a, double b, double c)
 {
 	double m = a > b ? a : b;
@@ -17,12 +23,15 @@ static double max3(double a, double b, double c)
 enum { LOWER_PAD_M = 8, LOWER_PAD_N = 16 };
 /* Tile rows per column of the launch order (CUTLASS GemmIdentityThreadblockSwizzle<8>). */
 enum { LOWER_SWIZZLE = 8 };
-static uint64_t pad(uint64_t x, uint64_t g) { return ceil_div(x, g) * g; }
+static uint64_t pad(uint64_t x, uint64_t g)
+{
+	return ceil_div(x, g) * g;
+}
 
-static const uint64_t tile_ms[] = {16, 32, 64, 128, 256};
-static const uint64_t tile_ns[] = {32, 64, 128, 256};
-static const uint64_t tile_ks[] = {32, 64, 128, 256, 512};
-static const uint64_t splits[] = {1, 2, 3, 4, 6, 8, 12, 16};
+static const uint64_t tile_ms[] = { 16, 32, 64, 128, 256 };
+static const uint64_t tile_ns[] = { 32, 64, 128, 256 };
+static const uint64_t tile_ks[] = { 32, 64, 128, 256, 512 };
+static const uint64_t splits[] = { 1, 2, 3, 4, 6, 8, 12, 16 };
 
 struct lower_ctx {
 	const struct arch_config *cfg;
@@ -42,7 +51,7 @@ static double b_bytes(const struct lower_gemm_plan *p, uint64_t cols, uint64_t k
 }
 
 static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint64_t tk,
-		       uint64_t split)
+                       uint64_t split)
 {
 	const struct lower_gemm_plan *p = x->p;
 	const struct arch_config *cfg = x->cfg;
@@ -50,7 +59,8 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	uint64_t tiles = ceil_div(p->m, tm) * ceil_div(p->n, tn) * p->count;
 	uint64_t items = tiles * split;
 	uint64_t steps = ceil_div(ceil_div(p->k_eff, split), tk);
-	double compute = (double)pad(rows, LOWER_PAD_M) * pad(cols, LOWER_PAD_N) * tk * p->ps_per_mac;
+	double compute =
+	    (double)pad(rows, LOWER_PAD_M) * pad(cols, LOWER_PAD_N) * tk * p->ps_per_mac;
 	double dequant = (double)cols * tk / p->b.math_speedup * p->dequant_ps_per_elem;
 	double sbytes = a_bytes(p, rows, tk) + b_bytes(p, cols, tk);
 	/* Little's law: `stages` loads in flight must cover a load's latency. */
@@ -61,16 +71,18 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	uint64_t waves = ceil_div(items, (uint64_t)cfg->core.count);
 	double t_cores = (double)waves * item;
 	/* Device memory: every operand once (L2 catches reuse), outputs once. */
-	double t_hbm = hbm_stream_ps(&cfg->hbm, (a_bytes(p, p->m, p->k_eff) + b_bytes(p, p->n, p->k_eff)) * p->count,
-				     (double)p->m * p->n * p->count * formats_bits(&p->c) / 8);
+	double t_hbm = hbm_stream_ps(
+	    &cfg->hbm, (a_bytes(p, p->m, p->k_eff) + b_bytes(p, p->n, p->k_eff)) * p->count,
+	    (double)p->m * p->n * p->count * formats_bits(&p->c) / 8);
 	double t_l2 = (double)items * steps * sbytes * x->l2_ps_per_byte;
 	/* Split-K adds a pass over fp32 partials through L2. */
-	double t_reduce = split > 1 ? (double)p->m * p->n * p->count * 4 * (split + 1) * x->l2_ps_per_byte : 0;
+	double t_reduce =
+	    split > 1 ? (double)p->m * p->n * p->count * 4 * (split + 1) * x->l2_ps_per_byte : 0;
 	return max3(t_cores, t_hbm, t_l2) + t_reduce + cfg->hbm.latency;
 }
 
-int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
-	       struct lower_gemm_plan *p, char *err, size_t errlen)
+int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct lower_gemm_plan *p,
+               char *err, size_t errlen)
 {
 	memset(p, 0, sizeof *p);
 	const struct trace_tensor *w = op->gemm.w;
@@ -78,7 +90,7 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
 	p->prec = tensor_math_prec(&cfg->tensor, op->gemm.a, wdt);
 	if (cfg->tensor.macs_per_cycle[p->prec] <= 0) {
 		snprintf(err, errlen, "the machine has no datapath for %s x %s",
-			 trace_dtype_name(op->gemm.a), trace_dtype_name(wdt));
+		         trace_dtype_name(op->gemm.a), trace_dtype_name(wdt));
 		return -1;
 	}
 	formats_dense(op->gemm.a, &p->a);
@@ -99,14 +111,16 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
 
 	double cycle = arch_cycle_ps(cfg);
 	p->ps_per_mac = cycle / (cfg->tensor.macs_per_cycle[p->prec] * p->b.math_speedup *
-				 cfg->tensor.efficiency *
-				 (p->b.native_sparse ? cfg->tensor.sparse_efficiency : 1.0));
+	                         cfg->tensor.efficiency *
+	                         (p->b.native_sparse ? cfg->tensor.sparse_efficiency : 1.0));
 	/* Weights stored in another class than the math (int4 into fp16, fp8 on a machine
 	 * without fp8) are converted in the core before the MMA, overlapped with it. */
 	if (tensor_dtype_class(wdt) != p->prec && cfg->vec.dequant_ops_per_elem > 0)
-		p->dequant_ps_per_elem = cycle * cfg->vec.dequant_ops_per_elem / cfg->vec.fp16_ops_per_cycle;
+		p->dequant_ps_per_elem =
+		    cycle * cfg->vec.dequant_ops_per_elem / cfg->vec.fp16_ops_per_cycle;
 
-	struct lower_ctx x = {cfg, p, cycle / cfg->smem.fill_bytes_per_cycle, 1e12 / cfg->l2.bandwidth};
+	struct lower_ctx x = { cfg, p, cycle / cfg->smem.fill_bytes_per_cycle,
+		               1e12 / cfg->l2.bandwidth };
 	double best = INFINITY;
 	uint64_t stages = (uint64_t)cfg->smem.stages;
 	p->stages = stages;
@@ -114,14 +128,16 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
 		for (size_t j = 0; j < sizeof tile_ns / sizeof *tile_ns; j++)
 			for (size_t kk = 0; kk < sizeof tile_ks / sizeof *tile_ks; kk++) {
 				uint64_t tm = tile_ms[i], tn = tile_ns[j], tk = tile_ks[kk];
-				double buf = (double)stages * (a_bytes(p, tm, tk) + b_bytes(p, tn, tk));
+				double buf =
+				    (double)stages * (a_bytes(p, tm, tk) + b_bytes(p, tn, tk));
 				if (buf > (double)cfg->smem.size)
 					continue;
 				uint64_t tiles = ceil_div(p->m, tm) * ceil_div(p->n, tn) * p->count;
 				for (size_t s = 0; s < sizeof splits / sizeof *splits; s++) {
 					uint64_t split = splits[s];
-					if (split > 1 && (tiles * split > 4 * (uint64_t)cfg->core.count ||
-							  ceil_div(p->k_eff, split) < tk))
+					if (split > 1 &&
+					    (tiles * split > 4 * (uint64_t)cfg->core.count ||
+					     ceil_div(p->k_eff, split) < tk))
 						break;
 					double est = estimate(&x, tm, tn, tk, split);
 					/* Strictly better only: ties keep the earlier (smaller split,
@@ -137,7 +153,7 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
 			}
 	if (!p->tile_m) {
 		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
-			 tensor_prec_name(p->prec), (unsigned long long)cfg->smem.size);
+		         tensor_prec_name(p->prec), (unsigned long long)cfg->smem.size);
 		return -1;
 	}
 	p->stages = stages;
@@ -157,14 +173,15 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
 /* ---- interim rooflines ---------------------------------------------------------------- */
 
 static void roofline_finish(const struct arch_config *cfg, struct lower_roofline *r,
-			    double compute_ps, double vec_ps)
+                            double compute_ps, double vec_ps)
 {
 	double mem_ps = hbm_stream_ps(&cfg->hbm, (double)r->read_bytes, (double)r->write_bytes);
 	double body = max3(mem_ps, compute_ps, vec_ps);
 	r->bound = body == mem_ps ? "memory" : body == compute_ps ? "compute" : "vector";
 	if (cfg->core.launch + cfg->core.host_overhead > body)
 		r->bound = "launch";
-	r->time_ps = (uint64_t)ceil(body + cfg->core.host_overhead + cfg->core.launch + cfg->hbm.latency);
+	r->time_ps =
+	    (uint64_t)ceil(body + cfg->core.host_overhead + cfg->core.launch + cfg->hbm.latency);
 }
 
 void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_roofline *r)
@@ -193,15 +210,16 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 	formats_dense(op->attn.q, &qf);
 	/* Fused kernel: Q read, K and V read once per KV head (GQA shares them), O written. */
 	double kv_keys = pat->kind == TRACE_PAT_WINDOW || pat->kind == TRACE_PAT_TOPK ||
-					 pat->kind == TRACE_PAT_THRESH
-				 ? fmin((double)skv, keys + (sq > 1 ? (double)sq : 0))
-				 : (double)skv;
+	                         pat->kind == TRACE_PAT_THRESH
+	                     ? fmin((double)skv, keys + (sq > 1 ? (double)sq : 0))
+	                     : (double)skv;
 	r->read_bytes = (uint64_t)(b * hq * sq * d * formats_bits(&qf) / 8 +
-				   2.0 * b * hkv * kv_keys * d * formats_bits(&kvf) / 8);
+	                           2.0 * b * hkv * kv_keys * d * formats_bits(&kvf) / 8);
 	r->write_bytes = (uint64_t)(b * hq * sq * d * formats_bits(&qf) / 8);
 	double rate = cfg->tensor.macs_per_cycle[prec] * cfg->tensor.efficiency * cfg->core.count;
 	double compute_ps = macs / rate * arch_cycle_ps(cfg);
-	double vec_ps = (double)r->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) * arch_cycle_ps(cfg);
+	double vec_ps = (double)r->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) *
+	                arch_cycle_ps(cfg);
 	roofline_finish(cfg, r, compute_ps, vec_ps);
 }
 
@@ -233,6 +251,7 @@ void lower_vec(const struct arch_config *cfg, const struct trace_op *op, struct 
 	r->read_bytes = (uint64_t)(elems * op->vec.inputs * formats_bits(&f) / 8);
 	r->write_bytes = (uint64_t)(elems * formats_bits(&f) / 8);
 	r->vec_ops = (uint64_t)(elems * vec_ops_per_elem(op->vec.kind));
-	double vec_ps = (double)r->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) * arch_cycle_ps(cfg);
+	double vec_ps = (double)r->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) *
+	                arch_cycle_ps(cfg);
 	roofline_finish(cfg, r, 0, vec_ps);
 }

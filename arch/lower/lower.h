@@ -27,25 +27,25 @@ struct lower_gemm_plan {
 	uint64_t k_eff;                 /* K the tensor cores iterate over (V:N:M: 4/M of K) */
 	uint64_t tile_m, tile_n, tile_k, stages, split;
 	uint64_t tiles_m, tiles_n, steps_per_item, steps_total, items;
-	uint64_t swizzle;      /* tile rows per column of the launch order (threadblock swizzle) */
-	double ps_per_mac;     /* per core, at prec, with sparse speed-up and efficiency */
+	uint64_t swizzle;  /* tile rows per column of the launch order (threadblock swizzle) */
+	double ps_per_mac; /* per core, at prec, with sparse speed-up and efficiency */
 	double dequant_ps_per_elem; /* per core, per stored weight value; 0 without dequant */
-	double est_ps;         /* the heuristic's estimate (for --verbose; not the result) */
-	const char *how;       /* the weight format's phrase */
-	bool b_shared;         /* B is a weight: one copy serves every GEMM of a batched op */
+	double est_ps;              /* the heuristic's estimate (for --verbose; not the result) */
+	const char *how;            /* the weight format's phrase */
+	bool b_shared;              /* B is a weight: one copy serves every GEMM of a batched op */
 };
 
 /* Plans a gemm op; 0, or -1 with err set if the machine cannot run it at all. */
 int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
-	       struct lower_gemm_plan *plan, char *err, size_t errlen);
+               struct lower_gemm_plan *plan, char *err, size_t errlen);
 
 /* Interim roofline of an attn or vec op. */
 struct lower_roofline {
 	uint64_t read_bytes, write_bytes;
 	uint64_t macs[TENSOR_PREC_COUNT];
 	uint64_t vec_ops;
-	uint64_t time_ps;      /* launch included */
-	const char *bound;     /* "memory", "compute", "vector", "launch" */
+	uint64_t time_ps;  /* launch included */
+	const char *bound; /* "memory", "compute", "vector", "launch" */
 };
 
 void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_roofline *r);

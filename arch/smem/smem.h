@@ -16,13 +16,13 @@
 #include "sim/stats.h"
 
 struct smem_config {
-	uint64_t size;          /* bytes per core usable for operand tiles */
-	int64_t stages;         /* buffers per operand in flight (2 = double buffering) */
+	uint64_t size;               /* bytes per core usable for operand tiles */
+	int64_t stages;              /* buffers per operand in flight (2 = double buffering) */
 	double fill_bytes_per_cycle; /* per-core L2 -> buffer port */
 };
 
-#define SMEM_STATS(X)                                                    \
-	X(fill_bytes, "B", "bytes written into the buffers by loads")    \
+#define SMEM_STATS(X)                                                      \
+	X(fill_bytes, "B", "bytes written into the buffers by loads")      \
 	X(read_bytes, "B", "bytes the tensor cores read from the buffers") \
 	X(meta_fill_bytes, "B", "of fill_bytes: sparsity metadata")        \
 	X(scale_fill_bytes, "B", "of fill_bytes: quantization scales")     \

@@ -12,9 +12,9 @@
 #include "sim/cfg.h"
 
 struct vec_config {
-	double fp16_ops_per_cycle; /* per core: half-precision operations (an FMA = 2) */
-	double fp32_ops_per_cycle; /* per core */
-	double sfu_ops_per_cycle;  /* per core: exp, rsqrt, ... */
+	double fp16_ops_per_cycle;   /* per core: half-precision operations (an FMA = 2) */
+	double fp32_ops_per_cycle;   /* per core */
+	double sfu_ops_per_cycle;    /* per core: exp, rsqrt, ... */
 	double dequant_ops_per_elem; /* ALU operations to dequantize one low-bit weight */
 };
 

@@ -44,7 +44,7 @@ static void test_contention_queues_in_arrival_order(void **s)
 static void test_hbm_efficiency_and_write_latency(void **s)
 {
 	(void)s;
-	struct hbm_config cfg = {1ULL << 30, 2e12, 0.5, 0.25, 600000};
+	struct hbm_config cfg = { 1ULL << 30, 2e12, 0.5, 0.25, 600000 };
 	struct hbm h;
 	hbm_init(&h, &cfg);
 	/* Effective 1e12 B/s = 1 B/ps: a 1 MB read takes 1e6 ps + 600 ns. */
@@ -60,13 +60,13 @@ static void test_hbm_efficiency_and_write_latency(void **s)
 static void test_l2_directory_hits_and_evicts_lru(void **s)
 {
 	(void)s;
-	struct l2_config cfg = {1000, 1.0, 1e12, 0};
+	struct l2_config cfg = { 1000, 1.0, 1e12, 0 };
 	struct l2 l;
 	l2_init(&l, &cfg);
 	assert_int_equal(l2_reset(&l, 16), 0);
 	assert_false(l2_access(&l, 1, 400));
 	assert_false(l2_access(&l, 2, 400));
-	assert_true(l2_access(&l, 1, 400)); /* 1 is now most recent */
+	assert_true(l2_access(&l, 1, 400));  /* 1 is now most recent */
 	assert_false(l2_access(&l, 3, 400)); /* evicts 2, the least recent */
 	assert_true(l2_access(&l, 1, 400));
 	assert_true(l2_access(&l, 3, 400));
@@ -83,7 +83,7 @@ static void test_l2_directory_hits_and_evicts_lru(void **s)
 static void test_l2_many_tiles_stay_consistent(void **s)
 {
 	(void)s;
-	struct l2_config cfg = {64 * 100, 1.0, 1e12, 0};
+	struct l2_config cfg = { 64 * 100, 1.0, 1e12, 0 };
 	struct l2 l;
 	l2_init(&l, &cfg);
 	assert_int_equal(l2_reset(&l, 1000), 0);
@@ -112,7 +112,8 @@ static struct tensor_config a100_like(void)
 	return tc;
 }
 
-static struct trace_tensor weight(enum trace_dtype dt, enum trace_sp_kind sp, uint64_t n, uint64_t m)
+static struct trace_tensor weight(enum trace_dtype dt, enum trace_sp_kind sp, uint64_t n,
+                                  uint64_t m)
 {
 	struct trace_tensor t;
 	memset(&t, 0, sizeof t);
@@ -188,8 +189,10 @@ static void test_math_precision_choice(void **s)
 {
 	(void)s;
 	struct tensor_config tc = a100_like();
-	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_FP16, TRACE_DT_INT4), TENSOR_FP16); /* W4A16 */
-	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_INT8, TRACE_DT_INT8), TENSOR_INT8);  /* W8A8 */
+	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_FP16, TRACE_DT_INT4),
+	                 TENSOR_FP16); /* W4A16 */
+	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_INT8, TRACE_DT_INT8),
+	                 TENSOR_INT8); /* W8A8 */
 	/* No fp8 path on an A100: promoted to fp16. */
 	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_FP8E4M3, TRACE_DT_FP8E4M3), TENSOR_FP16);
 	assert_int_equal(tensor_math_prec(&tc, TRACE_DT_BF16, TRACE_DT_BF16), TENSOR_BF16);

@@ -63,7 +63,7 @@ static const struct cfg_field test_top_fields[] = {
 
 static const struct cfg_field test_hbm_fields[] = {
 	CFG_FIELD(test_hbm, capacity, CFG_BYTES, "B", 1048576.0, 1099511627776.0, NULL,
-		  "capacity of all stacks"),
+	          "capacity of all stacks"),
 	CFG_FIELD(test_hbm, bandwidth, CFG_RATE, "B/s", 1e9, 1e14, "\"1 TB/s\"", "peak bandwidth"),
 	CFG_FIELD(test_hbm, latency, CFG_TIME, "ps", 0, 1e9, "\"100 ns\"", "unloaded latency"),
 	CFG_FIELD(test_hbm, channels, CFG_INT, "", 1, 1024, "8", "independent channels"),
@@ -75,14 +75,16 @@ static const struct cfg_field test_core_fields[] = {
 	CFG_FIELD(test_core, count, CFG_INT, "", 1, 4096, NULL, "number of cores"),
 	CFG_FIELD(test_core, clock, CFG_FREQ, "Hz", 1e6, 1e10, "\"1 GHz\"", "core clock"),
 	CFG_FIELD(test_core, buffer, CFG_BYTES, "B", 0, 1073741824.0, "\"256 KiB\"",
-		  "on-chip buffer per core"),
+	          "on-chip buffer per core"),
 	CFG_FIELD(test_core, efficiency, CFG_REAL, "", 0, 1, "0.8", "achievable fraction of peak"),
 };
 
 static const struct cfg_field test_tensor_fields[] = {
-	CFG_FIELD(test_tensor, rate, CFG_INT, "MAC/cycle", 1, 65536, "1024", "dense MACs per cycle"),
+	CFG_FIELD(test_tensor, rate, CFG_INT, "MAC/cycle", 1, 65536, "1024",
+	          "dense MACs per cycle"),
 	CFG_ENUM_FIELD(test_tensor, mode, test_modes, "\"dense\"", "sparse mode"),
-	CFG_FIELD(test_tensor, mac_energy, CFG_ENERGY, "pJ", 0, 1000, "\"0.3 pJ\"", "energy per MAC"),
+	CFG_FIELD(test_tensor, mac_energy, CFG_ENERGY, "pJ", 0, 1000, "\"0.3 pJ\"",
+	          "energy per MAC"),
 	CFG_FIELD(test_tensor, big, CFG_INT, "", -1e19, 1e19, "0", "a 64-bit integer"),
 };
 
@@ -93,7 +95,7 @@ static int test_hbm_check(const void *block, struct cfg_checker *chk)
 
 	if (hbm->capacity % (uint64_t)hbm->channels) {
 		cfg_report(chk, "channels", "%lld channels do not divide the capacity %llu B",
-			   (long long)hbm->channels, (unsigned long long)hbm->capacity);
+		           (long long)hbm->channels, (unsigned long long)hbm->capacity);
 		return -1;
 	}
 	return 0;
@@ -176,10 +178,10 @@ static int count_lines(const char *text)
 }
 
 /* Asserts TEXT contains NEEDLE, printing TEXT when not. */
-#define assert_has(text, needle)                                                                   \
-	do {                                                                                       \
-		if (!strstr((text), (needle)))                                                     \
-			fail_msg("expected \"%s\" in:\n%s", (needle), (text));                     \
+#define assert_has(text, needle)                                               \
+	do {                                                                   \
+		if (!strstr((text), (needle)))                                 \
+			fail_msg("expected \"%s\" in:\n%s", (needle), (text)); \
 	} while (0)
 
 struct test_run {
@@ -201,7 +203,10 @@ static void run_load(struct test_run *r, const char *file, const char *const *se
 	r->lines = count_lines(r->cap.text);
 }
 
-static void run_free(struct test_run *r) { free(r->cap.text); }
+static void run_free(struct test_run *r)
+{
+	free(r->cap.text);
+}
 
 /* ---- units ---- */
 
@@ -351,24 +356,34 @@ static void test_units_format(void **state)
 		double v;
 		const char *text;
 	} cases[] = {
-		{ CFG_RATE, 2.039e12, "2039 GB/s" },  { CFG_RATE, 1.5e12, "1.5 TB/s" },
-		{ CFG_RATE, 0, "0 B/s" },             { CFG_BYTES, 41943040, "40 MiB" },
-		{ CFG_BYTES, 80e9, "80 GB" },         { CFG_BYTES, 1024, "1 KiB" },
-		{ CFG_BYTES, 1000, "1 KB" },          { CFG_BYTES, 3, "3 B" },
-		{ CFG_FREQ, 1.41e9, "1410 MHz" },     { CFG_FREQ, 1e9, "1 GHz" },
-		{ CFG_TIME, 30e6, "30 us" },          { CFG_TIME, 500, "500 ps" },
-		{ CFG_ENERGY, 0.3, "300 fJ" },        { CFG_ENERGY, 1.2e3, "1.2 nJ" },
-		{ CFG_POWER, 0.3, "300 mW" },         { CFG_POWER, 50, "50 W" },
-		{ CFG_INT, 1024, "1024" },            { CFG_REAL, 0.8, "0.8" },
+		{ CFG_RATE, 2.039e12, "2039 GB/s" },
+		{ CFG_RATE, 1.5e12, "1.5 TB/s" },
+		{ CFG_RATE, 0, "0 B/s" },
+		{ CFG_BYTES, 41943040, "40 MiB" },
+		{ CFG_BYTES, 80e9, "80 GB" },
+		{ CFG_BYTES, 1024, "1 KiB" },
+		{ CFG_BYTES, 1000, "1 KB" },
+		{ CFG_BYTES, 3, "3 B" },
+		{ CFG_FREQ, 1.41e9, "1410 MHz" },
+		{ CFG_FREQ, 1e9, "1 GHz" },
+		{ CFG_TIME, 30e6, "30 us" },
+		{ CFG_TIME, 500, "500 ps" },
+		{ CFG_ENERGY, 0.3, "300 fJ" },
+		{ CFG_ENERGY, 1.2e3, "1.2 nJ" },
+		{ CFG_POWER, 0.3, "300 mW" },
+		{ CFG_POWER, 50, "50 W" },
+		{ CFG_INT, 1024, "1024" },
+		{ CFG_REAL, 0.8, "0.8" },
 	};
 	(void)state;
 	for (size_t i = 0; i < TEST_N(cases); i++)
 		assert_string_equal(cfg_units_format(buf, sizeof(buf), cases[i].type, cases[i].v),
-				    cases[i].text);
+		                    cases[i].text);
 	/* Whatever it picks reads back exactly. */
 	for (int i = 0; i < 2000; i++) {
 		enum cfg_type t = (enum cfg_type)(CFG_RATE + i % 5);
-		double x = ldexp((double)((unsigned)i * 2654435761u % 1000003u) + 0.37 * i, i % 60 - 20);
+		double x =
+		    ldexp((double)((unsigned)i * 2654435761u % 1000003u) + 0.37 * i, i % 60 - 20);
 		cfg_units_format(buf, sizeof(buf), t, x);
 		if (cfg_units_parse(t, buf, &v, err, sizeof(err)) || v != x)
 			fail_msg("%.17g formatted as %s reads back as %.17g", x, buf, v);
@@ -403,13 +418,13 @@ static void test_good_file(void **state)
 	assert_true(r.root.tensor.mac_energy == 0.05);
 	assert_true(r.root.tensor.big == 5000000000ll);
 	assert_string_equal(cfg_format_field(buf, sizeof(buf), &test_hbm_fields[1], &r.root.hbm),
-			    "2039 GB/s");
-	assert_string_equal(cfg_format_field(buf, sizeof(buf), &test_tensor_fields[1], &r.root.tensor),
-			    "2:4");
+	                    "2039 GB/s");
+	assert_string_equal(
+	    cfg_format_field(buf, sizeof(buf), &test_tensor_fields[1], &r.root.tensor), "2:4");
 	assert_string_equal(cfg_format_field(buf, sizeof(buf), &test_hbm_fields[4], &r.root.hbm),
-			    "false");
+	                    "false");
 	assert_string_equal(cfg_format_field(buf, sizeof(buf), &test_core_fields[2], &r.root.core),
-			    "164 KiB");
+	                    "164 KiB");
 	run_free(&r);
 }
 
@@ -470,14 +485,17 @@ static void test_unknown_keys(void **state)
 	(void)state;
 	run_load(&r, test_path("bad_cfg_unknown.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
-	assert_has(r.cap.text, "bad_cfg_unknown.cfg:2: nmae: unknown setting (did you mean name?)\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_unknown.cfg:2: nmae: unknown setting (did you mean name?)\n");
 	assert_has(r.cap.text, "bad_cfg_unknown.cfg:5: hbm.bandwith: unknown setting (did you mean "
-			       "hbm.bandwidth?)\n");
-	assert_has(r.cap.text, "bad_cfg_unknown.cfg:7: hbmm: unknown setting (did you mean hbm?)\n");
-	assert_has(r.cap.text, "bad_cfg_unknown.cfg:8: core.tensor.rat: unknown setting (did you mean "
-			       "core.tensor.rate?)\n");
+	                       "hbm.bandwidth?)\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_unknown.cfg:7: hbmm: unknown setting (did you mean hbm?)\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_unknown.cfg:8: core.tensor.rat: unknown setting (did you mean "
+	           "core.tensor.rate?)\n");
 	assert_has(r.cap.text, "bad_cfg_unknown.cfg:9: channels: unknown setting (did you mean "
-			       "hbm.channels?)\n");
+	                       "hbm.channels?)\n");
 	assert_int_equal(r.lines, 5);
 	/* The known settings around them still load. */
 	assert_true(r.root.hbm.capacity == 1ull << 30);
@@ -491,20 +509,25 @@ static void test_wrong_types(void **state)
 	run_load(&r, test_path("bad_cfg_types.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
 	assert_has(r.cap.text, "bad_cfg_types.cfg:1: name: expected a string, got 5\n");
-	assert_has(r.cap.text, "bad_cfg_types.cfg:3: hbm.capacity: unknown unit \"Mb\" in \"40 Mb\" "
-			       "(did you mean MB?)\n");
-	assert_has(r.cap.text, "bad_cfg_types.cfg:4: hbm.bandwidth: expected a rate like \"2039 GB/s\", "
-			       "got true\n");
-	assert_has(r.cap.text, "bad_cfg_types.cfg:5: hbm.channels: expected an integer, got \"8\"\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_types.cfg:3: hbm.capacity: unknown unit \"Mb\" in \"40 Mb\" "
+	           "(did you mean MB?)\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_types.cfg:4: hbm.bandwidth: expected a rate like \"2039 GB/s\", "
+	           "got true\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_types.cfg:5: hbm.channels: expected an integer, got \"8\"\n");
 	assert_has(r.cap.text, "bad_cfg_types.cfg:6: hbm.ecc: expected true or false, got 1\n");
-	assert_has(r.cap.text, "bad_cfg_types.cfg:7: hbm.latency: \"30 GB\": GB is a size unit, this "
-			       "setting is a time");
+	assert_has(r.cap.text,
+	           "bad_cfg_types.cfg:7: hbm.latency: \"30 GB\": GB is a size unit, this "
+	           "setting is a time");
 	assert_has(r.cap.text, "bad_cfg_types.cfg:10: core.count: expected an integer, got 4.0\n");
-	assert_has(r.cap.text, "bad_cfg_types.cfg:11: core.efficiency: expected a number, got \"high\"\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_types.cfg:11: core.efficiency: expected a number, got \"high\"\n");
 	assert_has(r.cap.text, "bad_cfg_types.cfg:12: core.tensor.mode: expected one of \"dense\", "
-			       "\"2:4\", \"1:4\", got \"4:8\"\n");
+	                       "\"2:4\", \"1:4\", got \"4:8\"\n");
 	assert_has(r.cap.text, "bad_cfg_types.cfg:12: core.tensor.big: expected an integer, got an "
-			       "array\n");
+	                       "array\n");
 	assert_int_equal(r.lines, 10);
 	run_free(&r);
 }
@@ -515,9 +538,10 @@ static void test_out_of_range(void **state)
 	(void)state;
 	run_load(&r, test_path("bad_cfg_range.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
-	assert_has(r.cap.text, "bad_cfg_range.cfg:2: hbm.capacity: 2 TiB is outside [1 MiB, 1 TiB]\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_range.cfg:2: hbm.capacity: 2 TiB is outside [1 MiB, 1 TiB]\n");
 	assert_has(r.cap.text, "bad_cfg_range.cfg:2: hbm.bandwidth: 200 TB/s is outside [1 GB/s, "
-			       "100 TB/s]\n");
+	                       "100 TB/s]\n");
 	assert_has(r.cap.text, "bad_cfg_range.cfg:2: hbm.channels: 0 is outside [1, 1024]\n");
 	assert_has(r.cap.text, "bad_cfg_range.cfg:2: hbm.latency: -5 ns is outside [0 ps, 1 ms]\n");
 	assert_has(r.cap.text, "bad_cfg_range.cfg:3: core.count: 5000 is outside [1, 4096]\n");
@@ -535,9 +559,10 @@ static void test_three_errors(void **state)
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.lines, 3);
 	assert_has(r.cap.text, "bad_cfg_three.cfg:3: hbm.chanels: unknown setting (did you mean "
-			       "hbm.channels?)");
+	                       "hbm.channels?)");
 	assert_has(r.cap.text, "bad_cfg_three.cfg:5: core.count: expected an integer");
-	assert_has(r.cap.text, "bad_cfg_three.cfg:6: core.clock: 20 GHz is outside [1 MHz, 10 GHz]");
+	assert_has(r.cap.text,
+	           "bad_cfg_three.cfg:6: core.clock: 20 GHz is outside [1 MHz, 10 GHz]");
 	run_free(&r);
 }
 
@@ -548,14 +573,18 @@ static void test_syntax_errors(void **state)
 	run_load(&r, test_path("bad_cfg_syntax.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.lines, 1);
-	assert_has(r.cap.text, "bad_cfg_syntax.cfg:3: syntax error (the line reads: capacity = = \"16 GiB\";)\n");
+	assert_has(
+	    r.cap.text,
+	    "bad_cfg_syntax.cfg:3: syntax error (the line reads: capacity = = \"16 GiB\";)\n");
 	run_free(&r);
 
 	run_load(&r, test_path("bad_cfg_duplicate.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.lines, 1);
-	assert_has(r.cap.text, "bad_cfg_duplicate.cfg:3: duplicate setting name (a key may appear once per group; "
-			       "the line reads: hbm = { capacity = \"1 GiB\"; capacity = \"2 GiB\"; };)\n");
+	assert_has(
+	    r.cap.text,
+	    "bad_cfg_duplicate.cfg:3: duplicate setting name (a key may appear once per group; "
+	    "the line reads: hbm = { capacity = \"1 GiB\"; capacity = \"2 GiB\"; };)\n");
 	run_free(&r);
 
 	run_load(&r, test_path("no_such_file.cfg"), NULL, 0);
@@ -608,8 +637,9 @@ static void test_include(void **state)
 	run_load(&r, test_path("bad_cfg_include.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.lines, 1);
-	snprintf(inc, sizeof(inc), "%s:3: hbm.bandwith: unknown setting (did you mean hbm.bandwidth?)",
-		 test_path("bad_cfg_include_part.cfg"));
+	snprintf(inc, sizeof(inc),
+	         "%s:3: hbm.bandwith: unknown setting (did you mean hbm.bandwidth?)",
+	         test_path("bad_cfg_include_part.cfg"));
 	assert_has(r.cap.text, inc);
 	run_free(&r);
 
@@ -623,7 +653,8 @@ static void test_include(void **state)
 	run_load(&r, test_path("bad_cfg_include_missing.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.lines, 1);
-	snprintf(inc, sizeof(inc), "%s:2: cannot open include file", test_path("bad_cfg_include_missing.cfg"));
+	snprintf(inc, sizeof(inc), "%s:2: cannot open include file",
+	         test_path("bad_cfg_include_missing.cfg"));
 	assert_has(r.cap.text, inc);
 	run_free(&r);
 
@@ -634,11 +665,19 @@ static void test_set_override(void **state)
 {
 	struct test_run r;
 	const char *sets[] = {
-		"hbm.bandwidth=3TB/s",  "core.count=64",         "core.tensor.mode=1:4",
-		"name=A100",            "hbm.ecc=true",          "core.clock=\"1.41 GHz\"",
-		"hbm.capacity=5000000000", "core.tensor.big=-9223372036854775808",
-		" core.efficiency = 0.5 ", "hbm.latency=3 us",   "year=2024",
-		"core.buffer=1 MiB",    "hbm.static_power=300 mW",
+		"hbm.bandwidth=3TB/s",
+		"core.count=64",
+		"core.tensor.mode=1:4",
+		"name=A100",
+		"hbm.ecc=true",
+		"core.clock=\"1.41 GHz\"",
+		"hbm.capacity=5000000000",
+		"core.tensor.big=-9223372036854775808",
+		" core.efficiency = 0.5 ",
+		"hbm.latency=3 us",
+		"year=2024",
+		"core.buffer=1 MiB",
+		"hbm.static_power=300 mW",
 		"core.tensor.mac_energy=1e-1",
 	};
 	(void)state;
@@ -683,20 +722,24 @@ static void test_set_errors(void **state)
 {
 	struct test_run r;
 	const char *sets[] = {
-		"hbm.bandwith=3TB/s", "core.count", "core.count=lots", "hbm=5", "hbm.channels=5000",
-		"core.count=99999999999999999999", "core.tensor.mode=4:8", "hbm.ecc=yes",
-		"name=x; year = 5", "bogus.key=1",
+		"hbm.bandwith=3TB/s",   "core.count",
+		"core.count=lots",      "hbm=5",
+		"hbm.channels=5000",    "core.count=99999999999999999999",
+		"core.tensor.mode=4:8", "hbm.ecc=yes",
+		"name=x; year = 5",     "bogus.key=1",
 	};
 	(void)state;
 	run_load(&r, test_path("cfg_good.cfg"), sets, TEST_N(sets));
 	assert_int_equal(r.rc, -1);
-	assert_has(r.cap.text, "--set hbm.bandwith=3TB/s: unknown setting (did you mean hbm.bandwidth?)\n");
+	assert_has(r.cap.text,
+	           "--set hbm.bandwith=3TB/s: unknown setting (did you mean hbm.bandwidth?)\n");
 	assert_has(r.cap.text, "--set core.count: expected PATH=VALUE");
 	assert_has(r.cap.text, "--set core.count=lots: expected an integer, got \"lots\"\n");
 	assert_has(r.cap.text, "--set hbm=5: is a group, not a setting");
 	assert_has(r.cap.text, "--set hbm.channels=5000: 5000 is outside [1, 1024]\n");
-	assert_has(r.cap.text, "--set core.count=99999999999999999999: 99999999999999999999 does not "
-			       "fit in 64 bits\n");
+	assert_has(r.cap.text,
+	           "--set core.count=99999999999999999999: 99999999999999999999 does not "
+	           "fit in 64 bits\n");
 	assert_has(r.cap.text, "--set core.tensor.mode=4:8: expected one of");
 	assert_has(r.cap.text, "--set hbm.ecc=yes: expected true or false, got \"yes\"\n");
 	assert_has(r.cap.text, "--set bogus.key=1: unknown setting\n");
@@ -712,14 +755,16 @@ static void test_wrap_guard(void **state)
 	(void)state;
 	run_load(&r, test_path("bad_cfg_wrap.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
-	assert_has(r.cap.text, "bad_cfg_wrap.cfg:3: hbm.capacity: 3000000000 does not fit in 32 bits, "
-			       "and libconfig would read it as -1294967296: write 3000000000L or a "
-			       "string with a unit\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_wrap.cfg:3: hbm.capacity: 3000000000 does not fit in 32 bits, "
+	           "and libconfig would read it as -1294967296: write 3000000000L or a "
+	           "string with a unit\n");
 	/* Would wrap to 8, which is in range: the dangerous case. */
-	assert_has(r.cap.text, "bad_cfg_wrap.cfg:3: hbm.channels: 4294967304 does not fit in 32 bits, "
-			       "and libconfig would read it as 8: write 4294967304L\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_wrap.cfg:3: hbm.channels: 4294967304 does not fit in 32 bits, "
+	           "and libconfig would read it as 8: write 4294967304L\n");
 	assert_has(r.cap.text, "bad_cfg_wrap.cfg:4: core.tensor.big: 0xFFFFFFFF does not fit in 32 "
-			       "bits, and libconfig would read it as -1: write 0xFFFFFFFFL\n");
+	                       "bits, and libconfig would read it as -1: write 0xFFFFFFFFL\n");
 	assert_int_equal(r.lines, 3);
 	assert_int_equal(r.root.tensor.rate, 16);
 	assert_string_equal(r.root.top.name, "wrap 9999999999");
@@ -727,8 +772,9 @@ static void test_wrap_guard(void **state)
 
 	run_load(&r, test_path("bad_cfg_wrap64.cfg"), NULL, 0);
 	assert_int_equal(r.rc, -1);
-	assert_has(r.cap.text, "bad_cfg_wrap64.cfg:4: core.tensor.big: 99999999999999999999 does not "
-			       "fit in 64 bits\n");
+	assert_has(r.cap.text,
+	           "bad_cfg_wrap64.cfg:4: core.tensor.big: 99999999999999999999 does not "
+	           "fit in 64 bits\n");
 	assert_int_equal(r.lines, 1);
 	assert_true(r.root.hbm.capacity == 3000000000ull);
 	run_free(&r);
@@ -745,7 +791,8 @@ static void test_wrap_guard(void **state)
 	const char *hex[] = { "core.tensor.big=0x100000000" };
 	run_load(&r, test_path("cfg_good.cfg"), hex, 1);
 	assert_int_equal(r.rc, -1);
-	assert_has(r.cap.text, "--set core.tensor.big=0x100000000: 0x100000000 does not fit in 32 bits");
+	assert_has(r.cap.text,
+	           "--set core.tensor.big=0x100000000: 0x100000000 does not fit in 32 bits");
 	run_free(&r);
 }
 
@@ -757,7 +804,7 @@ static void test_check_callback(void **state)
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.lines, 1);
 	assert_has(r.cap.text, "bad_cfg_check.cfg:4: hbm.channels: 5 channels do not divide the "
-			       "capacity 3145728 B\n");
+	                       "capacity 3145728 B\n");
 	run_free(&r);
 
 	const char *set[] = { "hbm.channels=7" };
@@ -770,7 +817,7 @@ static void test_check_callback(void **state)
 	run_load(&r, NULL, dflt, TEST_N(dflt));
 	assert_int_equal(r.rc, -1);
 	assert_has(r.cap.text, "defaults: hbm.channels: 8 channels do not divide the capacity "
-			       "1000000001 B (from the default 8)\n");
+	                       "1000000001 B (from the default 8)\n");
 	run_free(&r);
 
 	/* A block with a bad field is not checked (its check would see a half-loaded struct). */
@@ -832,7 +879,8 @@ static void test_describe(void **state)
 		for (size_t f = 0; f < test_blocks[b].nfields; f++) {
 			const struct cfg_field *fld = &test_blocks[b].fields[f];
 			if (test_blocks[b].path[0])
-				snprintf(path, sizeof(path), "\n%s.%s ", test_blocks[b].path, fld->key);
+				snprintf(path, sizeof(path), "\n%s.%s ", test_blocks[b].path,
+				         fld->key);
 			else
 				snprintf(path, sizeof(path), "\n%s ", fld->key);
 			assert_has(text, path);
@@ -897,16 +945,16 @@ int main(void)
 {
 	const char *env = getenv("NMSIM_SOURCE_DIR");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_units_each),      cmocka_unit_test(test_units_bytes),
-		cmocka_unit_test(test_units_errors),    cmocka_unit_test(test_units_format),
-		cmocka_unit_test(test_good_file),       cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_units_each),       cmocka_unit_test(test_units_bytes),
+		cmocka_unit_test(test_units_errors),     cmocka_unit_test(test_units_format),
+		cmocka_unit_test(test_good_file),        cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_required_missing), cmocka_unit_test(test_unknown_keys),
-		cmocka_unit_test(test_wrong_types),     cmocka_unit_test(test_out_of_range),
-		cmocka_unit_test(test_three_errors),    cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_include),         cmocka_unit_test(test_set_override),
-		cmocka_unit_test(test_set_errors),      cmocka_unit_test(test_wrap_guard),
-		cmocka_unit_test(test_check_callback),  cmocka_unit_test(test_strings_and_enums),
-		cmocka_unit_test(test_describe),        cmocka_unit_test(test_check_tables),
+		cmocka_unit_test(test_wrong_types),      cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_three_errors),     cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_include),          cmocka_unit_test(test_set_override),
+		cmocka_unit_test(test_set_errors),       cmocka_unit_test(test_wrap_guard),
+		cmocka_unit_test(test_check_callback),   cmocka_unit_test(test_strings_and_enums),
+		cmocka_unit_test(test_describe),         cmocka_unit_test(test_check_tables),
 	};
 
 	char src[2048];

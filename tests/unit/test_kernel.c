@@ -22,10 +22,13 @@ static int nrec;
 static void record(char tag)
 {
 	if (nrec < LOG_MAX)
-		rec[nrec++] = (struct entry){tag, kernel_now_ps()};
+		rec[nrec++] = (struct entry){ tag, kernel_now_ps() };
 }
 
-static void cb_tag(void *ctx) { record(*(const char *)ctx); }
+static void cb_tag(void *ctx)
+{
+	record(*(const char *)ctx);
+}
 
 static struct kernel_event *ev_a, *ev_b, *ev_c;
 static int multi_runs;
@@ -43,7 +46,7 @@ static void dyn_proc(void *ctx)
 	dyn_runs++;
 	record('D');
 	/* After its first activation (on a), wait for c only. */
-	struct kernel_event *next[] = {ev_c};
+	struct kernel_event *next[] = { ev_c };
 	kernel_process_wait_any(next, 1);
 }
 
@@ -75,10 +78,10 @@ static int run_once(void **state)
 	ev_a = kernel_event_create("a");
 	ev_b = kernel_event_create("b");
 	ev_c = kernel_event_create("c");
-	struct kernel_event *ab[] = {ev_a, ev_b};
+	struct kernel_event *ab[] = { ev_a, ev_b };
 	if (kernel_process_create("multi", multi_proc, NULL, ab, 2))
 		return -1;
-	struct kernel_event *a_only[] = {ev_a};
+	struct kernel_event *a_only[] = { ev_a };
 	if (kernel_process_create("dyn", dyn_proc, NULL, a_only, 1))
 		return -1;
 	kernel_event_notify(ev_a, 3000);

@@ -35,7 +35,7 @@ static void run_trace(const char *trace, const char *extra)
 	fclose(f);
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "%s/simrun -q --arch %s/configs/a100_24.cfg %s --csv - %s", build,
-		 src, extra, path);
+	         src, extra, path);
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	char line[1024];
@@ -63,12 +63,12 @@ static void test_achieved_throughput_never_exceeds_peak(void **s)
 {
 	(void)s;
 	run_trace("simtrace 1\n"
-		  "tensor id=w role=weight shape=8192x8192 dtype=fp16\n"
-		  "tensor id=s role=weight shape=8192x8192 dtype=fp16 sp=nm:2:4\n"
-		  "op gemm m=8192 n=8192 k=8192 w=w\n"
-		  "op gemm m=8192 n=8192 k=8192 w=s\n"
-		  "op gemm m=512 n=8192 k=8192 w=w\n",
-		  "");
+	          "tensor id=w role=weight shape=8192x8192 dtype=fp16\n"
+	          "tensor id=s role=weight shape=8192x8192 dtype=fp16 sp=nm:2:4\n"
+	          "op gemm m=8192 n=8192 k=8192 w=w\n"
+	          "op gemm m=8192 n=8192 k=8192 w=s\n"
+	          "op gemm m=512 n=8192 k=8192 w=w\n",
+	          "");
 	assert_int_equal(nrows, 3);
 	double macs = 8192.0 * 8192 * 8192;
 	double rate = macs / rows[0].time_s;
@@ -83,20 +83,20 @@ static void test_two_four_at_most_halves_compute_time(void **s)
 {
 	(void)s;
 	run_trace("simtrace 1\n"
-		  "tensor id=w role=weight shape=12288x4096 dtype=fp16\n"
-		  "tensor id=s role=weight shape=12288x4096 dtype=fp16 sp=nm:2:4\n"
-		  "op gemm m=4096 n=12288 k=4096 w=w\n"
-		  "op gemm m=4096 n=12288 k=4096 w=s\n",
-		  "");
+	          "tensor id=w role=weight shape=12288x4096 dtype=fp16\n"
+	          "tensor id=s role=weight shape=12288x4096 dtype=fp16 sp=nm:2:4\n"
+	          "op gemm m=4096 n=12288 k=4096 w=w\n"
+	          "op gemm m=4096 n=12288 k=4096 w=s\n",
+	          "");
 	assert_true(rows[1].time_s >= rows[0].time_s / 2);
 	assert_true(rows[1].time_s < 0.8 * rows[0].time_s);
 	/* With the sparse modes switched off the same trace runs dense. */
 	run_trace("simtrace 1\n"
-		  "tensor id=w role=weight shape=12288x4096 dtype=fp16\n"
-		  "tensor id=s role=weight shape=12288x4096 dtype=fp16 sp=nm:2:4\n"
-		  "op gemm m=4096 n=12288 k=4096 w=w\n"
-		  "op gemm m=4096 n=12288 k=4096 w=s\n",
-		  "--set tensor.sparse_modes=\"\"");
+	          "tensor id=w role=weight shape=12288x4096 dtype=fp16\n"
+	          "tensor id=s role=weight shape=12288x4096 dtype=fp16 sp=nm:2:4\n"
+	          "op gemm m=4096 n=12288 k=4096 w=w\n"
+	          "op gemm m=4096 n=12288 k=4096 w=s\n",
+	          "--set tensor.sparse_modes=\"\"");
 	assert_true(rows[1].time_s > 0.95 * rows[0].time_s);
 }
 
@@ -105,13 +105,13 @@ static void test_decode_bytes_follow_the_format(void **s)
 	(void)s;
 	const uint64_t n = 12288, k = 4096;
 	run_trace("simtrace 1\n"
-		  "tensor id=w role=weight shape=12288x4096 dtype=fp16\n"
-		  "tensor id=s role=weight shape=12288x4096 dtype=fp16 sp=nm:2:4\n"
-		  "tensor id=q role=weight shape=12288x4096 dtype=int4\n"
-		  "op gemm m=1 n=12288 k=4096 w=w\n"
-		  "op gemm m=1 n=12288 k=4096 w=s\n"
-		  "op gemm m=1 n=12288 k=4096 w=q\n",
-		  "");
+	          "tensor id=w role=weight shape=12288x4096 dtype=fp16\n"
+	          "tensor id=s role=weight shape=12288x4096 dtype=fp16 sp=nm:2:4\n"
+	          "tensor id=q role=weight shape=12288x4096 dtype=int4\n"
+	          "op gemm m=1 n=12288 k=4096 w=w\n"
+	          "op gemm m=1 n=12288 k=4096 w=s\n"
+	          "op gemm m=1 n=12288 k=4096 w=q\n",
+	          "");
 	/* Device-memory bytes = weights + the activation row once + the output row. */
 	double act = (double)k * 2 + (double)n * 2;
 	double dense_w = rows[0].bytes - act;

@@ -101,8 +101,8 @@ static void expect_error(const char *text, size_t len, const char *want)
 	make_file(path, sizeof path, "case.trace", text, len);
 	int rc = read_all(path, &n, err, sizeof err);
 	if (rc != -1 || !strstr(err, want))
-		fail_msg("input:\n%.300s\ngot rc=%d error '%s'\nwant an error containing '%s'", text, rc,
-			 err, want);
+		fail_msg("input:\n%.300s\ngot rc=%d error '%s'\nwant an error containing '%s'",
+		         text, rc, err, want);
 	/* The message names the file as given. */
 	assert_true(strncmp(err, path, strlen(path)) == 0);
 }
@@ -119,26 +119,26 @@ static void expect_ok(const char *text, size_t len, size_t want_records)
 }
 
 #define EXPECT_ERROR(text, want) expect_error((text), sizeof(text) - 1, (want))
-#define EXPECT_OK(text, n) expect_ok((text), sizeof(text) - 1, (n))
+#define EXPECT_OK(text, n)       expect_ok((text), sizeof(text) - 1, (n))
 
 /* spec/trace-format.md §8, verbatim. */
 static const char spec_example[] =
-	"simtrace 1\n"
-	"meta model=llama-2-7b source=hf:meta-llama/Llama-2-7b-hf batch=1 prompt=512\n"
-	"tensor id=L0.qkv role=weight shape=12288x4096 dtype=fp16 sp=nm:2:4\n"
-	"tensor id=L0.o role=weight shape=4096x4096 dtype=int4 q=group:128\n"
-	"tensor id=kv role=kv dtype=fp8e4m3 q=tensor\n"
-	"step kind=prefill tokens=512 batch=1\n"
-	"op vec kind=rmsnorm rows=512 cols=4096 layer=0\n"
-	"op gemm m=512 n=12288 k=4096 w=L0.qkv a=fp16 layer=0 name=qkv\n"
-	"op attn b=1 hq=32 hkv=32 d=128 sq=512 skv=512 kv=kv layer=0\n"
-	"op gemm m=512 n=4096 k=4096 w=L0.o a=fp16 layer=0 name=o\n"
-	"step kind=decode tokens=1 batch=1\n"
-	"op gemm m=1 n=12288 k=4096 w=L0.qkv layer=0 name=qkv\n"
-	"op attn b=1 hq=32 hkv=32 d=128 sq=1 skv=513 kv=kv pat=window:256 layer=0\n";
+    "simtrace 1\n"
+    "meta model=llama-2-7b source=hf:meta-llama/Llama-2-7b-hf batch=1 prompt=512\n"
+    "tensor id=L0.qkv role=weight shape=12288x4096 dtype=fp16 sp=nm:2:4\n"
+    "tensor id=L0.o role=weight shape=4096x4096 dtype=int4 q=group:128\n"
+    "tensor id=kv role=kv dtype=fp8e4m3 q=tensor\n"
+    "step kind=prefill tokens=512 batch=1\n"
+    "op vec kind=rmsnorm rows=512 cols=4096 layer=0\n"
+    "op gemm m=512 n=12288 k=4096 w=L0.qkv a=fp16 layer=0 name=qkv\n"
+    "op attn b=1 hq=32 hkv=32 d=128 sq=512 skv=512 kv=kv layer=0\n"
+    "op gemm m=512 n=4096 k=4096 w=L0.o a=fp16 layer=0 name=o\n"
+    "step kind=decode tokens=1 batch=1\n"
+    "op gemm m=1 n=12288 k=4096 w=L0.qkv layer=0 name=qkv\n"
+    "op attn b=1 hq=32 hkv=32 d=128 sq=1 skv=513 kv=kv pat=window:256 layer=0\n";
 
 static void next_ok(struct trace_reader *r, struct trace_record *rec, enum trace_rec_kind kind,
-		    uint64_t line)
+                    uint64_t line)
 {
 	int rc = trace_next(r, rec);
 	if (rc != 1)
@@ -149,7 +149,7 @@ static void next_ok(struct trace_reader *r, struct trace_record *rec, enum trace
 }
 
 static void check_gemm(const struct trace_op *op, uint64_t m, uint64_t n, uint64_t k,
-		       const struct trace_tensor *w, const char *name)
+                       const struct trace_tensor *w, const char *name)
 {
 	assert_int_equal(op->type, TRACE_OP_GEMM);
 	assert_int_equal(op->gemm.m, m);
@@ -166,7 +166,7 @@ static void check_gemm(const struct trace_op *op, uint64_t m, uint64_t n, uint64
 }
 
 static void check_attn(const struct trace_op *op, uint64_t sq, uint64_t skv,
-		       const struct trace_tensor *kv)
+                       const struct trace_tensor *kv)
 {
 	assert_int_equal(op->type, TRACE_OP_ATTN);
 	assert_int_equal(op->attn.b, 1);
@@ -193,8 +193,9 @@ static void test_spec_example(void **state)
 	assert_string_equal(trace_error(r), "");
 
 	next_ok(r, &rec, TRACE_REC_META, 2);
-	assert_string_equal(rec.meta_text,
-			    "model=llama-2-7b source=hf:meta-llama/Llama-2-7b-hf batch=1 prompt=512");
+	assert_string_equal(
+	    rec.meta_text,
+	    "model=llama-2-7b source=hf:meta-llama/Llama-2-7b-hf batch=1 prompt=512");
 	assert_int_equal(trace_meta_value(rec.meta_text, "source", buf, sizeof buf), 0);
 	assert_string_equal(buf, "hf:meta-llama/Llama-2-7b-hf");
 	assert_int_equal(trace_meta_value(rec.meta_text, "prompt", buf, sizeof buf), 0);
@@ -305,9 +306,10 @@ static void test_gzip_by_magic(void **state)
 	char gz_path[256], plain_path[256], err[512];
 	unsigned char head[2];
 	size_t n;
-	make_gzip(gz_path, sizeof gz_path, "compressed.trace", spec_example, sizeof spec_example - 1);
+	make_gzip(gz_path, sizeof gz_path, "compressed.trace", spec_example,
+	          sizeof spec_example - 1);
 	make_file(plain_path, sizeof plain_path, "plain.trace.gz", spec_example,
-		  sizeof spec_example - 1);
+	          sizeof spec_example - 1);
 	assert_int_equal(slurp(gz_path, head, 2), 2);
 	assert_int_equal(head[0], 0x1f);
 	assert_int_equal(head[1], 0x8b);
@@ -327,12 +329,12 @@ static void test_gzip_truncated_and_corrupt(void **state)
 	len += (size_t)snprintf(text, sizeof text, "simtrace 1\n");
 	for (int i = 0; i < 300; i++)
 		len += (size_t)snprintf(text + len, sizeof text - len,
-					"op vec kind=add rows=%d cols=4096 layer=%d\n", i + 1, i);
+		                        "op vec kind=add rows=%d cols=4096 layer=%d\n", i + 1, i);
 	make_gzip(path, sizeof path, "whole.gz", text, len);
 	size_t size = slurp(path, whole, sizeof whole);
 	assert_true(size > 100 && size < sizeof whole);
 
-	static const size_t cuts[] = {1, 2, 5, 10, 20, 40};
+	static const size_t cuts[] = { 1, 2, 5, 10, 20, 40 };
 	for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
 		size_t cut = size * cuts[i] / 41;
 		if (i == 0)
@@ -368,7 +370,8 @@ static void test_open_errors(void **state)
 	(void)state;
 	char err[512];
 	assert_null(trace_open("/nonexistent/dir/x.trace", err, sizeof err));
-	assert_string_equal(err, "/nonexistent/dir/x.trace: cannot open: No such file or directory");
+	assert_string_equal(err,
+	                    "/nonexistent/dir/x.trace: cannot open: No such file or directory");
 	assert_null(trace_open(tmpdir, err, sizeof err));
 	assert_non_null(strstr(err, ": cannot open: Is a directory"));
 	assert_null(trace_open("/nonexistent", NULL, 0)); /* no buffer: still no crash */
@@ -443,12 +446,12 @@ static void test_lexical_ok(void **state)
 {
 	(void)state;
 	EXPECT_OK("# produced by hand\n\n   \t\nsimtrace 1   # magic\n"
-		  "op\tvec   kind=add\t\trows=4 cols=2#no space before the comment\n"
-		  "# caf\xc3\xa9 \x01\x7f and a NUL \0 inside a comment are fine\n"
-		  "\t op vec kind=copy rows=007 cols=1   \n"
-		  "op vec kind=copy rows=9223372036854775807 cols=1\n"
-		  "op vec kind=copy rows=1 cols=1 name=a=b",
-		  4);
+	          "op\tvec   kind=add\t\trows=4 cols=2#no space before the comment\n"
+	          "# caf\xc3\xa9 \x01\x7f and a NUL \0 inside a comment are fine\n"
+	          "\t op vec kind=copy rows=007 cols=1   \n"
+	          "op vec kind=copy rows=9223372036854775807 cols=1\n"
+	          "op vec kind=copy rows=1 cols=1 name=a=b",
+	          4);
 	char path[256], err[512];
 	struct trace_record rec;
 	const char text[] = "simtrace 1\nop vec kind=copy rows=007 cols=1 name=a=b:c/d\n";
@@ -467,64 +470,98 @@ struct bad_case {
 
 /* Error rules checked inline, beside the corpus in tests/bad/trace. */
 static const struct bad_case bad_cases[] = {
-	{"simtrace 1\nop vec kind=add rows=1 cols=1 _a=1\n", ":2: vec: malformed key '_a'"},
-	{"simtrace 1\nop vec kind=add rows=1 cols=1 a-b=1\n", ":2: vec: malformed key 'a-b'"},
-	{"simtrace 1\nop vec kind=add rows=1 cols=1 1a=1\n", ":2: vec: malformed key '1a'"},
-	{"simtrace 1\nop vec kind=add rows=1 cols=1 =1\n", ":2: vec: malformed key ''"},
-	{"simtrace 1\nmeta Model=x\n", ":2: meta: malformed key 'Model'"},
-	{"simtrace 1\nmeta model\n", ":2: meta: field 'model' is not key=value"},
-	{"simtrace 1\nop\n", ":2: op: missing type"},
-	{"simtrace 1\nop GEMM m=1 n=1 k=1 b=fp16\n", ":2: unknown op type 'GEMM'"},
-	{"simtrace 1\nOp gemm m=1 n=1 k=1 b=fp16\n", ":2: unknown record kind 'Op'"},
-	{"simtrace 1\n\n\n# three\nstep kind=decode batch=-1\n", ":5: step: batch=-1: must be an integer >= 1"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=+0.5\n", ":2: gemm: asp=+0.5: must be a real in (0,1]"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=0x1p-1\n", ":2: gemm: asp=0x1p-1: must be a real"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=inf\n", ":2: gemm: asp=inf: must be a real"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=1e\n", ":2: gemm: asp=1e: must be a real"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=.\n", ":2: gemm: asp=.: must be a real"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=1.0000001\n", ":2: gemm: asp=1.0000001: must be a real in (0,1]"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=1e999\n", ":2: gemm: asp=inf: must be a real in (0,1]"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 dur_ns=99999999999999999999\n", ":2: gemm: dur_ns=99999999999999999999: too large"},
-	{"simtrace 1\nop gemm m=9223372036854775807 n=2 k=1 b=fp16\n", ":2: gemm: m*n*k*count overflows 63 bits"},
-	{"simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 out=int3\n", ":2: gemm: out=int3: unknown dtype"},
-	{"simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 q=fp64\n", ":2: attn: q=fp64: unknown dtype"},
-	{"simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 pat=block:0:0.5\n", ":2: attn: pat=block:0:0.5: B must be an integer >= 1"},
-	{"simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 pat=thresh:0\n", ":2: attn: pat=thresh:0: D must be a real in (0,1]"},
-	{"simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 pat=dense:1\n", ":2: attn: pat=dense:1: dense takes no parameters"},
-	{"simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 causal=true\n", ":2: attn: causal=true: must be 0 or 1"},
-	{"simtrace 1\nop vec kind=add rows=1 cols=1 inputs=0\n", ":2: vec: inputs=0: must be an integer >= 1"},
-	{"simtrace 1\nop vec kind=add rows=1 cols=1 name=\n", ":2: vec: name=: empty value"},
-	{"simtrace 1\nop coll kind=allreduce bytes=0 ranks=8\n", ":2: coll: bytes=0: must be an integer >= 1"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4x4 dtype=fp16\n", ":2: tensor W: shape=4x4x4: expected NxK"},
-	{"simtrace 1\ntensor id=W role=weight shape=x4 dtype=fp16\n", ":2: tensor W: shape=x4: expected NxK"},
-	{"simtrace 1\ntensor id=W role=weight shape=4X4 dtype=fp16\n", ":2: tensor W: shape=4X4: expected NxK"},
-	{"simtrace 1\ntensor id=kv role=kv shape=0x0 dtype=fp16\n", ":2: tensor kv: shape=0x0: dimensions must be integers >= 1"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=dense:1\n", ":2: tensor W: sp=dense:1: dense takes no parameters"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=nm:2:4:1\n", ":2: tensor W: sp=nm:2:4:1: expected nm:N:M"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=nm:-2:4\n", ":2: tensor W: sp=nm:-2:4: expected nm:N:M"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=vnm:4:4:4\n", ":2: tensor W: sp=vnm:4:4:4: N must be less than M"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=block:4:4:2\n", ":2: tensor W: sp=block:4:4:2: D must be a real in (0,1]"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=unstructured:0.5:1\n", ":2: tensor W: sp=unstructured:0.5:1: expected unstructured:D"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=a:b:c:d:e:f:g\n", ":2: tensor W: sp=a:b:c:d:e:f:g: unknown sparsity"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=int4 q=tensor:zp\n", ":2: tensor W: q=tensor:zp: tensor takes no parameters"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=int4 q=group\n", ":2: tensor W: q=group: expected group:G"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=int4 q=group:64:fp16:zp:zp\n", ":2: tensor W: q=group:64:fp16:zp:zp: expected group:G"},
-	{"simtrace 1\ntensor id=W role=weight shape=4x4 dtype=mxint8 q=channel\n", ":2: tensor W: q=channel: dtype mxint8 has its own block scaling"},
-	{"simtrace 1\ntensor id= role=weight shape=4x4 dtype=fp16\n", ":2: tensor: id=: empty value"},
-	{"simtrace 1\ntensor id=a#b role=weight shape=4x4 dtype=fp16\n", ":2: tensor a: missing required field role="},
-	{"simtrace 1\ntensor id=kv role=kv dtype=fp16\ntensor id=kv role=kv dtype=fp8e4m3\n", ":3: tensor kv: id already declared at line 2"},
-	{"simtrace 1\nstep kind=Prefill\n", ":2: step: kind=Prefill: unknown step kind"},
-	{"simtrace 1\nstep prefill\n", ":2: step: field 'prefill' is not key=value"},
-	{"simtrace 1\nmeta a=1 b=2 a=3\n", ":2: meta: duplicate key 'a'"},
-	{"simtrace 1\nsimtrace 1\n", ":2: simtrace: only allowed as the first record"},
-	{"SIMTRACE 1\n", ":1: not a simtrace v1 file"},
-	{"simtrace 01\n", ":1: not a simtrace v1 file (expected exactly 'simtrace 1')"},
-	{"simtrace\n", ":1: not a simtrace v1 file (expected exactly 'simtrace 1')"},
-	{"meta a=1\nsimtrace 1\n", ":1: not a simtrace v1 file (the first record must be 'simtrace 1', not 'meta')"},
-	{"\xef\xbb\xbfsimtrace 1\n", ":1: not a simtrace v1 file (byte 0xef at column 1"},
-	{"simtrace 1\r\n", ":1: not a simtrace v1 file (byte 0x0d at column 11"},
-	{"simtrace 1\nop vec kind=add rows=1 cols=1 name=\x7f\n", ":2: byte 0x7f at column 36"},
-	{"simtrace 1\nop vec kind=add rows=1 cols=1\vname=x\n", ":2: byte 0x0b at column 30"},
+	{ "simtrace 1\nop vec kind=add rows=1 cols=1 _a=1\n", ":2: vec: malformed key '_a'" },
+	{ "simtrace 1\nop vec kind=add rows=1 cols=1 a-b=1\n", ":2: vec: malformed key 'a-b'" },
+	{ "simtrace 1\nop vec kind=add rows=1 cols=1 1a=1\n", ":2: vec: malformed key '1a'" },
+	{ "simtrace 1\nop vec kind=add rows=1 cols=1 =1\n", ":2: vec: malformed key ''" },
+	{ "simtrace 1\nmeta Model=x\n", ":2: meta: malformed key 'Model'" },
+	{ "simtrace 1\nmeta model\n", ":2: meta: field 'model' is not key=value" },
+	{ "simtrace 1\nop\n", ":2: op: missing type" },
+	{ "simtrace 1\nop GEMM m=1 n=1 k=1 b=fp16\n", ":2: unknown op type 'GEMM'" },
+	{ "simtrace 1\nOp gemm m=1 n=1 k=1 b=fp16\n", ":2: unknown record kind 'Op'" },
+	{ "simtrace 1\n\n\n# three\nstep kind=decode batch=-1\n",
+	  ":5: step: batch=-1: must be an integer >= 1" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=+0.5\n",
+	  ":2: gemm: asp=+0.5: must be a real in (0,1]" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=0x1p-1\n",
+	  ":2: gemm: asp=0x1p-1: must be a real" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=inf\n", ":2: gemm: asp=inf: must be a real" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=1e\n", ":2: gemm: asp=1e: must be a real" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=.\n", ":2: gemm: asp=.: must be a real" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=1.0000001\n",
+	  ":2: gemm: asp=1.0000001: must be a real in (0,1]" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 asp=1e999\n",
+	  ":2: gemm: asp=inf: must be a real in (0,1]" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 dur_ns=99999999999999999999\n",
+	  ":2: gemm: dur_ns=99999999999999999999: too large" },
+	{ "simtrace 1\nop gemm m=9223372036854775807 n=2 k=1 b=fp16\n",
+	  ":2: gemm: m*n*k*count overflows 63 bits" },
+	{ "simtrace 1\nop gemm m=1 n=1 k=1 b=fp16 out=int3\n",
+	  ":2: gemm: out=int3: unknown dtype" },
+	{ "simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 q=fp64\n",
+	  ":2: attn: q=fp64: unknown dtype" },
+	{ "simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 pat=block:0:0.5\n",
+	  ":2: attn: pat=block:0:0.5: B must be an integer >= 1" },
+	{ "simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 pat=thresh:0\n",
+	  ":2: attn: pat=thresh:0: D must be a real in (0,1]" },
+	{ "simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 pat=dense:1\n",
+	  ":2: attn: pat=dense:1: dense takes no parameters" },
+	{ "simtrace 1\nop attn b=1 hq=1 hkv=1 d=1 sq=1 skv=1 causal=true\n",
+	  ":2: attn: causal=true: must be 0 or 1" },
+	{ "simtrace 1\nop vec kind=add rows=1 cols=1 inputs=0\n",
+	  ":2: vec: inputs=0: must be an integer >= 1" },
+	{ "simtrace 1\nop vec kind=add rows=1 cols=1 name=\n", ":2: vec: name=: empty value" },
+	{ "simtrace 1\nop coll kind=allreduce bytes=0 ranks=8\n",
+	  ":2: coll: bytes=0: must be an integer >= 1" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4x4 dtype=fp16\n",
+	  ":2: tensor W: shape=4x4x4: expected NxK" },
+	{ "simtrace 1\ntensor id=W role=weight shape=x4 dtype=fp16\n",
+	  ":2: tensor W: shape=x4: expected NxK" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4X4 dtype=fp16\n",
+	  ":2: tensor W: shape=4X4: expected NxK" },
+	{ "simtrace 1\ntensor id=kv role=kv shape=0x0 dtype=fp16\n",
+	  ":2: tensor kv: shape=0x0: dimensions must be integers >= 1" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=dense:1\n",
+	  ":2: tensor W: sp=dense:1: dense takes no parameters" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=nm:2:4:1\n",
+	  ":2: tensor W: sp=nm:2:4:1: expected nm:N:M" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=nm:-2:4\n",
+	  ":2: tensor W: sp=nm:-2:4: expected nm:N:M" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=vnm:4:4:4\n",
+	  ":2: tensor W: sp=vnm:4:4:4: N must be less than M" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=block:4:4:2\n",
+	  ":2: tensor W: sp=block:4:4:2: D must be a real in (0,1]" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=unstructured:0.5:1\n",
+	  ":2: tensor W: sp=unstructured:0.5:1: expected unstructured:D" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=fp16 sp=a:b:c:d:e:f:g\n",
+	  ":2: tensor W: sp=a:b:c:d:e:f:g: unknown sparsity" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=int4 q=tensor:zp\n",
+	  ":2: tensor W: q=tensor:zp: tensor takes no parameters" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=int4 q=group\n",
+	  ":2: tensor W: q=group: expected group:G" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=int4 q=group:64:fp16:zp:zp\n",
+	  ":2: tensor W: q=group:64:fp16:zp:zp: expected group:G" },
+	{ "simtrace 1\ntensor id=W role=weight shape=4x4 dtype=mxint8 q=channel\n",
+	  ":2: tensor W: q=channel: dtype mxint8 has its own block scaling" },
+	{ "simtrace 1\ntensor id= role=weight shape=4x4 dtype=fp16\n",
+	  ":2: tensor: id=: empty value" },
+	{ "simtrace 1\ntensor id=a#b role=weight shape=4x4 dtype=fp16\n",
+	  ":2: tensor a: missing required field role=" },
+	{ "simtrace 1\ntensor id=kv role=kv dtype=fp16\ntensor id=kv role=kv dtype=fp8e4m3\n",
+	  ":3: tensor kv: id already declared at line 2" },
+	{ "simtrace 1\nstep kind=Prefill\n", ":2: step: kind=Prefill: unknown step kind" },
+	{ "simtrace 1\nstep prefill\n", ":2: step: field 'prefill' is not key=value" },
+	{ "simtrace 1\nmeta a=1 b=2 a=3\n", ":2: meta: duplicate key 'a'" },
+	{ "simtrace 1\nsimtrace 1\n", ":2: simtrace: only allowed as the first record" },
+	{ "SIMTRACE 1\n", ":1: not a simtrace v1 file" },
+	{ "simtrace 01\n", ":1: not a simtrace v1 file (expected exactly 'simtrace 1')" },
+	{ "simtrace\n", ":1: not a simtrace v1 file (expected exactly 'simtrace 1')" },
+	{ "meta a=1\nsimtrace 1\n",
+	  ":1: not a simtrace v1 file (the first record must be 'simtrace 1', not 'meta')" },
+	{ "\xef\xbb\xbfsimtrace 1\n", ":1: not a simtrace v1 file (byte 0xef at column 1" },
+	{ "simtrace 1\r\n", ":1: not a simtrace v1 file (byte 0x0d at column 11" },
+	{ "simtrace 1\nop vec kind=add rows=1 cols=1 name=\x7f\n", ":2: byte 0x7f at column 36" },
+	{ "simtrace 1\nop vec kind=add rows=1 cols=1\vname=x\n", ":2: byte 0x0b at column 30" },
 };
 
 static void test_error_rules(void **state)
@@ -534,7 +571,7 @@ static void test_error_rules(void **state)
 		expect_error(bad_cases[i].text, strlen(bad_cases[i].text), bad_cases[i].want);
 	/* A NUL cannot sit in a C string literal's middle above. */
 	EXPECT_ERROR("simtrace 1\ntensor id=W\0 role=weight shape=4x4 dtype=fp16\n",
-		     ":2: NUL byte at column 12");
+	             ":2: NUL byte at column 12");
 	EXPECT_ERROR("simtrace 1\0\n", ":1: not a simtrace v1 file (byte 0x00 at column 11");
 }
 
@@ -587,8 +624,8 @@ static void test_bad_corpus(void **state)
 			fail_msg("%s: empty", expect);
 		int rc = read_all(path, &n, err, sizeof err);
 		if (rc != -1 || !strstr(err, want))
-			fail_msg("%s: got rc=%d error '%s', want an error containing '%s'", path, rc, err,
-				 want);
+			fail_msg("%s: got rc=%d error '%s', want an error containing '%s'", path,
+			         rc, err, want);
 		checked++;
 	}
 	closedir(d);
@@ -641,17 +678,17 @@ static void test_unknown_keys_and_extensions(void **state)
 {
 	(void)state;
 	const char text[] = "simtrace 1\n"
-			    "meta anything=goes also_this=1 x_y=2\n"
-			    "op gemm m=1 n=2 k=3 b=fp16 foo=1\n"
-			    "op gemm m=1 n=2 k=3 b=fp16 foo=2 x_note=kept_quiet\n"
-			    "step kind=decode bar=1\n"
-			    "x_marker id=7 anything at all=here\n"
-			    "op x_fused_moe experts=8 Weird=Key\n"
-			    "tensor id=W role=weight shape=2x3 dtype=fp16 x_source=gptq\n"
-			    "op gemm m=1 n=2 k=3 w=W foo=3\n";
+	                    "meta anything=goes also_this=1 x_y=2\n"
+	                    "op gemm m=1 n=2 k=3 b=fp16 foo=1\n"
+	                    "op gemm m=1 n=2 k=3 b=fp16 foo=2 x_note=kept_quiet\n"
+	                    "step kind=decode bar=1\n"
+	                    "x_marker id=7 anything at all=here\n"
+	                    "op x_fused_moe experts=8 Weird=Key\n"
+	                    "tensor id=W role=weight shape=2x3 dtype=fp16 x_source=gptq\n"
+	                    "op gemm m=1 n=2 k=3 w=W foo=3\n";
 	char path[256], out[8192];
 	make_file(path, sizeof path, "warn.trace", text, sizeof text - 1);
-	struct warn_run run = {.path = path};
+	struct warn_run run = { .path = path };
 	capture_stderr(warn_read, &run, out, sizeof out);
 	assert_int_equal(run.rc, 0);
 	assert_int_equal(run.records, 6); /* meta, 3 gemm, step, tensor */
@@ -676,12 +713,12 @@ static void test_steps(void **state)
 	char path[256], err[512];
 	struct trace_record rec;
 	const char text[] = "simtrace 1\n"
-			    "op vec kind=add rows=1 cols=1\n"
-			    "step kind=prefill tokens=8\n"
-			    "op vec kind=add rows=1 cols=1\n"
-			    "step kind=decode\n"
-			    "step kind=decode tokens=1 batch=4\n"
-			    "op vec kind=add rows=1 cols=1\n";
+	                    "op vec kind=add rows=1 cols=1\n"
+	                    "step kind=prefill tokens=8\n"
+	                    "op vec kind=add rows=1 cols=1\n"
+	                    "step kind=decode\n"
+	                    "step kind=decode tokens=1 batch=4\n"
+	                    "op vec kind=add rows=1 cols=1\n";
 	make_file(path, sizeof path, "steps.trace", text, sizeof text - 1);
 	struct trace_reader *r = trace_open(path, err, sizeof err);
 	next_ok(r, &rec, TRACE_REC_OP, 2);
@@ -721,18 +758,18 @@ static void test_defaults_and_forms(void **state)
 	char path[256], err[512];
 	struct trace_record rec;
 	const char text[] =
-		"simtrace 1\n"
-		"tensor id=A role=weight shape=8x16 dtype=int4 sp=vnm:64:2:8 q=group:32:bf16:zp\n"
-		"tensor id=B role=weight shape=8x16 dtype=fp8e5m2 sp=block:4:8:0.25 q=channel\n"
-		"tensor id=C role=kv shape=2x3 dtype=nvfp4 sp=unstructured:5e-2\n"
-		"op gemm m=4 n=8 k=16 w=A a=bf16 count=3 asp=.5 dur_ns=0\n"
-		"op gemm m=4 n=8 k=16 b=int8 a=int8 out=int4\n"
-		"op attn b=2 hq=32 hkv=8 d=64 sq=1 skv=100 causal=0 q=fp8e4m3 pat=block:64:0.125\n"
-		"op attn b=2 hq=32 hkv=1 d=64 sq=1 skv=100 kv=C pat=topk:16\n"
-		"op attn b=2 hq=32 hkv=32 d=64 sq=1 skv=100 pat=thresh:1\n"
-		"op vec kind=swiglu rows=4 cols=11008\n"
-		"op vec kind=softmax rows=4 cols=100 inputs=3 dtype=fp32 name=sm\n"
-		"op coll kind=reducescatter bytes=8192 ranks=4 layer=31\n";
+	    "simtrace 1\n"
+	    "tensor id=A role=weight shape=8x16 dtype=int4 sp=vnm:64:2:8 q=group:32:bf16:zp\n"
+	    "tensor id=B role=weight shape=8x16 dtype=fp8e5m2 sp=block:4:8:0.25 q=channel\n"
+	    "tensor id=C role=kv shape=2x3 dtype=nvfp4 sp=unstructured:5e-2\n"
+	    "op gemm m=4 n=8 k=16 w=A a=bf16 count=3 asp=.5 dur_ns=0\n"
+	    "op gemm m=4 n=8 k=16 b=int8 a=int8 out=int4\n"
+	    "op attn b=2 hq=32 hkv=8 d=64 sq=1 skv=100 causal=0 q=fp8e4m3 pat=block:64:0.125\n"
+	    "op attn b=2 hq=32 hkv=1 d=64 sq=1 skv=100 kv=C pat=topk:16\n"
+	    "op attn b=2 hq=32 hkv=32 d=64 sq=1 skv=100 pat=thresh:1\n"
+	    "op vec kind=swiglu rows=4 cols=11008\n"
+	    "op vec kind=softmax rows=4 cols=100 inputs=3 dtype=fp32 name=sm\n"
+	    "op coll kind=reducescatter bytes=8192 ranks=4 layer=31\n";
 	make_file(path, sizeof path, "forms.trace", text, sizeof text - 1);
 	struct trace_reader *r = trace_open(path, err, sizeof err);
 
@@ -812,12 +849,12 @@ static void test_many_tensors(void **state)
 	static char text[N * 160];
 	size_t len = (size_t)snprintf(text, sizeof text, "simtrace 1\n");
 	for (int i = 0; i < N; i++)
-		len += (size_t)snprintf(text + len, sizeof text - len,
-					"tensor id=layers.%d.mlp role=weight shape=%dx64 dtype=int4\n",
-					i, i + 1);
+		len += (size_t)snprintf(
+		    text + len, sizeof text - len,
+		    "tensor id=layers.%d.mlp role=weight shape=%dx64 dtype=int4\n", i, i + 1);
 	for (int i = 0; i < N; i += 7)
 		len += (size_t)snprintf(text + len, sizeof text - len,
-					"op gemm m=1 n=%d k=64 w=layers.%d.mlp\n", i + 1, i);
+		                        "op gemm m=1 n=%d k=64 w=layers.%d.mlp\n", i + 1, i);
 	char path[256], err[512];
 	make_file(path, sizeof path, "many.trace", text, len);
 	struct trace_reader *r = trace_open(path, err, sizeof err);
@@ -849,12 +886,12 @@ static void test_name_tables(void **state)
 		const char *name;
 		unsigned bits, block, scale_bits;
 	} dt[TRACE_DT_COUNT] = {
-		{"fp32", 32, 0, 0},    {"tf32", 32, 0, 0},    {"fp16", 16, 0, 0},
-		{"bf16", 16, 0, 0},    {"fp8e4m3", 8, 0, 0},  {"fp8e5m2", 8, 0, 0},
-		{"int8", 8, 0, 0},     {"int4", 4, 0, 0},     {"int2", 2, 0, 0},
-		{"fp6e3m2", 6, 0, 0},  {"fp6e2m3", 6, 0, 0},  {"fp4e2m1", 4, 0, 0},
-		{"mxfp8", 8, 32, 8},   {"mxfp6", 6, 32, 8},   {"mxfp4", 4, 32, 8},
-		{"mxint8", 8, 32, 8},  {"nvfp4", 4, 16, 8},
+		{ "fp32", 32, 0, 0 },   { "tf32", 32, 0, 0 },   { "fp16", 16, 0, 0 },
+		{ "bf16", 16, 0, 0 },   { "fp8e4m3", 8, 0, 0 }, { "fp8e5m2", 8, 0, 0 },
+		{ "int8", 8, 0, 0 },    { "int4", 4, 0, 0 },    { "int2", 2, 0, 0 },
+		{ "fp6e3m2", 6, 0, 0 }, { "fp6e2m3", 6, 0, 0 }, { "fp4e2m1", 4, 0, 0 },
+		{ "mxfp8", 8, 32, 8 },  { "mxfp6", 6, 32, 8 },  { "mxfp4", 4, 32, 8 },
+		{ "mxint8", 8, 32, 8 }, { "nvfp4", 4, 16, 8 },
 	};
 	for (int i = 0; i < TRACE_DT_COUNT; i++) {
 		enum trace_dtype back;
@@ -863,7 +900,8 @@ static void test_name_tables(void **state)
 		assert_int_equal(back, i);
 		assert_int_equal(trace_dtype_bits((enum trace_dtype)i), dt[i].bits);
 		assert_int_equal(trace_dtype_block((enum trace_dtype)i), dt[i].block);
-		assert_int_equal(trace_dtype_block_scale_bits((enum trace_dtype)i), dt[i].scale_bits);
+		assert_int_equal(trace_dtype_block_scale_bits((enum trace_dtype)i),
+		                 dt[i].scale_bits);
 	}
 	enum trace_dtype d = TRACE_DT_FP16;
 	assert_int_equal(trace_dtype_parse("FP16", &d), -1);
@@ -872,34 +910,35 @@ static void test_name_tables(void **state)
 	assert_string_equal(trace_dtype_name(TRACE_DT_COUNT), "?");
 	assert_int_equal(trace_dtype_bits(TRACE_DT_COUNT), 0);
 
-#define ROUND_TRIP(count, name_fn, parse_fn, type, first, last)                     \
-	do {                                                                           \
-		for (int i_ = 0; i_ < (count); i_++) {                                 \
-			type v_;                                                       \
-			assert_string_not_equal(name_fn((type)i_), "?");               \
-			assert_int_equal(parse_fn(name_fn((type)i_), &v_), 0);         \
-			assert_int_equal(v_, i_);                                      \
-		}                                                                      \
-		assert_string_equal(name_fn((type)0), first);                          \
-		assert_string_equal(name_fn((type)((count)-1)), last);                 \
-		assert_string_equal(name_fn((type)(count)), "?");                      \
+#define ROUND_TRIP(count, name_fn, parse_fn, type, first, last)                \
+	do {                                                                   \
+		for (int i_ = 0; i_ < (count); i_++) {                         \
+			type v_;                                               \
+			assert_string_not_equal(name_fn((type)i_), "?");       \
+			assert_int_equal(parse_fn(name_fn((type)i_), &v_), 0); \
+			assert_int_equal(v_, i_);                              \
+		}                                                              \
+		assert_string_equal(name_fn((type)0), first);                  \
+		assert_string_equal(name_fn((type)((count)-1)), last);         \
+		assert_string_equal(name_fn((type)(count)), "?");              \
 	} while (0)
 	ROUND_TRIP(TRACE_ROLE_COUNT, trace_role_name, trace_role_parse, enum trace_role, "weight",
-		   "kv");
+	           "kv");
 	ROUND_TRIP(TRACE_OP_COUNT, trace_op_type_name, trace_op_type_parse, enum trace_op_type,
-		   "gemm", "coll");
+	           "gemm", "coll");
 	ROUND_TRIP(TRACE_VEC_COUNT, trace_vec_kind_name, trace_vec_kind_parse, enum trace_vec_kind,
-		   "rmsnorm", "copy");
+	           "rmsnorm", "copy");
 	ROUND_TRIP(TRACE_COLL_COUNT, trace_coll_kind_name, trace_coll_kind_parse,
-		   enum trace_coll_kind, "allreduce", "alltoall");
+	           enum trace_coll_kind, "allreduce", "alltoall");
 	ROUND_TRIP(TRACE_STEP_COUNT, trace_step_kind_name, trace_step_kind_parse,
-		   enum trace_step_kind, "prefill", "decode");
-	static const char *const vec[] = {"rmsnorm", "layernorm", "softmax", "silu", "gelu",
-					  "relu",    "swiglu",    "add",     "mul",  "rope",
-					  "embed",   "quant",     "dequant", "topk", "copy"};
+	           enum trace_step_kind, "prefill", "decode");
+	static const char *const vec[] = { "rmsnorm", "layernorm", "softmax", "silu", "gelu",
+		                           "relu",    "swiglu",    "add",     "mul",  "rope",
+		                           "embed",   "quant",     "dequant", "topk", "copy" };
 	for (int i = 0; i < TRACE_VEC_COUNT; i++) {
 		assert_string_equal(trace_vec_kind_name((enum trace_vec_kind)i), vec[i]);
-		unsigned want = i == TRACE_VEC_ADD || i == TRACE_VEC_MUL || i == TRACE_VEC_SWIGLU ? 2 : 1;
+		unsigned want =
+		    i == TRACE_VEC_ADD || i == TRACE_VEC_MUL || i == TRACE_VEC_SWIGLU ? 2 : 1;
 		assert_int_equal(trace_vec_kind_default_inputs((enum trace_vec_kind)i), want);
 	}
 	assert_string_equal(trace_sp_kind_name(TRACE_SP_UNSTRUCTURED), "unstructured");
@@ -918,8 +957,17 @@ static void test_numbers(void **state)
 	assert_int_equal(trace_int_parse("9223372036854775807", &u), 0);
 	assert_int_equal(u, INT64_MAX);
 	u = 42;
-	static const char *const bad_ints[] = {"9223372036854775808", "18446744073709551616",
-					       "-1", "+1", "0x10", "1e3", "1.0", " 1", "1 ", "", "\xd9\xa1"};
+	static const char *const bad_ints[] = { "9223372036854775808",
+		                                "18446744073709551616",
+		                                "-1",
+		                                "+1",
+		                                "0x10",
+		                                "1e3",
+		                                "1.0",
+		                                " 1",
+		                                "1 ",
+		                                "",
+		                                "\xd9\xa1" };
 	for (size_t i = 0; i < sizeof bad_ints / sizeof bad_ints[0]; i++)
 		assert_int_equal(trace_int_parse(bad_ints[i], &u), -1);
 	assert_int_equal(u, 42);
@@ -928,14 +976,16 @@ static void test_numbers(void **state)
 	static const struct {
 		const char *s;
 		double v;
-	} good[] = {{"0.5", 0.5}, {"5e-2", 0.05}, {".5", 0.5}, {"1.", 1.0}, {"1E0", 1.0},
-		    {"0.5e+0", 0.5}, {"0", 0.0}, {"2", 2.0}, {"00.25", 0.25}};
+	} good[] = { { "0.5", 0.5 }, { "5e-2", 0.05 }, { ".5", 0.5 },
+		     { "1.", 1.0 },  { "1E0", 1.0 },   { "0.5e+0", 0.5 },
+		     { "0", 0.0 },   { "2", 2.0 },     { "00.25", 0.25 } };
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		assert_int_equal(trace_real_parse(good[i].s, &x), 0);
 		assert_true(x == good[i].v);
 	}
-	static const char *const bad_reals[] = {"nan", "NaN", "inf", "-inf", "-0.5", "+0.5",
-						"0x1p-1", "1e", "1e+", ".", "", "1,5", "0.5f", "e5"};
+	static const char *const bad_reals[] = { "nan",  "NaN",    "inf",  "-inf", "-0.5",
+		                                 "+0.5", "0x1p-1", "1e",   "1e+",  ".",
+		                                 "",     "1,5",    "0.5f", "e5" };
 	for (size_t i = 0; i < sizeof bad_reals / sizeof bad_reals[0]; i++)
 		if (trace_real_parse(bad_reals[i], &x) != -1)
 			fail_msg("'%s' parsed", bad_reals[i]);
@@ -944,8 +994,9 @@ static void test_numbers(void **state)
 	static const struct {
 		double v;
 		const char *s;
-	} shortest[] = {{1.0, "1"}, {0.5, "0.5"}, {0.1, "0.1"}, {0.05, "0.05"}, {1e-300, "1e-300"},
-			{1.0 / 3, "0.3333333333333333"}, {0.0, "0"}};
+	} shortest[] = { { 1.0, "1" },     { 0.5, "0.5" },       { 0.1, "0.1" },
+		         { 0.05, "0.05" }, { 1e-300, "1e-300" }, { 1.0 / 3, "0.3333333333333333" },
+		         { 0.0, "0" } };
 	for (size_t i = 0; i < sizeof shortest / sizeof shortest[0]; i++) {
 		assert_int_equal(trace_real_format(shortest[i].v, buf, sizeof buf), 0);
 		assert_string_equal(buf, shortest[i].s);
@@ -976,8 +1027,10 @@ static void test_value_parsers(void **state)
 	struct trace_pattern p;
 	char err[256], buf[64];
 
-	static const char *const sp_forms[] = {"dense", "nm:2:4", "nm:1:256", "vnm:64:2:8",
-					       "unstructured:0.3", "block:4:8:0.25", "unstructured:1"};
+	static const char *const sp_forms[] = {
+		"dense",          "nm:2:4",        "nm:1:256", "vnm:64:2:8", "unstructured:0.3",
+		"block:4:8:0.25", "unstructured:1"
+	};
 	for (size_t i = 0; i < sizeof sp_forms / sizeof sp_forms[0]; i++) {
 		assert_int_equal(trace_sparsity_parse(sp_forms[i], &sp, err, sizeof err), 0);
 		assert_int_equal(trace_sparsity_format(&sp, buf, sizeof buf), 0);
@@ -990,8 +1043,8 @@ static void test_value_parsers(void **state)
 	assert_int_equal(trace_sparsity_parse("vnm:1:4:5", &sp, err, sizeof err), 0);
 	assert_true(sp.density == 0.8);
 
-	static const char *const q_forms[] = {"tensor", "channel", "group:128", "group:64:bf16",
-					      "group:32:zp", "group:16:fp32:zp"};
+	static const char *const q_forms[] = { "tensor",        "channel",     "group:128",
+		                               "group:64:bf16", "group:32:zp", "group:16:fp32:zp" };
 	for (size_t i = 0; i < sizeof q_forms / sizeof q_forms[0]; i++) {
 		assert_int_equal(trace_quant_parse(q_forms[i], &q, err, sizeof err), 0);
 		assert_int_equal(trace_quant_format(&q, buf, sizeof buf), 0);
@@ -1003,8 +1056,8 @@ static void test_value_parsers(void **state)
 	assert_int_equal(trace_quant_format(&q, buf, sizeof buf), 0);
 	assert_string_equal(buf, "group:128");
 
-	static const char *const pat_forms[] = {"dense", "window:256", "topk:64", "block:64:0.5",
-						"thresh:0.125"};
+	static const char *const pat_forms[] = { "dense", "window:256", "topk:64", "block:64:0.5",
+		                                 "thresh:0.125" };
 	for (size_t i = 0; i < sizeof pat_forms / sizeof pat_forms[0]; i++) {
 		assert_int_equal(trace_pattern_parse(pat_forms[i], &p, err, sizeof err), 0);
 		assert_int_equal(trace_pattern_format(&p, buf, sizeof buf), 0);

@@ -64,7 +64,7 @@ static size_t slurp(const char *path, char *buf, size_t cap)
 /* ---- Building records ---- */
 
 static struct trace_tensor tensor(const char *id, enum trace_role role, enum trace_dtype dt,
-				  uint64_t rows, uint64_t cols)
+                                  uint64_t rows, uint64_t cols)
 {
 	return (struct trace_tensor){
 		.id = id,
@@ -72,8 +72,8 @@ static struct trace_tensor tensor(const char *id, enum trace_role role, enum tra
 		.dtype = dt,
 		.rows = rows,
 		.cols = cols,
-		.sp = {.kind = TRACE_SP_DENSE, .density = 1},
-		.q = {.kind = TRACE_Q_NONE, .scale_dtype = TRACE_DT_FP16},
+		.sp = { .kind = TRACE_SP_DENSE, .density = 1 },
+		.q = { .kind = TRACE_Q_NONE, .scale_dtype = TRACE_DT_FP16 },
 	};
 }
 
@@ -91,14 +91,13 @@ static void op_init(struct trace_op *op, enum trace_op_type type)
 	case TRACE_OP_ATTN:
 		op->attn.causal = true;
 		op->attn.q = TRACE_DT_FP16;
-		op->attn.pat = (struct trace_pattern){.kind = TRACE_PAT_DENSE, .density = 1};
+		op->attn.pat = (struct trace_pattern){ .kind = TRACE_PAT_DENSE, .density = 1 };
 		break;
 	case TRACE_OP_VEC:
 		op->vec.dtype = TRACE_DT_FP16;
 		op->vec.inputs = 1;
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -115,14 +114,16 @@ static void test_canonical_text(void **state)
 	assert_int_equal(trace_write_meta(w, "  model=m\tsource=hf:x/y  "), 0);
 	assert_int_equal(trace_write_meta(w, ""), 0);
 	struct trace_tensor wt = tensor("W", TRACE_ROLE_WEIGHT, TRACE_DT_INT4, 8, 16);
-	wt.sp = (struct trace_sparsity){.kind = TRACE_SP_NM, .n = 2, .m = 4, .density = 0.5};
-	wt.q = (struct trace_quant){.kind = TRACE_Q_GROUP, .group = 128,
-				    .scale_dtype = TRACE_DT_BF16, .zero_point = true};
+	wt.sp = (struct trace_sparsity){ .kind = TRACE_SP_NM, .n = 2, .m = 4, .density = 0.5 };
+	wt.q = (struct trace_quant){ .kind = TRACE_Q_GROUP,
+		                     .group = 128,
+		                     .scale_dtype = TRACE_DT_BF16,
+		                     .zero_point = true };
 	assert_int_equal(trace_write_tensor(w, &wt), 0);
 	struct trace_tensor kv = tensor("kv", TRACE_ROLE_KV, TRACE_DT_FP8E4M3, 0, 0);
 	kv.q.kind = TRACE_Q_TENSOR;
 	assert_int_equal(trace_write_tensor(w, &kv), 0);
-	struct trace_step st = {.kind = TRACE_STEP_PREFILL, .tokens = 512, .batch = 1};
+	struct trace_step st = { .kind = TRACE_STEP_PREFILL, .tokens = 512, .batch = 1 };
 	assert_int_equal(trace_write_step(w, &st), 0);
 
 	struct trace_op op;
@@ -139,7 +140,7 @@ static void test_canonical_text(void **state)
 	op_init(&op, TRACE_OP_ATTN);
 	op.attn.b = 1, op.attn.hq = 32, op.attn.hkv = 8, op.attn.d = 128, op.attn.sq = 512;
 	op.attn.skv = 512, op.attn.causal = false, op.attn.kv = &kv, op.attn.q = TRACE_DT_BF16;
-	op.attn.pat = (struct trace_pattern){.kind = TRACE_PAT_WINDOW, .size = 256};
+	op.attn.pat = (struct trace_pattern){ .kind = TRACE_PAT_WINDOW, .size = 256 };
 	assert_int_equal(trace_write_op(w, &op), 0);
 	op_init(&op, TRACE_OP_VEC);
 	op.vec.kind = TRACE_VEC_ADD, op.vec.rows = 4, op.vec.cols = 8, op.vec.dtype = TRACE_DT_BF16;
@@ -154,20 +155,20 @@ static void test_canonical_text(void **state)
 	assert_int_equal(trace_writer_close(w), 0);
 
 	slurp(path, text, sizeof text);
-	assert_string_equal(text,
-			    "simtrace 1\n"
-			    "meta model=m source=hf:x/y\n"
-			    "meta\n"
-			    "tensor id=W role=weight dtype=int4 shape=8x16 sp=nm:2:4 q=group:128:bf16:zp\n"
-			    "tensor id=kv role=kv dtype=fp8e4m3 q=tensor\n"
-			    "step kind=prefill tokens=512 batch=1\n"
-			    "op gemm m=512 n=8 k=16 w=W asp=0.25 layer=0 name=qkv\n"
-			    "op gemm m=1 n=2 k=3 b=fp16 a=bf16 out=fp32 count=4 dur_ns=1500\n"
-			    "op attn b=1 hq=32 hkv=8 d=128 sq=512 skv=512 causal=0 kv=kv q=bf16 "
-			    "pat=window:256\n"
-			    "op vec kind=add rows=4 cols=8 dtype=bf16 inputs=3\n"
-			    "op vec kind=add rows=4 cols=8 dtype=bf16\n"
-			    "op coll kind=allreduce bytes=4096 ranks=8\n");
+	assert_string_equal(
+	    text, "simtrace 1\n"
+	          "meta model=m source=hf:x/y\n"
+	          "meta\n"
+	          "tensor id=W role=weight dtype=int4 shape=8x16 sp=nm:2:4 q=group:128:bf16:zp\n"
+	          "tensor id=kv role=kv dtype=fp8e4m3 q=tensor\n"
+	          "step kind=prefill tokens=512 batch=1\n"
+	          "op gemm m=512 n=8 k=16 w=W asp=0.25 layer=0 name=qkv\n"
+	          "op gemm m=1 n=2 k=3 b=fp16 a=bf16 out=fp32 count=4 dur_ns=1500\n"
+	          "op attn b=1 hq=32 hkv=8 d=128 sq=512 skv=512 causal=0 kv=kv q=bf16 "
+	          "pat=window:256\n"
+	          "op vec kind=add rows=4 cols=8 dtype=bf16 inputs=3\n"
+	          "op vec kind=add rows=4 cols=8 dtype=bf16\n"
+	          "op coll kind=allreduce bytes=4096 ranks=8\n");
 }
 
 /* ---- Round trip ---- */
@@ -207,29 +208,35 @@ static void add_op(const struct trace_op *op)
 static void build_everything(void)
 {
 	static const struct trace_sparsity sps[] = {
-		{.kind = TRACE_SP_DENSE, .density = 1},
-		{.kind = TRACE_SP_NM, .n = 2, .m = 4, .density = 0.5},
-		{.kind = TRACE_SP_NM, .n = 1, .m = 256, .density = 1.0 / 256},
-		{.kind = TRACE_SP_VNM, .v = 64, .n = 2, .m = 8, .density = 0.25},
-		{.kind = TRACE_SP_UNSTRUCTURED, .density = 0.3},
-		{.kind = TRACE_SP_BLOCK, .r = 4, .c = 8, .density = 0.1},
-		{.kind = TRACE_SP_UNSTRUCTURED, .density = 1e-9},
+		{ .kind = TRACE_SP_DENSE, .density = 1 },
+		{ .kind = TRACE_SP_NM, .n = 2, .m = 4, .density = 0.5 },
+		{ .kind = TRACE_SP_NM, .n = 1, .m = 256, .density = 1.0 / 256 },
+		{ .kind = TRACE_SP_VNM, .v = 64, .n = 2, .m = 8, .density = 0.25 },
+		{ .kind = TRACE_SP_UNSTRUCTURED, .density = 0.3 },
+		{ .kind = TRACE_SP_BLOCK, .r = 4, .c = 8, .density = 0.1 },
+		{ .kind = TRACE_SP_UNSTRUCTURED, .density = 1e-9 },
 	};
 	static const struct trace_quant qs[] = {
-		{.kind = TRACE_Q_NONE, .scale_dtype = TRACE_DT_FP16},
-		{.kind = TRACE_Q_TENSOR, .scale_dtype = TRACE_DT_FP16},
-		{.kind = TRACE_Q_CHANNEL, .scale_dtype = TRACE_DT_FP16},
-		{.kind = TRACE_Q_GROUP, .group = 128, .scale_dtype = TRACE_DT_FP16},
-		{.kind = TRACE_Q_GROUP, .group = 64, .scale_dtype = TRACE_DT_BF16},
-		{.kind = TRACE_Q_GROUP, .group = 32, .scale_dtype = TRACE_DT_FP16, .zero_point = true},
-		{.kind = TRACE_Q_GROUP, .group = 16, .scale_dtype = TRACE_DT_FP8E4M3, .zero_point = true},
+		{ .kind = TRACE_Q_NONE, .scale_dtype = TRACE_DT_FP16 },
+		{ .kind = TRACE_Q_TENSOR, .scale_dtype = TRACE_DT_FP16 },
+		{ .kind = TRACE_Q_CHANNEL, .scale_dtype = TRACE_DT_FP16 },
+		{ .kind = TRACE_Q_GROUP, .group = 128, .scale_dtype = TRACE_DT_FP16 },
+		{ .kind = TRACE_Q_GROUP, .group = 64, .scale_dtype = TRACE_DT_BF16 },
+		{ .kind = TRACE_Q_GROUP,
+		  .group = 32,
+		  .scale_dtype = TRACE_DT_FP16,
+		  .zero_point = true },
+		{ .kind = TRACE_Q_GROUP,
+		  .group = 16,
+		  .scale_dtype = TRACE_DT_FP8E4M3,
+		  .zero_point = true },
 	};
 	static const struct trace_pattern pats[] = {
-		{.kind = TRACE_PAT_DENSE, .density = 1},
-		{.kind = TRACE_PAT_WINDOW, .size = 256},
-		{.kind = TRACE_PAT_TOPK, .size = 64},
-		{.kind = TRACE_PAT_BLOCK, .size = 64, .density = 0.5},
-		{.kind = TRACE_PAT_THRESH, .density = 0.123456789},
+		{ .kind = TRACE_PAT_DENSE, .density = 1 },
+		{ .kind = TRACE_PAT_WINDOW, .size = 256 },
+		{ .kind = TRACE_PAT_TOPK, .size = 64 },
+		{ .kind = TRACE_PAT_BLOCK, .size = 64, .density = 0.5 },
+		{ .kind = TRACE_PAT_THRESH, .density = 0.123456789 },
 	};
 	const size_t nsp = sizeof sps / sizeof sps[0], nq = sizeof qs / sizeof qs[0];
 	const struct trace_tensor *weights[TRACE_DT_COUNT];
@@ -238,13 +245,14 @@ static void build_everything(void)
 
 	nwant = ntensors = 0;
 	want[nwant].kind = TRACE_REC_META;
-	snprintf(want[nwant++].meta, sizeof want[0].meta, "model=everything source=unit:test x_k=v");
+	snprintf(want[nwant++].meta, sizeof want[0].meta,
+	         "model=everything source=unit:test x_k=v");
 
 	/* Every dtype as a weight; every sparsity and quantization form across them. */
 	for (int d = 0; d < TRACE_DT_COUNT; d++) {
 		snprintf(id, sizeof id, "w.%s", trace_dtype_name((enum trace_dtype)d));
 		struct trace_tensor t = tensor(id, TRACE_ROLE_WEIGHT, (enum trace_dtype)d,
-					       16 + (uint64_t)d, 256 + (uint64_t)d);
+		                               16 + (uint64_t)d, 256 + (uint64_t)d);
 		t.sp = sps[(size_t)d % nsp];
 		if (!trace_dtype_block((enum trace_dtype)d))
 			t.q = qs[(size_t)d % nq];
@@ -271,8 +279,8 @@ static void build_everything(void)
 	const struct trace_tensor *kv2 = add_tensor(kvt);
 
 	want[nwant].kind = TRACE_REC_STEP;
-	want[nwant++].step = (struct trace_step){.kind = TRACE_STEP_PREFILL, .tokens = 77,
-						 .batch = 3};
+	want[nwant++].step =
+	    (struct trace_step){ .kind = TRACE_STEP_PREFILL, .tokens = 77, .batch = 3 };
 
 	/* gemm: every dtype as a, b and out; weights of every dtype. */
 	for (int d = 0; d < TRACE_DT_COUNT; d++) {
@@ -307,7 +315,7 @@ static void build_everything(void)
 	add_op(&op);
 
 	want[nwant].kind = TRACE_REC_STEP;
-	want[nwant++].step = (struct trace_step){.kind = TRACE_STEP_DECODE};
+	want[nwant++].step = (struct trace_step){ .kind = TRACE_STEP_DECODE };
 
 	/* attn: every pattern, causal on and off, with and without kv, every q dtype. */
 	for (int d = 0; d < TRACE_DT_COUNT; d++) {
@@ -324,14 +332,16 @@ static void build_everything(void)
 	want[nwant].kind = TRACE_REC_META;
 	want[nwant++].meta[0] = '\0';
 	want[nwant].kind = TRACE_REC_STEP;
-	want[nwant++].step = (struct trace_step){.kind = TRACE_STEP_DECODE, .tokens = 4, .batch = 8};
+	want[nwant++].step =
+	    (struct trace_step){ .kind = TRACE_STEP_DECODE, .tokens = 4, .batch = 8 };
 
 	/* vec: every kind, default and explicit inputs, every dtype. */
 	for (int k = 0; k < TRACE_VEC_COUNT; k++) {
 		op_init(&op, TRACE_OP_VEC);
 		op.vec.kind = (enum trace_vec_kind)k;
 		op.vec.rows = 1 + (uint64_t)k, op.vec.cols = 4096;
-		op.vec.inputs = k % 2 ? trace_vec_kind_default_inputs(op.vec.kind) : 1 + (uint64_t)k % 4;
+		op.vec.inputs =
+		    k % 2 ? trace_vec_kind_default_inputs(op.vec.kind) : 1 + (uint64_t)k % 4;
 		op.vec.dtype = (enum trace_dtype)(k % TRACE_DT_COUNT);
 		add_op(&op);
 	}
@@ -461,9 +471,7 @@ static void read_and_compare(const char *path)
 		assert_int_equal(rec.kind, want[i].kind);
 		assert_int_equal(rec.line, i + 2); /* one record per line after the magic */
 		switch (rec.kind) {
-		case TRACE_REC_META:
-			assert_string_equal(rec.meta_text, want[i].meta);
-			break;
+		case TRACE_REC_META: assert_string_equal(rec.meta_text, want[i].meta); break;
 		case TRACE_REC_TENSOR:
 			tensor_equal(rec.tensor, &want[i].tensor);
 			assert_ptr_equal(trace_find_tensor(r, want[i].tensor.id), rec.tensor);
@@ -474,7 +482,8 @@ static void read_and_compare(const char *path)
 			assert_int_equal(rec.op.step, step);
 			/* References resolve to the reader's own declarations. */
 			if (rec.op.type == TRACE_OP_GEMM && rec.op.gemm.w)
-				assert_ptr_equal(rec.op.gemm.w, trace_find_tensor(r, rec.op.gemm.w->id));
+				assert_ptr_equal(rec.op.gemm.w,
+				                 trace_find_tensor(r, rec.op.gemm.w->id));
 			break;
 		case TRACE_REC_STEP:
 			assert_int_equal(rec.step.kind, want[i].step.kind);
@@ -485,8 +494,7 @@ static void read_and_compare(const char *path)
 			seen_step = true;
 			assert_int_equal(rec.step.index, step);
 			break;
-		default:
-			fail();
+		default: fail();
 		}
 	}
 	assert_int_equal(trace_next(r, &rec), 0);
@@ -531,7 +539,7 @@ static void test_stdout(void **state)
 	dup2(fd, STDOUT_FILENO);
 	close(fd);
 	struct trace_writer *w = trace_writer_open("-", false, err, sizeof err);
-	struct trace_step st = {.kind = TRACE_STEP_DECODE, .tokens = 1};
+	struct trace_step st = { .kind = TRACE_STEP_DECODE, .tokens = 1 };
 	int rc = w ? trace_write_step(w, &st) : -1;
 	int rc_close = trace_writer_close(w);
 	dup2(saved, STDOUT_FILENO);
@@ -559,16 +567,16 @@ static void expect_refused(enum bad_kind kind, const void *rec, const char *want
 	assert_int_equal(trace_write_tensor(w, &wt), 0);
 	assert_int_equal(trace_write_tensor(w, &kv), 0);
 	int rc = kind == BAD_META     ? trace_write_meta(w, rec)
-		 : kind == BAD_TENSOR ? trace_write_tensor(w, rec)
-		 : kind == BAD_OP     ? trace_write_op(w, rec)
-				      : trace_write_step(w, rec);
+	         : kind == BAD_TENSOR ? trace_write_tensor(w, rec)
+	         : kind == BAD_OP     ? trace_write_op(w, rec)
+	                              : trace_write_step(w, rec);
 	assert_int_equal(rc, -1);
 	if (!strstr(trace_writer_error(w), want_msg))
 		fail_msg("got '%s', want '%s'", trace_writer_error(w), want_msg);
 	assert_true(strncmp(trace_writer_error(w), path, strlen(path)) == 0);
 	assert_non_null(strstr(trace_writer_error(w), ":4: ")); /* the line it would have had */
 	/* Sticky: even a valid record is refused now. */
-	struct trace_step st = {.kind = TRACE_STEP_DECODE};
+	struct trace_step st = { .kind = TRACE_STEP_DECODE };
 	assert_int_equal(trace_write_step(w, &st), -1);
 	assert_int_equal(trace_writer_close(w), -1);
 
@@ -606,16 +614,18 @@ static void test_refusals(void **state)
 	expect_refused(BAD_TENSOR, &t, "tensor X: shape=0x7: dimensions must be integers >= 1");
 	t = tensor("X", TRACE_ROLE_WEIGHT, TRACE_DT_MXFP4, 8, 8);
 	t.q.kind = TRACE_Q_CHANNEL;
-	expect_refused(BAD_TENSOR, &t, "tensor X: q=channel: dtype mxfp4 has its own block scaling");
+	expect_refused(BAD_TENSOR, &t,
+	               "tensor X: q=channel: dtype mxfp4 has its own block scaling");
 	t = tensor("X", TRACE_ROLE_WEIGHT, TRACE_DT_FP16, 8, 8);
-	t.sp = (struct trace_sparsity){.kind = TRACE_SP_NM, .n = 4, .m = 4};
+	t.sp = (struct trace_sparsity){ .kind = TRACE_SP_NM, .n = 4, .m = 4 };
 	expect_refused(BAD_TENSOR, &t, "tensor X: sp=nm:4:4: N must be less than M");
-	t.sp = (struct trace_sparsity){.kind = TRACE_SP_UNSTRUCTURED, .density = NAN};
+	t.sp = (struct trace_sparsity){ .kind = TRACE_SP_UNSTRUCTURED, .density = NAN };
 	expect_refused(BAD_TENSOR, &t, "tensor X: sp=unstructured:nan: D must be a real in (0,1]");
-	t.sp = (struct trace_sparsity){.kind = TRACE_SP_DENSE, .density = 1};
-	t.q = (struct trace_quant){.kind = TRACE_Q_TENSOR, .zero_point = true};
+	t.sp = (struct trace_sparsity){ .kind = TRACE_SP_DENSE, .density = 1 };
+	t.q = (struct trace_quant){ .kind = TRACE_Q_TENSOR, .zero_point = true };
 	expect_refused(BAD_TENSOR, &t, "tensor X: q=tensor: a zero point (:zp) needs group:G");
-	t.q = (struct trace_quant){.kind = TRACE_Q_GROUP, .group = 0, .scale_dtype = TRACE_DT_FP16};
+	t.q =
+	    (struct trace_quant){ .kind = TRACE_Q_GROUP, .group = 0, .scale_dtype = TRACE_DT_FP16 };
 	expect_refused(BAD_TENSOR, &t, "tensor X: q=group:0: G must be an integer >= 1");
 	t = tensor("X", TRACE_ROLE_WEIGHT, (enum trace_dtype)99, 8, 8);
 	expect_refused(BAD_TENSOR, &t, "tensor X: dtype: invalid dtype value 99");
@@ -664,11 +674,12 @@ static void test_refusals(void **state)
 	op.attn.skv = 9;
 	expect_refused(BAD_OP, &op, "attn: hq=32 is not a multiple of hkv=6");
 	op.attn.hkv = 8, op.attn.kv = &wt;
-	expect_refused(BAD_OP, &op, "attn: kv=W: tensor has role=weight; kv= must name a tensor "
-				    "with role=kv");
-	op.attn.kv = &kv, op.attn.pat = (struct trace_pattern){.kind = TRACE_PAT_WINDOW};
+	expect_refused(BAD_OP, &op,
+	               "attn: kv=W: tensor has role=weight; kv= must name a tensor "
+	               "with role=kv");
+	op.attn.kv = &kv, op.attn.pat = (struct trace_pattern){ .kind = TRACE_PAT_WINDOW };
 	expect_refused(BAD_OP, &op, "attn: pat=window:0: W must be an integer >= 1");
-	op.attn.pat = (struct trace_pattern){.kind = TRACE_PAT_THRESH, .density = 2};
+	op.attn.pat = (struct trace_pattern){ .kind = TRACE_PAT_THRESH, .density = 2 };
 	expect_refused(BAD_OP, &op, "attn: pat=thresh:2: D must be a real in (0,1]");
 
 	op_init(&op, TRACE_OP_VEC);
@@ -682,14 +693,15 @@ static void test_refusals(void **state)
 	op.type = TRACE_OP_COUNT;
 	expect_refused(BAD_OP, &op, "op: invalid type");
 
-	struct trace_step st = {.kind = TRACE_STEP_COUNT};
+	struct trace_step st = { .kind = TRACE_STEP_COUNT };
 	expect_refused(BAD_STEP, &st, "step: kind: invalid value");
-	st = (struct trace_step){.kind = TRACE_STEP_DECODE, .tokens = UINT64_MAX};
+	st = (struct trace_step){ .kind = TRACE_STEP_DECODE, .tokens = UINT64_MAX };
 	expect_refused(BAD_STEP, &st, "step: tokens/batch too large");
 
 	/* Open failures. */
 	assert_null(trace_writer_open("/nonexistent/dir/x.trace", false, err, sizeof err));
-	assert_string_equal(err, "/nonexistent/dir/x.trace: cannot open: No such file or directory");
+	assert_string_equal(err,
+	                    "/nonexistent/dir/x.trace: cannot open: No such file or directory");
 	assert_null(trace_writer_open(tmpdir, true, err, sizeof err));
 	assert_non_null(strstr(err, ": cannot open: Is a directory"));
 	w = NULL;
@@ -704,7 +716,7 @@ static void test_write_error_at_close(void **state)
 	struct trace_writer *w = trace_writer_open("/dev/full", true, err, sizeof err);
 	if (!w)
 		skip();
-	struct trace_step st = {.kind = TRACE_STEP_PREFILL};
+	struct trace_step st = { .kind = TRACE_STEP_PREFILL };
 	assert_int_equal(trace_write_step(w, &st), 0);
 	assert_int_equal(trace_writer_close(w), -1);
 
@@ -723,12 +735,9 @@ static void test_write_error_at_close(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_canonical_text),
-		cmocka_unit_test(test_round_trip_plain),
-		cmocka_unit_test(test_round_trip_gzip),
-		cmocka_unit_test(test_stdout),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_write_error_at_close),
+		cmocka_unit_test(test_canonical_text),  cmocka_unit_test(test_round_trip_plain),
+		cmocka_unit_test(test_round_trip_gzip), cmocka_unit_test(test_stdout),
+		cmocka_unit_test(test_refusals),        cmocka_unit_test(test_write_error_at_close),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
