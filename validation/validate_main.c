@@ -13,6 +13,7 @@
 #include <csv.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,8 +95,9 @@ static int col(const struct csv_table *t, const char *name)
 /* ---- rows ------------------------------------------------------------------------------ */
 
 struct vrow {
-	char id[128], machine[32], group[96], file[64];
+	char id[128], machine[32], group[120], file[64];
 	char sets[256]; /* --set options of the measurement setup (validation/sources.csv) */
+	bool calibration; /* fitted on: reported in groups of their own, marked [calibration] */
 	char tensor[256], op[1024];
 	char metric[32];
 	double value; /* expected, in the metric's unit */
@@ -240,6 +242,14 @@ static void add_rows(const char *path, const char *file)
 		snprintf(r->file, sizeof r->file, "%.63s", file);
 		r->value = atof(f[c_value]);
 		const char *a = f[c_a], *wd = f[c_w], *sp = f[c_sp];
+		if (strstr(f[c_note], "timing=eager")) {
+			/* Eager timings include the framework's host overhead per call: the
+			 * graph-timed twin of the row is the one validated. */
+			r->skip = true;
+			snprintf(r->why, sizeof r->why, "eager timing (host overhead included)");
+			row_group(r, a, sp, "other");
+			continue;
+		}
 		const char *ratio = strstr(f[c_note], "ratio=");
 		if (!strcmp(r->metric, "speedup") && ratio) {
 			/* Derived row: simulated time of row A over that of row B (filled in later). */
@@ -383,7 +393,7 @@ done:
 /* ---- groups and the table -------------------------------------------------------------- */
 
 struct vgroup {
-	char name[96];
+	char name[120];
 	double tol;
 	char role[24];
 	double sum_ape;
@@ -393,6 +403,8 @@ struct vgroup {
 int main(int argc, char **argv)
 {
 	const char *root = ".", *simrun = "build/simrun", *only = NULL, *results = NULL;
+	bool verbose = false;
+	size_t nskipped = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--root") && i + 1 < argc)
 			root = argv[++i];
@@ -402,9 +414,11 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else if (!strcmp(argv[i], "--results") && i + 1 < argc)
 			results = argv[++i];
+		else if (!strcmp(argv[i], "-v"))
+			verbose = true;
 		else {
 			fprintf(stderr, "usage: nmvalidate [--root DIR] [--simrun PATH] [--machine "
-			                "NAME] [--results FILE]\n");
+			                "NAME] [--results FILE] [-v]\n");
 			return 2;
 		}
 	}
@@ -446,9 +460,20 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nrows; i++)
 		for (size_t j = 1; j < sources.nrows; j++)
 			if (!strcmp(sources.rows[j][0], rows[i].file) &&
-			    !strncmp(rows[i].id, sources.rows[j][1], strlen(sources.rows[j][1])))
-				snprintf(rows[i].sets, sizeof rows[i].sets, "%s",
-				         sources.rows[j][2]);
+			    !fnmatch(sources.rows[j][1], rows[i].id, 0)) {
+				/* The first matching rule wins. */
+				snprintf(rows[i].sets, sizeof rows[i].sets, "%s", sources.rows[j][2]);
+				/* Calibration rows and rows excluded for a stated reason report in
+				 * groups of their own. */
+				rows[i].calibration = !strcmp(sources.rows[j][3], "calibration");
+				if (*sources.rows[j][3] && strcmp(sources.rows[j][3], "validation")) {
+					char tag[40];
+					snprintf(tag, sizeof tag, " [%.30s]", sources.rows[j][3]);
+					strncat(rows[i].group, tag,
+						sizeof rows[i].group - strlen(rows[i].group) - 1);
+				}
+				break;
+			}
 	for (size_t i = 1; i < machines.nrows; i++) {
 		const char *m = machines.rows[i][0];
 		if (only && strcmp(only, m))
@@ -498,18 +523,20 @@ int main(int argc, char **argv)
 	FILE *res = results ? fopen(results, "w") : NULL;
 	if (res)
 		fprintf(res, "id,group,metric,expected,simulated,error_pct\n");
-	printf("%-46s %-28s %12s %12s %9s\n", "row", "group", "expected", "simulated", "error");
+	printf("%-46s %-40s %12s %12s %9s\n", "row", "group", "expected", "simulated", "error");
 	for (size_t i = 0; i < nrows; i++) {
 		struct vrow *r = &rows[i];
 		if (only && strcmp(only, r->machine))
 			continue;
 		if (r->skip) {
-			printf("%-46.46s %-28.28s %12.4g %12s  skipped: %s\n", r->id, r->group,
-			       r->value, "-", r->why);
+			nskipped++;
+			if (verbose)
+				printf("%-46.46s %-40.40s %12.4g %12s  skipped: %s\n", r->id, r->group,
+				       r->value, "-", r->why);
 			continue;
 		}
 		double err = r->value > 0 ? (r->sim - r->value) / r->value * 100 : NAN;
-		printf("%-46.46s %-28.28s %12.4g %12.4g %+8.1f%%\n", r->id, r->group, r->value,
+		printf("%-46.46s %-40.40s %12.4g %12.4g %+8.1f%%\n", r->id, r->group, r->value,
 		       r->sim, err);
 		if (res)
 			fprintf(res, "%s,%s,%s,%.6g,%.6g,%.2f\n", r->id, r->group, r->metric,
@@ -536,8 +563,12 @@ int main(int argc, char **argv)
 	}
 	if (res)
 		fclose(res);
+	if (nskipped)
+		printf("(%zu rows skipped: metrics that need a model trace, or secondary timings such as "
+		       "eager or per-algorithm; -v lists them)\n",
+		       nskipped);
 	int failed = 0;
-	printf("\n%-34s %5s %8s %10s  %-12s %s\n", "group", "rows", "MAPE", "tolerance", "role",
+	printf("\n%-46s %5s %8s %10s  %-12s %s\n", "group", "rows", "MAPE", "tolerance", "role",
 	       "verdict");
 	for (size_t g = 0; g < ngroups; g++) {
 		double mape = groups[g].n ? groups[g].sum_ape / groups[g].n : 0;
@@ -549,7 +580,7 @@ int main(int argc, char **argv)
 		char tol[16] = "-";
 		if (groups[g].tol >= 0)
 			snprintf(tol, sizeof tol, "%.0f%%", groups[g].tol);
-		printf("%-34s %5zu %7.1f%% %10s  %-12s %s\n", groups[g].name, groups[g].n, mape,
+		printf("%-46s %5zu %7.1f%% %10s  %-12s %s\n", groups[g].name, groups[g].n, mape,
 		       tol, groups[g].role[0] ? groups[g].role : "-", verdict);
 	}
 	return failed;
