@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# tracegen_test.sh BUILD SOURCE CASE: tracegen end to end (label tracegen).
+set -u
+build=$1; src=$2; case=$3
+cd "$src" || exit 1
+tg=$build/tracegen; sr=$build/simrun
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+models=$(ls traces/models/*.cfg | xargs -n1 basename | sed 's/\.cfg$//')
+
+case "$case" in
+params) # declared weights add up to the published parameter count (exact, or within 0.5 % of a nominal one)
+  for m in $models; do
+    line=$("$tg" --model "$m" --check-params) || fail "$m: tracegen failed"
+    pct=$(echo "$line" | sed 's/.*(\([-+0-9.]*\) %)/\1/')
+    awk -v p="$pct" 'BEGIN { exit !(p < 0.5 && p > -0.5) }' || fail "$line"
+    echo "$line"
+  done ;;
+every_model) # every model, short prompt, replayed on every shipped machine
+  for m in $models; do
+    d=2; [ "$m" = bert-large ] && d=0
+    "$tg" --model "$m" --prompt 32 --decode $d --batch 2 -o "$tmp/$m.trace.gz" || fail "$m"
+    for a in configs/a100_24.cfg configs/h100_24.cfg; do
+      "$sr" -q --arch $a --json "$tmp/r.json" "$tmp/$m.trace.gz" >/dev/null || fail "simrun $m on $a"
+    done
+    grep -q "\"model\": \"$m\"" "$tmp/r.json" || fail "meta model lost for $m"
+  done ;;
+options) # every option value of the issue, each replayed
+  while read -r args; do
+    "$tg" --model llama-3-8b --prompt 32 --decode 2 $args -o "$tmp/t.trace" || fail "tracegen $args"
+    "$sr" -q --arch configs/h100_24.cfg "$tmp/t.trace" >/dev/null || fail "simrun on tracegen $args"
+    for a in $args; do case "$a" in --*) k=${a#--}; grep -q "^meta .*${k//-/_}=" "$tmp/t.trace" || fail "meta lacks $k";; esac; done
+  done <<'ARGS'
+--weights fp16
+--weights bf16
+--weights fp8e4m3
+--weights int8
+--weights int4:g128
+--weights int4:g32:zp
+--weights mxfp4
+--weights nvfp4
+--sparsity nm:2:4
+--sparsity mlp.*=vnm:64:2:8,attn.*=dense
+--sparsity unstructured:0.5
+--kv fp16
+--kv fp8e4m3
+--kv int8
+--kv int4:g64
+--act-sparsity mlp.down=0.4
+--attn window:4096
+--attn topk:2048
+--attn thresh:0.1
+--tp 8
+--batch 16
+--weights int4:g128 --sparsity nm:2:4 --kv fp8e4m3 --attn window:1024 --tp 2
+ARGS
+  "$tg" --model mixtral-8x7b --prompt 16 --decode 1 --moe-dist 0.3,0.2,0.1,0.1,0.1,0.1,0.05,0.05 -o "$tmp/m.trace" || fail moe-dist
+  "$sr" -q --arch configs/a100_24.cfg "$tmp/m.trace" >/dev/null || fail "simrun moe-dist" ;;
+shape) # the op sequence of a decode step follows the model
+  "$tg" --model llama-2-7b --prompt 8 --decode 3 -o "$tmp/t.trace" || fail tracegen
+  [ "$(grep -c '^step kind=decode' "$tmp/t.trace")" = 3 ] || fail "decode steps"
+  [ "$(grep -c '^step kind=prefill' "$tmp/t.trace")" = 1 ] || fail "prefill step"
+  [ "$(grep -c 'op attn' "$tmp/t.trace")" = $((32 * 4)) ] || fail "one attention per layer per step"
+  grep -q 'op attn b=1 hq=32 hkv=32 d=128 sq=1 skv=11 ' "$tmp/t.trace" || fail "KV length grows (8 + 3)"
+  [ "$(grep -c 'name=lm_head' "$tmp/t.trace")" = 4 ] || fail "lm_head once per step"
+  grep -q 'op gemm m=1 n=32000 k=4096 w=lm_head' "$tmp/t.trace" || fail "lm_head on the last token"
+  "$tg" --model llama-2-70b --prompt 8 --decode 1 --tp 8 -o "$tmp/tp.trace" || fail tp
+  grep -q 'op attn b=1 hq=8 hkv=1 ' "$tmp/tp.trace" || fail "tp splits heads"
+  [ "$(grep -c 'op coll kind=allreduce' "$tmp/tp.trace")" = $((80 * 2 * 2)) ] || fail "two all-reduces per layer per step" ;;
+deterministic)
+  "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/a.trace.gz"
+  "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/b.trace.gz"
+  cmp "$tmp/a.trace.gz" "$tmp/b.trace.gz" || fail "two runs differ" ;;
+bad) # bad options: exit 2 with a message naming the option
+  while IFS='|' read -r want args; do
+    err=$("$tg" $args -o "$tmp/x.trace" 2>&1); rc=$?
+    [ $rc = 2 ] || fail "exit $rc for: $args"
+    case "$err" in *"$want"*) ;; *) fail "message for '$args' lacks '$want': $err";; esac
+  done <<'BAD'
+no such model|--model nosuchmodel
+--weights int3|--model llama-2-7b --weights int3
+--sparsity|--model llama-2-7b --sparsity nm:5:4
+--act-sparsity|--model llama-2-7b --act-sparsity mlp.down=1.5
+does not divide|--model llama-2-7b --tp 3
+no decode steps|--model bert-large --decode 4
+--batch|--model llama-2-7b --batch 0
+--moe-dist|--model mixtral-8x7b --moe-dist 0.5,0.6
+--attn|--model llama-2-7b --attn window:0
+unknown option|--model llama-2-7b --frobnicate
+BAD
+  printf 'name = "x";\nsource = "t";\nhidden = 64;\nlayres = 2;\n' >"$tmp/bad.cfg"
+  err=$("$tg" --model "$tmp/bad.cfg" 2>&1); rc=$?
+  [ $rc = 2 ] && case "$err" in *"bad.cfg:4: layres: unknown setting"*) ;; *) false;; esac || fail "bad model file: $err" ;;
+*) fail "unknown case $case" ;;
+esac
+echo "ok: $case"
