@@ -52,6 +52,7 @@ static size_t arch_blocks(struct cfg_block *out)
 	ARCH_BLOCK(smem_cfg_block, smem)
 	ARCH_BLOCK(l2_cfg_block, l2)
 	ARCH_BLOCK(hbm_cfg_block, hbm)
+	ARCH_BLOCK(link_cfg_block, link)
 	ARCH_BLOCK(energy_cfg_block, energy)
 #undef ARCH_BLOCK
 	return n;
@@ -88,7 +89,7 @@ const char *arch_model_name(enum arch_model m)
 {
 	switch (m) {
 	case ARCH_MODEL_TILES: return "tiles";
-	case ARCH_MODEL_ROOFLINE: return "roofline";
+	case ARCH_MODEL_ANALYTIC: return "analytic";
 	default: return "unmodelled";
 	}
 }
@@ -149,7 +150,7 @@ void arch_energy_counts(const struct arch *a, struct energy_counts *out)
 
 /* ---- routing of a core's requests ------------------------------------------------------ */
 
-static uint64_t tile_key(uint64_t operand, uint64_t batch, uint64_t block, uint64_t step)
+uint64_t arch_tile_key(uint64_t operand, uint64_t batch, uint64_t block, uint64_t step)
 {
 	/* Distinct fields mixed into one key; a collision would only mis-count one hit. */
 	uint64_t k = operand * 0x9e3779b97f4a7c15ULL;
@@ -164,103 +165,96 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-static uint64_t bytes_of(double b)
+uint64_t arch_route_load(struct arch *a, struct core *c, uint64_t key_a, uint64_t bytes_a,
+			 uint64_t key_b, uint64_t bytes_b, uint64_t meta, uint64_t scale_b,
+			 uint64_t scale_a)
 {
-	return (uint64_t)ceil(b);
-}
-
-uint64_t arch_load_step(struct arch *a, struct core *c, uint64_t step, uint64_t k_step)
-{
-	const struct lower_gemm_plan *p = &a->plan;
 	uint64_t now = kernel_now_ps();
-	uint64_t abytes = bytes_of((double)c->rows * k_step * formats_bits(&p->a) / 8);
-	double bdense = (double)c->cols * k_step / p->b.k_fraction;
-	uint64_t bbytes = bytes_of(bdense * formats_bits(&p->b) / 8);
-	/* A weight is shared by every GEMM of a batched op; activations are not. */
-	uint64_t bbatch = p->b_shared ? 0 : c->batch;
-	bool a_hit = l2_access(&a->l2, tile_key(0, c->batch, c->ti, step), abytes);
-	bool b_hit = l2_access(&a->l2, tile_key(1, bbatch, c->tj, step), bbytes);
-	uint64_t miss = (a_hit ? 0 : abytes) + (b_hit ? 0 : bbytes);
-	a->l2.stats.hit_bytes += abytes + bbytes - miss;
+	bool a_hit = !bytes_a || l2_access(&a->l2, key_a, bytes_a);
+	bool b_hit = !bytes_b || l2_access(&a->l2, key_b, bytes_b);
+	uint64_t total = bytes_a + bytes_b;
+	uint64_t miss = (a_hit ? 0 : bytes_a) + (b_hit ? 0 : bytes_b);
+	a->l2.stats.hit_bytes += total - miss;
 	a->l2.stats.miss_bytes += miss;
-	uint64_t done = l2_transfer(&a->l2, now, abytes + bbytes);
-	/* Metadata and scales ride inside the B tile (and the A tile for block-scaled types):
-	 * counted apart at every level they cross. */
-	double bbits = formats_bits(&p->b), abits = formats_bits(&p->a);
-	uint64_t meta = bytes_of(bbytes * p->b.meta_bits / bbits);
-	uint64_t scale =
-	    bytes_of(bbytes * p->b.scale_bits / bbits + abytes * p->a.scale_bits / abits);
+	uint64_t done = l2_transfer(&a->l2, now, total);
+	/* Metadata and scales ride inside the tiles: counted apart at every level they cross. */
 	a->l2.stats.meta_bytes += meta;
-	a->l2.stats.scale_bytes += scale;
+	a->l2.stats.scale_bytes += scale_a + scale_b;
 	a->smem_stats.meta_fill_bytes += meta;
-	a->smem_stats.scale_fill_bytes += scale;
+	a->smem_stats.scale_fill_bytes += scale_a + scale_b;
 	if (miss) {
 		done = max_u64(done, hbm_read(&a->hbm, now, miss));
 		if (!b_hit) {
 			a->hbm.stats.meta_read_bytes += meta;
-			a->hbm.stats.scale_read_bytes += bytes_of(bbytes * p->b.scale_bits / bbits);
+			a->hbm.stats.scale_read_bytes += scale_b;
 		}
 		if (!a_hit)
-			a->hbm.stats.scale_read_bytes += bytes_of(abytes * p->a.scale_bits / abits);
+			a->hbm.stats.scale_read_bytes += scale_a;
 	}
 	uint64_t busy0 = c->port.busy_ps;
-	done = max_u64(done, bwserver_request(&c->port, now, abytes + bbytes));
+	done = max_u64(done, bwserver_request(&c->port, now, total));
 	a->smem_stats.port_busy_ps += c->port.busy_ps - busy0;
-	a->smem_stats.fill_bytes += abytes + bbytes;
+	a->smem_stats.fill_bytes += total;
 	a->core_stats.tile_loads++;
 	return done;
 }
 
-/* MMA padding: 8 on the token side, 16 on the weight side (see arch/lower). */
-static uint64_t pad_up(uint64_t x, uint64_t g)
+uint64_t arch_route_store(struct arch *a, struct core *c, uint64_t bytes, bool to_memory)
 {
-	return (x + g - 1) / g * g;
-}
-
-uint64_t arch_compute_step(struct arch *a, struct core *c, uint64_t k_step)
-{
-	const struct lower_gemm_plan *p = &a->plan;
-	double mma = (double)pad_up(c->rows, 8) * pad_up(c->cols, 16) * k_step * p->ps_per_mac;
-	double values = (double)c->cols * k_step / p->b.math_speedup;
-	double dequant = values * p->dequant_ps_per_elem;
-	uint64_t ps = (uint64_t)ceil(mma > dequant ? mma : dequant);
-	if (ps == 0)
-		ps = 1;
-	uint64_t macs = (uint64_t)llround((double)c->rows * c->cols * k_step / p->b.math_speedup);
-	*core_stats_macs(&a->core_stats, p->prec) += macs;
-	if (p->dequant_ps_per_elem > 0)
-		a->core_stats.vec_ops += (uint64_t)(values * a->cfg->vec.dequant_ops_per_elem);
-	double bdense = (double)c->cols * k_step / p->b.k_fraction;
-	a->smem_stats.read_bytes += bytes_of((double)c->rows * k_step * formats_bits(&p->a) / 8 +
-	                                     bdense * formats_bits(&p->b) / 8);
-	a->core_stats.tc_busy_ps += ps;
-	a->core_stats.tile_computes++;
-	return ps;
-}
-
-uint64_t arch_store_tile(struct arch *a, struct core *c)
-{
-	const struct lower_gemm_plan *p = &a->plan;
 	uint64_t now = kernel_now_ps();
-	/* Split-K parts leave fp32 partials in L2 for the reduction; whole tiles go to memory. */
-	double bits = p->split > 1 ? 32 : formats_bits(&p->c);
-	uint64_t bytes = bytes_of((double)c->rows * c->cols * bits / 8);
 	uint64_t busy0 = c->port.busy_ps;
 	uint64_t done = bwserver_request(&c->port, now, bytes);
 	a->smem_stats.port_busy_ps += c->port.busy_ps - busy0;
 	done = max_u64(done, l2_transfer(&a->l2, now, bytes));
 	a->l2.stats.write_bytes += bytes;
-	if (p->split == 1)
+	if (to_memory)
 		hbm_write(&a->hbm, now, bytes); /* write-back drains behind the core */
 	return done;
 }
 
+uint64_t arch_book_compute(struct arch *a, enum tensor_prec prec, double mma_ps, uint64_t macs,
+			   double vec_ps, uint64_t vec_ops, bool serial, uint64_t buffer_bytes)
+{
+	double t = serial ? mma_ps + vec_ps : (mma_ps > vec_ps ? mma_ps : vec_ps);
+	uint64_t ps = (uint64_t)ceil(t);
+	if (ps == 0)
+		ps = 1;
+	*core_stats_macs(&a->core_stats, prec) += macs;
+	a->core_stats.vec_ops += vec_ops;
+	a->smem_stats.read_bytes += buffer_bytes;
+	a->core_stats.tc_busy_ps += ps;
+	a->core_stats.tile_computes++;
+	return ps;
+}
+
 bool arch_next_item(struct arch *a, uint64_t *item)
 {
-	if (a->next_item >= a->plan.items)
+	if (a->next_item >= a->items)
 		return false;
 	*item = a->next_item++;
 	return true;
+}
+
+/* The hooks dispatch to the op's tile program. */
+bool arch_item_begin(struct arch *a, struct core *c)
+{
+	return a->program == ARCH_PROGRAM_GEMM ? arch_gemm_item(a, c) : arch_attn_item(a, c);
+}
+
+uint64_t arch_load_step(struct arch *a, struct core *c, uint64_t step)
+{
+	return a->program == ARCH_PROGRAM_GEMM ? arch_gemm_load(a, c, step) : arch_attn_load(a, c, step);
+}
+
+uint64_t arch_compute_step(struct arch *a, struct core *c, uint64_t step)
+{
+	return a->program == ARCH_PROGRAM_GEMM ? arch_gemm_compute(a, c, step)
+					       : arch_attn_compute(a, c, step);
+}
+
+uint64_t arch_store_tile(struct arch *a, struct core *c)
+{
+	return a->program == ARCH_PROGRAM_GEMM ? arch_gemm_store(a, c) : arch_attn_store(a, c);
 }
 
 /* ---- op lifecycle ---------------------------------------------------------------------- */
@@ -295,40 +289,40 @@ static void op_end(void *ctx)
 	a->op_done(a->op_done_ctx);
 }
 
-static void gemm_drain(struct arch *a)
-{
-	const struct lower_gemm_plan *p = &a->plan;
-	uint64_t now = kernel_now_ps();
-	uint64_t end = now;
-	if (p->split > 1) {
-		/* Reduction of the fp32 partials: read them from L2, write the output. */
-		uint64_t elems = p->m * p->n * p->count;
-		uint64_t partial = elems * 4 * p->split;
-		uint64_t out = bytes_of((double)elems * formats_bits(&p->c) / 8);
-		end = max_u64(end, l2_transfer(&a->l2, now, partial));
-		a->l2.stats.hit_bytes += partial;
-		end = max_u64(end, hbm_write(&a->hbm, now, out));
-		a->core_stats.vec_ops += elems * p->split;
-	}
-	/* The op ends when the last write-back has left for memory. */
-	end = max_u64(end, a->hbm.port.free_at_ps);
-	kernel_call_at(end - now, op_end, a);
-}
-
 void arch_core_idle(struct arch *a, struct core *c)
 {
 	(void)c;
 	SIM_ASSERT(a->cores_running > 0, "arch", kernel_now_ps(), "core idle with no core running");
-	if (--a->cores_running == 0)
-		gemm_drain(a);
+	if (--a->cores_running)
+		return;
+	/* Every core is done: the program's final phase (split reductions), then the op ends
+	 * when the last write-back has left for memory. */
+	uint64_t now = kernel_now_ps();
+	uint64_t end = a->program == ARCH_PROGRAM_GEMM ? arch_gemm_drain(a) : arch_attn_drain(a);
+	end = max_u64(end, a->hbm.port.free_at_ps);
+	end = max_u64(end, now);
+	kernel_call_at(end - now, op_end, a);
 }
 
-static void gemm_start_cores(void *ctx)
+static void tiles_start_cores(void *ctx)
 {
 	struct arch *a = ctx;
 	a->cores_running = (uint32_t)a->cfg->core.count;
 	for (int64_t i = 0; i < a->cfg->core.count; i++)
 		core_start(&a->cores[i]);
+}
+
+/* Common start of a tile-simulated op, after its program set items, stages and L2 room. */
+static void tiles_start(struct arch *a)
+{
+	SIM_ASSERT(a->stages >= 1 && a->stages <= CORE_MAX_STAGES, "arch", kernel_now_ps(),
+		   "%llu stages", (unsigned long long)a->stages);
+	a->next_item = 0;
+	a->busy0_tc = a->core_stats.tc_busy_ps;
+	a->busy0_port = a->smem_stats.port_busy_ps;
+	a->busy0_l2 = a->l2.stats.busy_ps;
+	a->busy0_hbm = a->hbm.stats.busy_ps;
+	kernel_call_at((uint64_t)(a->cfg->core.host_overhead + a->cfg->core.launch), tiles_start_cores, a);
 }
 
 static void roofline_apply(struct arch *a, const struct lower_roofline *r)
@@ -339,7 +333,7 @@ static void roofline_apply(struct arch *a, const struct lower_roofline *r)
 	a->hbm.stats.read_bytes += r->read_bytes;
 	a->hbm.stats.write_bytes += r->write_bytes;
 	a->hbm.stats.busy_ps += bwserver_occupancy_ps(&a->hbm.port, r->read_bytes + r->write_bytes);
-	a->result.model = ARCH_MODEL_ROOFLINE;
+	a->result.model = ARCH_MODEL_ANALYTIC;
 	a->result.bound = r->bound;
 	kernel_call_at(r->time_ps, op_end, a);
 }
@@ -352,50 +346,35 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 	a->stats.ops++;
 	a->result = (struct arch_op_result){ 0, ARCH_MODEL_TILES, "compute", "" };
 	struct lower_roofline r;
-	char err[256];
 	switch (op->type) {
 	case TRACE_OP_GEMM:
-		SIM_ASSERT(lower_gemm(a->cfg, op, &a->plan, err, sizeof err) == 0, "arch/lower",
-		           kernel_now_ps(),
-		           "op at line %llu passed its check but failed to lower: %s",
-		           (unsigned long long)op->line, err);
-		a->result.how = a->plan.how;
-		log_debug("line %llu: gemm %llux%llux%llu x%llu %s: tile %llux%llux%llu, %llu "
-		          "stages, split %llu, "
-		          "%llu items of %llu steps, estimate %.2f us",
-		          (unsigned long long)op->line, (unsigned long long)a->plan.m,
-		          (unsigned long long)a->plan.n, (unsigned long long)a->plan.k,
-		          (unsigned long long)a->plan.count, tensor_prec_name(a->plan.prec),
-		          (unsigned long long)a->plan.tile_m, (unsigned long long)a->plan.tile_n,
-		          (unsigned long long)a->plan.tile_k, (unsigned long long)a->plan.stages,
-		          (unsigned long long)a->plan.split, (unsigned long long)a->plan.items,
-		          (unsigned long long)a->plan.steps_per_item, a->plan.est_ps * 1e-6);
-		a->next_item = 0;
-		a->busy0_tc = a->core_stats.tc_busy_ps;
-		a->busy0_port = a->smem_stats.port_busy_ps;
-		a->busy0_l2 = a->l2.stats.busy_ps;
-		a->busy0_hbm = a->hbm.stats.busy_ps;
-		{
-			uint64_t bcount = a->plan.b_shared ? 1 : a->plan.count;
-			uint64_t tiles =
-			    (a->plan.tiles_m * a->plan.count + a->plan.tiles_n * bcount) *
-			    a->plan.steps_total;
-			SIM_ASSERT(l2_reset(&a->l2, tiles) == 0, "l2", kernel_now_ps(),
-			           "out of memory");
-		}
-		kernel_call_at((uint64_t)(a->cfg->core.host_overhead + a->cfg->core.launch),
-		               gemm_start_cores, a);
+		a->program = ARCH_PROGRAM_GEMM;
+		arch_gemm_start(a, op);
+		tiles_start(a);
 		break;
 	case TRACE_OP_ATTN:
-		lower_attn(a->cfg, op, &r);
-		roofline_apply(a, &r);
+		a->program = ARCH_PROGRAM_ATTN;
+		arch_attn_start(a, op);
+		tiles_start(a);
 		break;
 	case TRACE_OP_VEC:
 		lower_vec(a->cfg, op, &r);
 		roofline_apply(a, &r);
 		break;
 	default:
-		/* No link model yet: a collective costs nothing and is reported as unmodelled. */
+		if (a->cfg->link.bandwidth > 0) {
+			/* A collective over the links: NCCL's algorithm costs (arch/link). */
+			uint64_t sent;
+			double ps = link_collective_ps(&a->cfg->link, op->coll.kind, op->coll.bytes,
+						       op->coll.ranks, &sent);
+			a->stats.link_bytes += sent;
+			a->result.model = ARCH_MODEL_ANALYTIC;
+			a->result.bound = "link";
+			kernel_call_at((uint64_t)ceil(ps + a->cfg->core.host_overhead + a->cfg->core.launch),
+				       op_end, a);
+			break;
+		}
+		/* No link model: a collective costs nothing and is reported as unmodelled. */
 		a->stats.unmodelled_ops++;
 		a->stats.launch_ps -=
 		    (uint64_t)(a->cfg->core.launch +

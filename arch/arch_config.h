@@ -9,6 +9,7 @@
 #include "arch/energy/energy.h"
 #include "arch/hbm/hbm.h"
 #include "arch/l2/l2.h"
+#include "arch/link/link.h"
 #include "arch/smem/smem.h"
 #include "arch/vec/vec.h"
 #include "sim/cfg.h"
@@ -35,6 +36,7 @@ struct arch_config {
 	struct smem_config smem;
 	struct l2_config l2;
 	struct hbm_config hbm;
+	struct link_config link;
 	struct energy_config energy;
 };
 

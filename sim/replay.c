@@ -211,7 +211,7 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 		bt->measured_ns += op->dur_ns;
 		bt->measured_sim_ps += t;
 	}
-	r->model_ops[res->model]++;
+	r->model_ops[op->type][res->model]++;
 	keep_top(r, op, t, res);
 	if (r->csv) {
 		fprintf(r->csv, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,", op->index, op->line,

@@ -63,7 +63,7 @@ struct replay {
 	struct replay_step *steps;
 	uint64_t nsteps, cap_steps;
 	struct replay_type_total by_type[TRACE_OP_COUNT];
-	uint64_t model_ops[3]; /* by enum arch_model */
+	uint64_t model_ops[TRACE_OP_COUNT][ARCH_MODEL_COUNT]; /* ops of each type by how modelled */
 	struct replay_top_op top[REPLAY_TOP_OPS];
 	int ntop;
 	char model_name[64]; /* meta model=, if any */

@@ -41,13 +41,30 @@ static void utilisation(const struct report_input *in, double *tc, double *hbm, 
 	*l2 = (double)in->arch->l2.stats.busy_ps / t;
 }
 
+/* Always true of the model; the report adds the limits this run hit (unmodelled ops). */
 static const char *const not_modelled[] = {
-	"attn and vec ops use an interim roofline (bytes / achievable bandwidth vs work / peak, "
-	"plus launch)",
-	"coll ops: no link model (zero time, counted as unmodelled)",
+	"vec ops use a roofline per kind (bytes over achievable bandwidth against vector work, plus "
+	"launch), not tiles",
 	"L2 reuse across ops; concurrent kernels; activation sparsity (asp=) skipping",
 	"V:N:M column-gather cost; decompression time of unstructured/block formats (bytes only)",
+	"energy of links, instruction issue and control",
 };
+
+static const char coll_unmodelled[] =
+	"coll ops: this machine has no link model (link.bandwidth = 0): zero time, counted as unmodelled";
+
+/* How the ops of type t were modelled: one name, or "mixed". */
+static const char *type_model(const struct replay *r, int t)
+{
+	const char *name = "none";
+	int kinds = 0;
+	for (int m = 0; m < ARCH_MODEL_COUNT; m++)
+		if (r->model_ops[t][m]) {
+			kinds++;
+			name = arch_model_name((enum arch_model)m);
+		}
+	return kinds > 1 ? "mixed" : name;
+}
 
 int report_write_json(FILE *out, const struct report_input *in)
 {
@@ -118,10 +135,7 @@ int report_write_json(FILE *out, const struct report_input *in)
 		json_object_object_add(o, "ops", json_object_new_int64((int64_t)bt->ops));
 		json_object_object_add(o, "time_s", json_object_new_double(ps_to_s(bt->time_ps)));
 		json_object_object_add(o, "energy_j", json_object_new_double(bt->energy_j));
-		json_object_object_add(o, "model",
-		                       json_object_new_string(t == TRACE_OP_GEMM   ? "tiles"
-		                                              : t == TRACE_OP_COLL ? "unmodelled"
-		                                                                   : "roofline"));
+		json_object_object_add(o, "model", json_object_new_string(type_model(r, t)));
 		if (bt->measured_ops) {
 			json_object_object_add(o, "measured_ops",
 			                       json_object_new_int64((int64_t)bt->measured_ops));
@@ -157,6 +171,8 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object *nm = json_object_new_array();
 	for (size_t i = 0; i < sizeof not_modelled / sizeof *not_modelled; i++)
 		json_object_array_add(nm, json_object_new_string(not_modelled[i]));
+	if (r->model_ops[TRACE_OP_COLL][ARCH_MODEL_NONE])
+		json_object_array_add(nm, json_object_new_string(coll_unmodelled));
 	json_object_object_add(root, "not_modelled", nm);
 	json_object_object_add(root, "counters", stats_to_json(in->reg));
 
@@ -223,9 +239,8 @@ void report_write_text(FILE *out, const struct report_input *in)
 		fprintf(out, "  %-10s %8" PRIu64 " %12s  %5.1f %%  %s\n",
 		        trace_op_type_name((enum trace_op_type)t), bt->ops, b1,
 		        r->time_ps ? 100.0 * bt->time_ps / r->time_ps : 0,
-		        t == TRACE_OP_GEMM   ? "tiles"
-		        : t == TRACE_OP_COLL ? "UNMODELLED (zero time)"
-		                             : "roofline (interim)");
+		        r->model_ops[t][ARCH_MODEL_NONE] ? "UNMODELLED on this machine (zero time)"
+		                                          : type_model(r, t));
 	}
 
 	fprintf(out, "\nslowest ops\n");
@@ -248,4 +263,6 @@ void report_write_text(FILE *out, const struct report_input *in)
 	fprintf(out, "\nnot modelled:\n");
 	for (size_t i = 0; i < sizeof not_modelled / sizeof *not_modelled; i++)
 		fprintf(out, "  - %s\n", not_modelled[i]);
+	if (r->model_ops[TRACE_OP_COLL][ARCH_MODEL_NONE])
+		fprintf(out, "  - %s\n", coll_unmodelled);
 }

@@ -7,6 +7,7 @@
  *            [--attn window:4096|topk:2048|thresh:0.1] [--tp 8] [--moe-dist P,P,...] \
  *            -o out.trace.gz
  *   tracegen --list-models
+ *   tracegen --from-kineto trace.json[.gz] -o out.trace.gz
  *
  * Exit status: 0 written; 2 bad options or model file (message names the file and line).
  */
@@ -22,12 +23,14 @@
 
 #include "sim/log.h"
 #include "traces/gen.h"
+#include "traces/kineto.h"
 #include "traces/model.h"
 
 static void usage(FILE *out)
 {
 	fputs("usage: tracegen --model NAME|FILE [options] [-o OUT]\n"
 	      "       tracegen --list-models\n"
+	      "       tracegen --from-kineto TRACE.json[.gz] [-o OUT]\n"
 	      "\n"
 	      "Writes the simtrace v1 trace of one inference: a prefill step then one decode step per\n"
 	      "generated token, every layer's ops, the KV cache growing.\n"
@@ -51,6 +54,10 @@ static void usage(FILE *out)
 	      "  --models-dir DIR    where model names are looked up\n"
 	      "  --check-params      print declared against published parameters, then exit\n"
 	      "  --describe-model    print every key a model file can set, then exit\n"
+	      "  --from-kineto FILE  import a PyTorch profiler (Kineto) Chrome-trace JSON instead:\n"
+	      "                      its GEMM, attention, norm and element-wise ops with their\n"
+	      "                      measured device times (dur_ns); a summary and every unmapped\n"
+	      "                      op go to standard error (docs/kineto.md)\n"
 	      "  --version, --help\n",
 	      out);
 }
@@ -175,11 +182,43 @@ static int check_density(const char *v, char *err, size_t len)
 	return 0;
 }
 
+/* --from-kineto: the profile's ops as a trace; the summary on standard error. The profile is
+ * read and checked before the output is created. */
+static int from_kineto(const char *in, const char *out)
+{
+	char err[1024], meta[128];
+	struct kineto *k = kineto_load(in, err, sizeof err);
+	if (!k) {
+		log_error("%s", err);
+		return EXIT_USER_ERROR;
+	}
+	bool gz = strlen(out) > 3 && !strcmp(out + strlen(out) - 3, ".gz");
+	struct trace_writer *w = trace_writer_open(out, gz, err, sizeof err);
+	if (!w) {
+		log_error("%s", err);
+		kineto_free(k);
+		return EXIT_USER_ERROR;
+	}
+	snprintf(meta, sizeof meta, "generator=tracegen version=%s", NMSIM_VERSION);
+	int rc = kineto_write(k, w, meta, err, sizeof err);
+	if (rc)
+		log_error("%s", err);
+	if (trace_writer_close(w))
+		rc = -1;
+	if (!rc)
+		kineto_stats_print(stderr, "tracegen: ", in, kineto_stats(k));
+	else if (strcmp(out, "-"))
+		unlink(out); /* no half-written trace left behind */
+	kineto_free(k);
+	return rc ? EXIT_USER_ERROR : 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_set_program("tracegen");
 	enum { O_MODEL = 256, O_BATCH, O_PROMPT, O_DECODE, O_WEIGHTS, O_ACT, O_SPARSITY, O_KV,
-	       O_ACTSP, O_ATTN, O_TP, O_MOE, O_LIST, O_DIR, O_CHECK, O_DESCRIBE, O_VERSION, O_HELP };
+	       O_ACTSP, O_ATTN, O_TP, O_MOE, O_LIST, O_DIR, O_CHECK, O_DESCRIBE, O_VERSION, O_HELP,
+	       O_KINETO };
 	static const struct option opts[] = {
 		{"model", required_argument, NULL, O_MODEL},
 		{"batch", required_argument, NULL, O_BATCH},
@@ -199,6 +238,7 @@ int main(int argc, char **argv)
 		{"describe-model", no_argument, NULL, O_DESCRIBE},
 		{"version", no_argument, NULL, O_VERSION},
 		{"help", no_argument, NULL, O_HELP},
+		{"from-kineto", required_argument, NULL, O_KINETO},
 		{NULL, 0, NULL, 0},
 	};
 	static struct gen_options o;
@@ -210,7 +250,8 @@ int main(int argc, char **argv)
 	o.weight_q.scale_dtype = TRACE_DT_FP16;
 	o.kv_dtype = TRACE_DT_FP16;
 	o.kv_q.scale_dtype = TRACE_DT_FP16;
-	const char *model_name = NULL, *out = "-", *act = NULL;
+	const char *model_name = NULL, *out = "-", *act = NULL, *kineto = NULL;
+	const char *gen_option = NULL; /* an option that only --model takes */
 	char dir[PATH_MAX];
 	default_models_dir(dir, sizeof dir);
 	bool list = false, check = false, decode_given = false;
@@ -275,6 +316,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'o': out = optarg; break;
+		case O_KINETO: kineto = optarg; break;
 		case O_LIST: list = true; break;
 		case O_DIR: snprintf(dir, sizeof dir, "%s", optarg); break;
 		case O_CHECK: check = true; break;
@@ -287,6 +329,10 @@ int main(int argc, char **argv)
 		}
 		if (rc)
 			return EXIT_USER_ERROR;
+		if (c != 'o' && c != O_KINETO && c != O_DIR)
+			for (const struct option *p = opts; p->name; p++)
+				if (p->val == c)
+					gen_option = p->name;
 		/* Record every option but the output in the meta line. */
 		if (c != 'o' && c != O_DIR && c != O_CHECK && c != O_MODEL && mlen < (int)sizeof meta - 1) {
 			const char *name = NULL;
@@ -306,6 +352,13 @@ int main(int argc, char **argv)
 	if (optind != argc) {
 		log_error("unexpected argument '%s' (see tracegen --help)", argv[optind]);
 		return EXIT_USER_ERROR;
+	}
+	if (kineto) {
+		if (gen_option) {
+			log_error("--from-kineto takes only -o (got --%s)", gen_option);
+			return EXIT_USER_ERROR;
+		}
+		return from_kineto(kineto, out);
 	}
 	if (list)
 		return list_models(dir);

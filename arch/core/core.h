@@ -38,8 +38,11 @@ struct core {
 	struct bwserver port; /* fill port from L2 */
 	bool tc_busy;
 	bool active;
-	/* The current work item. */
+	/* The current work item, as the op's tile program (arch_gemm.c, arch_attn.c) set it:
+	 * batch, row block, column block (or head), rows and columns of its output tile, and the
+	 * range of steps it streams. */
 	uint64_t batch, ti, tj, rows, cols, step0, nsteps;
+	uint64_t aux; /* per-program: attention's first key and kept-block stride */
 	uint64_t next_load, next_compute;
 	struct core_slot slots[CORE_MAX_STAGES];
 };

@@ -38,6 +38,11 @@ static const struct cfg_field tensor_fields[] = {
 	{ "efficiency", CFG_REAL, offsetof(struct tensor_config, efficiency), "", 0.05, 1, "1",
 	  "calibration: steady-state fraction of peak MMA issue a well-tiled kernel sustains",
 	  NULL },
+	{ "overlaps_softmax", CFG_BOOL, offsetof(struct tensor_config, overlaps_softmax), "", 0, 0,
+	  "false",
+	  "fused attention overlaps softmax with the MMAs (asynchronous MMA, warp specialization: "
+	  "Hopper); false: softmax waits on them (FlashAttention-2 on Ampere)",
+	  NULL },
 	{ "sparse_efficiency", CFG_REAL, offsetof(struct tensor_config, sparse_efficiency), "",
 	  0.05, 1, "1",
 	  "calibration: share of that issue rate the sparse MMA path keeps (metadata loads, "

@@ -19,25 +19,33 @@ void formats_dense(enum trace_dtype d, struct formats_operand *out)
 	out->how = "dense";
 }
 
-static double quant_scale_bits(const struct trace_tensor *w)
+static double quant_scale_bits(const struct trace_quant *q, uint64_t row_len)
 {
-	switch (w->q.kind) {
+	switch (q->kind) {
 	case TRACE_Q_GROUP: {
-		double per_group =
-		    trace_dtype_bits(w->q.scale_dtype) * (w->q.zero_point ? 2.0 : 1.0);
-		return per_group / (double)w->q.group;
+		double per_group = trace_dtype_bits(q->scale_dtype) * (q->zero_point ? 2.0 : 1.0);
+		return per_group / (double)q->group;
 	}
-	case TRACE_Q_CHANNEL: /* one scale per output row, spread over its K elements */
-		return w->cols ? 16.0 / (double)w->cols : 0;
+	case TRACE_Q_CHANNEL: /* one scale per row, spread over its elements */
+		return row_len ? 16.0 / (double)row_len : 0;
 	default: return 0; /* per-tensor: a few bytes in all */
 	}
+}
+
+void formats_quantized(enum trace_dtype d, const struct trace_quant *q, uint64_t row_len,
+		       struct formats_operand *out)
+{
+	formats_dense(d, out);
+	out->scale_bits += quant_scale_bits(q, row_len);
+	if (out->scale_bits > 0)
+		out->how = "dense, scaled";
 }
 
 void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
                     const struct trace_tensor *w, struct formats_operand *out)
 {
 	formats_dense(w->dtype, out);
-	out->scale_bits += quant_scale_bits(w);
+	out->scale_bits += quant_scale_bits(&w->q, w->cols);
 	double bits = trace_dtype_bits(w->dtype);
 	const struct trace_sparsity *sp = &w->sp;
 	const struct tensor_sparse_mode *mode;

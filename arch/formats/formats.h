@@ -38,6 +38,10 @@ void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
 /* The cost of a dense operand stored as dtype d (activations, KV, outputs): value bits plus
  * the block scales that mx and nvfp4 types carry. */
 void formats_dense(enum trace_dtype d, struct formats_operand *out);
+/* A dense operand of dtype d with quantization q, rows of row_len elements (per-channel
+ * scales spread over a row): the KV cache's format. */
+void formats_quantized(enum trace_dtype d, const struct trace_quant *q, uint64_t row_len,
+		       struct formats_operand *out);
 /* Total bits per dense element. */
 static inline double formats_bits(const struct formats_operand *f)
 {

@@ -13,6 +13,10 @@ static const struct cfg_field hbm_fields[] = {
 	  "1",
 	  "calibration: achievable fraction of peak bandwidth for writes (read/write turnaround)",
 	  NULL },
+	{ "prune_in_memory", CFG_BOOL, offsetof(struct hbm_config, prune_in_memory), "", 0, 0, "false",
+	  "the memory scores keys in place and sends only those above threshold (Sprint's ReRAM); "
+	  "attention with pat=thresh then fetches only the surviving keys",
+	  NULL },
 	{ "latency", CFG_TIME, offsetof(struct hbm_config, latency), "ps", 0, 1e8, "\"500 ns\"",
 	  "load-to-use latency of an unloaded access", NULL },
 };

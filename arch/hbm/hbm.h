@@ -23,6 +23,7 @@ struct hbm_config {
 	double efficiency;       /* achievable fraction of peak, reads */
 	double write_efficiency; /* achievable fraction of peak, writes (bus turnaround) */
 	double latency;          /* ps */
+	bool prune_in_memory; /* scores keys in place, returns only survivors (Sprint) */
 };
 
 #define HBM_STATS(X)                                                   \

@@ -184,45 +184,6 @@ static void roofline_finish(const struct arch_config *cfg, struct lower_roofline
 	    (uint64_t)ceil(body + cfg->core.host_overhead + cfg->core.launch + cfg->hbm.latency);
 }
 
-void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_roofline *r)
-{
-	memset(r, 0, sizeof *r);
-	const uint64_t b = op->attn.b, hq = op->attn.hq, hkv = op->attn.hkv, d = op->attn.d;
-	const uint64_t sq = op->attn.sq, skv = op->attn.skv;
-	/* Keys each query sees: causal halves the square part; patterns cut further. */
-	double keys = (double)skv;
-	if (op->attn.causal && sq > 1)
-		keys = (double)skv - (double)sq / 2;
-	const struct trace_pattern *pat = &op->attn.pat;
-	if (pat->kind == TRACE_PAT_WINDOW && keys > (double)pat->size)
-		keys = (double)pat->size;
-	else if (pat->kind == TRACE_PAT_TOPK && keys > (double)pat->size)
-		keys = (double)pat->size;
-	else if (pat->kind == TRACE_PAT_BLOCK || pat->kind == TRACE_PAT_THRESH)
-		keys *= pat->density;
-	enum tensor_prec prec = tensor_math_prec(&cfg->tensor, op->attn.q, op->attn.q);
-	double macs = 2.0 * b * hq * sq * keys * d; /* Q.K^T and P.V */
-	r->macs[prec] = (uint64_t)macs;
-	r->vec_ops = (uint64_t)(5.0 * b * hq * sq * keys); /* scale, max, exp, sum, rescale */
-	enum trace_dtype kvt = op->attn.kv ? op->attn.kv->dtype : TRACE_DT_FP16;
-	struct formats_operand kvf, qf;
-	formats_dense(kvt, &kvf);
-	formats_dense(op->attn.q, &qf);
-	/* Fused kernel: Q read, K and V read once per KV head (GQA shares them), O written. */
-	double kv_keys = pat->kind == TRACE_PAT_WINDOW || pat->kind == TRACE_PAT_TOPK ||
-	                         pat->kind == TRACE_PAT_THRESH
-	                     ? fmin((double)skv, keys + (sq > 1 ? (double)sq : 0))
-	                     : (double)skv;
-	r->read_bytes = (uint64_t)(b * hq * sq * d * formats_bits(&qf) / 8 +
-	                           2.0 * b * hkv * kv_keys * d * formats_bits(&kvf) / 8);
-	r->write_bytes = (uint64_t)(b * hq * sq * d * formats_bits(&qf) / 8);
-	double rate = cfg->tensor.macs_per_cycle[prec] * cfg->tensor.efficiency * cfg->core.count;
-	double compute_ps = macs / rate * arch_cycle_ps(cfg);
-	double vec_ps = (double)r->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) *
-	                arch_cycle_ps(cfg);
-	roofline_finish(cfg, r, compute_ps, vec_ps);
-}
-
 /* Vector operations per output element of each vec kind (reads and math; exp counts as SFU
  * work folded in here). Rough counts for the interim roofline. */
 static double vec_ops_per_elem(enum trace_vec_kind k)

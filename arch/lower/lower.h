@@ -39,16 +39,49 @@ struct lower_gemm_plan {
 int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
                struct lower_gemm_plan *plan, char *err, size_t errlen);
 
-/* Interim roofline of an attn or vec op. */
+/* A fused attention kernel (FlashAttention-2 style) as tiles: work items are (sequence, head,
+ * query block, KV split); each streams the KV blocks its queries may see — causal, window,
+ * top-k, block-sparse and threshold patterns shrink that — loading K and V blocks, computing
+ * Q.K^T and P.V on the tensor cores and the online softmax on the vector/SFU units, the score
+ * tile never leaving the core. Decode packs the query heads sharing a KV head (GQA/MQA) into
+ * one item and splits the keys across cores (FlashDecoding), with a final reduction. */
+struct lower_attn_plan {
+	enum tensor_prec prec;
+	struct formats_operand q, kv; /* kv includes its quantization scales */
+	uint64_t b, hq, hkv, d, sq, skv, group;
+	bool causal;
+	struct trace_pattern pat;
+	bool packed;           /* a KV head's query group in one item (decode-shaped ops) */
+	uint64_t heads;        /* item heads: hkv when packed, hq otherwise */
+	uint64_t block_q, block_kv, stages, split;
+	uint64_t q_blocks;     /* query blocks per head */
+	uint64_t items;
+	double v_keep;         /* share of V blocks read (thresh without in-memory pruning) */
+	double block_keep;     /* share of visible KV blocks streamed (block:B:D, pruned thresh) */
+	bool prune_in_memory;  /* thresh: the memory pruned the keys (only survivors fetched) */
+	bool serial_softmax;   /* softmax waits on the MMAs (no warp-specialized overlap) */
+	double ps_per_mac;     /* per core, at prec, with efficiency */
+	double ps_per_score;   /* vector/SFU time per score element (scale, max, exp, sum) */
+	double dequant_ps_per_elem; /* per K/V element stored in a class other than prec */
+	uint64_t select_read_bytes; /* top-k: the selection pass over per-page key summaries */
+	uint64_t select_macs;
+};
+
+/* Plans an attn op on this machine (never fails: the checks of the trace reader suffice). */
+void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_attn_plan *p);
+/* The KV blocks item (query block qb) streams: first block and count, before splitting. */
+void lower_attn_kv_range(const struct lower_attn_plan *p, uint64_t qb, uint64_t *first,
+			 uint64_t *count);
+
+/* Interim roofline of a vec op. */
 struct lower_roofline {
 	uint64_t read_bytes, write_bytes;
 	uint64_t macs[TENSOR_PREC_COUNT];
 	uint64_t vec_ops;
-	uint64_t time_ps;  /* launch included */
+	uint64_t time_ps; /* launch included */
 	const char *bound; /* "memory", "compute", "vector", "launch" */
 };
 
-void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_roofline *r);
 void lower_vec(const struct arch_config *cfg, const struct trace_op *op, struct lower_roofline *r);
 
 #endif

@@ -13,6 +13,7 @@
 #include "arch/formats/formats.h"
 #include "arch/hbm/hbm.h"
 #include "arch/l2/l2.h"
+#include "arch/link/link.h"
 #include "sim/bwserver.h"
 
 static void test_unloaded_transfer_is_latency_plus_size_over_bandwidth(void **s)
@@ -44,7 +45,7 @@ static void test_contention_queues_in_arrival_order(void **s)
 static void test_hbm_efficiency_and_write_latency(void **s)
 {
 	(void)s;
-	struct hbm_config cfg = { 1ULL << 30, 2e12, 0.5, 0.25, 600000 };
+	struct hbm_config cfg = { 1ULL << 30, 2e12, 0.5, 0.25, 600000, false };
 	struct hbm h;
 	hbm_init(&h, &cfg);
 	/* Effective 1e12 B/s = 1 B/ps: a 1 MB read takes 1e6 ps + 600 ns. */
@@ -217,6 +218,30 @@ static void test_sparse_modes_syntax(void **s)
 	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), -1);
 }
 
+static void test_link_collectives_follow_nccl_costs(void **s)
+{
+	(void)s;
+	/* 100 GB/s per direction at full efficiency = 100 B/ns; 1 us per step. */
+	struct link_config ring = { 100e9, 1.0, 1e6, LINK_RING };
+	uint64_t sent;
+	/* Ring all-reduce of 8 MB over 8 ranks: 2*7/8*8 MB = 14 MB sent in 14 steps. */
+	double t = link_collective_ps(&ring, TRACE_COLL_ALLREDUCE, 8000000, 8, &sent);
+	assert_int_equal(sent, 14000000);
+	assert_float_equal(t, 14000000 / 100e9 * 1e12 + 14 * 1e6, 1);
+	/* On a switch the latency follows a tree: 2 log2(8) = 6 steps. */
+	struct link_config sw = ring;
+	sw.topology = LINK_SWITCH;
+	t = link_collective_ps(&sw, TRACE_COLL_ALLREDUCE, 8000000, 8, &sent);
+	assert_float_equal(t, 14000000 / 100e9 * 1e12 + 6 * 1e6, 1);
+	/* All-gather: every rank receives the other 7 buffers. */
+	link_collective_ps(&ring, TRACE_COLL_ALLGATHER, 1000, 8, &sent);
+	assert_int_equal(sent, 7000);
+	/* One rank, or no link model: nothing to do. */
+	assert_float_equal(link_collective_ps(&ring, TRACE_COLL_ALLREDUCE, 1000, 1, &sent), 0, 0);
+	struct link_config none = { 0, 1, 0, LINK_RING };
+	assert_float_equal(link_collective_ps(&none, TRACE_COLL_ALLREDUCE, 1000, 8, &sent), 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_patterns_the_machine_cannot_run_are_dense_compute),
 		cmocka_unit_test(test_math_precision_choice),
 		cmocka_unit_test(test_sparse_modes_syntax),
+		cmocka_unit_test(test_link_collectives_follow_nccl_costs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,114 @@
+#include <math.h>
+#include <string.h>
+
+#include "arch/lower/lower.h"
+
+/* Rows a query block may hold on the tensor cores, and the KV block sizes tried. */
+enum { ATTN_MAX_ROWS = 128, ATTN_STAGES = 2 };
+static const uint64_t attn_kv_blocks[] = { 256, 128, 64, 32, 16 };
+
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_attn_plan *p)
+{
+	memset(p, 0, sizeof *p);
+	p->b = op->attn.b;
+	p->hq = op->attn.hq;
+	p->hkv = op->attn.hkv;
+	p->d = op->attn.d;
+	p->sq = op->attn.sq;
+	p->skv = op->attn.skv;
+	p->group = p->hq / p->hkv;
+	p->causal = op->attn.causal;
+	p->pat = op->attn.pat;
+	p->prec = tensor_math_prec(&cfg->tensor, op->attn.q, op->attn.q);
+	formats_dense(op->attn.q, &p->q);
+	const struct trace_tensor *kv = op->attn.kv;
+	struct trace_quant none = { TRACE_Q_NONE, 0, TRACE_DT_FP16, false };
+	enum trace_dtype kvt = kv ? kv->dtype : TRACE_DT_FP16;
+	formats_quantized(kvt, kv ? &kv->q : &none, p->d, &p->kv);
+	double cycle = arch_cycle_ps(cfg);
+	p->ps_per_mac = cycle / (cfg->tensor.macs_per_cycle[p->prec] * cfg->tensor.efficiency);
+	/* Per score: one exp on the SFU, scale / running max / subtract / sum on the ALUs. */
+	p->ps_per_score = cycle * (1.0 / cfg->vec.sfu_ops_per_cycle + 4.0 / cfg->vec.fp32_ops_per_cycle);
+	if (tensor_dtype_class(kvt) != p->prec)
+		p->dequant_ps_per_elem = cycle * cfg->vec.dequant_ops_per_elem / cfg->vec.fp16_ops_per_cycle;
+	p->serial_softmax = !cfg->tensor.overlaps_softmax;
+
+	/* Patterns that drop blocks: block-sparse keeps a share D of them; threshold pruning
+	 * (Sprint) must read every key to score it unless the memory prunes in place, and then
+	 * fetches only the survivors' V (and K, recomputed exactly on chip). */
+	p->v_keep = 1;
+	p->block_keep = 1;
+	if (p->pat.kind == TRACE_PAT_BLOCK)
+		p->block_keep = p->pat.density;
+	if (p->pat.kind == TRACE_PAT_THRESH) {
+		p->prune_in_memory = cfg->hbm.prune_in_memory;
+		if (p->prune_in_memory)
+			p->block_keep = p->pat.density;
+		else
+			p->v_keep = p->pat.density;
+	}
+
+	/* Decode-shaped ops pack the query heads of a KV head into one item (GQA/MQA). */
+	p->packed = p->sq * p->group <= ATTN_MAX_ROWS;
+	p->heads = p->packed ? p->hkv : p->hq;
+	p->block_q = p->packed ? p->sq * p->group : (p->d > 128 ? 64 : 128);
+	if (!p->packed && p->block_q > p->sq)
+		p->block_q = p->sq;
+	p->q_blocks = p->packed ? 1 : ceil_div(p->sq, p->block_q);
+	p->stages = ATTN_STAGES;
+	/* The largest KV block whose stages fit beside the query tile. */
+	double qbytes = (double)p->block_q * p->d * formats_bits(&p->q) / 8;
+	p->block_kv = 16;
+	for (size_t i = 0; i < sizeof attn_kv_blocks / sizeof *attn_kv_blocks; i++) {
+		double kvbytes = 2.0 * attn_kv_blocks[i] * p->d * formats_bits(&p->kv) / 8;
+		if (qbytes + p->stages * kvbytes <= (double)cfg->smem.size) {
+			p->block_kv = attn_kv_blocks[i];
+			break;
+		}
+	}
+	if (p->block_kv > 128 && !p->packed)
+		p->block_kv = 128; /* FlashAttention-2's prefill tiles */
+	/* FlashDecoding: split the keys across cores when the items alone cannot fill them. */
+	p->split = 1;
+	uint64_t base = p->b * p->heads * p->q_blocks;
+	if (p->packed && base < (uint64_t)cfg->core.count) {
+		uint64_t first, count;
+		lower_attn_kv_range(p, 0, &first, &count);
+		p->split = ceil_div((uint64_t)cfg->core.count, base);
+		if (p->split > count)
+			p->split = count ? count : 1;
+	}
+	p->items = base * p->split;
+
+	/* Top-k selection (Quest-style): a pass over per-page key summaries (min and max per
+	 * channel of every 16-key page) scores the pages, then the top-k keys are streamed. */
+	if (p->pat.kind == TRACE_PAT_TOPK) {
+		uint64_t pages = ceil_div(p->skv, 16);
+		p->select_read_bytes = (uint64_t)((double)p->b * p->hkv * pages * 2 * p->d * formats_bits(&p->kv) / 8);
+		p->select_macs = p->b * p->hq * p->sq * pages * 2 * p->d;
+	}
+}
+
+void lower_attn_kv_range(const struct lower_attn_plan *p, uint64_t qb, uint64_t *first, uint64_t *count)
+{
+	uint64_t offset = p->skv > p->sq ? p->skv - p->sq : 0;
+	uint64_t q_lo = p->packed ? 0 : qb * p->block_q;
+	uint64_t q_end = p->packed ? p->sq : (q_lo + p->block_q < p->sq ? q_lo + p->block_q : p->sq);
+	uint64_t key_hi = p->causal ? offset + q_end : p->skv;
+	if (key_hi > p->skv)
+		key_hi = p->skv;
+	uint64_t key_lo = 0;
+	if (p->pat.kind == TRACE_PAT_WINDOW && offset + q_lo + 1 > p->pat.size)
+		key_lo = offset + q_lo + 1 - p->pat.size;
+	uint64_t keys = key_hi > key_lo ? key_hi - key_lo : 0;
+	if (p->pat.kind == TRACE_PAT_TOPK && keys > p->pat.size)
+		keys = p->pat.size;
+	*first = key_lo / p->block_kv;
+	uint64_t blocks = ceil_div(keys + key_lo % p->block_kv, p->block_kv);
+	*count = (uint64_t)ceil((double)blocks * p->block_keep);
+}
