@@ -172,8 +172,9 @@ static void gemm(struct gen *g, uint64_t m, uint64_t n, uint64_t k, const char *
 	bool lowbit_w = strcmp(local, "lm_head") && strcmp(local, "mlp.router");
 	enum trace_dtype wd = lowbit_w ? g->o->weight_dtype : g->o->act_dtype;
 	/* W8A8 and FP8 checkpoints quantize activations too; weight-only formats do not. */
-	g->op.gemm.a = (wd == TRACE_DT_INT8 || wd == TRACE_DT_FP8E4M3 || wd == TRACE_DT_FP8E5M2) ? wd
-												   : g->o->act_dtype;
+	bool quant_act = !g->o->weight_only &&
+			 (wd == TRACE_DT_INT8 || wd == TRACE_DT_FP8E4M3 || wd == TRACE_DT_FP8E5M2);
+	g->op.gemm.a = quant_act ? wd : g->o->act_dtype;
 	g->op.gemm.out = g->o->act_dtype;
 	g->op.gemm.b = TRACE_DT_FP16;
 	const char *asp = gen_rule_lookup(g->o->act_sparsity, g->o->nact_sparsity, local);

@@ -44,6 +44,7 @@ struct gen_options {
 	struct trace_pattern pattern; /* pat= on every attention op */
 	double moe_dist[GEN_MAX_EXPERTS]; /* share of routed tokens per expert; none = uniform */
 	int nmoe_dist;
+	bool weight_only; /* int8/fp8 weights keep activations in act_dtype (W8A16) */
 	const char *meta; /* "key=value ..." recording how the trace was made */
 };
 

@@ -41,6 +41,7 @@ static void usage(FILE *out)
 	      "  --decode N          generated tokens (default 128; 0 for encoders)\n"
 	      "  --weights W         fp16 bf16 fp8e4m3 int8 int4[:gG[:zp]] int8:gG mxfp4 mxfp8 nvfp4\n"
 	      "                      (default fp16; int8 and fp8 quantize activations too)\n"
+	      "  --weight-only       int8/fp8 weights keep activations in fp16/bf16 (W8A16)\n"
 	      "  --act DTYPE         activation dtype, fp16 or bf16 (default: bf16 with bf16 weights)\n"
 	      "  --sparsity S        sp= of the projections: a spec (nm:2:4, vnm:64:2:8,\n"
 	      "                      unstructured:0.5, block:16:16:0.5) or glob=spec,... over\n"
@@ -217,7 +218,7 @@ int main(int argc, char **argv)
 {
 	log_set_program("tracegen");
 	enum { O_MODEL = 256, O_BATCH, O_PROMPT, O_DECODE, O_WEIGHTS, O_ACT, O_SPARSITY, O_KV,
-	       O_ACTSP, O_ATTN, O_TP, O_MOE, O_LIST, O_DIR, O_CHECK, O_DESCRIBE, O_VERSION, O_HELP,
+	       O_ACTSP, O_WONLY, O_ATTN, O_TP, O_MOE, O_LIST, O_DIR, O_CHECK, O_DESCRIBE, O_VERSION, O_HELP,
 	       O_KINETO };
 	static const struct option opts[] = {
 		{"model", required_argument, NULL, O_MODEL},
@@ -229,6 +230,7 @@ int main(int argc, char **argv)
 		{"sparsity", required_argument, NULL, O_SPARSITY},
 		{"kv", required_argument, NULL, O_KV},
 		{"act-sparsity", required_argument, NULL, O_ACTSP},
+		{"weight-only", no_argument, NULL, O_WONLY},
 		{"attn", required_argument, NULL, O_ATTN},
 		{"tp", required_argument, NULL, O_TP},
 		{"moe-dist", required_argument, NULL, O_MOE},
@@ -273,6 +275,7 @@ int main(int argc, char **argv)
 			break;
 		case O_WEIGHTS: rc = parse_format("--weights", optarg, &o.weight_dtype, &o.weight_q); break;
 		case O_ACT: act = optarg; break;
+		case O_WONLY: o.weight_only = true; break;
 		case O_KV: rc = parse_format("--kv", optarg, &o.kv_dtype, &o.kv_q); break;
 		case O_SPARSITY:
 			if (gen_parse_rules(optarg, o.sparsity, &o.nsparsity, true, check_sparsity, err, sizeof err)) {
@@ -342,7 +345,7 @@ int main(int argc, char **argv)
 			if (name) {
 				/* meta keys are [a-z][a-z0-9_]*: act-sparsity becomes act_sparsity */
 				int start = mlen + 1;
-				mlen += snprintf(meta + mlen, sizeof meta - (size_t)mlen, " %s=%s", name, optarg);
+				mlen += snprintf(meta + mlen, sizeof meta - (size_t)mlen, " %s=%s", name, optarg ? optarg : "1");
 				for (int i = start; i < mlen && meta[i] != '='; i++)
 					if (meta[i] == '-')
 						meta[i] = '_';

@@ -11,6 +11,8 @@
  * its MAPE exceeds its tolerance; the exit status is then 1. Rows it cannot replay yet are listed
  * as skipped, with the reason. */
 #include <csv.h>
+#include <json-c/json.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -99,6 +101,7 @@ struct vrow {
 	char sets[256]; /* --set options of the measurement setup (validation/sources.csv) */
 	bool calibration; /* fitted on: reported in groups of their own, marked [calibration] */
 	char tensor[256], op[1024];
+	char tracegen[512]; /* whole-model rows: tracegen arguments ('+' separates them) */
 	char metric[32];
 	double value; /* expected, in the metric's unit */
 	double work;  /* elements (throughput) or bytes (bandwidth) the metric divides by time */
@@ -289,6 +292,18 @@ static void add_rows(const char *path, const char *file)
 			}
 			continue;
 		}
+		const char *tg = strstr(f[c_note], "tracegen=");
+		if (tg && !strcmp(r->metric, "time_per_token_ms")) {
+			/* A whole model: generate its trace, compare the mean decode step. */
+			snprintf(r->tracegen, sizeof r->tracegen, "%s", tg + 9);
+			r->tracegen[strcspn(r->tracegen, " ;,\"")] = 0;
+			for (char *p = r->tracegen; *p; p++)
+				if (*p == '+')
+					*p = ' ';
+			row_group(r, a, sp, "decode");
+			r->work = -2; /* marks a model row */
+			continue;
+		}
 		if (op_from_note(r, f[c_note])) {
 			r->skip = true;
 			row_group(r, a, sp, "other");
@@ -303,6 +318,10 @@ static void add_rows(const char *path, const char *file)
 		double inputs = kv_num(r->op, "inputs");
 		if (!strcmp(r->metric, "throughput_gelem_s"))
 			r->work = rows_ * cols;
+		else if (!strcmp(r->metric, "bandwidth_gb_s") && strstr(f[c_note], "bytes_counted=") &&
+			 isdigit((unsigned char)strstr(f[c_note], "bytes_counted=")[14]))
+			/* The measurement's own byte count (e.g. read + write of every input). */
+			r->work = atof(strstr(f[c_note], "bytes_counted=") + 14);
 		else if (!strcmp(r->metric, "bandwidth_gb_s"))
 			r->work =
 			    rows_ * cols * (inputs > 0 ? inputs + 1 : 2) * dtype_bytes2(r->op) / 2;
@@ -492,10 +511,64 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* Whole-model rows: tracegen, then simrun; the mean time of the decode steps. */
+	for (size_t i = 0; i < nrows; i++) {
+		struct vrow *r = &rows[i];
+		if (r->work != -2 || r->skip || (only && strcmp(only, r->machine)))
+			continue;
+		const char *cfg = NULL;
+		for (size_t j = 1; j < machines.nrows; j++)
+			if (!strcmp(machines.rows[j][0], r->machine))
+				cfg = machines.rows[j][1];
+		char trace[] = "/tmp/nmvalidate-model-XXXXXX", json[] = "/tmp/nmvalidate-json-XXXXXX";
+		int tfd = mkstemp(trace), jfd = mkstemp(json);
+		if (!cfg || tfd < 0 || jfd < 0)
+			return 2;
+		close(tfd);
+		close(jfd);
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", simrun);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = 0;
+		else
+			snprintf(dir, sizeof dir, ".");
+		char cmd[8192];
+		snprintf(cmd, sizeof cmd,
+			 "cd '%s' && '%s/tracegen' %s -o '%s' && '%s' -q --arch '%s' %s --json '%s' '%s' >/dev/null",
+			 root, dir, r->tracegen, trace, simrun, cfg, r->sets, json, trace);
+		if (system(cmd) != 0) {
+			fprintf(stderr, "nmvalidate: %s: failed: %s\n", r->id, cmd);
+			return 1;
+		}
+		json_object *rep = json_object_from_file(json), *steps;
+		double sum = 0;
+		int n = 0;
+		if (rep && json_object_object_get_ex(rep, "steps", &steps))
+			for (size_t k = 0; k < json_object_array_length(steps); k++) {
+				json_object *st = json_object_array_get_idx(steps, k), *kind, *t;
+				if (json_object_object_get_ex(st, "kind", &kind) &&
+				    !strcmp(json_object_get_string(kind), "decode") &&
+				    json_object_object_get_ex(st, "time_s", &t)) {
+					sum += json_object_get_double(t);
+					n++;
+				}
+			}
+		json_object_put(rep);
+		unlink(trace);
+		unlink(json);
+		if (!n) {
+			r->skip = true;
+			snprintf(r->why, sizeof r->why, "no decode step in the generated trace");
+			continue;
+		}
+		r->sim = sum / n * 1e3;
+	}
+
 	/* Ratio rows: simulated A / simulated B. */
 	for (size_t i = 0; i < nrows; i++) {
 		struct vrow *r = &rows[i];
-		if (r->work >= 0 || r->skip)
+		if (r->work != -1 || r->skip)
 			continue;
 		char *slash = strchr(r->op, '/');
 		const struct vrow *num = NULL, *den = NULL;
@@ -550,7 +623,7 @@ int main(int argc, char **argv)
 			groups[g].tol = -1;
 			for (size_t j = 1; j < groups_t.nrows; j++)
 				if (!strcmp(groups_t.rows[j][0], r->group)) {
-					groups[g].tol = atof(groups_t.rows[j][1]);
+					groups[g].tol = *groups_t.rows[j][1] ? atof(groups_t.rows[j][1]) : -1;
 					snprintf(groups[g].role, sizeof groups[g].role, "%s",
 					         groups_t.rows[j][2]);
 				}

@@ -203,13 +203,22 @@ static double vec_ops_per_elem(enum trace_vec_kind k)
 	}
 }
 
+/* Passes a kind's kernel makes over its input: softmax finds each row's max and sum, then
+ * re-reads the row to normalize it (PyTorch's kernel for rows that do not fit its per-thread
+ * cache); the others read their inputs once (norms keep the row on chip between the
+ * statistics and the normalization). Bytes of an embedding lookup: the gathered rows. */
+static double vec_read_passes(enum trace_vec_kind k)
+{
+	return k == TRACE_VEC_SOFTMAX ? 2 : 1;
+}
+
 void lower_vec(const struct arch_config *cfg, const struct trace_op *op, struct lower_roofline *r)
 {
 	memset(r, 0, sizeof *r);
 	struct formats_operand f;
 	formats_dense(op->vec.dtype, &f);
 	double elems = (double)op->vec.rows * op->vec.cols;
-	r->read_bytes = (uint64_t)(elems * op->vec.inputs * formats_bits(&f) / 8);
+	r->read_bytes = (uint64_t)(elems * op->vec.inputs * vec_read_passes(op->vec.kind) * formats_bits(&f) / 8);
 	r->write_bytes = (uint64_t)(elems * formats_bits(&f) / 8);
 	r->vec_ops = (uint64_t)(elems * vec_ops_per_elem(op->vec.kind));
 	double vec_ps = (double)r->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) *
