@@ -142,10 +142,14 @@ void arch_energy_counts(const struct arch *a, struct energy_counts *out)
 	struct core_stats cs = a->core_stats;
 	for (int p = 0; p < TENSOR_PREC_COUNT; p++)
 		out->macs[p] = *core_stats_macs(&cs, (enum tensor_prec)p);
+	out->sparse_macs = a->core_stats.macs_sparse;
 	out->vec_ops = a->core_stats.vec_ops;
 	out->smem_bytes = a->smem_stats.fill_bytes + a->smem_stats.read_bytes;
 	out->l2_bytes = a->l2.stats.hit_bytes + a->l2.stats.miss_bytes + a->l2.stats.write_bytes;
 	out->hbm_bytes = a->hbm.stats.read_bytes + a->hbm.stats.write_bytes;
+	out->inmem_macs = a->hbm.stats.inmem_macs;
+	out->link_bytes = a->stats.link_bytes;
+	out->cores = (uint64_t)a->cfg->core.count;
 }
 
 /* ---- routing of a core's requests ------------------------------------------------------ */
@@ -213,8 +217,11 @@ uint64_t arch_route_store(struct arch *a, struct core *c, uint64_t bytes, bool t
 }
 
 uint64_t arch_book_compute(struct arch *a, enum tensor_prec prec, double mma_ps, uint64_t macs,
-			   double vec_ps, uint64_t vec_ops, bool serial, uint64_t buffer_bytes)
+			   bool sparse, double vec_ps, uint64_t vec_ops, bool serial,
+			   uint64_t buffer_bytes)
 {
+	if (sparse)
+		a->core_stats.macs_sparse += macs;
 	double t = serial ? mma_ps + vec_ps : (mma_ps > vec_ps ? mma_ps : vec_ps);
 	uint64_t ps = (uint64_t)ceil(t);
 	if (ps == 0)

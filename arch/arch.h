@@ -118,7 +118,8 @@ uint64_t arch_route_store(struct arch *a, struct core *c, uint64_t bytes, bool t
 /* Books one step of tensor-core and vector work: returns its time, max(mma, vector) or their
  * sum when `serial` (work that waits on the MMA results, e.g. softmax without overlap). */
 uint64_t arch_book_compute(struct arch *a, enum tensor_prec prec, double mma_ps, uint64_t macs,
-			   double vec_ps, uint64_t vec_ops, bool serial, uint64_t buffer_bytes);
+			   bool sparse, double vec_ps, uint64_t vec_ops, bool serial,
+			   uint64_t buffer_bytes);
 /* 64-bit key of a tile: operand, batch, block, step. */
 uint64_t arch_tile_key(uint64_t operand, uint64_t batch, uint64_t block, uint64_t step);
 

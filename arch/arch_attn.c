@@ -32,6 +32,10 @@ void arch_attn_start(struct arch *a, const struct trace_op *op)
 	lower_attn(a->cfg, op, p);
 	a->stages = p->stages;
 	a->items = p->items;
+	/* Sprint: the memory scores every key against every query in place (approximate, on
+	 * the keys' most significant bits) before sending only the survivors. */
+	if (p->prune_in_memory)
+		a->hbm.stats.inmem_macs += p->b * p->hq * p->sq * p->skv * p->d;
 	a->result.how = p->kv.how;
 	log_debug("line %llu: attn b=%llu hq=%llu hkv=%llu d=%llu sq=%llu skv=%llu: %s, q block %llu, "
 		  "kv block %llu, split %llu, %llu items",
@@ -130,7 +134,7 @@ uint64_t arch_attn_compute(struct arch *a, struct core *c, uint64_t step)
 	uint64_t macs = (uint64_t)llround(scores * p->d * (1 + p->v_keep));
 	uint64_t vec_ops = (uint64_t)(scores * 5 + (p->dequant_ps_per_elem > 0 ? elems * a->cfg->vec.dequant_ops_per_elem : 0));
 	uint64_t buf = bytes_of(elems * formats_bits(&p->kv) / 8 + (double)c->rows * p->d * formats_bits(&p->q) / 8);
-	return arch_book_compute(a, p->prec, mma, macs, vec, vec_ops, p->serial_softmax, buf);
+	return arch_book_compute(a, p->prec, mma, macs, false, vec, vec_ops, p->serial_softmax, buf);
 }
 
 uint64_t arch_attn_store(struct arch *a, struct core *c)

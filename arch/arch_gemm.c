@@ -108,7 +108,7 @@ uint64_t arch_gemm_compute(struct arch *a, struct core *c, uint64_t step)
 	uint64_t vec_ops = p->dequant_ps_per_elem > 0 ? (uint64_t)(values * a->cfg->vec.dequant_ops_per_elem) : 0;
 	double bdense = (double)c->cols * k / p->b.k_fraction;
 	uint64_t buf = bytes_of((double)c->rows * k * formats_bits(&p->a) / 8 + bdense * formats_bits(&p->b) / 8);
-	return arch_book_compute(a, p->prec, mma, macs, dequant, vec_ops, false, buf);
+	return arch_book_compute(a, p->prec, mma, macs, p->b.native_sparse, dequant, vec_ops, false, buf);
 }
 
 uint64_t arch_gemm_store(struct arch *a, struct core *c)

@@ -233,10 +233,14 @@ static void priced_delta(struct replay *r, uint64_t t, double energy[ENERGY_COMP
 	arch_energy_counts(r->arch, &now);
 	for (int p = 0; p < TENSOR_PREC_COUNT; p++)
 		d.macs[p] = now.macs[p] - r->counts0.macs[p];
+	d.sparse_macs = now.sparse_macs - r->counts0.sparse_macs;
 	d.vec_ops = now.vec_ops - r->counts0.vec_ops;
 	d.smem_bytes = now.smem_bytes - r->counts0.smem_bytes;
 	d.l2_bytes = now.l2_bytes - r->counts0.l2_bytes;
 	d.hbm_bytes = now.hbm_bytes - r->counts0.hbm_bytes;
+	d.inmem_macs = now.inmem_macs - r->counts0.inmem_macs;
+	d.link_bytes = now.link_bytes - r->counts0.link_bytes;
+	d.cores = now.cores;
 	d.time_s = (double)t * 1e-12;
 	energy_price(&r->arch->cfg->energy, &d, energy);
 	*hbm_bytes = d.hbm_bytes;

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "sim/log.h"
@@ -92,11 +93,20 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object_object_add(total, "cycles",
 	                       json_object_new_int64((int64_t)(time_s * in->cfg->core.freq + 0.5)));
 	json_object_object_add(total, "energy_j", json_object_new_double(energy));
-	json_object *by = json_object_new_object();
-	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++)
-		json_object_object_add(by, energy_component_name((enum energy_component)c),
+	/* By block (the actions grouped), then by action: both sum to energy_j. */
+	json_object *by = json_object_new_object(), *by_action = json_object_new_object();
+	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++) {
+		const char *block = energy_component_block((enum energy_component)c);
+		json_object *cur;
+		double v = r->energy_j[c];
+		if (json_object_object_get_ex(by, block, &cur))
+			v += json_object_get_double(cur);
+		json_object_object_add(by, block, json_object_new_double(v));
+		json_object_object_add(by_action, energy_component_name((enum energy_component)c),
 		                       json_object_new_double(r->energy_j[c]));
+	}
 	json_object_object_add(total, "energy_j_by", by);
+	json_object_object_add(total, "energy_j_by_action", by_action);
 	json_object_object_add(total, "hbm_bytes",
 	                       json_object_new_int64((int64_t)(in->arch->hbm.stats.read_bytes +
 	                                                       in->arch->hbm.stats.write_bytes)));
@@ -207,10 +217,29 @@ void report_write_text(FILE *out, const struct report_input *in)
 	fprintf(out, "total time   %s\n", b1);
 	fprintf(out, "total energy %.4g J  (average power %.1f W)\n", energy,
 	        time_s > 0 ? energy / time_s : 0);
-	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++)
-		fprintf(out, "  %-8s %10.4g J  %5.1f %%\n",
-		        energy_component_name((enum energy_component)c), r->energy_j[c],
-		        energy > 0 ? 100 * r->energy_j[c] / energy : 0);
+	/* Blocks in order of first appearance, each with its actions. */
+	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++) {
+		const char *block = energy_component_block((enum energy_component)c);
+		bool first = true;
+		for (int k = 0; k < c; k++)
+			if (!strcmp(energy_component_block((enum energy_component)k), block))
+				first = false;
+		if (!first)
+			continue;
+		double sum = 0;
+		for (int k = c; k < ENERGY_COMPONENT_COUNT; k++)
+			if (!strcmp(energy_component_block((enum energy_component)k), block))
+				sum += r->energy_j[k];
+		fprintf(out, "  %-6s %10.4g J  %5.1f %%  (", block, sum, energy > 0 ? 100 * sum / energy : 0);
+		const char *sep = "";
+		for (int k = c; k < ENERGY_COMPONENT_COUNT; k++)
+			if (!strcmp(energy_component_block((enum energy_component)k), block)) {
+				fprintf(out, "%s%s %.3g", sep, energy_component_name((enum energy_component)k),
+				        r->energy_j[k]);
+				sep = ", ";
+			}
+		fprintf(out, ")\n");
+	}
 
 	/* Time to first token: the prefill steps; time per output token: mean decode step. */
 	uint64_t prefill_ps = 0, decode_ps = 0, ndecode = 0;

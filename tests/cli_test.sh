@@ -11,7 +11,7 @@ run() { "$simrun" "$@" || fail "simrun $* exited $?"; }
 case "$case" in
 describe)
   run --describe >"$tmp/d" ; for k in name core.count core.freq tensor.fp16 tensor.sparse_modes \
-      smem.size l2.bandwidth hbm.bandwidth hbm.efficiency energy.mac_fp16 energy.static_power; do
+      smem.size l2.bandwidth hbm.bandwidth hbm.efficiency energy.mac_fp16 energy.static_core energy.sparse_select; do
     grep -q "^$k " "$tmp/d" || fail "--describe lacks $k"; done ;;
 version_help)
   run --version | grep -q 'simrun (nmsim)' || fail "--version"

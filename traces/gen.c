@@ -49,12 +49,12 @@ int gen_parse_rules(const char *text, struct gen_rule *rules, int *n, bool bare_
 			/* A bare spec applies to the attention and FFN projections, not the router
 			 * or the lm_head. */
 			snprintf(rules[*n].glob, sizeof rules[0].glob, "attn.*");
-			snprintf(rules[(*n)++].value, sizeof rules[0].value, "%s", value);
+			snprintf(rules[(*n)++].value, sizeof rules[0].value, "%.63s", value);
 			snprintf(rules[*n].glob, sizeof rules[0].glob, "mlp.[gud]*");
-			snprintf(rules[(*n)++].value, sizeof rules[0].value, "%s", value);
+			snprintf(rules[(*n)++].value, sizeof rules[0].value, "%.63s", value);
 		} else {
-			snprintf(rules[*n].glob, sizeof rules[0].glob, "%s", glob);
-			snprintf(rules[(*n)++].value, sizeof rules[0].value, "%s", value);
+			snprintf(rules[*n].glob, sizeof rules[0].glob, "%.63s", glob);
+			snprintf(rules[(*n)++].value, sizeof rules[0].value, "%.63s", value);
 		}
 		p = end ? end + 1 : p + len;
 	}

@@ -56,6 +56,7 @@ struct core {
 	X(macs_int8, "MAC", "int8 multiply-accumulates performed")              \
 	X(macs_int4, "MAC", "int4 multiply-accumulates performed")              \
 	X(macs_fp4, "MAC", "fp4 multiply-accumulates performed")                \
+	X(macs_sparse, "MAC", "of all the MACs: those run in a sparse mode")          \
 	X(tc_busy_ps, "ps", "sum over cores of time the tensor cores computed") \
 	X(vec_ops, "op", "vector and special-function operations")              \
 	X(tile_loads, "", "tile-step loads issued")                             \

@@ -1,12 +1,15 @@
 /* energy — the per-action energy table and the pricing of a run's counters into joules.
  *
- * Models: energy per MAC by datapath precision, per vector/SFU operation, per byte through
- * the on-chip buffers and L2, per bit of device memory (device and path kept apart), and
- * static (leakage + idle) power times elapsed time. Energy = sum of its breakdown.
- * Not: voltage/frequency scaling, power capping, temperature; register-file and instruction
- * issue energy are folded into the per-MAC figure (stated per machine).
- * Numbers: the architecture file; each entry cites Horowitz ISSCC'14, O'Connor MICRO'17,
- * Dally et al., or says how it is derived (see shared reference/energy.md).
+ * Models: energy per MAC by datapath precision (the datapath with its operand delivery and
+ * instruction issue), the extra per MAC of a sparse mode (metadata decode, operand select),
+ * per vector/SFU operation, per byte through the operand buffers and L2 (wires included), per
+ * bit of device memory (device and path kept apart), per bit over chip-to-chip links, per
+ * MAC computed inside the memory (in-memory pruning), and static (leakage + idle) power of
+ * each block times elapsed time. Energy = sum of its actions; blocks group the actions.
+ * Not: voltage/frequency scaling, power capping (a capped board is slower, not modelled
+ * here), temperature.
+ * Numbers: the architecture file; each entry cites its source or says how it is derived
+ * (see shared reference/energy.md and docs/energy.md).
  */
 #ifndef NMSIM_ENERGY_H
 #define NMSIM_ENERGY_H
@@ -18,39 +21,61 @@
 
 struct energy_config {
 	double mac_pj[TENSOR_PREC_COUNT]; /* pJ per MAC performed */
+	double sparse_select_pj;          /* pJ extra per MAC performed in a sparse mode */
 	double vec_op_pj;                 /* pJ per vector or SFU operation */
 	double smem_byte_pj;              /* pJ per byte written to or read from a core buffer */
 	double l2_byte_pj;                /* pJ per byte moved through L2 (incl. wires) */
 	double hbm_device_bit_pj;         /* pJ per bit: DRAM device incl. I/O */
 	double hbm_path_bit_pj;           /* pJ per bit: controller, PHY, on-chip path to L2 */
-	double static_power_w;            /* leakage + idle power of the whole chip */
+	double inmem_mac_pj;              /* pJ per MAC computed inside the memory */
+	double link_bit_pj;               /* pJ per bit sent over a chip-to-chip link */
+	double static_core_w;             /* leakage + idle power of one core */
+	double static_l2_w;               /* of the L2 */
+	double static_hbm_w;              /* of device memory and its controllers */
+	double static_other_w;            /* the rest of the board (I/O, clocks, regulators) */
 };
 
-#define ENERGY_COMPONENTS(X) \
-	X(TENSOR, "tensor")  \
-	X(VEC, "vector")     \
-	X(SMEM, "buffer")    \
-	X(L2, "l2")          \
-	X(HBM, "hbm")        \
-	X(STATIC, "static")
-#define ENERGY_ENUM(id, name) ENERGY_##id,
-enum energy_component { ENERGY_COMPONENTS(ENERGY_ENUM) ENERGY_COMPONENT_COUNT };
+/* Every action: id, name in reports, the block it belongs to. */
+#define ENERGY_ACTIONS(X)                         \
+	X(MAC, "mac", "core")                     \
+	X(SPARSE_SELECT, "sparse_select", "core") \
+	X(VEC, "vector_op", "core")               \
+	X(BUFFER, "buffer_byte", "core")          \
+	X(STATIC_CORE, "static_core", "core")     \
+	X(L2, "l2_byte", "l2")                    \
+	X(STATIC_L2, "static_l2", "l2")           \
+	X(HBM_DEVICE, "hbm_device", "hbm")        \
+	X(HBM_PATH, "hbm_path", "hbm")            \
+	X(INMEM, "inmem_mac", "hbm")              \
+	X(STATIC_HBM, "static_hbm", "hbm")        \
+	X(LINK, "link_bit", "link")               \
+	X(STATIC_OTHER, "static_other", "other")
+#define ENERGY_ENUM(id, name, block) ENERGY_##id,
+enum energy_component { ENERGY_ACTIONS(ENERGY_ENUM) ENERGY_COMPONENT_COUNT };
 
 /* What a run did, as the pricing needs it. */
 struct energy_counts {
 	uint64_t macs[TENSOR_PREC_COUNT];
+	uint64_t sparse_macs;
 	uint64_t vec_ops;
 	uint64_t smem_bytes;
 	uint64_t l2_bytes;
 	uint64_t hbm_bytes;
+	uint64_t inmem_macs;
+	uint64_t link_bytes;
+	uint64_t cores;
 	double time_s;
 };
 
 extern const struct cfg_block energy_cfg_block;
 
 const char *energy_component_name(enum energy_component c);
-/* Joules per component; returns the total. */
+/* The block an action belongs to ("core", "l2", "hbm", "link", "other"). */
+const char *energy_component_block(enum energy_component c);
+/* Joules per action; returns the total (their sum). */
 double energy_price(const struct energy_config *cfg, const struct energy_counts *n,
-                    double out_j[ENERGY_COMPONENT_COUNT]);
+		    double out_j[ENERGY_COMPONENT_COUNT]);
+/* Static power of the whole machine, in watts. */
+double energy_static_w(const struct energy_config *cfg, uint64_t cores);
 
 #endif

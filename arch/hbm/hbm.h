@@ -31,6 +31,7 @@ struct hbm_config {
 	X(write_bytes, "B", "bytes written to device memory")          \
 	X(meta_read_bytes, "B", "of read_bytes: sparsity metadata")    \
 	X(scale_read_bytes, "B", "of read_bytes: quantization scales") \
+	X(inmem_macs, "MAC", "approximate MACs computed inside the memory (pruning)") \
 	X(busy_ps, "ps", "time the memory spent moving bytes")
 
 struct hbm_stats {
