@@ -1,23 +1,49 @@
 #!/usr/bin/env bash
 # kineto_test.sh BUILD SOURCE CASE: tracegen --from-kineto end to end (label kineto).
 #
-# The expected numbers were observed and then checked independently with python's json module
-# (not used at test time), by this count over each fixture:
+# The expected numbers were observed, then checked independently with python's json module
+# (python is not used at test time). This script, run on each fixture, prints the written op
+# types in time order with their dur_ns; its output equals the importer's, line for line:
 #
-#   import json, gzip, collections; from decimal import Decimal
-#   ev = json.load(gzip.open(F), parse_float=Decimal)['traceEvents']
-#   GEMM = {linear, mm, addmm, bmm, baddbmm, matmul}; ATTN = {scaled_dot_product_attention,
-#           _scaled_dot_product_flash_attention, _flash_attention_forward}     (all aten::)
-#   VEC = {layer_norm, native_layer_norm: layernorm; gelu; silu; add, add_: add; mul, neg, pow,
-#          rsqrt, cos, sin: mul; embedding: embed; copy_, cat: copy}
-#   ns = lambda x: int(Decimal(x) * 1000)
-#   ops = cpu_op events sorted by (pid, tid, ts, -(ts+dur), index); a stack of open ops nests
-#   each op in the innermost one whose [ts, ts+dur] holds it (same pid/tid). An op is written
-#   when its name is in GEMM/ATTN/VEC and no enclosing op is written; its dur_ns is the sum of
-#   ns(dur) of every kernel/gpu_memcpy/gpu_memset whose args["External id"] is the External id
-#   of it or of any op nested in it.
+#   import json, gzip, sys, collections
+#   from decimal import Decimal
+#   ev = json.load(gzip.open(sys.argv[1]), parse_float=Decimal)['traceEvents']
+#   GEMM = {'aten::linear', 'aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm', 'aten::matmul'}
+#   ATTN = {'aten::scaled_dot_product_attention', 'aten::_scaled_dot_product_flash_attention',
+#           'aten::_flash_attention_forward'}
+#   VEC = {'aten::layer_norm': 'layernorm', 'aten::native_layer_norm': 'layernorm',
+#          'aten::gelu': 'gelu', 'aten::silu': 'silu', 'aten::add': 'add', 'aten::add_': 'add',
+#          'aten::mul': 'mul', 'aten::neg': 'mul', 'aten::pow': 'mul', 'aten::rsqrt': 'mul',
+#          'aten::cos': 'mul', 'aten::sin': 'mul', 'aten::embedding': 'embed',
+#          'aten::copy_': 'copy', 'aten::cat': 'copy'}
+#   ns = lambda x: int((Decimal(x) * 1000).to_integral_value())
+#   ops = [(i, e) for i, e in enumerate(ev) if e.get('cat') == 'cpu_op' and e.get('ph') == 'X']
+#   ops.sort(key=lambda p: (str(p[1]['pid']), str(p[1]['tid']), ns(p[1]['ts']),
+#                           -(ns(p[1]['ts']) + ns(p[1]['dur'])), p[0]))
+#   kern = collections.defaultdict(int)
+#   for e in ev:
+#       if e.get('cat') in ('kernel', 'gpu_memcpy', 'gpu_memset') and 'External id' in e['args']:
+#           kern[e['args']['External id']] += ns(e['dur'])
+#   stack, written = [], []       # open ops: (thread, start, end, index of the written owner)
+#   for i, e in ops:
+#       s, t = ns(e['ts']), ns(e['ts']) + ns(e['dur'])
+#       while stack and not (stack[-1][0] == (e['pid'], e['tid']) and stack[-1][1] <= s
+#                            and t <= stack[-1][2]):
+#           stack.pop()
+#       n = e['name']
+#       kind = ('gemm' if n in GEMM else 'attn' if n in ATTN else
+#               'vec/' + VEC[n] if n in VEC else None)
+#       owner = stack[-1][3] if stack else None
+#       if owner is None and kind:
+#           owner = len(written); written.append([s, i, kind, 0])
+#       if owner is not None:
+#           written[owner][3] += kern.get(e['args'].get('External id'), 0)
+#       stack.append(((e['pid'], e['tid']), s, t, owner))
+#   written.sort()
+#   print(collections.Counter(w[2] for w in written), sum(w[3] for w in written))
+#   for w in written: print(w[2], w[3])
 #
-# That count gives, in time order, the same op types and the same dur_ns as the importer:
+# It gives:
 #   bert: gemm 26, attn 4, vec 28 (embed 3, add 10, layernorm 10, gelu 5); dur_ns sum 301789
 #   qwen: gemm 169, attn 24, vec 784 (mul 368, copy 246, add 145, silu 24, embed 1);
 #         dur_ns sum 29113944

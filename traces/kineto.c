@@ -24,8 +24,8 @@
 #define KINETO_NONE      SIZE_MAX
 #define KINETO_MAX_RANK  16
 #define KINETO_CHUNK     (1 << 20)
-#define KINETO_DEPTH     64  /* JSON nesting accepted (Chrome traces use about 6) */
-#define KINETO_OPNAME    200 /* longest name= written; longer operator names are cut */
+#define KINETO_DEPTH     64   /* JSON nesting accepted (Chrome traces use about 6) */
+#define KINETO_OPNAME    200  /* longest name= written; longer operator names are cut */
 #define KINETO_META_LIST 3000 /* bytes of the unmapped= list before it is cut short */
 
 /* ---- What each operator name becomes ---- */
@@ -39,15 +39,15 @@ enum kineto_class {
 
 enum kineto_form {
 	/* GEMM argument layouts (the ATen schema of each op) */
-	KINETO_F_LINEAR,      /* (input[...,K], weight[N,K], bias) */
-	KINETO_F_MM,          /* (A[m,k], B[k,n]) */
-	KINETO_F_ADDMM,       /* (bias, A[m,k], B[k,n]) */
-	KINETO_F_BMM,         /* (A[b,m,k], B[b,k,n]) */
-	KINETO_F_BADDBMM,     /* (bias, A[b,m,k], B[b,k,n]) */
-	KINETO_F_MATMUL,      /* torch.matmul's broadcasting rules */
-	KINETO_F_SCALED_MM,   /* (A[m,k], B[k,n], scale_a, scale_b, bias, scale_result, out_dtype) */
-	KINETO_F_INT_MM,      /* (A[m,k] int8, B[k,n] int8) -> int32 */
-	KINETO_F_CSLT,        /* (compressed W, B[k,n], bias, alpha, out_dtype): W 2:4, n x k */
+	KINETO_F_LINEAR,    /* (input[...,K], weight[N,K], bias) */
+	KINETO_F_MM,        /* (A[m,k], B[k,n]) */
+	KINETO_F_ADDMM,     /* (bias, A[m,k], B[k,n]) */
+	KINETO_F_BMM,       /* (A[b,m,k], B[b,k,n]) */
+	KINETO_F_BADDBMM,   /* (bias, A[b,m,k], B[b,k,n]) */
+	KINETO_F_MATMUL,    /* torch.matmul's broadcasting rules */
+	KINETO_F_SCALED_MM, /* (A[m,k], B[k,n], scale_a, scale_b, bias, scale_result, out_dtype) */
+	KINETO_F_INT_MM,    /* (A[m,k] int8, B[k,n] int8) -> int32 */
+	KINETO_F_CSLT,      /* (compressed W, B[k,n], bias, alpha, out_dtype): W 2:4, n x k */
 	KINETO_F_SEMI_LINEAR, /* (input[...,K], W values[N,K/2], meta, ...): W 2:4 */
 	/* attention layouts of Q and K */
 	KINETO_F_BHSD,   /* [B,H,S,D] (SDPA) */
@@ -66,15 +66,18 @@ struct kineto_map {
 	enum kineto_class cls;
 	enum kineto_form form;
 	enum trace_vec_kind vec; /* vec ops */
-	int causal;              /* attention: Concrete Inputs index of is_causal, or of a mask
-				    type (0 = none); -1 when the op has none */
-	int cu_seqlens;          /* varlen attention: index of cu_seqlens_q (cu_seqlens_k follows) */
+	/* attention: Concrete Inputs index of is_causal, or of a mask type (0 = none); -1 when
+	 * the op has none */
+	int causal;
+	int cu_seqlens; /* varlen attention: index of cu_seqlens_q (cu_seqlens_k follows) */
 };
 
+/* clang-format off */
 #define KINETO_GEMM(n, f)             { n, KINETO_C_GEMM, f, TRACE_VEC_COUNT, -1, -1 }
 #define KINETO_ATTN(n, f, causal, cu) { n, KINETO_C_ATTN, f, TRACE_VEC_COUNT, causal, cu }
 #define KINETO_VEC(n, f, kind)        { n, KINETO_C_VEC, f, kind, -1, -1 }
 #define KINETO_IGNORE(n)              { n, KINETO_C_IGNORE, KINETO_F_NONE, TRACE_VEC_COUNT, -1, -1 }
+/* clang-format on */
 
 /* Every operator the importer knows; any other name is unmapped (listed). Causal indices from
  * the schemas: scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, ...),
@@ -262,10 +265,9 @@ static int kineto_scalar_type(const char *text, enum trace_dtype *dt)
 		int code;
 		enum trace_dtype dt;
 	} codes[] = {
-		{ 1, TRACE_DT_INT8 },     { 3, TRACE_DT_FP32 } /* int32: same width */,
-		{ 5, TRACE_DT_FP16 },     { 6, TRACE_DT_FP32 },
-		{ 15, TRACE_DT_BF16 },    { 23, TRACE_DT_FP8E5M2 },
-		{ 24, TRACE_DT_FP8E4M3 }, { 25, TRACE_DT_FP8E5M2 },
+		{ 1, TRACE_DT_INT8 },     { 3, TRACE_DT_FP32 }, /* Int (int32): same width */
+		{ 5, TRACE_DT_FP16 },     { 6, TRACE_DT_FP32 },     { 15, TRACE_DT_BF16 },
+		{ 23, TRACE_DT_FP8E5M2 }, { 24, TRACE_DT_FP8E4M3 }, { 25, TRACE_DT_FP8E5M2 },
 		{ 26, TRACE_DT_FP8E4M3 },
 	};
 	if (!text || !*text)
@@ -292,8 +294,8 @@ struct kineto_op {
 	size_t index;      /* position in traceEvents */
 	int64_t ts, end;   /* ns */
 	uint32_t thread;
-	int64_t ext; /* External id, 0 when absent */
-	size_t parent, size; /* size: the op and its descendants, contiguous after it */
+	int64_t ext;                   /* External id, 0 when absent */
+	size_t parent, size;           /* size: the op and its descendants, contiguous after it */
 	uint64_t own_ns, own_events;   /* device events linked to this op itself */
 	uint64_t tree_ns, tree_events; /* ... to it and its descendants */
 	const struct kineto_map *map;  /* NULL: unknown */
@@ -327,7 +329,7 @@ struct kineto_tensor {
 	enum trace_role role;
 	enum trace_dtype dt;
 	uint64_t rows, cols;
-	bool sparse; /* 2:4 (cuSPARSELt / CUTLASS semi-structured operand) */
+	bool sparse;  /* 2:4 (cuSPARSELt / CUTLASS semi-structured operand) */
 	size_t order; /* declaration position, KINETO_NONE until first used */
 };
 
@@ -335,11 +337,11 @@ struct kineto_tensor {
 struct kineto_rec {
 	size_t op; /* the cpu_op it stands for */
 	enum trace_op_type type;
-	uint64_t v[6];           /* gemm m n k count; attn b hq hkv d sq skv; vec rows cols inputs */
-	enum trace_dtype dt[3];  /* gemm a b out; attn q; vec dtype */
+	uint64_t v[6];          /* gemm m n k count; attn b hq hkv d sq skv; vec rows cols inputs */
+	enum trace_dtype dt[3]; /* gemm a b out; attn q; vec dtype */
 	enum trace_vec_kind vec;
 	bool causal;
-	bool decode; /* a decode step record goes before it (a later ProfilerStep began) */
+	bool decode;   /* a decode step record goes before it (a later ProfilerStep began) */
 	size_t tensor; /* gemm weight, attn KV: index in tensors; KINETO_NONE for none */
 };
 
@@ -374,8 +376,7 @@ struct kineto {
 	const char *device_name;
 };
 
-__attribute__((format(printf, 2, 3))) static int kineto_fail(struct kineto *c,
-                                                             const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int kineto_fail(struct kineto *c, const char *fmt, ...)
 {
 	int n = snprintf(c->err, c->errlen, "%s: ", c->shown);
 	if (n >= 0 && (size_t)n < c->errlen) {
@@ -392,8 +393,8 @@ __attribute__((format(printf, 3, 4))) static int kineto_fail_op(struct kineto *c
                                                                 const char *fmt, ...)
 {
 	const struct kineto_op *op = &c->ops[i];
-	int n = snprintf(c->err, c->errlen, "%s: traceEvents[%zu] %s: ", c->shown, op->index,
-	                 op->name);
+	int n =
+	    snprintf(c->err, c->errlen, "%s: traceEvents[%zu] %s: ", c->shown, op->index, op->name);
 	if (n >= 0 && (size_t)n < c->errlen) {
 		va_list ap;
 		va_start(ap, fmt);
@@ -403,18 +404,17 @@ __attribute__((format(printf, 3, 4))) static int kineto_fail_op(struct kineto *c
 	return -1;
 }
 
-/* Room for one more element in a growing array. */
-static int kineto_grow(void **p, size_t *cap, size_t n, size_t size)
+/* The array p (cap elements of size bytes, n used) with room for one more: p itself, or a
+ * larger copy (cap updated); NULL when out of memory, p then untouched. */
+static void *kineto_grow(void *p, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
-		return 0;
+		return p;
 	size_t ncap = *cap ? *cap * 2 : 64;
-	void *q = realloc(*p, ncap * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = ncap;
-	return 0;
+	void *q = realloc(p, ncap * size);
+	if (q)
+		*cap = ncap;
+	return q;
 }
 
 /* ---- Reading ---- */
@@ -467,7 +467,8 @@ static int kineto_read(struct kineto *c)
 			if (je == json_tokener_continue)
 				continue;
 			if (je != json_tokener_success) {
-				kineto_fail(c, "not a Chrome-trace JSON: %s", json_tokener_error_desc(je));
+				kineto_fail(c, "not a Chrome-trace JSON: %s",
+				            json_tokener_error_desc(je));
 				goto fail;
 			}
 			done = true;
@@ -475,7 +476,9 @@ static int kineto_read(struct kineto *c)
 		}
 		for (size_t i = from; i < (size_t)n; i++)
 			if (!strchr(" \t\r\n", buf[i])) {
-				kineto_fail(c, "not a Chrome-trace JSON: data after the end of the document");
+				kineto_fail(
+				    c,
+				    "not a Chrome-trace JSON: data after the end of the document");
 				goto fail;
 			}
 	}
@@ -497,7 +500,8 @@ fail:
 static json_object *kineto_get(json_object *o, const char *key)
 {
 	json_object *v = NULL;
-	if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v))
 		return NULL;
 	return v;
 }
@@ -571,7 +575,8 @@ static int kineto_get_ns(json_object *o, const char *key, int64_t *out)
 static uint32_t kineto_thread(struct kineto *c, json_object *ev, bool add)
 {
 	json_object *pid = kineto_get(ev, "pid"), *tid = kineto_get(ev, "tid");
-	const char *p = pid ? json_object_get_string(pid) : "", *t = tid ? json_object_get_string(tid) : "";
+	const char *p = pid ? json_object_get_string(pid) : "",
+	           *t = tid ? json_object_get_string(tid) : "";
 	size_t len = strlen(p) + strlen(t) + 2;
 	char *key = malloc(len);
 	if (!key)
@@ -586,10 +591,12 @@ static uint32_t kineto_thread(struct kineto *c, json_object *ev, bool add)
 		free(key);
 		return UINT32_MAX;
 	}
-	if (kineto_grow((void **)&c->threads, &c->cthreads, c->nthreads, sizeof *c->threads)) {
+	void *grown = kineto_grow(c->threads, &c->cthreads, c->nthreads, sizeof *c->threads);
+	if (!grown) {
 		free(key);
 		return UINT32_MAX - 1;
 	}
+	c->threads = grown;
 	c->threads[c->nthreads] = key;
 	return (uint32_t)c->nthreads++;
 }
@@ -607,32 +614,38 @@ static int kineto_collect(struct kineto *c)
 {
 	static const char *const op_cats[] = { "cpu_op", "operator", NULL };
 	static const char *const launch_cats[] = { "cuda_runtime", "cuda_driver", "runtime", NULL };
-	static const char *const dev_cats[] = { "kernel",    "gpu_memcpy", "gpu_memset",
-		                                "memcpy",    "memset",     NULL };
+	static const char *const dev_cats[] = { "kernel", "gpu_memcpy", "gpu_memset",
+		                                "memcpy", "memset",     NULL };
 	for (size_t i = 0; i < c->nevents; i++) {
 		json_object *ev = json_object_array_get_idx(c->events, i);
 		if (!ev || !json_object_is_type(ev, json_type_object))
-			return kineto_fail(c, "not a Chrome-trace JSON: traceEvents[%zu] is not an object", i);
+			return kineto_fail(
+			    c, "not a Chrome-trace JSON: traceEvents[%zu] is not an object", i);
 		const char *cat = kineto_get_string(ev, "cat"), *ph = kineto_get_string(ev, "ph");
 		if (!cat || !ph || strcmp(ph, "X"))
 			continue;
 		const char *name = kineto_get_string(ev, "name");
 		json_object *args = kineto_get(ev, "args");
 		int64_t ts = 0, dur = 0;
-		bool timed = !kineto_get_ns(ev, "ts", &ts) && !kineto_get_ns(ev, "dur", &dur) && dur >= 0;
+		bool timed =
+		    !kineto_get_ns(ev, "ts", &ts) && !kineto_get_ns(ev, "dur", &dur) && dur >= 0;
 		if (kineto_cat_is(cat, op_cats)) {
 			if (!name || !timed)
-				return kineto_fail(c, "traceEvents[%zu] (%s): cpu_op without a name, ts or dur",
-				                   i, name ? name : "?");
-			if (kineto_grow((void **)&c->ops, &c->cops, c->nops, sizeof *c->ops))
+				return kineto_fail(
+				    c, "traceEvents[%zu] (%s): cpu_op without a name, ts or dur", i,
+				    name ? name : "?");
+			void *grown = kineto_grow(c->ops, &c->cops, c->nops, sizeof *c->ops);
+			if (!grown)
 				return kineto_fail(c, "out of memory");
+			c->ops = grown;
 			uint32_t th = kineto_thread(c, ev, true);
 			if (th == UINT32_MAX - 1 || th == UINT32_MAX)
 				return kineto_fail(c, "out of memory");
 			struct kineto_op *op = &c->ops[c->nops++];
 			memset(op, 0, sizeof *op);
 			op->name = name;
-			op->args = args && json_object_is_type(args, json_type_object) ? args : NULL;
+			op->args =
+			    args && json_object_is_type(args, json_type_object) ? args : NULL;
 			op->index = i;
 			op->ts = ts;
 			op->end = ts + dur;
@@ -643,9 +656,11 @@ static int kineto_collect(struct kineto *c)
 		} else if (kineto_cat_is(cat, launch_cats)) {
 			if (!timed)
 				continue;
-			if (kineto_grow((void **)&c->launches, &c->claunches, c->nlaunches,
-			                sizeof *c->launches))
+			void *grown = kineto_grow(c->launches, &c->claunches, c->nlaunches,
+			                          sizeof *c->launches);
+			if (!grown)
 				return kineto_fail(c, "out of memory");
+			c->launches = grown;
 			struct kineto_launch *l = &c->launches[c->nlaunches++];
 			l->corr = kineto_get_id(args, "correlation");
 			l->ext = kineto_get_id(args, "External id");
@@ -654,18 +669,24 @@ static int kineto_collect(struct kineto *c)
 			l->index = i;
 		} else if (kineto_cat_is(cat, dev_cats)) {
 			if (!timed)
-				return kineto_fail(c, "traceEvents[%zu] (%s): device event without ts or dur",
-				                   i, name ? name : "?");
-			if (kineto_grow((void **)&c->devs, &c->cdevs, c->ndevs, sizeof *c->devs))
+				return kineto_fail(
+				    c, "traceEvents[%zu] (%s): device event without ts or dur", i,
+				    name ? name : "?");
+			void *grown = kineto_grow(c->devs, &c->cdevs, c->ndevs, sizeof *c->devs);
+			if (!grown)
 				return kineto_fail(c, "out of memory");
+			c->devs = grown;
 			struct kineto_device *d = &c->devs[c->ndevs++];
 			d->ext = kineto_get_id(args, "External id");
 			d->corr = kineto_get_id(args, "correlation");
 			d->dur = (uint64_t)dur;
 		} else if (!strcmp(cat, "user_annotation") && name &&
 		           !strncmp(name, "ProfilerStep#", 13) && timed) {
-			if (kineto_grow((void **)&c->spans, &c->cspans, c->nspans, sizeof *c->spans))
+			void *grown =
+			    kineto_grow(c->spans, &c->cspans, c->nspans, sizeof *c->spans);
+			if (!grown)
 				return kineto_fail(c, "out of memory");
+			c->spans = grown;
 			c->spans[c->nspans++] = (struct kineto_span){ ts, ts + dur, i };
 		}
 	}
@@ -796,7 +817,8 @@ static const struct kineto_launch *kineto_launch_by_corr(const struct kineto *c,
 		else
 			hi = mid;
 	}
-	return corr > 0 && lo < c->nlaunches && c->launches[lo].corr == corr ? &c->launches[lo] : NULL;
+	return corr > 0 && lo < c->nlaunches && c->launches[lo].corr == corr ? &c->launches[lo]
+	                                                                     : NULL;
 }
 
 /* Gives every device event to the cpu_op that launched it: by its External id; else through
@@ -810,7 +832,8 @@ static int kineto_link(struct kineto *c)
 	for (size_t i = 0; i < c->nops; i++)
 		if (c->ops[i].ext)
 			c->exts[c->nexts++] = (struct kineto_ext){ c->ops[i].ext, i };
-	qsort(c->exts, c->nexts, sizeof *c->exts, kineto_ext_cmp);
+	if (c->nexts)
+		qsort(c->exts, c->nexts, sizeof *c->exts, kineto_ext_cmp);
 	size_t n = 0; /* one op per id: the first in time order */
 	for (size_t i = 0; i < c->nexts; i++)
 		if (!n || c->exts[n - 1].ext != c->exts[i].ext)
@@ -929,8 +952,10 @@ static int kineto_tensor_ref(struct kineto *c, enum trace_role role, enum trace_
 			return 0;
 		}
 	}
-	if (kineto_grow((void **)&c->tensors, &c->ctensors, c->ntensors, sizeof *c->tensors))
+	void *grown = kineto_grow(c->tensors, &c->ctensors, c->ntensors, sizeof *c->tensors);
+	if (!grown)
 		return kineto_fail(c, "out of memory");
+	c->tensors = grown;
 	struct kineto_tensor *t = &c->tensors[c->ntensors];
 	memset(t, 0, sizeof *t);
 	t->role = role;
@@ -984,8 +1009,9 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 	}
 	int ra = kineto_dims(op, ia, A), rb = kineto_dims(op, ib, B);
 	if (ra < 0 || rb < 0)
-		return kineto_fail_op(c, i, "no tensor shapes in args[\"Input Dims\"] (record the "
-		                            "profile with record_shapes=True)");
+		return kineto_fail_op(c, i,
+		                      "no tensor shapes in args[\"Input Dims\"] (record the "
+		                      "profile with record_shapes=True)");
 	a = kineto_gemm_dtype(op, ia, &bad);
 	b = kineto_gemm_dtype(op, ib, &bad);
 	out = a;
@@ -995,14 +1021,17 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 	case KINETO_F_SEMI_LINEAR: {
 		/* input [..., K] . weight[N, K]^T (semi-structured: weight values [N, K/2]) */
 		if (ra < 1 || rb != 2)
-			return kineto_fail_op(c, i, "expected input [...,K] and weight [N,K], got rank "
-			                            "%d and %d", ra, rb);
+			return kineto_fail_op(c, i,
+			                      "expected input [...,K] and weight [N,K], got rank "
+			                      "%d and %d",
+			                      ra, rb);
 		k = A[ra - 1];
 		n = B[0];
 		uint64_t wk = op->map->form == KINETO_F_SEMI_LINEAR ? B[1] * 2 : B[1];
 		if (wk != k)
-			return kineto_fail_op(c, i, "input has K=%" PRIu64 " but the weight is %" PRIu64
-			                            "x%" PRIu64, k, B[0], B[1]);
+			return kineto_fail_op(
+			    c, i, "input has K=%" PRIu64 " but the weight is %" PRIu64 "x%" PRIu64,
+			    k, B[0], B[1]);
 		if (kineto_prod(A, 0, ra - 1, &m))
 			return kineto_fail_op(c, i, "input dims overflow");
 		weight = true;
@@ -1015,10 +1044,13 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 	case KINETO_F_SCALED_MM:
 	case KINETO_F_INT_MM:
 		if (ra != 2 || rb != 2)
-			return kineto_fail_op(c, i, "expected two matrices, got rank %d and %d", ra, rb);
+			return kineto_fail_op(c, i, "expected two matrices, got rank %d and %d", ra,
+			                      rb);
 		if (A[1] != B[0])
-			return kineto_fail_op(c, i, "A is %" PRIu64 "x%" PRIu64 " but B is %" PRIu64
-			                            "x%" PRIu64 " (inner dims differ)", A[0], A[1], B[0], B[1]);
+			return kineto_fail_op(c, i,
+			                      "A is %" PRIu64 "x%" PRIu64 " but B is %" PRIu64
+			                      "x%" PRIu64 " (inner dims differ)",
+			                      A[0], A[1], B[0], B[1]);
 		m = A[0], k = A[1], n = B[1];
 		if (op->map->form == KINETO_F_SCALED_MM)
 			kineto_scalar_type(kineto_arg_string(op, "Concrete Inputs", 6), &out);
@@ -1028,12 +1060,13 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 	case KINETO_F_BMM:
 	case KINETO_F_BADDBMM:
 		if (ra != 3 || rb != 3)
-			return kineto_fail_op(c, i, "expected two batches of matrices, got rank %d and %d",
-			                      ra, rb);
+			return kineto_fail_op(
+			    c, i, "expected two batches of matrices, got rank %d and %d", ra, rb);
 		if (A[0] != B[0] || A[2] != B[1])
-			return kineto_fail_op(c, i, "A is %" PRIu64 "x%" PRIu64 "x%" PRIu64 " but B is %"
-			                            PRIu64 "x%" PRIu64 "x%" PRIu64, A[0], A[1], A[2], B[0],
-			                      B[1], B[2]);
+			return kineto_fail_op(c, i,
+			                      "A is %" PRIu64 "x%" PRIu64 "x%" PRIu64
+			                      " but B is %" PRIu64 "x%" PRIu64 "x%" PRIu64,
+			                      A[0], A[1], A[2], B[0], B[1], B[2]);
 		count = A[0], m = A[1], k = A[2], n = B[2];
 		break;
 	case KINETO_F_MATMUL: {
@@ -1042,7 +1075,8 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 		k = A[ra - 1];
 		uint64_t bk = rb == 1 ? B[0] : B[rb - 2];
 		if (bk != k)
-			return kineto_fail_op(c, i, "A has K=%" PRIu64 " but B has K=%" PRIu64, k, bk);
+			return kineto_fail_op(c, i, "A has K=%" PRIu64 " but B has K=%" PRIu64, k,
+			                      bk);
 		n = rb == 1 ? 1 : B[rb - 1];
 		if (rb <= 2) {
 			/* A's leading dims all become rows */
@@ -1056,8 +1090,9 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 		for (int j = 0; j < nbatch; j++) {
 			uint64_t x = j < na ? A[na - 1 - j] : 1, y = j < nb ? B[nb - 1 - j] : 1;
 			if (x != y && x != 1 && y != 1)
-				return kineto_fail_op(c, i, "batch dims %" PRIu64 " and %" PRIu64
-				                            " do not broadcast", x, y);
+				return kineto_fail_op(
+				    c, i, "batch dims %" PRIu64 " and %" PRIu64 " do not broadcast",
+				    x, y);
 			uint64_t z = x == 1 ? y : x;
 			if (checked_mul_u64(count, z, &count) || count > INT64_MAX)
 				return kineto_fail_op(c, i, "batch dims overflow");
@@ -1068,8 +1103,8 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 		/* (compressed W, dense B[k, tokens]): C = W[n, k] . B. ATen's _cslt_compress keeps
 		 * numel(W) * 9/16 elements (10/16 for int8; fp8 used either), so n follows from k. */
 		if (ra != 2)
-			return kineto_fail_op(c, i, "expected the dense operand as a matrix, got rank %d",
-			                      ra);
+			return kineto_fail_op(
+			    c, i, "expected the dense operand as a matrix, got rank %d", ra);
 		uint64_t packed, p16;
 		if (kineto_prod(B, 0, rb, &packed) || checked_mul_u64(packed, 16, &p16))
 			return kineto_fail_op(c, i, "compressed operand overflows");
@@ -1084,8 +1119,10 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 				n = guess;
 		}
 		if (!n && k && packed)
-			return kineto_fail_op(c, i, "a compressed 2:4 operand of %" PRIu64 " elements "
-			                            "fits no N for K=%" PRIu64, packed, k);
+			return kineto_fail_op(c, i,
+			                      "a compressed 2:4 operand of %" PRIu64 " elements "
+			                      "fits no N for K=%" PRIu64,
+			                      packed, k);
 		kineto_scalar_type(kineto_arg_string(op, "Concrete Inputs", 4), &out);
 		weight = true;
 		sparse = true;
@@ -1131,7 +1168,8 @@ static int kineto_bhsd(const struct kineto_op *op, size_t arg, uint64_t *b, uint
 	case KINETO_F_VARLEN: { /* [total tokens, H, D] and cu_seqlens [B+1] */
 		uint64_t cu[KINETO_MAX_RANK];
 		if (r != 3 || op->map->cu_seqlens < 0 ||
-		    kineto_dims(op, (size_t)op->map->cu_seqlens + (arg ? 1 : 0), cu) != 1 || cu[0] < 2)
+		    kineto_dims(op, (size_t)op->map->cu_seqlens + (arg ? 1 : 0), cu) != 1 ||
+		    cu[0] < 2)
 			return -1;
 		*b = cu[0] - 1;
 		*s = (x[0] + *b - 1) / *b; /* the mean length, rounded up */
@@ -1148,8 +1186,9 @@ static int kineto_map_attn(struct kineto *c, size_t i, struct kineto_rec *r)
 	uint64_t bq, hq, sq, dq, bk, hk, sk, dk;
 	if (kineto_bhsd(op, 0, &bq, &hq, &sq, &dq) || kineto_bhsd(op, 1, &bk, &hk, &sk, &dk)) {
 		if (!op->args || !kineto_get(op->args, "Input Dims"))
-			return kineto_fail_op(c, i, "no tensor shapes in args[\"Input Dims\"] (record "
-			                            "the profile with record_shapes=True)");
+			return kineto_fail_op(c, i,
+			                      "no tensor shapes in args[\"Input Dims\"] (record "
+			                      "the profile with record_shapes=True)");
 		if (!strcmp(op->map->name, "flash_attn*"))
 			return KINETO_UNSUPPORTED; /* a flash_attn* entry point of unknown layout */
 		return kineto_fail_op(c, i, "Q and K shapes do not fit the op's layout");
@@ -1157,14 +1196,18 @@ static int kineto_map_attn(struct kineto *c, size_t i, struct kineto_rec *r)
 	if (!bq || !hq || !sq || !dq || !bk || !hk || !sk)
 		return KINETO_EMPTY;
 	if (bq != bk || dq != dk || hq % hk)
-		return kineto_fail_op(c, i, "Q (b=%" PRIu64 " h=%" PRIu64 " d=%" PRIu64 ") and K (b=%"
-		                            PRIu64 " h=%" PRIu64 " d=%" PRIu64 ") do not fit together",
+		return kineto_fail_op(c, i,
+		                      "Q (b=%" PRIu64 " h=%" PRIu64 " d=%" PRIu64
+		                      ") and K (b=%" PRIu64 " h=%" PRIu64 " d=%" PRIu64
+		                      ") do not fit together",
 		                      bq, hq, dq, bk, hk, dk);
 	enum trace_dtype q, kv;
-	if (kineto_dtype(kineto_type(op, 0), true, &q) || kineto_dtype(kineto_type(op, 1), true, &kv))
+	if (kineto_dtype(kineto_type(op, 0), true, &q) ||
+	    kineto_dtype(kineto_type(op, 1), true, &kv))
 		return KINETO_UNSUPPORTED;
-	const char *flag =
-		op->map->causal >= 0 ? kineto_arg_string(op, "Concrete Inputs", (size_t)op->map->causal) : NULL;
+	const char *flag = op->map->causal >= 0
+	                       ? kineto_arg_string(op, "Concrete Inputs", (size_t)op->map->causal)
+	                       : NULL;
 	if (flag && !strcmp(flag, "True"))
 		r->causal = true;
 	else if (flag && !strcmp(flag, "False"))
@@ -1178,7 +1221,8 @@ static int kineto_map_attn(struct kineto *c, size_t i, struct kineto_rec *r)
 	r->type = TRACE_OP_ATTN;
 	r->v[0] = bq, r->v[1] = hq, r->v[2] = hk, r->v[3] = dq, r->v[4] = sq, r->v[5] = sk;
 	r->dt[0] = q;
-	return kineto_tensor_ref(c, TRACE_ROLE_KV, kv, 0, 0, false, &r->tensor) ? -1 : KINETO_MAPPED;
+	return kineto_tensor_ref(c, TRACE_ROLE_KV, kv, 0, 0, false, &r->tensor) ? -1
+	                                                                        : KINETO_MAPPED;
 }
 
 /* rows = product of the leading dims, cols = the last (a scalar is 1 x 1). */
@@ -1197,8 +1241,9 @@ static int kineto_map_vec(struct kineto *c, size_t i, struct kineto_rec *r)
 	bool known_type = true;
 	int rank;
 	if (!kineto_nargs(op))
-		return kineto_fail_op(c, i, "no tensor shapes in args[\"Input Dims\"] (record the "
-		                            "profile with record_shapes=True)");
+		return kineto_fail_op(c, i,
+		                      "no tensor shapes in args[\"Input Dims\"] (record the "
+		                      "profile with record_shapes=True)");
 	switch (op->map->form) {
 	case KINETO_F_FIRST:
 		if ((rank = kineto_dims(op, 0, d)) < 0)
@@ -1227,8 +1272,10 @@ static int kineto_map_vec(struct kineto *c, size_t i, struct kineto_rec *r)
 		for (size_t j = 0; j < json_object_array_length(list); j++) {
 			uint64_t x[KINETO_MAX_RANK], numel;
 			int rx = kineto_list_dims(json_object_array_get_idx(list, j), x);
-			if (rx < 0 || kineto_prod(x, 0, rx, &numel) || checked_add_u64(total, numel, &total))
-				return kineto_fail_op(c, i, "list entry %zu is not a tensor shape", j);
+			if (rx < 0 || kineto_prod(x, 0, rx, &numel) ||
+			    checked_add_u64(total, numel, &total))
+				return kineto_fail_op(c, i, "list entry %zu is not a tensor shape",
+				                      j);
 			if (!cols && rx && x[rx - 1])
 				cols = x[rx - 1];
 		}
@@ -1331,7 +1378,8 @@ static const char *kineto_why(const struct kineto_op *op)
 	for (size_t j = 0; j < 3; j++) {
 		const char *t = kineto_type(op, j);
 		enum trace_dtype dt;
-		if (t && *t && strcmp(t, "Scalar") && kineto_dtype(t, op->map->cls == KINETO_C_VEC ? false : true, &dt))
+		if (t && *t && strcmp(t, "Scalar") &&
+		    kineto_dtype(t, op->map->cls == KINETO_C_VEC ? false : true, &dt))
 			return t;
 	}
 	return "unsupported";
@@ -1346,8 +1394,10 @@ static int kineto_walk(struct kineto *c)
 		const struct kineto_op *op = &c->ops[i];
 		const struct kineto_map *map = op->map;
 		if (map && map->cls != KINETO_C_IGNORE) {
-			if (kineto_grow((void **)&c->recs, &c->crecs, c->nrecs, sizeof *c->recs))
+			void *grown = kineto_grow(c->recs, &c->crecs, c->nrecs, sizeof *c->recs);
+			if (!grown)
 				return kineto_fail(c, "out of memory");
+			c->recs = grown;
 			struct kineto_rec *r = &c->recs[c->nrecs];
 			memset(r, 0, sizeof *r);
 			r->op = i;
@@ -1363,7 +1413,8 @@ static int kineto_walk(struct kineto *c)
 			} else if (rc == KINETO_EMPTY && !op->tree_events) {
 				if (kineto_ignored(c, i))
 					return -1;
-			} else if (kineto_unmapped(c, i, rc == KINETO_EMPTY ? "empty" : kineto_why(op),
+			} else if (kineto_unmapped(c, i,
+			                           rc == KINETO_EMPTY ? "empty" : kineto_why(op),
 			                           op->tree_ns)) {
 				return -1;
 			}
@@ -1419,8 +1470,9 @@ static int kineto_sort_recs(struct kineto *c)
 			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
 			size_t x = lo, y = mid, o = lo;
 			while (x < mid && y < hi)
-				tmp[o++] = kineto_rec_cmp(&c->recs[y], &c->recs[x], c) < 0 ? c->recs[y++]
-				                                                           : c->recs[x++];
+				tmp[o++] = kineto_rec_cmp(&c->recs[y], &c->recs[x], c) < 0
+				               ? c->recs[y++]
+				               : c->recs[x++];
 			while (x < mid)
 				tmp[o++] = c->recs[x++];
 			while (y < hi)
@@ -1479,7 +1531,8 @@ static int kineto_write_meta(struct kineto *c, struct trace_writer *w, const cha
 	         " unmapped_ops=%" PRIu64 " composite=%" PRIu64 " profiler_steps=%zu"
 	         " device_events=%" PRIu64 " device_linked=%" PRIu64 " device_ns=%" PRIu64
 	         " linked_ns=%" PRIu64 " causal_defaulted=%" PRIu64,
-	         st->cpu_ops, st->mapped[TRACE_OP_GEMM] + st->mapped[TRACE_OP_ATTN] + st->mapped[TRACE_OP_VEC],
+	         st->cpu_ops,
+	         st->mapped[TRACE_OP_GEMM] + st->mapped[TRACE_OP_ATTN] + st->mapped[TRACE_OP_VEC],
 	         st->inside, st->ignored, st->unmapped, st->composite, c->nspans, st->device_events,
 	         st->device_linked, st->device_ns, st->linked_ns, st->causal_defaulted);
 	if (trace_write_meta(w, text))
@@ -1497,7 +1550,8 @@ static int kineto_write_meta(struct kineto *c, struct trace_writer *w, const cha
 		n += len;
 	}
 	if (j < st->nunmapped_names)
-		snprintf(text + n, sizeof text - (size_t)n, ",more_names:%zu", st->nunmapped_names - j);
+		snprintf(text + n, sizeof text - (size_t)n, ",more_names:%zu",
+		         st->nunmapped_names - j);
 	else if (!st->nunmapped_names)
 		snprintf(text + n, sizeof text - (size_t)n, "none");
 	return trace_write_meta(w, text);
@@ -1518,8 +1572,7 @@ static size_t kineto_span_at(const struct kineto *c, int64_t t)
 }
 
 /* The trace op of record r, pointing into c->decl. */
-static void kineto_build_op(const struct kineto *c, const struct kineto_rec *r,
-                            struct trace_op *op)
+static void kineto_build_op(const struct kineto *c, const struct kineto_rec *r, struct trace_op *op)
 {
 	const struct kineto_op *src = &c->ops[r->op];
 	char name[KINETO_OPNAME + 1];
@@ -1568,8 +1621,12 @@ static int kineto_finish(struct kineto *c)
 	int rc = -1;
 	if (kineto_sort_recs(c))
 		goto fail;
-	qsort(st->unmapped_names, st->nunmapped_names, sizeof *st->unmapped_names, kineto_name_cmp);
-	qsort(st->ignored_names, st->nignored_names, sizeof *st->ignored_names, kineto_name_cmp);
+	if (st->nunmapped_names) /* qsort wants a non-null base even for no elements */
+		qsort(st->unmapped_names, st->nunmapped_names, sizeof *st->unmapped_names,
+		      kineto_name_cmp);
+	if (st->nignored_names)
+		qsort(st->ignored_names, st->nignored_names, sizeof *st->ignored_names,
+		      kineto_name_cmp);
 	if (c->nspans)
 		qsort(c->spans, c->nspans, sizeof *c->spans, kineto_span_cmp);
 	c->decl = calloc(c->ntensors ? c->ntensors : 1, sizeof *c->decl);
@@ -1684,7 +1741,8 @@ struct kineto *kineto_load(const char *path, char *err, size_t errlen)
 		json_object *props = kineto_get(c->doc, "deviceProperties");
 		if (props && json_object_is_type(props, json_type_array) &&
 		    json_object_array_length(props) > 0)
-			c->device_name = kineto_get_string(json_object_array_get_idx(props, 0), "name");
+			c->device_name =
+			    kineto_get_string(json_object_array_get_idx(props, 0), "name");
 	} else {
 		kineto_fail(c, "not a Chrome-trace JSON: the document is not an object");
 		goto fail;
@@ -1767,9 +1825,9 @@ void kineto_stats_print(FILE *out, const char *prefix, const char *path,
 	const char *shown = strcmp(path, "-") ? path : "<stdin>";
 	fprintf(out,
 	        "%s%s: %" PRIu64 " cpu ops: %" PRIu64 " gemm, %" PRIu64 " attn, %" PRIu64
-	        " vec written (%" PRIu64 " with dur_ns); %" PRIu64 " inside those or unmapped ops; %"
-	        PRIu64 " ignored (no device work); %" PRIu64 " unmapped; %" PRIu64
-	        " composite (work in their children)\n",
+	        " vec written (%" PRIu64 " with dur_ns); %" PRIu64
+	        " inside those or unmapped ops; %" PRIu64 " ignored (no device work); %" PRIu64
+	        " unmapped; %" PRIu64 " composite (work in their children)\n",
 	        prefix, shown, st->cpu_ops, st->mapped[TRACE_OP_GEMM], st->mapped[TRACE_OP_ATTN],
 	        st->mapped[TRACE_OP_VEC], st->with_dur, st->inside, st->ignored, st->unmapped,
 	        st->composite);
@@ -1780,7 +1838,8 @@ void kineto_stats_print(FILE *out, const char *prefix, const char *path,
 	        prefix, shown, st->device_events, (double)st->device_ns * 1e-3, st->device_linked,
 	        (double)st->linked_ns * 1e-3, st->device_events - st->device_linked,
 	        (double)(st->device_ns - st->linked_ns) * 1e-3);
-	fprintf(out, "%s%s: %" PRIu64 " steps, %" PRIu64 " weight tensors (one per shape and dtype)",
+	fprintf(out,
+	        "%s%s: %" PRIu64 " steps, %" PRIu64 " weight tensors (one per shape and dtype)",
 	        prefix, shown, st->steps, st->weights);
 	if (st->causal_defaulted)
 		fprintf(out, "; %" PRIu64 " attention ops without a recorded mask (causal=1)",

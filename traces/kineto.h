@@ -7,8 +7,11 @@
  * (linked through "External id", or "correlation" and the launching runtime call) as dur_ns.
  * An op nested inside a mapped op (the addmm under a linear) is part of it, not a second op.
  * Not: what the profiled machine's kernels did inside (tiling, overlap, streams: durations of
- * concurrent kernels are added); backward passes (their ops are listed as unmapped); tensor
- * identity (Kineto records shapes, not storage, so weights are one tensor per shape and dtype).
+ * concurrent kernels are added); training (backward GEMMs and element-wise ops are written like
+ * forward ones, attention backward is unmapped, steps are labelled as inference); tensor
+ * identity (Kineto records shapes, not storage, so weights are one tensor per shape and dtype);
+ * fusions the profile spells out op by op (Hugging Face's RMSNorm is pow, mean, add, rsqrt,
+ * mul, mul: written one by one, the mean unmapped).
  * Numbers: the trace itself. Argument positions from the ATen operator schemas
  * (aten/src/ATen/native/native_functions.yaml) and flash-attn's custom ops; compressed sizes of
  * cuSPARSELt operands from ATen's _cslt_compress (numel x 9/16, x 10/16 for int8).
@@ -32,23 +35,23 @@ struct kineto_name_count {
 /* What an import found. Every cpu_op lands in exactly one of mapped (emitted, by type), inside
  * (nested in an emitted or unmapped op), ignored, unmapped or composite. */
 struct kineto_stats {
-	uint64_t events;                  /* entries of traceEvents */
-	uint64_t cpu_ops;                 /* cat cpu_op (or the older "Operator") */
-	uint64_t mapped[TRACE_OP_COUNT];  /* ops written, by type */
-	uint64_t inside;                  /* cpu_ops nested in a written or an unmapped op */
-	uint64_t ignored;                 /* bookkeeping ops (views, allocations...) without device work */
-	uint64_t unmapped;                /* ops no trace op stands for (listed in unmapped_names) */
-	uint64_t composite;               /* unknown ops whose work is mapped through their children */
-	uint64_t with_dur;                /* written ops carrying dur_ns */
-	uint64_t causal_defaulted;        /* attention ops whose mask was not recorded (causal=1) */
-	uint64_t steps;                   /* step records written */
-	uint64_t device_events;           /* kernels, memcpys and memsets */
-	uint64_t device_linked;           /* of those, linked to a cpu_op */
-	uint64_t device_ns, linked_ns;    /* their total device time, and the linked part */
-	uint64_t weights;                 /* weight tensors declared */
+	uint64_t events;                 /* entries of traceEvents */
+	uint64_t cpu_ops;                /* cat cpu_op (or the older "Operator") */
+	uint64_t mapped[TRACE_OP_COUNT]; /* ops written, by type */
+	uint64_t inside;                 /* cpu_ops nested in a written or an unmapped op */
+	uint64_t ignored;          /* bookkeeping ops (views, allocations...) without device work */
+	uint64_t unmapped;         /* ops no trace op stands for (listed in unmapped_names) */
+	uint64_t composite;        /* unknown ops whose work is mapped through their children */
+	uint64_t with_dur;         /* written ops carrying dur_ns */
+	uint64_t causal_defaulted; /* attention ops whose mask was not recorded (causal=1) */
+	uint64_t steps;            /* step records written */
+	uint64_t device_events;    /* kernels, memcpys and memsets */
+	uint64_t device_linked;    /* of those, linked to a cpu_op */
+	uint64_t device_ns, linked_ns;            /* their total device time, and the linked part */
+	uint64_t weights;                         /* weight tensors declared */
 	struct kineto_name_count *unmapped_names; /* most frequent first, then by name */
 	size_t nunmapped_names;
-	struct kineto_name_count *ignored_names;  /* same order */
+	struct kineto_name_count *ignored_names; /* same order */
 	size_t nignored_names;
 };
 
