@@ -111,6 +111,18 @@ int report_write_json(FILE *out, const struct report_input *in)
 	                       json_object_new_int64((int64_t)(in->arch->hbm.stats.read_bytes +
 	                                                       in->arch->hbm.stats.write_bytes)));
 	json_object_object_add(total, "macs", json_object_new_int64((int64_t)total_macs(in->arch)));
+	/* A trace that carries measured durations (dur_ns) is a validation run. */
+	uint64_t mops = 0, mns = 0, msim = 0;
+	for (int t = 0; t < TRACE_OP_COUNT; t++) {
+		mops += r->by_type[t].measured_ops;
+		mns += r->by_type[t].measured_ns;
+		msim += r->by_type[t].measured_sim_ps;
+	}
+	if (mops) {
+		json_object_object_add(total, "measured_ops", json_object_new_int64((int64_t)mops));
+		json_object_object_add(total, "measured_s", json_object_new_double((double)mns * 1e-9));
+		json_object_object_add(total, "simulated_of_measured_s", json_object_new_double(ps_to_s(msim)));
+	}
 	json_object_object_add(total, "avg_power_w",
 	                       json_object_new_double(time_s > 0 ? energy / time_s : 0));
 	double tc, hbm, l2;
@@ -270,6 +282,30 @@ void report_write_text(FILE *out, const struct report_input *in)
 		        r->time_ps ? 100.0 * bt->time_ps / r->time_ps : 0,
 		        r->model_ops[t][ARCH_MODEL_NONE] ? "UNMODELLED on this machine (zero time)"
 		                                          : type_model(r, t));
+	}
+
+	uint64_t mops = 0, mns = 0, msim = 0;
+	for (int t = 0; t < TRACE_OP_COUNT; t++) {
+		mops += r->by_type[t].measured_ops;
+		mns += r->by_type[t].measured_ns;
+		msim += r->by_type[t].measured_sim_ps;
+	}
+	if (mops) {
+		fprintf(out, "\nmeasured (dur_ns) against simulated, ops that carry a measurement\n");
+		for (int t = 0; t < TRACE_OP_COUNT; t++) {
+			const struct replay_type_total *bt = &r->by_type[t];
+			if (!bt->measured_ops)
+				continue;
+			fmt_time(b1, sizeof b1, (double)bt->measured_ns * 1e-9);
+			fmt_time(b2, sizeof b2, ps_to_s(bt->measured_sim_ps));
+			fprintf(out, "  %-10s %8" PRIu64 " ops  measured %12s  simulated %12s  (%+.1f %%)\n",
+			        trace_op_type_name((enum trace_op_type)t), bt->measured_ops, b1, b2,
+			        bt->measured_ns ? 100.0 * ((double)bt->measured_sim_ps * 1e-3 - (double)bt->measured_ns) / (double)bt->measured_ns : 0);
+		}
+		fmt_time(b1, sizeof b1, (double)mns * 1e-9);
+		fmt_time(b2, sizeof b2, ps_to_s(msim));
+		fprintf(out, "  %-10s %8" PRIu64 " ops  measured %12s  simulated %12s  (%+.1f %%)\n", "all", mops,
+		        b1, b2, mns ? 100.0 * ((double)msim * 1e-3 - (double)mns) / (double)mns : 0);
 	}
 
 	fprintf(out, "\nslowest ops\n");

@@ -105,7 +105,13 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct 
 	p->n = op->gemm.n;
 	p->k = op->gemm.k;
 	p->count = op->gemm.count;
-	p->k_eff = (uint64_t)ceil((double)p->k * p->b.k_fraction);
+	/* Activation sparsity (asp=): a machine with sparse-input kernels (TEAL, DejaVu) reads
+	 * and multiplies only the weight columns some token needs: with density asp per row
+	 * and m independent rows, a share 1 - (1 - asp)^m of K. */
+	p->act_keep = 1;
+	if (op->gemm.asp < 1 && cfg->tensor.skips_zero_activations)
+		p->act_keep = 1 - pow(1 - op->gemm.asp, (double)p->m);
+	p->k_eff = (uint64_t)ceil((double)p->k * p->b.k_fraction * p->act_keep);
 	if (p->k_eff < 1)
 		p->k_eff = 1;
 
@@ -218,8 +224,16 @@ void lower_vec(const struct arch_config *cfg, const struct trace_op *op, struct 
 	struct formats_operand f;
 	formats_dense(op->vec.dtype, &f);
 	double elems = (double)op->vec.rows * op->vec.cols;
-	r->read_bytes = (uint64_t)(elems * op->vec.inputs * vec_read_passes(op->vec.kind) * formats_bits(&f) / 8);
-	r->write_bytes = (uint64_t)(elems * formats_bits(&f) / 8);
+	/* quant writes the op's dtype from 16-bit values; dequant reads it into 16-bit values
+	 * (with the block scales of mx and nvfp4 types either way). */
+	struct formats_operand half, in = f, out = f;
+	formats_dense(TRACE_DT_FP16, &half);
+	if (op->vec.kind == TRACE_VEC_QUANT)
+		in = half;
+	else if (op->vec.kind == TRACE_VEC_DEQUANT)
+		out = half;
+	r->read_bytes = (uint64_t)(elems * op->vec.inputs * vec_read_passes(op->vec.kind) * formats_bits(&in) / 8);
+	r->write_bytes = (uint64_t)(elems * formats_bits(&out) / 8);
 	r->vec_ops = (uint64_t)(elems * vec_ops_per_elem(op->vec.kind));
 	double vec_ps = (double)r->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) *
 	                arch_cycle_ps(cfg);

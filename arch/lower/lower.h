@@ -33,6 +33,7 @@ struct lower_gemm_plan {
 	double est_ps;              /* the heuristic's estimate (for --verbose; not the result) */
 	const char *how;            /* the weight format's phrase */
 	bool b_shared;              /* B is a weight: one copy serves every GEMM of a batched op */
+	double act_keep; /* share of K read and computed under activation sparsity (asp=) */
 };
 
 /* Plans a gemm op; 0, or -1 with err set if the machine cannot run it at all. */

@@ -123,12 +123,34 @@ static void test_decode_bytes_follow_the_format(void **s)
 	assert_true(rows[2].time_s < 0.4 * rows[0].time_s);
 }
 
+static void test_activation_sparsity_reads_only_needed_columns(void **s)
+{
+	(void)s;
+	const char *trace = "simtrace 1\n"
+			    "tensor id=w role=weight shape=4096x11008 dtype=fp16\n"
+			    "op gemm m=1 n=4096 k=11008 w=w\n"
+			    "op gemm m=1 n=4096 k=11008 w=w asp=0.4\n"
+			    "op gemm m=512 n=4096 k=11008 w=w asp=0.4\n"
+			    "op gemm m=512 n=4096 k=11008 w=w\n";
+	run_trace(trace, "");
+	double act = 11008.0 * 2 + 4096.0 * 2;
+	/* Decode: 40 % of the weight columns are needed, 40 % of the weight bytes move. */
+	assert_float_equal((rows[1].bytes - act) / (rows[0].bytes - act), 0.4, 2e-3);
+	assert_true(rows[1].time_s < 0.6 * rows[0].time_s);
+	/* 512 tokens need (almost) every column: nothing saved. */
+	assert_float_equal(rows[2].time_s, rows[3].time_s, rows[3].time_s * 1e-6);
+	/* A machine without sparse-input kernels does not exploit it. */
+	run_trace(trace, "--set tensor.skips_zero_activations=false");
+	assert_float_equal(rows[1].time_s, rows[0].time_s, rows[0].time_s * 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_achieved_throughput_never_exceeds_peak),
 		cmocka_unit_test(test_two_four_at_most_halves_compute_time),
 		cmocka_unit_test(test_decode_bytes_follow_the_format),
+		cmocka_unit_test(test_activation_sparsity_reads_only_needed_columns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
