@@ -2,9 +2,10 @@
  * the blocks connect (core fill port -> L2 -> device memory), and runs one op at a time.
  *
  * Models: N cores, each with tensor cores, a vector unit and an operand buffer; a shared L2;
- * device memory; a fixed cost per kernel. GEMMs are played as tile events on the cores;
- * attn and vec ops use the interim roofline of arch/lower; coll ops are unmodelled (no link
- * model yet): a warning and zero time.
+ * device memory; links; a fixed cost per kernel. GEMMs and attention are played as tile
+ * events on the cores (arch_gemm.c, arch_attn.c); vec ops use the per-kind roofline of
+ * arch/lower; coll ops use the link model (arch/link), or are unmodelled (zero time, reported)
+ * on a machine without links.
  * Not: concurrent kernels (ops run one after another, as on one stream), cross-op L2 reuse.
  * Numbers: the architecture file.
  */

@@ -5,8 +5,8 @@
  * estimate among those whose stages fit the core's buffer — with the datapath precision,
  * the storage cost of each operand (values, metadata, scales) and the per-MAC and per-element
  * time the core then pays. The tile simulation (arch/core) plays the plan; the estimate only
- * chooses it. For attn, vec and coll ops: an interim roofline (bytes over bandwidth vs work
- * over peak, plus the launch cost) until their own models land, marked as such in reports.
+ * chooses it. For attention: query/KV block sizes, KV splits and the blocks each query block
+ * streams under its mask and pattern (lower_attn.c). For vec ops: a roofline per kind.
  * Not: autotuning on the simulator itself, stream-K, persistent kernels, epilogue fusion.
  * Numbers: candidate tile sizes are those of CUTLASS's default GEMM configurations (16..256).
  */
