@@ -2,7 +2,7 @@
  *
  * Models: element-wise throughput per core per cycle (fp16/bf16 and fp32 FMA lanes, and the
  * special-function unit for exp/rsqrt), used for weight dequantization inside GEMMs and for
- * the interim roofline of `vec` ops.
+ * the per-kind roofline of `vec` ops.
  * Not: per-instruction latency, warp divergence, register pressure.
  * Numbers: the architecture file (whitepapers: non-tensor FP16/FP32 TFLOPS, SFU per SM).
  */
