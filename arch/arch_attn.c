@@ -74,9 +74,11 @@ bool arch_attn_item(struct arch *a, struct core *c)
 	c->ti = qb;
 	c->rows = item_rows(p, qb);
 	c->cols = p->d;
+	/* The item's KV range, fixed once here: the per-step hooks only index into it. */
 	uint64_t first, count;
 	lower_attn_kv_range(p, qb, &first, &count);
-	c->aux = first;
+	c->aux[0] = first;
+	c->aux[1] = count;
 	uint64_t per = (count + p->split - 1) / p->split;
 	c->step0 = part * per;
 	uint64_t end = c->step0 + per < count ? c->step0 + per : count;
@@ -89,8 +91,7 @@ bool arch_attn_item(struct arch *a, struct core *c)
 static uint64_t step_keys(const struct lower_attn_plan *p, const struct core *c, uint64_t s,
 			  uint64_t *block)
 {
-	uint64_t first, count;
-	lower_attn_kv_range(p, c->ti, &first, &count);
+	uint64_t first = c->aux[0], count = c->aux[1];
 	uint64_t stride_num = count ? count : 1;
 	double visible = p->block_keep < 1 ? (double)count / p->block_keep : (double)count;
 	*block = first + (uint64_t)((double)s * visible / (double)stride_num);

@@ -42,7 +42,7 @@ struct core {
 	 * batch, row block, column block (or head), rows and columns of its output tile, and the
 	 * range of steps it streams. */
 	uint64_t batch, ti, tj, rows, cols, step0, nsteps;
-	uint64_t aux; /* per-program: attention's first key and kept-block stride */
+	uint64_t aux[2]; /* per-program: attention's first KV block and block count of the item */
 	uint64_t next_load, next_compute;
 	struct core_slot slots[CORE_MAX_STAGES];
 };
