@@ -273,7 +273,9 @@ static void op_end(void *ctx)
 	uint64_t t = now - a->op_start_ps;
 	a->result.time_ps = t;
 	a->stats.busy_ps += t;
-	a->stats.launch_ps += (uint64_t)(a->cfg->core.launch + a->cfg->core.host_overhead);
+	/* Every modelled op paid the fixed per-kernel cost; an unmodelled one took no time. */
+	if (a->result.model != ARCH_MODEL_NONE)
+		a->stats.launch_ps += (uint64_t)(a->cfg->core.launch + a->cfg->core.host_overhead);
 	if (a->result.model == ARCH_MODEL_TILES && t > 0) {
 		double cores = (double)a->cfg->core.count;
 		double u_tc = (double)(a->core_stats.tc_busy_ps - a->busy0_tc) / (cores * t);
@@ -383,9 +385,6 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 		}
 		/* No link model: a collective costs nothing and is reported as unmodelled. */
 		a->stats.unmodelled_ops++;
-		a->stats.launch_ps -=
-		    (uint64_t)(a->cfg->core.launch +
-		               a->cfg->core.host_overhead); /* op_end adds it back */
 		a->result.model = ARCH_MODEL_NONE;
 		a->result.bound = "none";
 		kernel_call_at(0, op_end, a);
