@@ -336,12 +336,12 @@ static void tiles_start(struct arch *a)
 
 static void roofline_apply(struct arch *a, const struct lower_roofline *r)
 {
-	for (int p = 0; p < TENSOR_PREC_COUNT; p++)
-		*core_stats_macs(&a->core_stats, (enum tensor_prec)p) += r->macs[p];
 	a->core_stats.vec_ops += r->vec_ops;
 	a->hbm.stats.read_bytes += r->read_bytes;
 	a->hbm.stats.write_bytes += r->write_bytes;
-	a->hbm.stats.busy_ps += bwserver_occupancy_ps(&a->hbm.port, r->read_bytes + r->write_bytes);
+	/* Busy time at the same read and write rates the roofline timed the op with. */
+	a->hbm.stats.busy_ps +=
+	    (uint64_t)ceil(hbm_stream_ps(&a->cfg->hbm, (double)r->read_bytes, (double)r->write_bytes));
 	a->result.model = ARCH_MODEL_ANALYTIC;
 	a->result.bound = r->bound;
 	kernel_call_at(r->time_ps, op_end, a);

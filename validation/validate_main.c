@@ -113,7 +113,6 @@ struct vrow {
 static struct vrow *rows;
 static size_t nrows, caprows;
 
-static const char *const gemm_keys[] = { NULL };
 static const char *const attn_keys[] = { "b",   "hq",     "hkv", "d",   "sq",
 	                                 "skv", "causal", "q",   "pat", NULL };
 static const char *const vec_keys[] = { "kind", "rows", "cols", "dtype", "inputs", NULL };
@@ -172,7 +171,6 @@ static int op_from_note(struct vrow *r, const char *note)
 		         "op vec kind=copy rows=1 cols=%.0f dtype=fp16 name=%s", bytes / 2, r->id);
 		return 0;
 	} else {
-		(void)gemm_keys;
 		snprintf(r->why, sizeof r->why, "op kind '%s' not replayable", kind);
 		return -1;
 	}

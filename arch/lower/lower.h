@@ -77,7 +77,6 @@ void lower_attn_kv_range(const struct lower_attn_plan *p, uint64_t qb, uint64_t 
 /* Interim roofline of a vec op. */
 struct lower_roofline {
 	uint64_t read_bytes, write_bytes;
-	uint64_t macs[TENSOR_PREC_COUNT];
 	uint64_t vec_ops;
 	uint64_t time_ps; /* launch included */
 	const char *bound; /* "memory", "compute", "vector", "launch" */
