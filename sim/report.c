@@ -54,6 +54,18 @@ static const char *const not_modelled[] = {
 static const char coll_unmodelled[] =
 	"coll ops: this machine has no link model (link.bandwidth = 0): zero time, counted as unmodelled";
 
+/* The ops that carry a measured duration (dur_ns), all types together. */
+static struct replay_type_total measured_total(const struct replay *r)
+{
+	struct replay_type_total all = { 0 };
+	for (int t = 0; t < TRACE_OP_COUNT; t++) {
+		all.measured_ops += r->by_type[t].measured_ops;
+		all.measured_ns += r->by_type[t].measured_ns;
+		all.measured_sim_ps += r->by_type[t].measured_sim_ps;
+	}
+	return all;
+}
+
 /* How the ops of type t were modelled: one name, or "mixed". */
 static const char *type_model(const struct replay *r, int t)
 {
@@ -112,16 +124,14 @@ int report_write_json(FILE *out, const struct report_input *in)
 	                                                       in->arch->hbm.stats.write_bytes)));
 	json_object_object_add(total, "macs", json_object_new_int64((int64_t)total_macs(in->arch)));
 	/* A trace that carries measured durations (dur_ns) is a validation run. */
-	uint64_t mops = 0, mns = 0, msim = 0;
-	for (int t = 0; t < TRACE_OP_COUNT; t++) {
-		mops += r->by_type[t].measured_ops;
-		mns += r->by_type[t].measured_ns;
-		msim += r->by_type[t].measured_sim_ps;
-	}
-	if (mops) {
-		json_object_object_add(total, "measured_ops", json_object_new_int64((int64_t)mops));
-		json_object_object_add(total, "measured_s", json_object_new_double((double)mns * 1e-9));
-		json_object_object_add(total, "simulated_of_measured_s", json_object_new_double(ps_to_s(msim)));
+	struct replay_type_total measured = measured_total(r);
+	if (measured.measured_ops) {
+		json_object_object_add(total, "measured_ops",
+		                       json_object_new_int64((int64_t)measured.measured_ops));
+		json_object_object_add(total, "measured_s",
+		                       json_object_new_double((double)measured.measured_ns * 1e-9));
+		json_object_object_add(total, "simulated_of_measured_s",
+		                       json_object_new_double(ps_to_s(measured.measured_sim_ps)));
 	}
 	json_object_object_add(total, "avg_power_w",
 	                       json_object_new_double(time_s > 0 ? energy / time_s : 0));
@@ -284,13 +294,8 @@ void report_write_text(FILE *out, const struct report_input *in)
 		                                          : type_model(r, t));
 	}
 
-	uint64_t mops = 0, mns = 0, msim = 0;
-	for (int t = 0; t < TRACE_OP_COUNT; t++) {
-		mops += r->by_type[t].measured_ops;
-		mns += r->by_type[t].measured_ns;
-		msim += r->by_type[t].measured_sim_ps;
-	}
-	if (mops) {
+	struct replay_type_total all = measured_total(r);
+	if (all.measured_ops) {
 		fprintf(out, "\nmeasured (dur_ns) against simulated, ops that carry a measurement\n");
 		for (int t = 0; t < TRACE_OP_COUNT; t++) {
 			const struct replay_type_total *bt = &r->by_type[t];
@@ -302,10 +307,13 @@ void report_write_text(FILE *out, const struct report_input *in)
 			        trace_op_type_name((enum trace_op_type)t), bt->measured_ops, b1, b2,
 			        bt->measured_ns ? 100.0 * ((double)bt->measured_sim_ps * 1e-3 - (double)bt->measured_ns) / (double)bt->measured_ns : 0);
 		}
-		fmt_time(b1, sizeof b1, (double)mns * 1e-9);
-		fmt_time(b2, sizeof b2, ps_to_s(msim));
-		fprintf(out, "  %-10s %8" PRIu64 " ops  measured %12s  simulated %12s  (%+.1f %%)\n", "all", mops,
-		        b1, b2, mns ? 100.0 * ((double)msim * 1e-3 - (double)mns) / (double)mns : 0);
+		fmt_time(b1, sizeof b1, (double)all.measured_ns * 1e-9);
+		fmt_time(b2, sizeof b2, ps_to_s(all.measured_sim_ps));
+		fprintf(out, "  %-10s %8" PRIu64 " ops  measured %12s  simulated %12s  (%+.1f %%)\n", "all",
+		        all.measured_ops, b1, b2,
+		        all.measured_ns ? 100.0 * ((double)all.measured_sim_ps * 1e-3 - (double)all.measured_ns) /
+		                              (double)all.measured_ns
+		                        : 0);
 	}
 
 	fprintf(out, "\nslowest ops\n");
