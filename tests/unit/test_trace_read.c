@@ -21,32 +21,7 @@
 
 #include "traces/trace.h"
 
-static char tmpdir[64];
-
-static int group_setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_trace_read_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char path[512];
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
-	return 0;
-}
+#include "test_tmpdir.h"
 
 /* Writes data to tmpdir/name; the path goes into path. */
 static void make_file(char *path, size_t pathlen, const char *name, const void *data, size_t len)
