@@ -14,38 +14,11 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-/* Runs simrun on TRACE (text) and returns the parsed JSON report. */
+#include "test_simrun.h"
+
 static json_object *run(const char *trace)
 {
-	const char *build = getenv("NMSIM_BUILD_DIR"), *src = getenv("NMSIM_SOURCE_DIR");
-	assert_non_null(build);
-	assert_non_null(src);
-	char tpath[] = "/tmp/nmsim-energy-XXXXXX", jpath[] = "/tmp/nmsim-energy-json-XXXXXX";
-	int fd = mkstemp(tpath), jfd = mkstemp(jpath);
-	assert_true(fd >= 0 && jfd >= 0);
-	close(jfd);
-	FILE *f = fdopen(fd, "w");
-	fputs(trace, f);
-	fclose(f);
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "%s/simrun -q --arch %s/configs/a100_24.cfg --json %s %s", build, src,
-		 jpath, tpath);
-	assert_int_equal(system(cmd), 0);
-	json_object *r = json_object_from_file(jpath);
-	assert_non_null(r);
-	unlink(tpath);
-	unlink(jpath);
-	return r;
-}
-
-static double get(json_object *o, const char *path)
-{
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", path);
-	json_object *cur = o;
-	for (char *tok = strtok(buf, "."); tok; tok = strtok(NULL, "."))
-		assert_true(json_object_object_get_ex(cur, tok, &cur));
-	return json_object_get_double(cur);
+	return run_json(trace, "");
 }
 
 static double sum_of(json_object *o, const char *key)
@@ -69,7 +42,7 @@ static void test_gemm_power_between_idle_and_tdp(void **s)
 	(void)s;
 	json_object *r = run("simtrace 1\ntensor id=w role=weight shape=8192x8192 dtype=fp16\n"
 			     "op gemm m=8192 n=8192 k=8192 w=w\n");
-	double p = get(r, "total.avg_power_w");
+	double p = json_get(r, "total.avg_power_w");
 	assert_true(p > a100_static_w);
 	assert_true(p < 400);
 	assert_true(p > 200); /* a busy GEMM is far from idle */
@@ -83,8 +56,8 @@ static void test_decode_draws_less_than_gemm(void **s)
 			     "op gemm m=8192 n=8192 k=8192 w=w\n");
 	json_object *d = run("simtrace 1\ntensor id=w role=weight shape=12288x4096 dtype=fp16\n"
 			     "step kind=decode tokens=1 batch=1\nop gemm m=1 n=12288 k=4096 w=w\n");
-	assert_true(get(d, "total.avg_power_w") < get(g, "total.avg_power_w"));
-	assert_true(get(d, "total.avg_power_w") > a100_static_w);
+	assert_true(json_get(d, "total.avg_power_w") < json_get(g, "total.avg_power_w"));
+	assert_true(json_get(d, "total.avg_power_w") > a100_static_w);
 	json_object_put(g);
 	json_object_put(d);
 }
@@ -96,12 +69,12 @@ static void test_two_four_saves_mac_energy_but_pays_selection(void **s)
 			      "op gemm m=8192 n=8192 k=8192 w=w\n");
 	json_object *sp = run("simtrace 1\ntensor id=w role=weight shape=8192x8192 dtype=fp16 sp=nm:2:4\n"
 			      "op gemm m=8192 n=8192 k=8192 w=w\n");
-	double mac_dense = get(dn, "total.energy_j_by_action.mac");
-	double mac_sparse = get(sp, "total.energy_j_by_action.mac");
+	double mac_dense = json_get(dn, "total.energy_j_by_action.mac");
+	double mac_sparse = json_get(sp, "total.energy_j_by_action.mac");
 	assert_float_equal(mac_sparse, mac_dense / 2, mac_dense * 1e-6); /* half the MACs */
-	assert_true(get(sp, "total.energy_j_by_action.sparse_select") > 0);
-	assert_float_equal(get(dn, "total.energy_j_by_action.sparse_select"), 0, 0);
-	assert_true(get(sp, "counters.hbm.meta_read_bytes") > 0);
+	assert_true(json_get(sp, "total.energy_j_by_action.sparse_select") > 0);
+	assert_float_equal(json_get(dn, "total.energy_j_by_action.sparse_select"), 0, 0);
+	assert_true(json_get(sp, "counters.hbm.meta_read_bytes") > 0);
 	json_object_put(dn);
 	json_object_put(sp);
 }
@@ -113,10 +86,10 @@ static void test_energy_is_the_sum_of_its_breakdown(void **s)
 			     "op gemm m=512 n=4096 k=4096 w=w\nop vec kind=rmsnorm rows=512 cols=4096\n"
 			     "op attn b=1 hq=32 hkv=8 d=128 sq=512 skv=512\n"
 			     "op coll kind=allreduce bytes=1048576 ranks=8\n");
-	double e = get(r, "total.energy_j");
+	double e = json_get(r, "total.energy_j");
 	assert_float_equal(sum_of(r, "energy_j_by"), e, e * 1e-9);
 	assert_float_equal(sum_of(r, "energy_j_by_action"), e, e * 1e-9);
-	assert_true(get(r, "total.energy_j_by_action.link_bit") > 0);
+	assert_true(json_get(r, "total.energy_j_by_action.link_bit") > 0);
 	json_object_put(r);
 }
 

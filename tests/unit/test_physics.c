@@ -12,50 +12,7 @@
 
 #include <cmocka.h>
 
-struct row {
-	double time_s;
-	double bytes;
-};
-
-#define MAX_ROWS 16
-static struct row rows[MAX_ROWS];
-static int nrows;
-
-/* Writes TRACE to a temp file, runs simrun --csv - on it, parses time and bytes per op. */
-static void run_trace(const char *trace, const char *extra)
-{
-	const char *build = getenv("NMSIM_BUILD_DIR"), *src = getenv("NMSIM_SOURCE_DIR");
-	assert_non_null(build);
-	assert_non_null(src);
-	char path[] = "/tmp/nmsim-physics-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
-	fputs(trace, f);
-	fclose(f);
-	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "%s/simrun -q --arch %s/configs/a100_24.cfg %s --csv - %s", build,
-	         src, extra, path);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	char line[1024];
-	nrows = 0;
-	assert_non_null(fgets(line, sizeof line, p)); /* header */
-	while (fgets(line, sizeof line, p) && nrows < MAX_ROWS) {
-		/* index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model */
-		char *field[11];
-		int n = 0;
-		for (char *tok = strtok(line, ","); tok && n < 11; tok = strtok(NULL, ","))
-			field[n++] = tok;
-		/* layer and name may be empty: strtok skips empty fields, so count from the end */
-		assert_true(n >= 8);
-		rows[nrows].time_s = atof(field[n - 5]);
-		rows[nrows].bytes = atof(field[n - 3]);
-		nrows++;
-	}
-	assert_int_equal(pclose(p), 0);
-	unlink(path);
-}
+#include "test_simrun.h"
 
 static const double a100_peak_fp16_macs = 108.0 * 1024 * 1.41e9;
 

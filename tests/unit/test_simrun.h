@@ -1,0 +1,95 @@
+/* test_simrun — runs simrun on a trace written from a string, for the tests that check what
+ * physics fixes (test_physics, test_energy, test_attention). The machine is
+ * configs/a100_24.cfg; `extra` adds options (--set ...). Needs NMSIM_BUILD_DIR and
+ * NMSIM_SOURCE_DIR (ctest sets them). Include after <cmocka.h>. */
+#ifndef NMSIM_TEST_SIMRUN_H
+#define NMSIM_TEST_SIMRUN_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One op of the CSV report. */
+struct simrun_row {
+	double time_s;
+	double bytes; /* device-memory bytes */
+};
+
+#define SIMRUN_MAX_ROWS 32
+static struct simrun_row rows[SIMRUN_MAX_ROWS];
+static int nrows;
+
+/* Writes trace to a temporary file (path receives its name) and returns the simrun command
+ * prefix in cmd. */
+static inline void simrun_prepare(const char *trace, const char *extra, char *path, char *cmd, size_t len)
+{
+	const char *build = getenv("NMSIM_BUILD_DIR"), *src = getenv("NMSIM_SOURCE_DIR");
+	assert_non_null(build);
+	assert_non_null(src);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs(trace, f);
+	fclose(f);
+	snprintf(cmd, len, "%s/simrun -q --arch %s/configs/a100_24.cfg %s", build, src, extra);
+}
+
+/* Runs the trace and fills rows[] (time and bytes per op) from the CSV report. */
+static inline void run_trace(const char *trace, const char *extra)
+{
+	char path[] = "/tmp/nmsim-test-XXXXXX", cmd[4096], full[4400];
+	simrun_prepare(trace, extra, path, cmd, sizeof cmd);
+	snprintf(full, sizeof full, "%s --csv - %s", cmd, path);
+	FILE *p = popen(full, "r");
+	assert_non_null(p);
+	char line[1024];
+	nrows = 0;
+	assert_non_null(fgets(line, sizeof line, p)); /* header */
+	while (fgets(line, sizeof line, p) && nrows < SIMRUN_MAX_ROWS) {
+		/* index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model; layer and name
+		 * may be empty and strtok skips empty fields, so count from the end. */
+		char *field[11];
+		int n = 0;
+		for (char *tok = strtok(line, ","); tok && n < 11; tok = strtok(NULL, ","))
+			field[n++] = tok;
+		assert_true(n >= 8);
+		rows[nrows].time_s = atof(field[n - 5]);
+		rows[nrows].bytes = atof(field[n - 3]);
+		nrows++;
+	}
+	assert_int_equal(pclose(p), 0);
+	unlink(path);
+}
+
+/* Runs the trace and returns its JSON report (json_object_put it). */
+static inline json_object *run_json(const char *trace, const char *extra)
+{
+	char path[] = "/tmp/nmsim-test-XXXXXX", jpath[] = "/tmp/nmsim-test-json-XXXXXX";
+	char cmd[4096], full[4400];
+	simrun_prepare(trace, extra, path, cmd, sizeof cmd);
+	int jfd = mkstemp(jpath);
+	assert_true(jfd >= 0);
+	close(jfd);
+	snprintf(full, sizeof full, "%s --json %s %s", cmd, jpath, path);
+	assert_int_equal(system(full), 0);
+	json_object *r = json_object_from_file(jpath);
+	assert_non_null(r);
+	unlink(path);
+	unlink(jpath);
+	return r;
+}
+
+/* The number at a dotted path of a JSON report ("total.energy_j"). */
+static inline double json_get(json_object *o, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	json_object *cur = o;
+	for (char *tok = strtok(buf, "."); tok; tok = strtok(NULL, "."))
+		assert_true(json_object_object_get_ex(cur, tok, &cur));
+	return json_object_get_double(cur);
+}
+
+#endif
