@@ -242,6 +242,39 @@ static void test_link_collectives_follow_nccl_costs(void **s)
 	assert_float_equal(link_collective_ps(&none, TRACE_COLL_ALLREDUCE, 1000, 8, &sent), 0, 0);
 }
 
+static void test_vnm_unstructured_and_block_storage(void **s)
+{
+	(void)s;
+	struct tensor_config tc = a100_like();
+	struct formats_operand f;
+	/* VENOM 128:2:8 on 2:4: 2/8 of the values, 2-bit indices per kept value, and four 8-bit
+	 * column indices per 128 x 8 block; the tensor cores iterate over 4/8 of K at 2x. */
+	struct trace_tensor w = weight(TRACE_DT_FP16, TRACE_SP_VNM, 2, 8);
+	w.sp.v = 128;
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_true(f.native_sparse);
+	assert_float_equal(f.value_bits, 16 * 0.25, 1e-12);
+	assert_float_equal(f.meta_bits, 0.25 * 2 + 32.0 / (128 * 8), 1e-12);
+	assert_float_equal(f.k_fraction, 0.5, 1e-12);
+	assert_float_equal(f.math_speedup, 2, 1e-12);
+	/* Unstructured 30 %: a bitmap and the packed non-zeros, dense math. */
+	w = weight(TRACE_DT_FP16, TRACE_SP_UNSTRUCTURED, 0, 0);
+	w.sp.density = 0.3;
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_false(f.native_sparse);
+	assert_float_equal(formats_bits(&f), 16 * 0.3 + 1, 1e-12);
+	/* 97 % dense: the bitmap would cost more than dense storage, so it is stored dense. */
+	w.sp.density = 0.97;
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_float_equal(formats_bits(&f), 16, 1e-12);
+	/* Block 32x32 at 25 %: kept blocks plus one 32-bit index per kept block. */
+	w = weight(TRACE_DT_FP16, TRACE_SP_BLOCK, 0, 0);
+	w.sp.r = w.sp.c = 32;
+	w.sp.density = 0.25;
+	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	assert_float_equal(formats_bits(&f), 16 * 0.25 + 0.25 * 32 / 1024, 1e-12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_math_precision_choice),
 		cmocka_unit_test(test_sparse_modes_syntax),
 		cmocka_unit_test(test_link_collectives_follow_nccl_costs),
+		cmocka_unit_test(test_vnm_unstructured_and_block_storage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
