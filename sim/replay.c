@@ -16,7 +16,8 @@ struct replay_cache_entry {
 	uint64_t time_ps;
 	struct arch_op_result result;
 	double energy_j[ENERGY_COMPONENT_COUNT];
-	uint64_t *delta; /* one per registered counter */
+	uint64_t hbm_bytes; /* device-memory bytes of the op, for its CSV row */
+	uint64_t *delta;    /* one per registered counter */
 };
 
 struct replay_cache {
@@ -263,6 +264,7 @@ static void op_simulated(void *ctx)
 			snprintf(e->key, sizeof e->key, "%s", key);
 			e->time_ps = res->time_ps;
 			e->result = *res;
+			e->hbm_bytes = hbm_bytes;
 			memcpy(e->energy_j, energy, sizeof energy);
 			stats_snapshot(r->reg, delta);
 			for (size_t i = 0; i < r->reg->count; i++)
@@ -283,15 +285,7 @@ static void op_from_cache(void *ctx)
 	struct replay *r = ctx;
 	struct replay_cache_entry *e = r->hit;
 	r->hit = NULL;
-	uint64_t hbm_bytes = 0;
-	/* hbm bytes of the op: read + write counters' deltas. */
-	for (size_t i = 0; i < r->reg->count; i++) {
-		const struct stats_entry *se = &r->reg->entries[i];
-		if (!strcmp(se->block, "hbm") &&
-		    (!strcmp(se->name, "read_bytes") || !strcmp(se->name, "write_bytes")))
-			hbm_bytes += e->delta[i];
-	}
-	op_finished(r, e->time_ps, &e->result, e->energy_j, hbm_bytes);
+	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes);
 }
 
 static void start_op(struct replay *r)
