@@ -125,8 +125,7 @@ int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char
                   size_t errlen)
 {
 	if (op->type == TRACE_OP_GEMM) {
-		struct lower_gemm_plan p;
-		return lower_gemm(cfg, op, &p, err, errlen);
+		return lower_gemm_check(cfg, op, err, errlen);
 	}
 	return 0;
 }

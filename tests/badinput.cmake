@@ -43,6 +43,7 @@ set(NMSIM_BAD_CLI
   "set_bad_rate|expected a rate|hbm.bandwidth|--set^hbm.bandwidth=fast^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
   "missing_trace_file|cannot open|nonexistent.trace|--arch^${NMSIM_TINY_CFG}^nonexistent.trace"
   "json_unwritable|cannot open for writing|/nonexistent/dir/r.json|--json^/nonexistent/dir/r.json^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
+  "no_tile_fits|no tile of fp16 operands fits|gemm_small.trace|--set^smem.size=1 KiB^--arch^${NMSIM_TINY_CFG}^${NMSIM_GOOD_TRACE}"
   "no_datapath|no datapath|nodatapath.trace|--set^tensor.fp16=0^--set^tensor.fp32=0^--arch^${NMSIM_TINY_CFG}^${CMAKE_SOURCE_DIR}/tests/bad/run/nodatapath.trace")
 foreach(case ${NMSIM_BAD_CLI})
   string(REPLACE "|" ";" parts "${case}")

@@ -81,8 +81,10 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	return max3(t_cores, t_hbm, t_l2) + t_reduce + cfg->hbm.latency;
 }
 
-int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct lower_gemm_plan *p,
-               char *err, size_t errlen)
+/* The datapath and the operands' storage costs of a GEMM; 0, or -1 with err if the machine
+ * has no datapath for it. */
+static int gemm_operands(const struct arch_config *cfg, const struct trace_op *op,
+                         struct lower_gemm_plan *p, char *err, size_t errlen)
 {
 	memset(p, 0, sizeof *p);
 	const struct trace_tensor *w = op->gemm.w;
@@ -101,6 +103,36 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct 
 		formats_dense(wdt, &p->b);
 	p->how = p->b.how;
 	p->b_shared = w != NULL;
+	p->stages = (uint64_t)cfg->smem.stages;
+	return 0;
+}
+
+/* Bytes the smallest candidate tile needs in the buffer, all stages together. */
+static double smallest_tile_bytes(const struct lower_gemm_plan *p)
+{
+	return (double)p->stages * (a_bytes(p, tile_ms[0], tile_ks[0]) + b_bytes(p, tile_ns[0], tile_ks[0]));
+}
+
+int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err, size_t errlen)
+{
+	struct lower_gemm_plan p;
+	if (gemm_operands(cfg, op, &p, err, errlen))
+		return -1;
+	if (smallest_tile_bytes(&p) > (double)cfg->smem.size) {
+		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
+		         tensor_prec_name(p.prec), (unsigned long long)cfg->smem.size);
+		return -1;
+	}
+	return 0;
+}
+
+int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct lower_gemm_plan *p,
+               char *err, size_t errlen)
+{
+	if (gemm_operands(cfg, op, p, err, errlen))
+		return -1;
+	const struct trace_tensor *w = op->gemm.w;
+	enum trace_dtype wdt = w ? w->dtype : op->gemm.b;
 	p->m = op->gemm.m;
 	p->n = op->gemm.n;
 	p->k = op->gemm.k;

@@ -36,6 +36,9 @@ struct lower_gemm_plan {
 	double act_keep; /* share of K read and computed under activation sparsity (asp=) */
 };
 
+/* Whether the machine can run a gemm op at all (a datapath exists, the smallest tile fits):
+ * the cheap check made on every op before simulating. 0, or -1 with err set. */
+int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err, size_t errlen);
 /* Plans a gemm op; 0, or -1 with err set if the machine cannot run it at all. */
 int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
                struct lower_gemm_plan *plan, char *err, size_t errlen);
