@@ -103,7 +103,6 @@ uint64_t arch_load_step(struct arch *a, struct core *c, uint64_t step);
 uint64_t arch_compute_step(struct arch *a, struct core *c, uint64_t step);
 uint64_t arch_store_tile(struct arch *a, struct core *c);
 void arch_core_idle(struct arch *a, struct core *c);
-void arch_core_try_compute(struct core *c);
 
 /* For the tile programs (arch_gemm.c, arch_attn.c): the netlist's routing and bookkeeping. */
 bool arch_next_item(struct arch *a, uint64_t *item);

@@ -8,6 +8,7 @@
  * (arch_gemm.c, arch_attn.c). */
 
 static void core_take_item(struct core *c);
+static void core_try_compute(struct core *c);
 
 void core_init(struct core *c, struct arch *arch, uint32_t id, double fill_bytes_per_s)
 {
@@ -24,7 +25,7 @@ static void core_load_done(void *ctx)
 {
 	struct core_slot *s = ctx;
 	s->ready = true;
-	arch_core_try_compute(s->core);
+	core_try_compute(s->core);
 }
 
 static void core_issue_load(struct core *c)
@@ -58,10 +59,10 @@ static void core_compute_done(void *ctx)
 		kernel_call_at(done - kernel_now_ps(), core_item_done, c);
 		return;
 	}
-	arch_core_try_compute(c);
+	core_try_compute(c);
 }
 
-void arch_core_try_compute(struct core *c)
+static void core_try_compute(struct core *c)
 {
 	if (c->tc_busy || c->next_compute >= c->nsteps)
 		return;
