@@ -80,6 +80,7 @@ struct gen {
 	size_t errlen;
 	int failed;
 	struct trace_op op; /* scratch, reused for every op */
+	struct trace_tensor ref, kv; /* what ops point at: the writer checks its own declarations */
 	/* Per-rank sizes under tensor parallelism. */
 	uint64_t heads, kv_heads, ffn, qkv_n, vocab;
 };
@@ -162,13 +163,12 @@ static void gemm(struct gen *g, uint64_t m, uint64_t n, uint64_t k, const char *
 	g->op.gemm.n = n;
 	g->op.gemm.k = k;
 	g->op.gemm.count = 1;
-	static struct trace_tensor ref; /* the writer checks the op against its own declaration */
-	memset(&ref, 0, sizeof ref);
-	ref.id = id;
-	ref.role = TRACE_ROLE_WEIGHT;
-	ref.rows = n;
-	ref.cols = k;
-	g->op.gemm.w = &ref;
+	memset(&g->ref, 0, sizeof g->ref);
+	g->ref.id = id;
+	g->ref.role = TRACE_ROLE_WEIGHT;
+	g->ref.rows = n;
+	g->ref.cols = k;
+	g->op.gemm.w = &g->ref;
 	bool lowbit_w = strcmp(local, "lm_head") && strcmp(local, "mlp.router");
 	enum trace_dtype wd = lowbit_w ? g->o->weight_dtype : g->o->act_dtype;
 	/* W8A8 and FP8 checkpoints quantize activations too; weight-only formats do not. */
@@ -253,11 +253,10 @@ static void layer_ops(struct gen *g, int64_t l, uint64_t tokens, uint64_t seqs, 
 	g->op.attn.sq = sq;
 	g->op.attn.skv = skv;
 	g->op.attn.causal = !m->encoder;
-	static struct trace_tensor kv;
-	memset(&kv, 0, sizeof kv);
-	kv.id = "kv";
-	kv.role = TRACE_ROLE_KV;
-	g->op.attn.kv = &kv;
+	memset(&g->kv, 0, sizeof g->kv);
+	g->kv.id = "kv";
+	g->kv.role = TRACE_ROLE_KV;
+	g->op.attn.kv = &g->kv;
 	g->op.attn.q = g->o->act_dtype;
 	if (g->o->has_pattern)
 		g->op.attn.pat = g->o->pattern;
@@ -368,9 +367,11 @@ static void declare_model(struct gen *g)
 int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *declared_params,
 	      char *err, size_t errlen)
 {
-	static struct gen gs;
-	struct gen *g = &gs;
-	memset(g, 0, sizeof *g);
+	struct gen *g = calloc(1, sizeof *g);
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	g->w = w;
 	g->o = o;
 	g->m = o->model;
@@ -381,20 +382,20 @@ int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *dec
 	if ((uint64_t)m->heads % tp || (uint64_t)m->ffn % tp) {
 		snprintf(err, errlen, "--tp %llu does not divide the %lld heads and FFN size %lld",
 			 (unsigned long long)tp, (long long)m->heads, (long long)m->ffn);
-		return -1;
+		goto fail;
 	}
 	if (m->encoder && o->decode) {
 		snprintf(err, errlen, "%s is an encoder: it has no decode steps (use --decode 0)", m->name);
-		return -1;
+		goto fail;
 	}
 	if (o->nmoe_dist && o->nmoe_dist != m->experts) {
 		snprintf(err, errlen, "--moe-dist gives %d shares for %lld experts", o->nmoe_dist,
 			 (long long)m->experts);
-		return -1;
+		goto fail;
 	}
 	if (m->experts > GEN_MAX_EXPERTS) {
 		snprintf(err, errlen, "more than %d experts", GEN_MAX_EXPERTS);
-		return -1;
+		goto fail;
 	}
 	/* Per-rank sizes: heads and FFN split; KV heads split while there are enough of them
 	 * (replicated otherwise, as Megatron does); the lm_head split by vocabulary. */
@@ -458,5 +459,10 @@ int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *dec
 			}
 		}
 	}
-	return g->failed ? -1 : 0;
+	int rc = g->failed ? -1 : 0;
+	free(g);
+	return rc;
+fail:
+	free(g);
+	return -1;
 }
