@@ -12,7 +12,8 @@ case "$case" in
 params) # declared weights add up to the published parameter count (exact, or within 0.5 % of a nominal one)
   for m in $models; do
     line=$("$tg" --model "$m" --check-params) || fail "$m: tracegen failed"
-    pct=$(echo "$line" | sed 's/.*(\([-+0-9.]*\) %)/\1/')
+    pct=$(echo "$line" | sed -n 's/.*(\([-+][0-9.]*\) %)$/\1/p')
+    [ -n "$pct" ] || fail "$m: no percentage in: $line"
     awk -v p="$pct" 'BEGIN { exit !(p < 0.5 && p > -0.5) }' || fail "$line"
     echo "$line"
   done ;;
