@@ -2,7 +2,7 @@
  *
  * Models: nothing; every module reports through it so -q / -v act everywhere and
  * messages keep one shape ("simrun: error: FILE:LINE: what").
- * Not: a structured event log; the report (sim/report) is the program's output.
+ * Not: a structured event log; the report (driver/report) is the program's output.
  */
 #ifndef NMSIM_LOG_H
 #define NMSIM_LOG_H

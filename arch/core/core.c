@@ -1,19 +1,26 @@
 #include "arch/core/core.h"
 
-#include "arch/arch.h"
-#include "sim/kernel.h"
+#include "sim/log.h"
 
 /* The pipeline of one core, whatever the kernel: what an item covers, what a step loads and
- * computes and what the item stores come from the arch hooks of the op's tile program
- * (arch_gemm.c, arch_attn.c). */
+ * computes and what the item stores come from the op's tile program (arch/ops). */
 
 static void core_take_item(struct core *c);
 static void core_try_compute(struct core *c);
 
-void core_init(struct core *c, struct arch *arch, uint32_t id, double fill_bytes_per_s)
+bool tile_run_next(struct tile_run *run, uint64_t *item)
 {
-	c->arch = arch;
+	if (run->next_item >= run->items)
+		return false;
+	*item = run->next_item++;
+	return true;
+}
+
+void core_init(struct core *c, uint32_t id, struct core_stats *stats, double fill_bytes_per_s)
+{
 	c->id = id;
+	c->stats = stats;
+	c->run = NULL;
 	bwserver_init(&c->port, fill_bytes_per_s, 0);
 	c->tc_busy = false;
 	c->active = false;
@@ -31,31 +38,31 @@ static void core_load_done(void *ctx)
 static void core_issue_load(struct core *c)
 {
 	uint64_t step = c->step0 + c->next_load;
-	struct core_slot *s = &c->slots[c->next_load % c->arch->stages];
+	struct core_slot *s = &c->slots[c->next_load % c->run->stages];
 	s->step = step;
 	s->ready = false;
 	c->next_load++;
-	uint64_t done = arch_load_step(c->arch, c, step);
+	uint64_t done = c->run->prog->load(c->run, c, step);
 	kernel_call_at(done - kernel_now_ps(), core_load_done, s);
 }
 
 static void core_item_done(void *ctx)
 {
 	struct core *c = ctx;
-	c->arch->core_stats.items++;
+	c->stats->items++;
 	core_take_item(c);
 }
 
 static void core_compute_done(void *ctx)
 {
 	struct core *c = ctx;
-	c->slots[c->next_compute % c->arch->stages].ready = false;
+	c->slots[c->next_compute % c->run->stages].ready = false;
 	c->next_compute++;
 	c->tc_busy = false;
 	if (c->next_load < c->nsteps)
 		core_issue_load(c);
 	if (c->next_compute == c->nsteps) {
-		uint64_t done = arch_store_tile(c->arch, c);
+		uint64_t done = c->run->prog->store(c->run, c);
 		kernel_call_at(done - kernel_now_ps(), core_item_done, c);
 		return;
 	}
@@ -66,32 +73,38 @@ static void core_try_compute(struct core *c)
 {
 	if (c->tc_busy || c->next_compute >= c->nsteps)
 		return;
-	struct core_slot *s = &c->slots[c->next_compute % c->arch->stages];
+	struct core_slot *s = &c->slots[c->next_compute % c->run->stages];
 	if (!s->ready)
 		return;
 	c->tc_busy = true;
-	uint64_t ps = arch_compute_step(c->arch, c, s->step);
+	uint64_t ps = c->run->prog->compute(c->run, c, s->step);
 	kernel_call_at(ps, core_compute_done, c);
 }
 
 static void core_take_item(struct core *c)
 {
-	if (!arch_item_begin(c->arch, c)) {
+	struct tile_run *run = c->run;
+	if (!run->prog->item(run, c)) {
 		c->active = false;
-		arch_core_idle(c->arch, c);
+		c->run = NULL;
+		SIM_ASSERT(run->cores_running > 0, "core", kernel_now_ps(),
+		           "core %u idle with no core running", c->id);
+		if (--run->cores_running == 0)
+			run->all_idle(run->all_idle_ctx);
 		return;
 	}
 	c->next_load = c->next_compute = 0;
 	c->active = true;
-	for (uint64_t i = 0; i < c->arch->stages && c->next_load < c->nsteps; i++)
+	for (uint64_t i = 0; i < c->run->stages && c->next_load < c->nsteps; i++)
 		core_issue_load(c);
 	if (c->nsteps == 0) { /* an item with nothing to stream still stores its tile */
-		uint64_t done = arch_store_tile(c->arch, c);
+		uint64_t done = c->run->prog->store(c->run, c);
 		kernel_call_at(done - kernel_now_ps(), core_item_done, c);
 	}
 }
 
-void core_start(struct core *c)
+void core_start(struct core *c, struct tile_run *run)
 {
+	c->run = run;
 	core_take_item(c);
 }

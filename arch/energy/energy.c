@@ -2,27 +2,32 @@
 
 #include <stddef.h>
 
-#define ENERGY_NAME(id, name, block) name,
+#define ENERGY_NAME(id, name, block)  name,
 #define ENERGY_BLOCK(id, name, block) block,
 static const char *const energy_names[] = { ENERGY_ACTIONS(ENERGY_NAME) };
 static const char *const energy_blocks[] = { ENERGY_ACTIONS(ENERGY_BLOCK) };
 
-const char *energy_component_name(enum energy_component c)
+const char *energy_action_name(enum energy_action c)
 {
 	return energy_names[c];
 }
 
-const char *energy_component_block(enum energy_component c)
+const char *energy_action_block(enum energy_action c)
 {
 	return energy_blocks[c];
 }
 
-#define MAC_FIELD(prec, key)                                                                   \
-	{ "mac_" key, CFG_ENERGY, offsetof(struct energy_config, mac_pj[TENSOR_##prec]), "pJ", 0, \
-	  1e3, NULL,                                                                           \
-	  "energy per " key " multiply-accumulate (datapath, operand delivery, issue)", NULL }
-#define ENERGY_FIELD(key, member, type, unit, def, desc) \
-	{ key, type, offsetof(struct energy_config, member), unit, 0, 1e4, def, desc, NULL }
+#define MAC_FIELD(prec, key)                                                                      \
+	{                                                                                         \
+		"mac_" key, CFG_ENERGY, offsetof(struct energy_config, mac_pj[TENSOR_##prec]),    \
+		    "pJ", 0, 1e3, NULL,                                                           \
+		    "energy per " key " multiply-accumulate (datapath, operand delivery, issue)", \
+		    NULL                                                                          \
+	}
+#define ENERGY_FIELD(key, member, type, unit, def, desc)                                         \
+	{                                                                                        \
+		key, type, offsetof(struct energy_config, member), unit, 0, 1e4, def, desc, NULL \
+	}
 
 static const struct cfg_field energy_fields[] = {
 	MAC_FIELD(FP32, "fp32"),
@@ -34,33 +39,38 @@ static const struct cfg_field energy_fields[] = {
 	MAC_FIELD(INT4, "int4"),
 	MAC_FIELD(FP4, "fp4"),
 	ENERGY_FIELD("sparse_select", sparse_select_pj, CFG_ENERGY, "pJ", "0",
-		     "extra energy per MAC in a sparse mode (metadata decode, operand select)"),
+	             "extra energy per MAC in a sparse mode (metadata decode, operand select)"),
 	ENERGY_FIELD("vec_op", vec_op_pj, CFG_ENERGY, "pJ", NULL,
-		     "energy per vector or special-function operation"),
+	             "energy per vector or special-function operation"),
 	ENERGY_FIELD("smem_byte", smem_byte_pj, CFG_ENERGY, "pJ", NULL,
-		     "energy per byte written to or read from a core's operand buffer"),
+	             "energy per byte written to or read from a core's operand buffer"),
 	ENERGY_FIELD("l2_byte", l2_byte_pj, CFG_ENERGY, "pJ", NULL,
-		     "energy per byte moved through L2, wires included"),
+	             "energy per byte moved through L2, wires included"),
 	ENERGY_FIELD("hbm_device_bit", hbm_device_bit_pj, CFG_ENERGY, "pJ", NULL,
-		     "device-memory energy per bit (DRAM array and I/O)"),
+	             "device-memory energy per bit (DRAM array and I/O)"),
 	ENERGY_FIELD("hbm_path_bit", hbm_path_bit_pj, CFG_ENERGY, "pJ", NULL,
-		     "on-chip path energy per device-memory bit (controller, PHY, NoC to L2)"),
+	             "on-chip path energy per device-memory bit (controller, PHY, NoC to L2)"),
 	ENERGY_FIELD("inmem_mac", inmem_mac_pj, CFG_ENERGY, "pJ", "0",
-		     "energy per MAC computed inside the memory (in-memory pruning)"),
+	             "energy per MAC computed inside the memory (in-memory pruning)"),
 	ENERGY_FIELD("link_bit", link_bit_pj, CFG_ENERGY, "pJ", "0",
-		     "energy per bit sent over a chip-to-chip link"),
+	             "energy per bit sent over a chip-to-chip link"),
 	ENERGY_FIELD("static_core", static_core_w, CFG_POWER, "W", NULL,
-		     "leakage and idle power of one core, charged for all elapsed time"),
-	ENERGY_FIELD("static_l2", static_l2_w, CFG_POWER, "W", "0", "leakage and idle power of the L2"),
+	             "leakage and idle power of one core, charged for all elapsed time"),
+	ENERGY_FIELD("static_l2", static_l2_w, CFG_POWER, "W", "0",
+	             "leakage and idle power of the L2"),
 	ENERGY_FIELD("static_hbm", static_hbm_w, CFG_POWER, "W", "0",
-		     "idle power of device memory and its controllers (refresh, PHY)"),
+	             "idle power of device memory and its controllers (refresh, PHY)"),
 	ENERGY_FIELD("static_other", static_other_w, CFG_POWER, "W", "0",
-		     "idle power of the rest of the board (I/O, clocks, regulators)"),
+	             "idle power of the rest of the board (I/O, clocks, regulators)"),
 };
 
 const struct cfg_block energy_cfg_block = {
-	"energy", energy_fields, sizeof energy_fields / sizeof energy_fields[0], 0,
-	"per-action energy table and static power per block", NULL,
+	"energy",
+	energy_fields,
+	sizeof energy_fields / sizeof energy_fields[0],
+	0,
+	"per-action energy table and static power per block",
+	NULL,
 };
 
 double energy_static_w(const struct energy_config *cfg, uint64_t cores)
@@ -69,28 +79,30 @@ double energy_static_w(const struct energy_config *cfg, uint64_t cores)
 	       cfg->static_other_w;
 }
 
-double energy_price(const struct energy_config *cfg, const struct energy_counts *n,
-		    double out_j[ENERGY_COMPONENT_COUNT])
+double energy_price(const struct energy_config *cfg, const uint64_t n[ENERGY_COUNT_N],
+                    uint64_t cores, double time_s, double out_j[ENERGY_ACTION_COUNT])
 {
 	double mac_pj = 0;
 	for (int p = 0; p < TENSOR_PREC_COUNT; p++)
-		mac_pj += (double)n->macs[p] * cfg->mac_pj[p];
+		mac_pj += (double)n[ENERGY_COUNT_MACS + p] * cfg->mac_pj[p];
 	const double pj = 1e-12;
+	double hbm_bits = (double)n[ENERGY_COUNT_HBM_BYTES] * 8;
 	out_j[ENERGY_MAC] = mac_pj * pj;
-	out_j[ENERGY_SPARSE_SELECT] = (double)n->sparse_macs * cfg->sparse_select_pj * pj;
-	out_j[ENERGY_VEC] = (double)n->vec_ops * cfg->vec_op_pj * pj;
-	out_j[ENERGY_BUFFER] = (double)n->smem_bytes * cfg->smem_byte_pj * pj;
-	out_j[ENERGY_STATIC_CORE] = cfg->static_core_w * (double)n->cores * n->time_s;
-	out_j[ENERGY_L2] = (double)n->l2_bytes * cfg->l2_byte_pj * pj;
-	out_j[ENERGY_STATIC_L2] = cfg->static_l2_w * n->time_s;
-	out_j[ENERGY_HBM_DEVICE] = (double)n->hbm_bytes * 8 * cfg->hbm_device_bit_pj * pj;
-	out_j[ENERGY_HBM_PATH] = (double)n->hbm_bytes * 8 * cfg->hbm_path_bit_pj * pj;
-	out_j[ENERGY_INMEM] = (double)n->inmem_macs * cfg->inmem_mac_pj * pj;
-	out_j[ENERGY_STATIC_HBM] = cfg->static_hbm_w * n->time_s;
-	out_j[ENERGY_LINK] = (double)n->link_bytes * 8 * cfg->link_bit_pj * pj;
-	out_j[ENERGY_STATIC_OTHER] = cfg->static_other_w * n->time_s;
+	out_j[ENERGY_SPARSE_SELECT] =
+	    (double)n[ENERGY_COUNT_SPARSE_MACS] * cfg->sparse_select_pj * pj;
+	out_j[ENERGY_VEC] = (double)n[ENERGY_COUNT_VEC_OPS] * cfg->vec_op_pj * pj;
+	out_j[ENERGY_SMEM] = (double)n[ENERGY_COUNT_SMEM_BYTES] * cfg->smem_byte_pj * pj;
+	out_j[ENERGY_STATIC_CORE] = cfg->static_core_w * (double)cores * time_s;
+	out_j[ENERGY_L2] = (double)n[ENERGY_COUNT_L2_BYTES] * cfg->l2_byte_pj * pj;
+	out_j[ENERGY_STATIC_L2] = cfg->static_l2_w * time_s;
+	out_j[ENERGY_HBM_DEVICE] = hbm_bits * cfg->hbm_device_bit_pj * pj;
+	out_j[ENERGY_HBM_PATH] = hbm_bits * cfg->hbm_path_bit_pj * pj;
+	out_j[ENERGY_INMEM] = (double)n[ENERGY_COUNT_INMEM_MACS] * cfg->inmem_mac_pj * pj;
+	out_j[ENERGY_STATIC_HBM] = cfg->static_hbm_w * time_s;
+	out_j[ENERGY_LINK] = (double)n[ENERGY_COUNT_LINK_BYTES] * 8 * cfg->link_bit_pj * pj;
+	out_j[ENERGY_STATIC_OTHER] = cfg->static_other_w * time_s;
 	double total = 0;
-	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++)
+	for (int c = 0; c < ENERGY_ACTION_COUNT; c++)
 		total += out_j[c];
 	return total;
 }

@@ -6,6 +6,8 @@
  * bit of device memory (device and path kept apart), per bit over chip-to-chip links, per
  * MAC computed inside the memory (in-memory pruning), and static (leakage + idle) power of
  * each block times elapsed time. Energy = sum of its actions; blocks group the actions.
+ * The machine hands its counts over as one indexed vector (enum energy_count), so whoever
+ * prices a run or an op (the replay, the result cache) never names a block's counters.
  * Not: voltage/frequency scaling, power capping (a capped board is slower, not modelled
  * here), temperature.
  * Numbers: the architecture file; each entry cites its source or says how it is derived
@@ -40,7 +42,7 @@ struct energy_config {
 	X(MAC, "mac", "core")                     \
 	X(SPARSE_SELECT, "sparse_select", "core") \
 	X(VEC, "vector_op", "core")               \
-	X(BUFFER, "buffer_byte", "core")          \
+	X(SMEM, "smem_byte", "core")              \
 	X(STATIC_CORE, "static_core", "core")     \
 	X(L2, "l2_byte", "l2")                    \
 	X(STATIC_L2, "static_l2", "l2")           \
@@ -51,30 +53,31 @@ struct energy_config {
 	X(LINK, "link_bit", "link")               \
 	X(STATIC_OTHER, "static_other", "other")
 #define ENERGY_ENUM(id, name, block) ENERGY_##id,
-enum energy_component { ENERGY_ACTIONS(ENERGY_ENUM) ENERGY_COMPONENT_COUNT };
+enum energy_action { ENERGY_ACTIONS(ENERGY_ENUM) ENERGY_ACTION_COUNT };
 
-/* What a run did, as the pricing needs it. */
-struct energy_counts {
-	uint64_t macs[TENSOR_PREC_COUNT];
-	uint64_t sparse_macs;
-	uint64_t vec_ops;
-	uint64_t smem_bytes;
-	uint64_t l2_bytes;
-	uint64_t hbm_bytes;
-	uint64_t inmem_macs;
-	uint64_t link_bytes;
-	uint64_t cores;
-	double time_s;
+/* What a run did, as the pricing needs it: one count per kind of action, in this order. The
+ * MACs take one entry per datapath precision, in enum tensor_prec order. */
+enum energy_count {
+	ENERGY_COUNT_MACS,                                                /* + precision */
+	ENERGY_COUNT_SPARSE_MACS = ENERGY_COUNT_MACS + TENSOR_PREC_COUNT, /* of them, sparse mode */
+	ENERGY_COUNT_VEC_OPS,    /* vector and special-function operations */
+	ENERGY_COUNT_SMEM_BYTES, /* bytes written to or read from the operand buffers */
+	ENERGY_COUNT_L2_BYTES,   /* bytes through L2 */
+	ENERGY_COUNT_HBM_BYTES,  /* device-memory bytes, read and written */
+	ENERGY_COUNT_INMEM_MACS, /* MACs computed inside the memory */
+	ENERGY_COUNT_LINK_BYTES, /* bytes sent over chip-to-chip links */
+	ENERGY_COUNT_N
 };
 
 extern const struct cfg_block energy_cfg_block;
 
-const char *energy_component_name(enum energy_component c);
+const char *energy_action_name(enum energy_action c);
 /* The block an action belongs to ("core", "l2", "hbm", "link", "other"). */
-const char *energy_component_block(enum energy_component c);
-/* Joules per action; returns the total (their sum). */
-double energy_price(const struct energy_config *cfg, const struct energy_counts *n,
-		    double out_j[ENERGY_COMPONENT_COUNT]);
+const char *energy_action_block(enum energy_action c);
+/* Joules per action of `counts` over `time_s` seconds on a machine of `cores` cores (static
+ * power is charged for the time); returns the total (their sum). */
+double energy_price(const struct energy_config *cfg, const uint64_t counts[ENERGY_COUNT_N],
+                    uint64_t cores, double time_s, double out_j[ENERGY_ACTION_COUNT]);
 /* Static power of the whole machine, in watts. */
 double energy_static_w(const struct energy_config *cfg, uint64_t cores);
 

@@ -6,7 +6,7 @@
  * the storage cost of each operand (values, metadata, scales) and the per-MAC and per-element
  * time the core then pays. The tile simulation (arch/core) plays the plan; the estimate only
  * chooses it. For attention: query/KV block sizes, KV splits and the blocks each query block
- * streams under its mask and pattern (lower_attn.c). For vec ops: a roofline per kind.
+ * streams under its mask and pattern (lower_attn.c).
  * Not: autotuning on the simulator itself, stream-K, persistent kernels, epilogue fusion.
  * Numbers: candidate tile sizes are those of CUTLASS's default GEMM configurations (16..256).
  */
@@ -76,15 +76,5 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 /* The KV blocks item (query block qb) streams: first block and count, before splitting. */
 void lower_attn_kv_range(const struct lower_attn_plan *p, uint64_t qb, uint64_t *first,
 			 uint64_t *count);
-
-/* Interim roofline of a vec op. */
-struct lower_roofline {
-	uint64_t read_bytes, write_bytes;
-	uint64_t vec_ops;
-	uint64_t time_ps; /* launch included */
-	const char *bound; /* "memory", "compute", "vector", "launch" */
-};
-
-void lower_vec(const struct arch_config *cfg, const struct trace_op *op, struct lower_roofline *r);
 
 #endif

@@ -17,8 +17,8 @@
 #include "arch/arch.h"
 #include "sim/kernel.h"
 #include "sim/log.h"
-#include "sim/replay.h"
-#include "sim/report.h"
+#include "driver/replay.h"
+#include "driver/report.h"
 #include "traces/trace.h"
 
 #define MAX_SETS 256
@@ -263,13 +263,13 @@ int main(int argc, char **argv)
 
 	/* From here on, a failure is ours, not the user's. */
 	static struct stats reg;
-	static struct arch arch;
 	static struct replay replay;
 	stats_init(&reg);
 	struct trace_reader *reader = NULL;
-	if (kernel_init() || arch_build(&arch, &cfg, &reg) ||
+	struct arch *arch = NULL;
+	if (kernel_init() || !(arch = arch_new(&cfg, &reg)) ||
 	    !(reader = open_trace(args.trace_file)) ||
-	    replay_init(&replay, &arch, &reg, reader, csv, args.use_cache)) {
+	    replay_init(&replay, arch, &reg, reader, csv, args.use_cache)) {
 		log_error("cannot set up the simulation");
 		return EXIT_INTERNAL_ERROR;
 	}
@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 	         (unsigned long long)(replay.ops - replay.cache_hits),
 	         (unsigned long long)replay.cache_hits, (unsigned long long)kernel_callbacks_run());
 
-	struct report_input in = { args.arch_file, args.trace_file, &cfg,       &replay, &arch,
+	struct report_input in = { args.arch_file, args.trace_file, &cfg,       &replay, arch,
 		                   &reg,           trace_ops,       trace_steps };
 	int rc = 0;
 	if (json) {
@@ -296,7 +296,7 @@ int main(int argc, char **argv)
 		rc = EXIT_USER_ERROR;
 	trace_close(reader);
 	replay_fini(&replay);
-	arch_free(&arch);
+	arch_free(arch);
 	stats_fini(&reg);
 	return rc;
 }

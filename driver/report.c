@@ -1,4 +1,4 @@
-#include "sim/report.h"
+#include "driver/report.h"
 
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -15,44 +15,23 @@ static double ps_to_s(uint64_t ps)
 static double total_energy(const struct replay *r)
 {
 	double e = 0;
-	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++)
+	for (int c = 0; c < ENERGY_ACTION_COUNT; c++)
 		e += r->energy_j[c];
 	return e;
 }
 
-static uint64_t total_macs(const struct arch *a)
-{
-	struct energy_counts n;
-	arch_energy_counts(a, &n);
-	uint64_t m = 0;
-	for (int p = 0; p < TENSOR_PREC_COUNT; p++)
-		m += n.macs[p];
-	return m;
-}
-
-/* Fractions of the whole run: tensor cores (all cores), device memory, L2. */
-static void utilisation(const struct report_input *in, double *tc, double *hbm, double *l2)
-{
-	double t = (double)in->replay->time_ps;
-	*tc = *hbm = *l2 = 0;
-	if (t <= 0)
-		return;
-	*tc = (double)in->arch->core_stats.tc_busy_ps / ((double)in->cfg->core.count * t);
-	*hbm = (double)in->arch->hbm.stats.busy_ps / t;
-	*l2 = (double)in->arch->l2.stats.busy_ps / t;
-}
-
 /* Always true of the model; the report adds the limits this run hit (unmodelled ops). */
 static const char *const not_modelled[] = {
-	"vec ops use a roofline per kind (bytes over achievable bandwidth against vector work, plus "
+	"vec ops use a roofline per kind (bytes over achievable bandwidth against vector work, "
+	"plus "
 	"launch), not tiles",
 	"L2 reuse across ops; concurrent kernels; activation sparsity (asp=) skipping",
 	"V:N:M column-gather cost; decompression time of unstructured/block formats (bytes only)",
 	"energy of links, instruction issue and control",
 };
 
-static const char coll_unmodelled[] =
-	"coll ops: this machine has no link model (link.bandwidth = 0): zero time, counted as unmodelled";
+static const char coll_unmodelled[] = "coll ops: this machine has no link model (link.bandwidth = "
+                                      "0): zero time, counted as unmodelled";
 
 /* The ops that carry a measured duration (dur_ns), all types together. */
 static struct replay_type_total measured_total(const struct replay *r)
@@ -107,22 +86,23 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object_object_add(total, "energy_j", json_object_new_double(energy));
 	/* By block (the actions grouped), then by action: both sum to energy_j. */
 	json_object *by = json_object_new_object(), *by_action = json_object_new_object();
-	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++) {
-		const char *block = energy_component_block((enum energy_component)c);
+	for (int c = 0; c < ENERGY_ACTION_COUNT; c++) {
+		const char *block = energy_action_block((enum energy_action)c);
 		json_object *cur;
 		double v = r->energy_j[c];
 		if (json_object_object_get_ex(by, block, &cur))
 			v += json_object_get_double(cur);
 		json_object_object_add(by, block, json_object_new_double(v));
-		json_object_object_add(by_action, energy_component_name((enum energy_component)c),
+		json_object_object_add(by_action, energy_action_name((enum energy_action)c),
 		                       json_object_new_double(r->energy_j[c]));
 	}
 	json_object_object_add(total, "energy_j_by", by);
 	json_object_object_add(total, "energy_j_by_action", by_action);
+	struct arch_totals tot;
+	arch_totals(in->arch, &tot);
 	json_object_object_add(total, "hbm_bytes",
-	                       json_object_new_int64((int64_t)(in->arch->hbm.stats.read_bytes +
-	                                                       in->arch->hbm.stats.write_bytes)));
-	json_object_object_add(total, "macs", json_object_new_int64((int64_t)total_macs(in->arch)));
+	                       json_object_new_int64((int64_t)tot.device_bytes));
+	json_object_object_add(total, "macs", json_object_new_int64((int64_t)tot.macs));
 	/* A trace that carries measured durations (dur_ns) is a validation run. */
 	struct replay_type_total measured = measured_total(r);
 	if (measured.measured_ops) {
@@ -135,12 +115,12 @@ int report_write_json(FILE *out, const struct report_input *in)
 	}
 	json_object_object_add(total, "avg_power_w",
 	                       json_object_new_double(time_s > 0 ? energy / time_s : 0));
-	double tc, hbm, l2;
-	utilisation(in, &tc, &hbm, &l2);
+	double u[ARCH_UTIL_COUNT];
+	arch_utilisation(in->arch, r->time_ps, u);
 	json_object *util = json_object_new_object();
-	json_object_object_add(util, "tensor", json_object_new_double(tc));
-	json_object_object_add(util, "hbm", json_object_new_double(hbm));
-	json_object_object_add(util, "l2", json_object_new_double(l2));
+	for (int i = 0; i < ARCH_UTIL_COUNT; i++)
+		json_object_object_add(util, arch_util_key((enum arch_util)i),
+		                       json_object_new_double(u[i]));
 	json_object_object_add(total, "utilisation", util);
 	json_object_object_add(root, "total", total);
 
@@ -240,24 +220,25 @@ void report_write_text(FILE *out, const struct report_input *in)
 	fprintf(out, "total energy %.4g J  (average power %.1f W)\n", energy,
 	        time_s > 0 ? energy / time_s : 0);
 	/* Blocks in order of first appearance, each with its actions. */
-	for (int c = 0; c < ENERGY_COMPONENT_COUNT; c++) {
-		const char *block = energy_component_block((enum energy_component)c);
+	for (int c = 0; c < ENERGY_ACTION_COUNT; c++) {
+		const char *block = energy_action_block((enum energy_action)c);
 		bool first = true;
 		for (int k = 0; k < c; k++)
-			if (!strcmp(energy_component_block((enum energy_component)k), block))
+			if (!strcmp(energy_action_block((enum energy_action)k), block))
 				first = false;
 		if (!first)
 			continue;
 		double sum = 0;
-		for (int k = c; k < ENERGY_COMPONENT_COUNT; k++)
-			if (!strcmp(energy_component_block((enum energy_component)k), block))
+		for (int k = c; k < ENERGY_ACTION_COUNT; k++)
+			if (!strcmp(energy_action_block((enum energy_action)k), block))
 				sum += r->energy_j[k];
-		fprintf(out, "  %-6s %10.4g J  %5.1f %%  (", block, sum, energy > 0 ? 100 * sum / energy : 0);
+		fprintf(out, "  %-6s %10.4g J  %5.1f %%  (", block, sum,
+		        energy > 0 ? 100 * sum / energy : 0);
 		const char *sep = "";
-		for (int k = c; k < ENERGY_COMPONENT_COUNT; k++)
-			if (!strcmp(energy_component_block((enum energy_component)k), block)) {
-				fprintf(out, "%s%s %.3g", sep, energy_component_name((enum energy_component)k),
-				        r->energy_j[k]);
+		for (int k = c; k < ENERGY_ACTION_COUNT; k++)
+			if (!strcmp(energy_action_block((enum energy_action)k), block)) {
+				fprintf(out, "%s%s %.3g", sep,
+				        energy_action_name((enum energy_action)k), r->energy_j[k]);
 				sep = ", ";
 			}
 		fprintf(out, ")\n");
@@ -291,29 +272,38 @@ void report_write_text(FILE *out, const struct report_input *in)
 		        trace_op_type_name((enum trace_op_type)t), bt->ops, b1,
 		        r->time_ps ? 100.0 * bt->time_ps / r->time_ps : 0,
 		        r->model_ops[t][ARCH_MODEL_NONE] ? "UNMODELLED on this machine (zero time)"
-		                                          : type_model(r, t));
+		                                         : type_model(r, t));
 	}
 
 	struct replay_type_total all = measured_total(r);
 	if (all.measured_ops) {
-		fprintf(out, "\nmeasured (dur_ns) against simulated, ops that carry a measurement\n");
+		fprintf(out,
+		        "\nmeasured (dur_ns) against simulated, ops that carry a measurement\n");
 		for (int t = 0; t < TRACE_OP_COUNT; t++) {
 			const struct replay_type_total *bt = &r->by_type[t];
 			if (!bt->measured_ops)
 				continue;
 			fmt_time(b1, sizeof b1, (double)bt->measured_ns * 1e-9);
 			fmt_time(b2, sizeof b2, ps_to_s(bt->measured_sim_ps));
-			fprintf(out, "  %-10s %8" PRIu64 " ops  measured %12s  simulated %12s  (%+.1f %%)\n",
+			fprintf(out,
+			        "  %-10s %8" PRIu64
+			        " ops  measured %12s  simulated %12s  (%+.1f %%)\n",
 			        trace_op_type_name((enum trace_op_type)t), bt->measured_ops, b1, b2,
-			        bt->measured_ns ? 100.0 * ((double)bt->measured_sim_ps * 1e-3 - (double)bt->measured_ns) / (double)bt->measured_ns : 0);
+			        bt->measured_ns ? 100.0 *
+			                              ((double)bt->measured_sim_ps * 1e-3 -
+			                               (double)bt->measured_ns) /
+			                              (double)bt->measured_ns
+			                        : 0);
 		}
 		fmt_time(b1, sizeof b1, (double)all.measured_ns * 1e-9);
 		fmt_time(b2, sizeof b2, ps_to_s(all.measured_sim_ps));
-		fprintf(out, "  %-10s %8" PRIu64 " ops  measured %12s  simulated %12s  (%+.1f %%)\n", "all",
-		        all.measured_ops, b1, b2,
-		        all.measured_ns ? 100.0 * ((double)all.measured_sim_ps * 1e-3 - (double)all.measured_ns) /
-		                              (double)all.measured_ns
-		                        : 0);
+		fprintf(
+		    out, "  %-10s %8" PRIu64 " ops  measured %12s  simulated %12s  (%+.1f %%)\n",
+		    "all", all.measured_ops, b1, b2,
+		    all.measured_ns
+		        ? 100.0 * ((double)all.measured_sim_ps * 1e-3 - (double)all.measured_ns) /
+		              (double)all.measured_ns
+		        : 0);
 	}
 
 	fprintf(out, "\nslowest ops\n");
@@ -325,14 +315,16 @@ void report_write_text(FILE *out, const struct report_input *in)
 		        e->how && e->how[0] ? "  " : "", e->how ? e->how : "");
 	}
 
-	double tc, hbm, l2;
-	utilisation(in, &tc, &hbm, &l2);
-	fprintf(out, "\nutilisation  tensor cores %.1f %%  device memory %.1f %%  L2 %.1f %%\n",
-	        100 * tc, 100 * hbm, 100 * l2);
-	fprintf(out, "bytes        device memory %.4g GB  (metadata %.4g GB, scales %.4g GB)\n",
-	        (double)(in->arch->hbm.stats.read_bytes + in->arch->hbm.stats.write_bytes) * 1e-9,
-	        (double)in->arch->hbm.stats.meta_read_bytes * 1e-9,
-	        (double)in->arch->hbm.stats.scale_read_bytes * 1e-9);
+	double u[ARCH_UTIL_COUNT];
+	arch_utilisation(in->arch, r->time_ps, u);
+	fprintf(out, "\nutilisation");
+	for (int i = 0; i < ARCH_UTIL_COUNT; i++)
+		fprintf(out, "  %s %.1f %%", arch_util_label((enum arch_util)i), 100 * u[i]);
+	struct arch_totals tot;
+	arch_totals(in->arch, &tot);
+	fprintf(out, "\nbytes        device memory %.4g GB  (metadata %.4g GB, scales %.4g GB)\n",
+	        (double)tot.device_bytes * 1e-9, (double)tot.device_meta_bytes * 1e-9,
+	        (double)tot.device_scale_bytes * 1e-9);
 	fprintf(out, "\nnot modelled:\n");
 	for (size_t i = 0; i < sizeof not_modelled / sizeof *not_modelled; i++)
 		fprintf(out, "  - %s\n", not_modelled[i]);

@@ -2,10 +2,9 @@
  * has finished (one stream, in issue order), keeps the per-step and per-type totals, the
  * slowest ops, and writes one CSV row per op as it finishes.
  *
- * Models: nothing of the hardware; it asks arch to run ops. Its result cache returns the
- * counters and time of an op whose signature (type, sizes, dtypes, formats — not its name,
- * layer or line) was simulated before: the machine is idle and L2 is reset at every op start,
- * so a repeat would give the same numbers, and reports are identical with and without it.
+ * Models: nothing of the hardware; it asks the machine (arch/arch.h) to run ops and prices
+ * what each did from the machine's energy counts. Its result cache (driver/cache.h) replays an
+ * op already simulated: reports are identical with and without it.
  * Not: overlap between ops, multiple streams.
  */
 #ifndef NMSIM_REPLAY_H
@@ -17,6 +16,7 @@
 
 #include "arch/arch.h"
 #include "arch/energy/energy.h"
+#include "driver/cache.h"
 #include "sim/stats.h"
 #include "traces/trace.h"
 
@@ -46,20 +46,17 @@ struct replay_top_op {
 	const char *bound, *model, *how;
 };
 
-struct replay_cache;
-struct replay_cache_entry;
-
 struct replay {
 	struct arch *arch;
 	struct stats *reg;
 	struct trace_reader *reader;
 	FILE *csv;
 	bool use_cache;
-	struct replay_cache *cache;
+	struct cache *cache;
 	/* Results. */
 	uint64_t ops, tensors, cache_hits;
 	uint64_t time_ps;
-	double energy_j[ENERGY_COMPONENT_COUNT];
+	double energy_j[ENERGY_ACTION_COUNT];
 	struct replay_step *steps;
 	uint64_t nsteps, cap_steps;
 	struct replay_type_total by_type[TRACE_OP_COUNT];
@@ -71,8 +68,8 @@ struct replay {
 	/* The op in flight. */
 	struct trace_op op;
 	uint64_t *snap0, *delta;
-	struct energy_counts counts0;
-	struct replay_cache_entry *hit; /* the cached op in flight */
+	uint64_t counts0[ENERGY_COUNT_N];
+	const struct cache_entry *hit; /* the cached op in flight */
 };
 
 /* Sets up a replay of reader on arch; csv may be NULL. 0 / -1. */

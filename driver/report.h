@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/replay.h"
+#include "driver/replay.h"
 
 struct report_input {
 	const char *arch_file, *trace_file;

@@ -1,4 +1,4 @@
-/* arch_attn — the fused-attention tile program (FlashAttention-2 / FlashDecoding style).
+/* attn — the fused-attention op kind and its tile program (FlashAttention-2 / FlashDecoding).
  *
  * Models: items of (sequence, head, query block, KV split), longest query blocks first (as
  * FlashAttention-2 schedules causal work); the query tile loaded once per item; per step one
@@ -13,7 +13,8 @@
  */
 #include <math.h>
 
-#include "arch/arch.h"
+#include "arch/lower/lower.h"
+#include "arch/ops/ops.h"
 #include "sim/log.h"
 
 static uint64_t bytes_of(double b)
@@ -26,28 +27,40 @@ static uint64_t pad_up(uint64_t x, uint64_t g)
 	return (x + g - 1) / g * g;
 }
 
-void arch_attn_start(struct arch *a, const struct trace_op *op)
+static int attn_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
+                      size_t errlen)
 {
-	struct lower_attn_plan *p = &a->attn;
-	lower_attn(a->cfg, op, p);
-	a->stages = p->stages;
-	a->items = p->items;
+	(void)cfg, (void)op, (void)err, (void)errlen;
+	return 0;
+}
+
+static const struct tile_program attn_program;
+
+static void attn_plan(const struct arch_config *cfg, struct fabric *fabric,
+                      const struct trace_op *op, void *plan, struct ops_launch *out)
+{
+	struct lower_attn_plan *p = plan;
+	lower_attn(cfg, op, p);
 	/* Sprint: the memory scores every key against every query in place (approximate, on
 	 * the keys' most significant bits) before sending only the survivors. */
 	if (p->prune_in_memory)
-		a->hbm.stats.inmem_macs += p->b * p->hq * p->sq * p->skv * p->d;
-	a->result.how = p->kv.how;
-	log_debug("line %llu: attn b=%llu hq=%llu hkv=%llu d=%llu sq=%llu skv=%llu: %s, q block %llu, "
-		  "kv block %llu, split %llu, %llu items",
-		  (unsigned long long)op->line, (unsigned long long)p->b, (unsigned long long)p->hq,
-		  (unsigned long long)p->hkv, (unsigned long long)p->d, (unsigned long long)p->sq,
-		  (unsigned long long)p->skv, p->packed ? "packed GQA" : "per head",
-		  (unsigned long long)p->block_q, (unsigned long long)p->block_kv,
-		  (unsigned long long)p->split, (unsigned long long)p->items);
+		fabric_book_inmem(fabric, p->b * p->hq * p->sq * p->skv * p->d);
+	log_debug(
+	    "line %llu: attn b=%llu hq=%llu hkv=%llu d=%llu sq=%llu skv=%llu: %s, q block %llu, "
+	    "kv block %llu, split %llu, %llu items",
+	    (unsigned long long)op->line, (unsigned long long)p->b, (unsigned long long)p->hq,
+	    (unsigned long long)p->hkv, (unsigned long long)p->d, (unsigned long long)p->sq,
+	    (unsigned long long)p->skv, p->packed ? "packed GQA" : "per head",
+	    (unsigned long long)p->block_q, (unsigned long long)p->block_kv,
+	    (unsigned long long)p->split, (unsigned long long)p->items);
+	*out = (struct ops_launch){ .model = ARCH_MODEL_TILES,
+		                    .how = p->kv.how,
+		                    .prog = &attn_program,
+		                    .stages = p->stages,
+		                    .items = p->items };
 	/* L2 room: every K/V block of every KV head, and every query tile. */
 	uint64_t kv_blocks = (p->skv + p->block_kv - 1) / p->block_kv;
-	SIM_ASSERT(l2_reset(&a->l2, p->b * p->hkv * kv_blocks + p->b * p->hq * p->q_blocks + 16) == 0,
-		   "l2", kernel_now_ps(), "out of memory");
+	out->l2_tiles = p->b * p->hkv * kv_blocks + p->b * p->hq * p->q_blocks + 16;
 }
 
 /* Query rows of an item. */
@@ -59,11 +72,11 @@ static uint64_t item_rows(const struct lower_attn_plan *p, uint64_t qb)
 	return p->sq - lo < p->block_q ? p->sq - lo : p->block_q;
 }
 
-bool arch_attn_item(struct arch *a, struct core *c)
+static bool attn_item(struct tile_run *run, struct core *c)
 {
-	const struct lower_attn_plan *p = &a->attn;
+	const struct lower_attn_plan *p = run->plan;
 	uint64_t item;
-	if (!arch_next_item(a, &item))
+	if (!tile_run_next(run, &item))
 		return false;
 	uint64_t part = item % p->split;
 	item /= p->split;
@@ -89,7 +102,7 @@ bool arch_attn_item(struct arch *a, struct core *c)
 /* Keys in step s of the item on core c (the last block may be partial; a block-sparse or
  * pruned pattern spreads its kept blocks over the visible range). */
 static uint64_t step_keys(const struct lower_attn_plan *p, const struct core *c, uint64_t s,
-			  uint64_t *block)
+                          uint64_t *block)
 {
 	uint64_t first = c->aux[0], count = c->aux[1];
 	uint64_t stride_num = count ? count : 1;
@@ -108,9 +121,9 @@ static uint64_t kv_head(const struct lower_attn_plan *p, const struct core *c)
 	return p->packed ? c->tj : c->tj / p->group;
 }
 
-uint64_t arch_attn_load(struct arch *a, struct core *c, uint64_t step)
+static uint64_t attn_load(struct tile_run *run, struct core *c, uint64_t step)
 {
-	const struct lower_attn_plan *p = &a->attn;
+	const struct lower_attn_plan *p = run->plan;
 	uint64_t block;
 	uint64_t keys = step_keys(p, c, step, &block);
 	double kvbits = formats_bits(&p->kv);
@@ -118,55 +131,82 @@ uint64_t arch_attn_load(struct arch *a, struct core *c, uint64_t step)
 	uint64_t kv = bytes_of(kbytes * (1 + p->v_keep));
 	uint64_t scale = bytes_of((double)kv * p->kv.scale_bits / kvbits);
 	/* The query tile comes with the item's first step and stays on chip. */
-	uint64_t q = step == c->step0 ? bytes_of((double)c->rows * p->d * formats_bits(&p->q) / 8) : 0;
-	return arch_route_load(a, c, arch_tile_key(3, c->batch, c->tj * p->q_blocks + c->ti, 0), q,
-			       arch_tile_key(2, c->batch, kv_head(p, c), block), kv, 0, scale, 0);
+	uint64_t q =
+	    step == c->step0 ? bytes_of((double)c->rows * p->d * formats_bits(&p->q) / 8) : 0;
+	struct fabric_load ld = {
+		.key_a = fabric_tile_key(3, c->batch, c->tj * p->q_blocks + c->ti, 0),
+		.bytes_a = q,
+		.key_b = fabric_tile_key(2, c->batch, kv_head(p, c), block),
+		.bytes_b = kv,
+		.scale_b = scale,
+	};
+	return fabric_load(run->fabric, c, &ld);
 }
 
-uint64_t arch_attn_compute(struct arch *a, struct core *c, uint64_t step)
+static uint64_t attn_compute(struct tile_run *run, struct core *c, uint64_t step)
 {
-	const struct lower_attn_plan *p = &a->attn;
+	const struct lower_attn_plan *p = run->plan;
 	uint64_t block;
 	uint64_t keys = step_keys(p, c, step, &block);
 	double scores = (double)c->rows * keys;
-	double mma = (double)pad_up(c->rows, 16) * pad_up(keys, 16) * p->d * (1 + p->v_keep) * p->ps_per_mac;
+	double mma =
+	    (double)pad_up(c->rows, 16) * pad_up(keys, 16) * p->d * (1 + p->v_keep) * p->ps_per_mac;
 	double elems = (double)keys * p->d * (1 + p->v_keep);
 	double vec = scores * p->ps_per_score + elems * p->dequant_ps_per_elem;
 	uint64_t macs = (uint64_t)llround(scores * p->d * (1 + p->v_keep));
-	uint64_t vec_ops = (uint64_t)(scores * 5 + (p->dequant_ps_per_elem > 0 ? elems * a->cfg->vec.dequant_ops_per_elem : 0));
-	uint64_t buf = bytes_of(elems * formats_bits(&p->kv) / 8 + (double)c->rows * p->d * formats_bits(&p->q) / 8);
-	return arch_book_compute(a, p->prec, mma, macs, false, vec, vec_ops, p->serial_softmax, buf);
+	uint64_t vec_ops =
+	    (uint64_t)(scores * 5 + (p->dequant_ps_per_elem > 0
+	                                 ? elems * run->fabric->cfg->vec.dequant_ops_per_elem
+	                                 : 0));
+	uint64_t buf = bytes_of(elems * formats_bits(&p->kv) / 8 +
+	                        (double)c->rows * p->d * formats_bits(&p->q) / 8);
+	struct fabric_compute w = { .prec = p->prec,
+		                    .mma_ps = mma,
+		                    .macs = macs,
+		                    .sparse = false,
+		                    .vec_ps = vec,
+		                    .vec_ops = vec_ops,
+		                    .serial = p->serial_softmax,
+		                    .smem_bytes = buf };
+	return fabric_compute(run->fabric, &w);
 }
 
-uint64_t arch_attn_store(struct arch *a, struct core *c)
+static uint64_t attn_store(struct tile_run *run, struct core *c)
 {
-	const struct lower_attn_plan *p = &a->attn;
+	const struct lower_attn_plan *p = run->plan;
 	if (p->split > 1) /* fp32 partial output and its log-sum-exp, kept in L2 */
-		return arch_route_store(a, c, c->rows * (p->d * 4 + 8), false);
-	return arch_route_store(a, c, bytes_of((double)c->rows * p->d * formats_bits(&p->q) / 8), true);
+		return fabric_store(run->fabric, c, c->rows * (p->d * 4 + 8), false);
+	return fabric_store(run->fabric, c,
+	                    bytes_of((double)c->rows * p->d * formats_bits(&p->q) / 8), true);
 }
 
-uint64_t arch_attn_drain(struct arch *a)
+static uint64_t attn_drain(struct tile_run *run)
 {
-	const struct lower_attn_plan *p = &a->attn;
-	uint64_t now = kernel_now_ps(), end = now;
+	const struct lower_attn_plan *p = run->plan;
+	uint64_t end = kernel_now_ps();
 	if (p->split > 1) {
 		/* Combine the partials of each query: read them from L2, write the output. */
 		uint64_t rows = p->b * p->hq * p->sq;
-		uint64_t partial = rows * (p->d * 4 + 8) * p->split;
-		uint64_t t = l2_transfer(&a->l2, now, partial);
-		end = t > end ? t : end;
-		a->l2.stats.hit_bytes += partial;
-		t = hbm_write(&a->hbm, now, bytes_of((double)rows * p->d * formats_bits(&p->q) / 8));
-		end = t > end ? t : end;
-		a->core_stats.vec_ops += rows * p->d * p->split * 2;
+		end = fabric_reduce(run->fabric, rows * (p->d * 4 + 8) * p->split,
+		                    bytes_of((double)rows * p->d * formats_bits(&p->q) / 8),
+		                    rows * p->d * p->split * 2);
 	}
 	if (p->select_read_bytes) {
 		/* The top-k selection pass: its own kernel, streaming the page summaries. */
-		uint64_t t = hbm_read(&a->hbm, end, p->select_read_bytes);
-		*core_stats_macs(&a->core_stats, p->prec) += p->select_macs;
-		a->core_stats.vec_ops += p->select_macs / p->d;
-		end = t + (uint64_t)a->cfg->core.launch;
+		uint64_t t = fabric_stream_read(run->fabric, end, p->select_read_bytes);
+		fabric_book_macs(run->fabric, p->prec, p->select_macs, p->select_macs / p->d);
+		end = t + (uint64_t)run->fabric->cfg->core.launch;
 	}
 	return end;
 }
+
+static const struct tile_program attn_program = {
+	"attn", attn_item, attn_load, attn_compute, attn_store, attn_drain,
+};
+
+const struct op_kind ops_attn = {
+	"attn",
+	sizeof(struct lower_attn_plan),
+	attn_check,
+	attn_plan,
+};

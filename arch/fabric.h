@@ -1,0 +1,81 @@
+/* fabric — the paths a core's requests take through the machine, and the counters they book.
+ *
+ * Models: a tile load crosses the core's fill port, the shared L2 (a hit stops there) and, on a
+ * miss, device memory — all three bandwidth servers at once, so the slowest bounds it; a tile
+ * store crosses the port into L2 and drains on to device memory behind the core; a compute
+ * step occupies the tensor cores (and the vector units beside them) for max(MMA, vector), or
+ * their sum when the vector work waits on the MMA results. Sparsity metadata and scales ride
+ * inside the tiles and are counted apart at every level they cross. Whole-op traffic that is
+ * not played as tiles (a vec op's stream, a split reduction, a collective) is booked here too.
+ * Not: NoC topology between cores and L2 slices, L2 partitions, the L1 cache.
+ * Numbers: the blocks' configs (smem fill port, L2 bandwidth and latency, device memory).
+ *
+ * The fabric is what the tile programs (arch/ops) see of the machine: they never reach into
+ * the netlist (arch.c), and the cores never see the fabric's blocks.
+ */
+#ifndef NMSIM_FABRIC_H
+#define NMSIM_FABRIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/arch_config.h"
+#include "arch/core/core.h"
+#include "arch/hbm/hbm.h"
+#include "arch/l2/l2.h"
+#include "arch/smem/smem.h"
+
+struct fabric {
+	const struct arch_config *cfg;
+	struct l2 *l2;
+	struct hbm *hbm;
+	struct core_stats *core;
+	struct smem_stats *smem;
+	uint64_t *link_bytes; /* bytes each device sent over its links */
+};
+
+/* One step's loads: two tiles (keys identify them for L2 reuse; bytes 0 loads nothing), and
+ * of their bytes the sparsity metadata (in b) and the scales of each. */
+struct fabric_load {
+	uint64_t key_a, bytes_a, scale_a;
+	uint64_t key_b, bytes_b, meta_b, scale_b;
+};
+
+/* Loads a step's tiles for core c now; returns when the last byte is in its buffer. */
+uint64_t fabric_load(struct fabric *f, struct core *c, const struct fabric_load *ld);
+/* Writes an output tile through c's port into L2, and on to device memory when to_memory
+ * (split partials stay in L2); returns when L2 has it. */
+uint64_t fabric_store(struct fabric *f, struct core *c, uint64_t bytes, bool to_memory);
+
+/* One step of tensor-core and vector work. */
+struct fabric_compute {
+	enum tensor_prec prec;
+	double mma_ps; /* tensor-core time */
+	uint64_t macs; /* MACs performed */
+	bool sparse;   /* run in a native sparse mode */
+	double vec_ps; /* vector/SFU time beside it */
+	uint64_t vec_ops;
+	bool serial;         /* the vector work waits on the MMA results */
+	uint64_t smem_bytes; /* operand bytes the tensor cores read from the buffer */
+};
+/* Books a compute step; returns its duration in ps (at least 1). */
+uint64_t fabric_compute(struct fabric *f, const struct fabric_compute *w);
+
+/* A reduction pass after the tiles (split-K, split-KV): reads `l2_bytes` of partials from L2,
+ * writes `out_bytes` to device memory, `vec_ops` of work; returns when both are done. */
+uint64_t fabric_reduce(struct fabric *f, uint64_t l2_bytes, uint64_t out_bytes, uint64_t vec_ops);
+/* A stream from device memory that is its own kernel (a selection pass): returns when read. */
+uint64_t fabric_stream_read(struct fabric *f, uint64_t at_ps, uint64_t bytes);
+/* Whole-op traffic of an analytic op: bytes read and written at the memory's streaming rates
+ * (busy time booked at those rates), vector work, MACs at precision prec. */
+void fabric_book_stream(struct fabric *f, uint64_t read, uint64_t write, uint64_t vec_ops);
+void fabric_book_macs(struct fabric *f, enum tensor_prec prec, uint64_t macs, uint64_t vec_ops);
+/* MACs the memory computed in place (in-memory pruning). */
+void fabric_book_inmem(struct fabric *f, uint64_t macs);
+/* Bytes a device sent over its links. */
+void fabric_book_link(struct fabric *f, uint64_t bytes);
+
+/* 64-bit key of a tile: operand, batch, block, step. */
+uint64_t fabric_tile_key(uint64_t operand, uint64_t batch, uint64_t block, uint64_t step);
+
+#endif

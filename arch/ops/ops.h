@@ -1,0 +1,61 @@
+/* ops — the op kinds the machine runs, one file each, behind one table of functions.
+ *
+ * Models: for every trace op type, how this machine runs it: as tiles on the cores (a tile
+ * program: gemm.c, attn.c), or as an analytic cost (vec.c: a roofline per kind; coll.c: the
+ * link model's collective algorithms). An op kind plans the op (arch/lower picks tiles) and
+ * says how to launch it; the netlist (arch.c) does the launching, the fixed per-kernel cost and
+ * the bookkeeping of the op's end. Op kinds see the machine only through the fabric.
+ * Not: concurrent kernels (ops run one after another, as on one stream).
+ * Numbers: none of their own; the architecture file and arch/lower.
+ *
+ * Adding an op kind: its trace record (traces/), one file here defining a `struct op_kind`,
+ * and one case in ops_kind() (ops.c).
+ */
+#ifndef NMSIM_OPS_H
+#define NMSIM_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "arch/arch_config.h"
+#include "arch/core/core.h"
+#include "arch/fabric.h"
+#include "traces/trace.h"
+
+/* What an op kind's plan asks the netlist to launch. */
+struct ops_launch {
+	enum arch_model model;
+	const char *bound; /* analytic and unmodelled ops: what bounds it */
+	const char *how;   /* the operand format's phrase for reports; "" if none */
+	/* ARCH_MODEL_TILES: */
+	const struct tile_program *prog;
+	uint64_t stages, items;
+	uint64_t l2_tiles; /* distinct tiles the L2 directory must be able to track */
+	/* ARCH_MODEL_ANALYTIC: time from launch to end, fixed per-kernel cost included. */
+	uint64_t time_ps;
+};
+
+struct op_kind {
+	const char *name;
+	/* Bytes of this kind's plan; the netlist owns one buffer as large as the largest. */
+	size_t plan_size;
+	/* Whether this machine can run op at all, checked before simulating (cheap: every op of
+	 * a trace goes through it). 0, or -1 with the reason in err. */
+	int (*check)(const struct arch_config *cfg, const struct trace_op *op, char *err,
+	             size_t errlen);
+	/* Plans op into plan (plan_size bytes) and fills *out. Books into the fabric what the op
+	 * costs that no tile event plays (an analytic op's traffic, in-memory work). Never fails
+	 * on an op that passed check: a failure is an internal error. */
+	void (*plan)(const struct arch_config *cfg, struct fabric *fabric,
+	             const struct trace_op *op, void *plan, struct ops_launch *out);
+};
+
+extern const struct op_kind ops_gemm, ops_attn, ops_vec, ops_coll;
+
+/* The op kind of a trace op type (every type has one). */
+const struct op_kind *ops_kind(enum trace_op_type type);
+/* The largest plan_size of all kinds. */
+size_t ops_max_plan_size(void);
+
+#endif

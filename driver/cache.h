@@ -1,0 +1,40 @@
+/* cache — the result cache of the replay: what an op already simulated cost, keyed by
+ * everything the model reads of it.
+ *
+ * Models: nothing of the hardware. An op's signature is its type and every field the model
+ * reads (sizes, dtypes, formats, patterns) — never its name, layer, line or measured time.
+ * The machine is idle and its L2 directory is reset at every op start, so an op with the same
+ * signature costs exactly the same again: replaying the cached time and counter deltas gives
+ * reports identical to simulating it (cli/cache_exact checks this).
+ * Not: ops whose cost depends on what ran before (none today).
+ */
+#ifndef NMSIM_CACHE_H
+#define NMSIM_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "arch/energy/energy.h"
+#include "traces/trace.h"
+
+struct cache_entry {
+	uint64_t time_ps;
+	struct arch_op_result result;
+	double energy_j[ENERGY_ACTION_COUNT];
+	uint64_t hbm_bytes; /* device-memory bytes of the op, for its CSV row */
+	uint64_t *delta;    /* one per registered counter: what the op added */
+};
+
+struct cache;
+
+/* A cache for results that carry `ncounters` counter deltas; NULL if out of memory. */
+struct cache *cache_new(size_t ncounters);
+void cache_free(struct cache *c);
+/* The entry of op's signature, or NULL. */
+const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op);
+/* Stores e (its delta copied) under op's signature; 0, or -1 when full or out of memory (the
+ * op is then simply simulated again next time). */
+int cache_insert(struct cache *c, const struct trace_op *op, const struct cache_entry *e);
+
+#endif
