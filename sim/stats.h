@@ -3,7 +3,7 @@
  * Models: nothing; blocks own plain uint64_t counters (declared once per block with an
  * X-macro list) and register pointers to them here, once, at build time. The registry can
  * snapshot all counters into a flat vector, add a vector back (the op-result cache replays
- * an op that way), and dump them as text, JSON or CSV in registration order.
+ * an op that way), and dump them as text or JSON in registration order.
  * Not: derived figures (utilisation, TFLOP/s): computed when printing, by the report.
  */
 #ifndef NMSIM_STATS_H

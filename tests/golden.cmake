@@ -1,9 +1,11 @@
 # Golden reports (label golden) and the command-line contract (label cli).
+add_executable(json_diff ${CMAKE_SOURCE_DIR}/tests/tools/json_diff.c)
+target_link_libraries(json_diff PRIVATE PkgConfig::JSONC m)
 file(GLOB NMSIM_GOLDEN CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/golden/*.trace)
 foreach(t ${NMSIM_GOLDEN})
   get_filename_component(name ${t} NAME_WE)
   add_test(NAME golden/${name}
-    COMMAND ${CMAKE_SOURCE_DIR}/tests/golden_check.sh $<TARGET_FILE:simrun> ${CMAKE_SOURCE_DIR} ${name})
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/golden_check.sh $<TARGET_FILE:simrun> $<TARGET_FILE:json_diff> ${CMAKE_SOURCE_DIR} ${name})
   set_tests_properties(golden/${name} PROPERTIES LABELS golden ENVIRONMENT "${NMSIM_TEST_ENV}")
 endforeach()
 

@@ -26,34 +26,41 @@ every_model) # every model, short prompt, replayed on every shipped machine
     done
     grep -q "\"model\": \"$m\"" "$tmp/r.json" || fail "meta model lost for $m"
   done ;;
-options) # every option value of the issue, each replayed
-  while read -r args; do
+options) # every option value of the issue, each replayed, each changing the trace as it says
+  # ARGS|PATTERN: PATTERN (grep -E) must match a record of the trace written with ARGS, and not
+  # one of the trace written without options (unless ARGS keeps a default: PATTERN starts '=').
+  "$tg" --model llama-3-8b --prompt 32 --decode 2 -o "$tmp/base.trace" || fail "tracegen base"
+  grep -v '^meta' "$tmp/base.trace" >"$tmp/base.body"
+  while IFS='|' read -r args pat; do
     "$tg" --model llama-3-8b --prompt 32 --decode 2 $args -o "$tmp/t.trace" || fail "tracegen $args"
     "$sr" -q --arch configs/h100_24.cfg "$tmp/t.trace" >/dev/null || fail "simrun on tracegen $args"
     for a in $args; do case "$a" in --*) k=${a#--}; grep -q "^meta .*${k//-/_}=" "$tmp/t.trace" || fail "meta lacks $k";; esac; done
+    default=0; case "$pat" in =*) default=1; pat=${pat#=};; esac
+    grep -v '^meta' "$tmp/t.trace" | grep -Eq "$pat" || fail "tracegen $args: no record matches $pat"
+    [ $default = 1 ] || ! grep -Eq "$pat" "$tmp/base.body" || fail "tracegen $args: $pat matches without the option"
   done <<'ARGS'
---weights fp16
---weights bf16
---weights fp8e4m3
---weights int8
---weights int4:g128
---weights int4:g32:zp
---weights mxfp4
---weights nvfp4
---sparsity nm:2:4
---sparsity mlp.*=vnm:64:2:8,attn.*=dense
---sparsity unstructured:0.5
---kv fp16
---kv fp8e4m3
---kv int8
---kv int4:g64
---act-sparsity mlp.down=0.4
---attn window:4096
---attn topk:2048
---attn thresh:0.1
---tp 8
---batch 16
---weights int4:g128 --sparsity nm:2:4 --kv fp8e4m3 --attn window:1024 --tp 2
+--weights fp16|=^tensor id=L0\.mlp\.down role=weight dtype=fp16 shape=4096x14336$
+--weights bf16|^tensor id=L0\.mlp\.down role=weight dtype=bf16 shape=4096x14336$
+--weights fp8e4m3|^tensor id=L0\.mlp\.down role=weight dtype=fp8e4m3 
+--weights int8|^tensor id=L0\.mlp\.down role=weight dtype=int8 
+--weights int4:g128|^tensor id=L0\.mlp\.down role=weight dtype=int4 shape=4096x14336 q=group:128$
+--weights int4:g32:zp|^tensor id=L0\.mlp\.down role=weight dtype=int4 shape=4096x14336 q=group:32:zp$
+--weights mxfp4|^tensor id=L0\.mlp\.down role=weight dtype=mxfp4 
+--weights nvfp4|^tensor id=L0\.mlp\.down role=weight dtype=nvfp4 
+--sparsity nm:2:4|^tensor id=L0\.attn\.qkv .* sp=nm:2:4$
+--sparsity mlp.*=vnm:64:2:8,attn.*=dense|^tensor id=L0\.mlp\.down .* sp=vnm:64:2:8$
+--sparsity unstructured:0.5|^tensor id=L0\.mlp\.down .* sp=unstructured:0\.5$
+--kv fp16|=^op attn b=1 hq=32 hkv=8 d=128 sq=32 skv=32( |$)
+--kv fp8e4m3|^tensor id=kv role=kv dtype=fp8e4m3
+--kv int8|^tensor id=kv role=kv dtype=int8
+--kv int4:g64|^tensor id=kv role=kv dtype=int4 q=group:64$
+--act-sparsity mlp.down=0.4|^op gemm m=32 n=4096 k=14336 w=L0\.mlp\.down asp=0\.4 
+--attn window:4096|^op attn .* pat=window:4096
+--attn topk:2048|^op attn .* pat=topk:2048
+--attn thresh:0.1|^op attn .* pat=thresh:0\.1
+--tp 8|^op coll kind=allreduce .* ranks=8
+--batch 16|^step kind=prefill tokens=32 batch=16$
+--weights int4:g128 --sparsity nm:2:4 --kv fp8e4m3 --attn window:1024 --tp 2|^tensor id=L0\.mlp\.down role=weight dtype=int4 shape=4096x7168 sp=nm:2:4 q=group:128$
 ARGS
   "$tg" --model mixtral-8x7b --prompt 16 --decode 1 --moe-dist 0.3,0.2,0.1,0.1,0.1,0.1,0.05,0.05 -o "$tmp/m.trace" || fail moe-dist
   "$sr" -q --arch configs/a100_24.cfg "$tmp/m.trace" >/dev/null || fail "simrun moe-dist" ;;

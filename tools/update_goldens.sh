@@ -5,6 +5,6 @@ set -eu
 cd "$(dirname "$0")/.."
 make build >/dev/null
 for t in tests/golden/*.trace; do
-  UPDATE=1 SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 tests/golden_check.sh "$PWD/build/simrun" "$PWD" "$(basename "$t" .trace)"
+  UPDATE=1 SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 tests/golden_check.sh "$PWD/build/simrun" "$PWD/build/tests/json_diff" "$PWD" "$(basename "$t" .trace)"
 done
 git --no-pager diff --stat tests/golden || true

@@ -3,7 +3,9 @@
  * Models: every tile load from any core passes through L2 at its bandwidth; a tile already
  * resident (same operand, same block of rows, same block of K, same op) hits and skips device
  * memory; residency is least-recently-used over the usable capacity, at tile granularity.
- * Writes allocate. The directory is reset at each op (cross-op reuse is not modelled yet).
+ * Writes pass through its bandwidth but take no place in the directory (an output tile is never
+ * read back by the same op, except split partials, which the reduction reads as hits). The
+ * directory is reset at each op (cross-op reuse is not modelled yet).
  * Not: sets and ways, sectors, the two partitions of A100/H100 L2 and their crossbar,
  * compression, residency control.
  * Numbers: the architecture file (whitepapers: capacity, bytes per clock).

@@ -1,6 +1,6 @@
 /* test_simrun — runs simrun on a trace written from a string, for the tests that check what
- * physics fixes (test_physics, test_energy, test_attention). The machine is
- * configs/a100_24.cfg; `extra` adds options (--set ...). Needs NMSIM_BUILD_DIR and
+ * physics fixes (test_physics, test_energy, test_attention, test_timing). The machine is
+ * configs/a100_24.cfg unless named; `extra` adds options (--set ...). Needs NMSIM_BUILD_DIR and
  * NMSIM_SOURCE_DIR (ctest sets them). Include after <cmocka.h>. */
 #ifndef NMSIM_TEST_SIMRUN_H
 #define NMSIM_TEST_SIMRUN_H
@@ -22,8 +22,9 @@ static struct simrun_row rows[SIMRUN_MAX_ROWS];
 static int nrows;
 
 /* Writes trace to a temporary file (path receives its name) and returns the simrun command
- * prefix in cmd. */
-static inline void simrun_prepare(const char *trace, const char *extra, char *path, char *cmd, size_t len)
+ * prefix in cmd, for the machine `arch` (a path under the source tree). */
+static inline void simrun_prepare_on(const char *arch, const char *trace, const char *extra,
+                                     char *path, char *cmd, size_t len)
 {
 	const char *build = getenv("NMSIM_BUILD_DIR"), *src = getenv("NMSIM_SOURCE_DIR");
 	assert_non_null(build);
@@ -33,7 +34,12 @@ static inline void simrun_prepare(const char *trace, const char *extra, char *pa
 	FILE *f = fdopen(fd, "w");
 	fputs(trace, f);
 	fclose(f);
-	snprintf(cmd, len, "%s/simrun -q --arch %s/configs/a100_24.cfg %s", build, src, extra);
+	snprintf(cmd, len, "%s/simrun -q --arch %s/%s %s", build, src, arch, extra);
+}
+
+static inline void simrun_prepare(const char *trace, const char *extra, char *path, char *cmd, size_t len)
+{
+	simrun_prepare_on("configs/a100_24.cfg", trace, extra, path, cmd, len);
 }
 
 /* Runs the trace and fills rows[] (time and bytes per op) from the CSV report. */
@@ -63,22 +69,28 @@ static inline void run_trace(const char *trace, const char *extra)
 	unlink(path);
 }
 
-/* Runs the trace and returns its JSON report (json_object_put it). */
-static inline json_object *run_json(const char *trace, const char *extra)
+/* Runs the trace on the machine `arch` and returns its JSON report (json_object_put it). */
+static inline json_object *run_json_on(const char *arch, const char *trace, const char *extra)
 {
 	char path[] = "/tmp/nmsim-test-XXXXXX", jpath[] = "/tmp/nmsim-test-json-XXXXXX";
 	char cmd[4096], full[4400];
-	simrun_prepare(trace, extra, path, cmd, sizeof cmd);
+	simrun_prepare_on(arch, trace, extra, path, cmd, sizeof cmd);
 	int jfd = mkstemp(jpath);
 	assert_true(jfd >= 0);
 	close(jfd);
-	snprintf(full, sizeof full, "%s --json %s %s", cmd, jpath, path);
+	snprintf(full, sizeof full, "%s --json %s %s >/dev/null", cmd, jpath, path);
 	assert_int_equal(system(full), 0);
 	json_object *r = json_object_from_file(jpath);
 	assert_non_null(r);
 	unlink(path);
 	unlink(jpath);
 	return r;
+}
+
+/* Runs the trace on configs/a100_24.cfg and returns its JSON report. */
+static inline json_object *run_json(const char *trace, const char *extra)
+{
+	return run_json_on("configs/a100_24.cfg", trace, extra);
 }
 
 /* The number at a dotted path of a JSON report ("total.energy_j"). */
