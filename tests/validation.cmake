@@ -1,5 +1,5 @@
 # make validate: the simulator against published and measured kernel timings (label validation).
 add_test(NAME validation/kernels
-  COMMAND nmvalidate --root ${CMAKE_SOURCE_DIR} --simrun $<TARGET_FILE:simrun>
+  COMMAND nmvalidate --root ${CMAKE_SOURCE_DIR} --bindir $<TARGET_FILE_DIR:simrun>
           --results ${CMAKE_BINARY_DIR}/validation-results.csv)
 set_tests_properties(validation/kernels PROPERTIES LABELS validation ENVIRONMENT "${NMSIM_TEST_ENV}")

@@ -1,0 +1,121 @@
+/* nmvalidate — compares the simulator with published and measured kernel timings.
+ *
+ *   nmvalidate [--root DIR] [--bindir DIR] [--machine NAME] [--results FILE] [-j N] [-v]
+ *
+ * Reads the rows of DIR/validation/data/ CSV files with their setup, split and groups (vrow.h),
+ * simulates them with the simrun and tracegen programs of --bindir (default: the directory of
+ * this program), several processes at a time (-j, default: the processors online), and prints
+ * expected, simulated and % error per row, then the mean absolute percentage error (MAPE) per
+ * group with its verdict. Exit status: 0 when every toleranced group is within its tolerance;
+ * 1 when one is not, or a simulation failed; 2 for bad usage or malformed validation data.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "validation/vrow.h"
+#include "validation/vrun.h"
+#include "validation/vtable.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: nmvalidate [--root DIR] [--bindir DIR] [--machine NAME] [--results FILE] "
+	      "[-j N] [-v]\n",
+	      out);
+}
+
+/* The directory this program runs from (where simrun and tracegen are built or installed). */
+static char *own_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0)
+		return vx_strdup(".");
+	buf[n] = 0;
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	return vx_strdup(buf);
+}
+
+int main(int argc, char **argv)
+{
+	const char *root = ".", *results_path = NULL;
+	char *bindir = NULL;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	struct vrun_opts o = { NULL, NULL, online > 0 ? (int)online : 1, true };
+	bool verbose = false;
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "bindir", required_argument, NULL, 'b' },
+		{ "machine", required_argument, NULL, 'm' },
+		{ "results", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "j:v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': root = optarg; break;
+		case 'b': bindir = vx_strdup(optarg); break;
+		case 'm': o.only = optarg; break;
+		case 'o': results_path = optarg; break;
+		case 'v': verbose = true; break;
+		case 'j': {
+			char *end;
+			long j = strtol(optarg, &end, 10);
+			if (*end || j < 1 || j > 1024) {
+				fprintf(stderr, "nmvalidate: -j %s: expected 1 to 1024\n", optarg);
+				return 2;
+			}
+			o.jobs = (int)j;
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!bindir)
+		bindir = own_dir();
+	char abs[PATH_MAX];
+	if (!realpath(bindir, abs)) {
+		fprintf(stderr, "nmvalidate: %s: %s\n", bindir, strerror(errno));
+		return 2;
+	}
+	o.bindir = abs;
+	/* Config paths in machines.csv and model names are relative to the source tree. */
+	if (chdir(root)) {
+		fprintf(stderr, "nmvalidate: %s: %s\n", root, strerror(errno));
+		return 2;
+	}
+	struct vdata d;
+	if (vdata_load(&d, ".")) {
+		vdata_free(&d);
+		return 2;
+	}
+	int rc = vrun_all(&d, &o) ? 1 : 0;
+	if (!rc) {
+		FILE *res = NULL;
+		if (results_path && !(res = fopen(results_path, "w"))) {
+			fprintf(stderr, "nmvalidate: %s: %s\n", results_path, strerror(errno));
+			rc = 2;
+		} else {
+			rc = vtable_print(&d, o.only, verbose, stdout, res) ? 1 : 0;
+			if (res && fclose(res)) {
+				fprintf(stderr, "nmvalidate: %s: write failed\n", results_path);
+				rc = 1;
+			}
+		}
+	}
+	vdata_free(&d);
+	free(bindir);
+	return rc;
+}

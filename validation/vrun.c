@@ -1,0 +1,363 @@
+/* vrun — simulates the validation rows: one trace per machine and measurement setup, written
+ * with the trace writer and replayed by one simrun process; one tracegen + simrun chain per
+ * whole-model row. Processes are started with posix_spawn (no shell), several at a time, and a
+ * line of progress is printed as each finishes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include "validation/vrun.h"
+
+extern char **environ;
+
+/* One chain of commands (run in order, each only if the previous exited 0) and what to read
+ * back when it is done. */
+struct vjob {
+	char **cmds[2];
+	size_t ncmds, next;
+	pid_t pid;
+	char *label;
+	char *trace, *out;          /* temporary files, removed afterwards */
+	const char *machine, *sets; /* an op job's rows: these, not skipped, of kind VROW_OP */
+	struct vrow *model;         /* a model job's row */
+	bool failed;
+};
+
+static char *temp_file(const char *tag)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = vx_printf("%s/nmvalidate-%s-XXXXXX", dir && *dir ? dir : "/tmp", tag);
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		fprintf(stderr, "nmvalidate: %s: %s\n", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+/* argv of simrun on trace with the row's --set options; out gets the CSV (or JSON). */
+static char **simrun_argv(const struct vrun_opts *o, const char *config, const char *sets,
+                          const char *trace, const char *out, bool json)
+{
+	wordexp_t we;
+	if (wordexp(sets, &we, WRDE_NOCMD | WRDE_UNDEF)) {
+		fprintf(stderr, "nmvalidate: cannot split the setup '%s' into options\n", sets);
+		return NULL;
+	}
+	size_t n = 0;
+	char **argv = vx_malloc((we.we_wordc + 9) * sizeof *argv);
+	argv[n++] = vx_printf("%s/simrun", o->bindir);
+	argv[n++] = vx_strdup("-q");
+	argv[n++] = vx_strdup("--arch");
+	argv[n++] = vx_strdup(config);
+	for (size_t i = 0; i < we.we_wordc; i++)
+		argv[n++] = vx_strdup(we.we_wordv[i]);
+	argv[n++] = vx_strdup(json ? "--json" : "--csv");
+	argv[n++] = vx_strdup(out);
+	argv[n++] = vx_strdup(trace);
+	argv[n] = NULL;
+	wordfree(&we);
+	return argv;
+}
+
+static void argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static bool op_row_in(const struct vrow *r, const char *machine, const char *sets)
+{
+	return r->kind == VROW_OP && !r->skip && !strcmp(r->machine, machine) &&
+	       !strcmp(r->sets, sets);
+}
+
+/* Writes the trace of every op row of (machine, sets). 0 / -1. */
+static int write_op_trace(const struct vdata *d, const char *machine, const char *sets,
+                          const char *path)
+{
+	char err[512];
+	struct trace_writer *w = trace_writer_open(path, false, err, sizeof err);
+	if (!w) {
+		fprintf(stderr, "nmvalidate: %s\n", err);
+		return -1;
+	}
+	char *meta = vx_printf("source=nmvalidate machine=%s", machine);
+	int rc = trace_write_meta(w, meta);
+	free(meta);
+	for (size_t i = 0; i < d->nrows && !rc; i++) {
+		const struct vrow *r = &d->rows[i];
+		if (!op_row_in(r, machine, sets))
+			continue;
+		if (r->has_weight)
+			rc = trace_write_tensor(w, &r->weight);
+		struct trace_op op = r->op;
+		if (r->has_weight)
+			op.gemm.w = &r->weight;
+		snprintf(op.name, sizeof op.name, "%s", r->id);
+		if (!rc)
+			rc = trace_write_op(w, &op);
+	}
+	if (rc)
+		fprintf(stderr, "nmvalidate: %s\n", trace_writer_error(w));
+	if (trace_writer_close(w))
+		rc = -1;
+	return rc;
+}
+
+/* The simulated value of an op row from its op's time in seconds. */
+static double row_value(const struct vrow *r, double seconds)
+{
+	if (!strcmp(r->metric, "time_ms") || !strcmp(r->metric, "time_per_token_ms"))
+		return seconds * 1e3;
+	return r->work / seconds * 1e-9; /* Gelem/s or GB/s */
+}
+
+/* Reads simrun's per-op CSV back into the job's rows (ops are in row order). */
+static int read_op_results(struct vdata *d, const struct vjob *j)
+{
+	struct vcsv_table t;
+	if (vcsv_read(j->out, &t))
+		return -1;
+	int c_time = vcsv_col(&t, "time_s");
+	size_t op = 1;
+	int rc = 0;
+	for (size_t i = 0; i < d->nrows && !rc; i++) {
+		struct vrow *r = &d->rows[i];
+		if (!op_row_in(r, j->machine, j->sets))
+			continue;
+		if (c_time < 0 || op >= t.nrows) {
+			fprintf(stderr, "nmvalidate: %s: fewer results than ops\n", j->label);
+			rc = -1;
+			break;
+		}
+		r->sim = row_value(r, atof(vcsv_get(&t, op++, c_time)));
+	}
+	vcsv_free(&t);
+	return rc;
+}
+
+/* The mean time of the decode steps of a model run's JSON report. */
+static int read_model_result(struct vjob *j)
+{
+	json_object *rep = json_object_from_file(j->out), *steps;
+	double sum = 0;
+	size_t n = 0;
+	if (rep && json_object_object_get_ex(rep, "steps", &steps))
+		for (size_t k = 0; k < json_object_array_length(steps); k++) {
+			json_object *st = json_object_array_get_idx(steps, k), *kind, *t;
+			if (json_object_object_get_ex(st, "kind", &kind) &&
+			    !strcmp(json_object_get_string(kind), "decode") &&
+			    json_object_object_get_ex(st, "time_s", &t)) {
+				sum += json_object_get_double(t);
+				n++;
+			}
+		}
+	json_object_put(rep);
+	if (!n) {
+		free(j->model->why);
+		j->model->why = vx_strdup("no decode step in the generated trace");
+		j->model->skip = true;
+		return 0;
+	}
+	j->model->sim = row_value(j->model, sum / (double)n);
+	return 0;
+}
+
+static int job_spawn(struct vjob *j)
+{
+	char **argv = j->cmds[j->next];
+	/* The programs' reports go to files; their standard output (simrun's text summary) is
+	 * not wanted, their standard error (problems) is. */
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	int e = posix_spawn(&j->pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e) {
+		fprintf(stderr, "nmvalidate: %s: cannot start %s: %s\n", j->label, argv[0],
+		        strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static void job_free(struct vjob *j)
+{
+	for (size_t c = 0; c < j->ncmds; c++)
+		argv_free(j->cmds[c]);
+	if (j->trace)
+		unlink(j->trace);
+	if (j->out)
+		unlink(j->out);
+	free(j->trace);
+	free(j->out);
+	free(j->label);
+}
+
+/* Builds every job: one per (machine, setup) with op rows, one per model row. */
+static size_t make_jobs(struct vdata *d, const struct vrun_opts *o, struct vjob **out)
+{
+	struct vjob *jobs = NULL;
+	size_t n = 0;
+	for (size_t m = 0; m < d->nmachines; m++) {
+		const char *machine = d->machines[m].name;
+		if (o->only && strcmp(o->only, machine))
+			continue;
+		for (size_t i = 0; i < d->nrows; i++) {
+			const struct vrow *r = &d->rows[i];
+			if (!op_row_in(r, machine, r->sets))
+				continue;
+			bool seen = false;
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = op_row_in(&d->rows[k], machine, r->sets);
+			if (seen)
+				continue;
+			jobs = vx_realloc(jobs, (n + 1) * sizeof *jobs);
+			struct vjob *j = &jobs[n++];
+			memset(j, 0, sizeof *j);
+			j->machine = machine;
+			j->sets = r->sets;
+			j->label = vx_printf("%s%s%s", machine, *r->sets ? " " : "", r->sets);
+		}
+	}
+	for (size_t i = 0; i < d->nrows; i++) {
+		struct vrow *r = &d->rows[i];
+		if (r->kind != VROW_MODEL || r->skip || (o->only && strcmp(o->only, r->machine)))
+			continue;
+		jobs = vx_realloc(jobs, (n + 1) * sizeof *jobs);
+		struct vjob *j = &jobs[n++];
+		memset(j, 0, sizeof *j);
+		j->model = r;
+		j->machine = r->machine;
+		j->sets = r->sets;
+		j->label = vx_printf("%s (%s)", r->id, r->machine);
+	}
+	*out = jobs;
+	return n;
+}
+
+/* Writes a job's inputs and commands. */
+static int job_prepare(struct vdata *d, const struct vrun_opts *o, struct vjob *j)
+{
+	const char *config = vdata_config(d, j->machine);
+	if (!config) {
+		fprintf(stderr, "nmvalidate: machine %s is not in validation/machines.csv\n",
+		        j->machine);
+		return -1;
+	}
+	j->trace = temp_file("trace");
+	j->out = temp_file("out");
+	if (!j->trace || !j->out)
+		return -1;
+	if (!j->model) {
+		if (write_op_trace(d, j->machine, j->sets, j->trace))
+			return -1;
+		j->cmds[j->ncmds] = simrun_argv(o, config, j->sets, j->trace, j->out, false);
+		return j->cmds[j->ncmds++] ? 0 : -1;
+	}
+	struct vrow *r = j->model;
+	char **tg = vx_malloc((r->tracegen_argc + 4) * sizeof *tg);
+	size_t n = 0;
+	tg[n++] = vx_printf("%s/tracegen", o->bindir);
+	for (size_t a = 0; a < r->tracegen_argc; a++)
+		tg[n++] = vx_strdup(r->tracegen_argv[a]);
+	tg[n++] = vx_strdup("-o");
+	tg[n++] = vx_strdup(j->trace);
+	tg[n] = NULL;
+	j->cmds[j->ncmds++] = tg;
+	j->cmds[j->ncmds] = simrun_argv(o, config, j->sets, j->trace, j->out, true);
+	return j->cmds[j->ncmds++] ? 0 : -1;
+}
+
+static int ratio_rows(struct vdata *d)
+{
+	for (size_t i = 0; i < d->nrows; i++) {
+		struct vrow *r = &d->rows[i];
+		if (r->kind != VROW_RATIO || r->skip)
+			continue;
+		const struct vrow *num = NULL, *den = NULL;
+		for (size_t j = 0; j < d->nrows; j++) {
+			if (!strcmp(d->rows[j].id, r->num_id))
+				num = &d->rows[j];
+			if (!strcmp(d->rows[j].id, r->den_id))
+				den = &d->rows[j];
+		}
+		if (!num || !den || num->sim <= 0 || den->sim <= 0) {
+			free(r->why);
+			r->why = vx_printf("ratio %s/%s: rows not found or not simulated",
+			                   r->num_id, r->den_id);
+			r->skip = true;
+			continue;
+		}
+		r->sim = num->sim / den->sim;
+	}
+	return 0;
+}
+
+int vrun_all(struct vdata *d, const struct vrun_opts *o)
+{
+	struct vjob *jobs;
+	size_t njobs = make_jobs(d, o, &jobs), started = 0, running = 0, done = 0;
+	int rc = 0;
+	for (size_t i = 0; i < njobs && !rc; i++)
+		rc = job_prepare(d, o, &jobs[i]);
+	while (!rc && done < njobs) {
+		while (running < (size_t)o->jobs && started < njobs) {
+			if (job_spawn(&jobs[started])) {
+				rc = -1;
+				break;
+			}
+			started++;
+			running++;
+		}
+		if (rc || !running)
+			break;
+		int status;
+		pid_t pid = wait(&status);
+		if (pid < 0) {
+			fprintf(stderr, "nmvalidate: wait: %s\n", strerror(errno));
+			rc = -1;
+			break;
+		}
+		struct vjob *j = NULL;
+		for (size_t i = 0; i < started && !j; i++)
+			if (jobs[i].pid == pid && jobs[i].next < jobs[i].ncmds)
+				j = &jobs[i];
+		if (!j)
+			continue;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "nmvalidate: %s: %s failed (status %d)\n", j->label,
+			        j->cmds[j->next][0], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			rc = -1;
+			break;
+		}
+		if (++j->next < j->ncmds) {
+			rc = job_spawn(j);
+			continue;
+		}
+		running--;
+		done++;
+		rc = j->model ? read_model_result(j) : read_op_results(d, j);
+		if (o->progress)
+			fprintf(stderr, "nmvalidate: %zu/%zu simulations done (%s)\n", done, njobs,
+			        j->label);
+	}
+	/* After a failure, wait for whatever is still running, then clean up. */
+	while (running && wait(NULL) > 0)
+		running--;
+	for (size_t i = 0; i < njobs; i++)
+		job_free(&jobs[i]);
+	free(jobs);
+	return rc ? rc : ratio_rows(d);
+}

@@ -1,0 +1,76 @@
+#include "validation/vtable.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vgroup {
+	const char *name;
+	const struct vgroup_rule *rule;
+	double sum_ape;
+	size_t n;
+};
+
+int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *out, FILE *results)
+{
+	struct vgroup *groups = vx_malloc((d->nrows ? d->nrows : 1) * sizeof *groups);
+	size_t ngroups = 0, nskipped = 0;
+	if (results)
+		fprintf(results, "id,group,metric,expected,simulated,error_pct\n");
+	fprintf(out, "%-46s %-40s %12s %12s %9s\n", "row", "group", "expected", "simulated",
+	        "error");
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct vrow *r = &d->rows[i];
+		if (only && strcmp(only, r->machine))
+			continue;
+		if (r->skip) {
+			nskipped++;
+			if (verbose)
+				fprintf(out, "%-46.46s %-40.40s %12.4g %12s  skipped: %s\n", r->id,
+				        r->group, r->value, "-", r->why);
+			continue;
+		}
+		double err = r->value > 0 ? (r->sim - r->value) / r->value * 100 : NAN;
+		fprintf(out, "%-46.46s %-40.40s %12.4g %12.4g %+8.1f%%\n", r->id, r->group,
+		        r->value, r->sim, err);
+		if (results)
+			fprintf(results, "%s,%s,%s,%.6g,%.6g,%.2f\n", r->id, r->group, r->metric,
+			        r->value, r->sim, err);
+		size_t g = 0;
+		while (g < ngroups && strcmp(groups[g].name, r->group))
+			g++;
+		if (g == ngroups)
+			groups[ngroups++] =
+			    (struct vgroup){ r->group, vdata_group_rule(d, r->group), 0, 0 };
+		if (isfinite(err)) {
+			groups[g].sum_ape += fabs(err);
+			groups[g].n++;
+		}
+	}
+	if (nskipped)
+		fprintf(out,
+		        "(%zu rows skipped: metrics that need a model trace, or secondary timings "
+		        "such as "
+		        "eager or per-algorithm; -v lists them)\n",
+		        nskipped);
+	int failed = 0;
+	fprintf(out, "\n%-46s %5s %8s %10s  %-12s %s\n", "group", "rows", "MAPE", "tolerance",
+	        "role", "verdict");
+	for (size_t g = 0; g < ngroups; g++) {
+		const struct vgroup_rule *rule = groups[g].rule;
+		bool tol = rule && rule->has_tolerance;
+		double mape = groups[g].n ? groups[g].sum_ape / (double)groups[g].n : 0;
+		const char *verdict = !tol                          ? "no tolerance set"
+		                      : mape <= rule->tolerance_pct ? "PASS"
+		                                                    : "FAIL";
+		if (tol && mape > rule->tolerance_pct)
+			failed++;
+		char tolbuf[16] = "-";
+		if (tol)
+			snprintf(tolbuf, sizeof tolbuf, "%.0f%%", rule->tolerance_pct);
+		fprintf(out, "%-46s %5zu %7.1f%% %10s  %-12s %s\n", groups[g].name, groups[g].n,
+		        mape, tolbuf, rule && rule->role[0] ? rule->role : "-", verdict);
+	}
+	free(groups);
+	return failed;
+}
