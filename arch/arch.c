@@ -106,6 +106,8 @@ struct arch_stats {
 
 struct arch {
 	const struct arch_config *cfg;
+	struct arch_opts opts;
+	struct stats *reg;
 	struct core *cores;
 	struct l2 l2;
 	struct hbm hbm;
@@ -116,6 +118,7 @@ struct arch {
 	/* The op in flight. */
 	void *plan;          /* its op kind's plan (ops_max_plan_size bytes) */
 	struct tile_run run; /* a tiled op's work queue */
+	size_t touched[8];   /* counters a counted L2 touch books (steady-state skipping) */
 	kernel_fn op_done;
 	void *op_done_ctx;
 	uint64_t op_start_ps;
@@ -134,12 +137,62 @@ const char *arch_model_name(enum arch_model m)
 	return "unmodelled";
 }
 
-struct arch *arch_new(const struct arch_config *cfg, struct stats *reg)
+/* ---- what steady-state skipping sees of the machine ---------------------------------- */
+
+static void hook_snapshot(void *ctx, uint64_t *out)
+{
+	struct arch *a = ctx;
+	stats_snapshot(a->reg, out);
+}
+
+static void hook_add(void *ctx, const uint64_t *delta, uint64_t times)
+{
+	struct arch *a = ctx;
+	stats_add_times(a->reg, delta, times);
+}
+
+static void hook_backlog(void *ctx, uint64_t now, uint64_t out[TILE_SERVERS])
+{
+	struct arch *a = ctx;
+	out[0] = a->l2.port.free_at_ps > now ? a->l2.port.free_at_ps - now : 0;
+	out[1] = a->hbm.port.free_at_ps > now ? a->hbm.port.free_at_ps - now : 0;
+}
+
+static uint64_t hook_load(void *ctx, struct core *c, const struct tile_load *ld)
+{
+	struct arch *a = ctx;
+	return fabric_load(&a->fabric, c, ld);
+}
+
+static void hook_touch(void *ctx, const struct tile_load *ld, bool count)
+{
+	struct arch *a = ctx;
+	fabric_touch(&a->fabric, ld, count);
+}
+
+/* The indices in reg of the counters fabric_touch books when counting. */
+static size_t touched_counters(const struct arch *a, size_t *out)
+{
+	const uint64_t *mine[] = { &a->l2.stats.hit_bytes,        &a->l2.stats.miss_bytes,
+		                   &a->hbm.stats.read_bytes,      &a->hbm.stats.busy_ps,
+		                   &a->hbm.stats.meta_read_bytes, &a->hbm.stats.scale_read_bytes };
+	size_t n = 0;
+	for (size_t i = 0; i < a->reg->count; i++)
+		for (size_t k = 0; k < sizeof mine / sizeof *mine; k++)
+			if (a->reg->entries[i].value == mine[k])
+				out[n++] = i;
+	return n;
+}
+
+struct arch *arch_new(const struct arch_config *cfg, const struct arch_opts *opts,
+                      struct stats *reg)
 {
 	struct arch *a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
 	a->cfg = cfg;
+	a->opts = *opts;
+	a->reg = reg;
 	a->cores = calloc((size_t)cfg->core.count, sizeof *a->cores);
 	a->plan = calloc(1, ops_max_plan_size());
 	if (!a->cores || !a->plan)
@@ -170,6 +223,7 @@ void arch_free(struct arch *a)
 	free(a->cores);
 	free(a->plan);
 	l2_fini(&a->l2);
+	tile_steady_fini(&a->run.steady);
 	free(a);
 }
 
@@ -278,6 +332,18 @@ static void op_end(void *ctx)
 {
 	struct arch *a = ctx;
 	uint64_t t = kernel_now_ps() - a->op_start_ps;
+	if (a->result.model == ARCH_MODEL_TILES) {
+		const struct tile_steady *st = &a->run.steady;
+		t += st->skipped_ps; /* periods played as one (arch/core/steady.c) */
+		if (st->skips || st->wave_skips)
+			log_debug(
+			    "steady state: %llu skips of %llu steps in all, %llu wave skips of "
+			    "%llu items, %.3f us of %.3f us",
+			    (unsigned long long)st->skips, (unsigned long long)st->skipped_steps,
+			    (unsigned long long)st->wave_skips,
+			    (unsigned long long)st->skipped_items, (double)st->skipped_ps * 1e-6,
+			    (double)t * 1e-6);
+	}
 	a->result.time_ps = t;
 	a->stats.busy_ps += t;
 	/* Every modelled op paid the fixed per-kernel cost; an unmodelled one took no time. */
@@ -313,13 +379,45 @@ static void tiles_start(struct arch *a, const struct ops_launch *l)
 	SIM_ASSERT(l->stages >= 1 && l->stages <= CORE_MAX_STAGES, "arch", kernel_now_ps(),
 	           "%llu stages", (unsigned long long)l->stages);
 	SIM_ASSERT(l2_reset(&a->l2, l->l2_tiles) == 0, "l2", kernel_now_ps(), "out of memory");
-	a->run = (struct tile_run){ .prog = l->prog,
-		                    .plan = a->plan,
-		                    .fabric = &a->fabric,
-		                    .stages = l->stages,
-		                    .items = l->items,
-		                    .all_idle = tiles_all_idle,
-		                    .all_idle_ctx = a };
+	/* The counters may have grown since the machine was built: size the snapshots now. */
+	if (a->run.hooks.ncounters != a->reg->count) {
+		tile_steady_fini(&a->run.steady);
+		SIM_ASSERT(tile_steady_init(&a->run.steady, a->reg->count,
+		                            (uint32_t)a->cfg->core.count) == 0,
+		           "arch", kernel_now_ps(), "out of memory");
+		a->run.hooks = (struct tile_hooks){ a->reg->count,
+			                            hook_snapshot,
+			                            hook_add,
+			                            hook_backlog,
+			                            hook_load,
+			                            hook_touch,
+			                            a->touched,
+			                            touched_counters(a, a->touched),
+			                            a };
+	}
+	a->run.prog = l->prog;
+	a->run.plan = a->plan;
+	a->run.fabric = &a->fabric;
+	a->run.stages = l->stages;
+	a->run.items = l->items;
+	a->run.next_item = 0;
+	a->run.cores_running = 0;
+	a->run.all_idle = tiles_all_idle;
+	a->run.all_idle_ctx = a;
+	a->run.cores = a->cores;
+	a->run.ncores = (uint32_t)a->cfg->core.count;
+	/* Waves are compared in windows after which both the op's item pattern and the waves
+	 * (one item per core) repeat: the least common multiple of the two. */
+	uint64_t cores = (uint64_t)a->cfg->core.count,
+	         period = l->period_items ? l->period_items : 1;
+	uint64_t g = cores, r = period;
+	while (r) {
+		uint64_t t = g % r;
+		g = r;
+		r = t;
+	}
+	uint64_t window = cores / g > UINT64_MAX / period ? 0 : cores / g * period;
+	tile_steady_reset(&a->run.steady, !a->opts.exact, window);
 	a->busy0_tc = a->core_stats.tc_busy_ps;
 	a->busy0_port = a->smem_stats.port_busy_ps;
 	a->busy0_l2 = a->l2.stats.busy_ps;

@@ -58,9 +58,18 @@ int arch_load_config(const char *file, const char *const *sets, size_t nsets,
 /* Prints every parameter an architecture file can set. */
 void arch_describe(FILE *out);
 
+/* How the machine plays ops (not part of the machine: the same results, or nearly, either way). */
+struct arch_opts {
+	/* Play every tile event: no steady-state skipping of periodic stretches (arch/core/steady.c),
+	 * which otherwise shortens long ops with results within a fraction of a percent. */
+	bool exact;
+};
+
 /* Builds the machine and registers its counters in reg; NULL if out of memory. Call after
- * kernel_init; cfg must outlive the machine. */
-struct arch *arch_new(const struct arch_config *cfg, struct stats *reg);
+ * kernel_init; cfg must outlive the machine, and every counter of reg must be registered by
+ * the time an op starts (steady-state skipping snapshots them all). */
+struct arch *arch_new(const struct arch_config *cfg, const struct arch_opts *opts,
+                      struct stats *reg);
 void arch_free(struct arch *a);
 const struct arch_config *arch_cfg(const struct arch *a);
 

@@ -28,7 +28,7 @@ static uint64_t port_request(struct fabric *f, struct core *c, uint64_t now, uin
 	return done;
 }
 
-uint64_t fabric_load(struct fabric *f, struct core *c, const struct fabric_load *ld)
+uint64_t fabric_load(struct fabric *f, struct core *c, const struct tile_load *ld)
 {
 	uint64_t now = kernel_now_ps();
 	bool a_hit = !ld->bytes_a || l2_access(f->l2, ld->key_a, ld->bytes_a);
@@ -55,6 +55,28 @@ uint64_t fabric_load(struct fabric *f, struct core *c, const struct fabric_load 
 	f->smem->fill_bytes += total;
 	f->core->tile_loads++;
 	return done;
+}
+
+void fabric_touch(struct fabric *f, const struct tile_load *ld, bool count)
+{
+	bool a_hit = !ld->bytes_a || l2_access(f->l2, ld->key_a, ld->bytes_a);
+	bool b_hit = !ld->bytes_b || l2_access(f->l2, ld->key_b, ld->bytes_b);
+	if (!count)
+		return;
+	uint64_t total = ld->bytes_a + ld->bytes_b;
+	uint64_t miss = (a_hit ? 0 : ld->bytes_a) + (b_hit ? 0 : ld->bytes_b);
+	f->l2->stats.hit_bytes += total - miss;
+	f->l2->stats.miss_bytes += miss;
+	if (!miss)
+		return;
+	f->hbm->stats.read_bytes += miss;
+	f->hbm->stats.busy_ps += bwserver_occupancy_ps(&f->hbm->port, miss);
+	if (!b_hit) {
+		f->hbm->stats.meta_read_bytes += ld->meta_b;
+		f->hbm->stats.scale_read_bytes += ld->scale_b;
+	}
+	if (!a_hit)
+		f->hbm->stats.scale_read_bytes += ld->scale_a;
 }
 
 uint64_t fabric_store(struct fabric *f, struct core *c, uint64_t bytes, bool to_memory)

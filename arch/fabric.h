@@ -34,15 +34,14 @@ struct fabric {
 	uint64_t *link_bytes; /* bytes each device sent over its links */
 };
 
-/* One step's loads: two tiles (keys identify them for L2 reuse; bytes 0 loads nothing), and
- * of their bytes the sparsity metadata (in b) and the scales of each. */
-struct fabric_load {
-	uint64_t key_a, bytes_a, scale_a;
-	uint64_t key_b, bytes_b, meta_b, scale_b;
-};
-
-/* Loads a step's tiles for core c now; returns when the last byte is in its buffer. */
-uint64_t fabric_load(struct fabric *f, struct core *c, const struct fabric_load *ld);
+/* Loads a step's tiles (core.h: struct tile_load) for core c now; returns when the last byte is
+ * in its buffer. */
+uint64_t fabric_load(struct fabric *f, struct core *c, const struct tile_load *ld);
+/* Marks a step's tiles as present in L2 without moving them (steady-state skipping: the
+ * tiles of skipped steps that later loads would find there). With `count`, books the L2 hits
+ * and misses, the device-memory reads of the misses and their busy time, as the load would
+ * have; the rest of a load's counters are the caller's. */
+void fabric_touch(struct fabric *f, const struct tile_load *ld, bool count);
 /* Writes an output tile through c's port into L2, and on to device memory when to_memory
  * (split partials stay in L2); returns when L2 has it. */
 uint64_t fabric_store(struct fabric *f, struct core *c, uint64_t bytes, bool to_memory);

@@ -27,7 +27,7 @@ struct simrun_args {
 	const char *arch_file, *trace_file, *json_file, *csv_file;
 	const char *sets[MAX_SETS];
 	size_t nsets;
-	bool describe, use_cache;
+	bool describe, use_cache, exact;
 };
 
 static void usage(FILE *out)
@@ -43,6 +43,8 @@ static void usage(FILE *out)
 	      "  --csv FILE          write one row per op; - = standard output\n"
 	      "  --describe          print every architecture parameter and exit\n"
 	      "  --no-cache          simulate every op, even repeats (same results, slower)\n"
+	      "  --exact             play every tile event of long ops (no steady-state skipping;\n"
+	      "                      results differ by well under 0.5 %%, runs much slower)\n"
 	      "  -q, --quiet         only errors on standard error\n"
 	      "  -v, --verbose       more on standard error (repeat for debug)\n"
 	      "  --version, --help\n"
@@ -62,7 +64,8 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		OPT_DESCRIBE,
 		OPT_VERSION,
 		OPT_HELP,
-		OPT_NOCACHE
+		OPT_NOCACHE,
+		OPT_EXACT
 	};
 	static const struct option opts[] = {
 		{ "arch", required_argument, NULL, OPT_ARCH },
@@ -71,6 +74,7 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		{ "csv", required_argument, NULL, OPT_CSV },
 		{ "describe", no_argument, NULL, OPT_DESCRIBE },
 		{ "no-cache", no_argument, NULL, OPT_NOCACHE },
+		{ "exact", no_argument, NULL, OPT_EXACT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -99,6 +103,7 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		case OPT_CSV: a->csv_file = optarg; break;
 		case OPT_DESCRIBE: a->describe = true; break;
 		case OPT_NOCACHE: a->use_cache = false; break;
+		case OPT_EXACT: a->exact = true; break;
 		case 'q': verbosity = LOG_ERROR; break;
 		case 'v': verbosity = verbosity < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;
 		case OPT_VERSION: printf("simrun (nmsim) %s\n", NMSIM_VERSION); exit(0);
@@ -267,7 +272,7 @@ int main(int argc, char **argv)
 	stats_init(&reg);
 	struct trace_reader *reader = NULL;
 	struct arch *arch = NULL;
-	if (kernel_init() || !(arch = arch_new(&cfg, &reg)) ||
+	if (kernel_init() || !(arch = arch_new(&cfg, &(struct arch_opts){ args.exact }, &reg)) ||
 	    !(reader = open_trace(args.trace_file)) ||
 	    replay_init(&replay, arch, &reg, reader, csv, args.use_cache)) {
 		log_error("cannot set up the simulation");

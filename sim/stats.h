@@ -51,8 +51,9 @@ int stats_register(struct stats *s, const char *block, const char *name, const c
 void stats_snapshot(const struct stats *s, uint64_t *out);
 /* The value of block.name, or 0 if none is registered (for reports; not for hot paths). */
 uint64_t stats_get(const struct stats *s, const char *block, const char *name);
-/* Adds delta[0..count) to the counters. */
+/* Adds delta[0..count) to the counters; times x delta[0..count). */
 void stats_add(struct stats *s, const uint64_t *delta);
+void stats_add_times(struct stats *s, const uint64_t *delta, uint64_t times);
 /* "block.name value unit # desc", one per line. */
 void stats_dump_text(const struct stats *s, FILE *out);
 /* {"block": {"name": value, ...}, ...} */

@@ -15,3 +15,8 @@ foreach(c describe version_help json_stdout deterministic cache_exact stdin csv 
 endforeach()
 # The include case writes a file next to tiny.cfg; keep it from racing with itself.
 set_tests_properties(cli/include PROPERTIES RUN_SERIAL TRUE)
+
+# Steady-state skipping against the full play (--exact) on >= 200 shapes (label steady).
+add_test(NAME steady/shapes
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/steady_shapes.sh $<TARGET_FILE:simrun> $<TARGET_FILE:json_diff> ${CMAKE_SOURCE_DIR})
+set_tests_properties(steady/shapes PROPERTIES LABELS steady ENVIRONMENT "${NMSIM_TEST_ENV}")

@@ -10,6 +10,8 @@ static void core_try_compute(struct core *c);
 
 bool tile_run_next(struct tile_run *run, uint64_t *item)
 {
+	if (run->steady.enabled)
+		tile_steady_items(run);
 	if (run->next_item >= run->items)
 		return false;
 	*item = run->next_item++;
@@ -42,7 +44,9 @@ static void core_issue_load(struct core *c)
 	s->step = step;
 	s->ready = false;
 	c->next_load++;
-	uint64_t done = c->run->prog->load(c->run, c, step);
+	struct tile_load ld;
+	c->run->prog->tiles(c->run, c, step, &ld);
+	uint64_t done = c->run->hooks.load(c->run->hooks.ctx, c, &ld);
 	kernel_call_at(done - kernel_now_ps(), core_load_done, s);
 }
 
@@ -79,12 +83,15 @@ static void core_try_compute(struct core *c)
 	c->tc_busy = true;
 	uint64_t ps = c->run->prog->compute(c->run, c, s->step);
 	kernel_call_at(ps, core_compute_done, c);
+	if (c->run->steady.enabled)
+		tile_steady_step(c->run, c);
 }
 
 static void core_take_item(struct core *c)
 {
 	struct tile_run *run = c->run;
-	if (!run->prog->item(run, c)) {
+	uint64_t item;
+	if (!tile_run_next(run, &item)) {
 		c->active = false;
 		c->run = NULL;
 		SIM_ASSERT(run->cores_running > 0, "core", kernel_now_ps(),
@@ -93,8 +100,11 @@ static void core_take_item(struct core *c)
 			run->all_idle(run->all_idle_ctx);
 		return;
 	}
+	run->prog->item(run, item, c);
 	c->next_load = c->next_compute = 0;
 	c->active = true;
+	c->streak = 0;
+	c->spacing = 0;
 	for (uint64_t i = 0; i < c->run->stages && c->next_load < c->nsteps; i++)
 		core_issue_load(c);
 	if (c->nsteps == 0) { /* an item with nothing to stream still stores its tile */

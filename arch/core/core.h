@@ -24,26 +24,81 @@
 #include "sim/stats.h"
 
 #define CORE_MAX_STAGES 8
+/* Shared servers whose backlog steady-state detection compares (L2, device memory). */
+#define TILE_SERVERS 2
 
 struct core;
 struct tile_run;
+
+/* One step's loads: two tiles (keys identify them for L2 reuse; bytes 0 loads nothing), and
+ * of their bytes the sparsity metadata (in b) and the scales of each. */
+struct tile_load {
+	uint64_t key_a, bytes_a, scale_a;
+	uint64_t key_b, bytes_b, meta_b, scale_b;
+};
 
 /* A tiled op kind's program: what a work item covers and what each of its steps moves and
  * computes. The cores call it; it prices requests through the fabric (arch/fabric.h). Every
  * function runs at the current simulated time; none may block or schedule events. */
 struct tile_program {
 	const char *name;
-	/* Takes the next work item off run's queue (tile_run_next) and sets c's item fields
-	 * (batch, ti, tj, rows, cols, step0, nsteps, aux); false when none is left. */
-	bool (*item)(struct tile_run *run, struct core *c);
-	/* Issues the loads of step `step` of c's item; returns when its last byte is in. */
-	uint64_t (*load)(struct tile_run *run, struct core *c, uint64_t step);
+	/* Sets c's item fields (batch, ti, tj, rows, cols, step0, nsteps, aux) to work item
+	 * `item` (0 <= item < run->items) of the op. */
+	void (*item)(const struct tile_run *run, uint64_t item, struct core *c);
+	/* The tiles step `step` of c's item loads. */
+	void (*tiles)(const struct tile_run *run, const struct core *c, uint64_t step,
+	              struct tile_load *out);
 	/* Books the compute of step `step`; returns how long it takes (>= 1 ps). */
 	uint64_t (*compute)(struct tile_run *run, struct core *c, uint64_t step);
 	/* Writes c's item's output; returns when it is stored. */
 	uint64_t (*store)(struct tile_run *run, struct core *c);
 	/* After the last item: the final phase (reductions); returns when it ends (>= now). */
 	uint64_t (*drain)(struct tile_run *run);
+};
+
+/* What the machine lends a run for steady-state skipping (arch/core/steady.c): its counters as
+ * one vector, and the backlog of its shared servers. */
+struct tile_hooks {
+	size_t ncounters;
+	void (*snapshot)(void *ctx, uint64_t *out); /* every counter */
+	void (*add)(void *ctx, const uint64_t *delta,
+	            uint64_t times); /* counters += times x delta */
+	/* Work queued in each shared server beyond now (free_at - now, 0 when idle). */
+	void (*backlog)(void *ctx, uint64_t now, uint64_t out[TILE_SERVERS]);
+	/* Loads a step's tiles for core c now; returns when the last byte is in its buffer. */
+	uint64_t (*load)(void *ctx, struct core *c, const struct tile_load *ld);
+	/* Marks a step's tiles present in L2 without moving them; with `count`, books the hits,
+	 * misses and device-memory reads they would have caused (the counters listed in
+	 * `touched`, which a step skip then does not extrapolate). */
+	void (*touch)(void *ctx, const struct tile_load *ld, bool count);
+	const size_t *touched;
+	size_t ntouched;
+	void *ctx;
+};
+
+/* Steady-state skipping: once every busy core computes a step every `period` ps and the shared
+ * servers' backlogs repeat, the machine is periodic; whole periods are then skipped (every
+ * core's step counters advance, counters grow by the measured per-period deltas, and the op's
+ * time by the skipped periods) and play resumes. */
+struct tile_steady {
+	bool enabled;
+	int phase;           /* 0: watching; 1: a period's first snapshot taken */
+	uint32_t trigger;    /* the core whose compute start closes the measured period */
+	uint64_t t0, period; /* start of the measured period, its length */
+	uint64_t backlog0[TILE_SERVERS];
+	uint64_t *snap0, *snap1, *delta; /* hooks.ncounters each */
+	uint64_t skipped_ps;             /* time skipped so far in this op */
+	uint64_t skips, skipped_steps;
+	struct core **order; /* busy cores by phase (scratch) */
+	/* Wave-level: windows of `window` items handed out (whole repetitions of the op's item
+	 * pattern, at least one item per core). */
+	uint64_t window, windows; /* items per window; boundaries seen (0 after a wave skip) */
+	uint64_t wt0, wt1;        /* time (skips included) at the measured halves' starts */
+	uint64_t *wsnap[2];       /* counters at the measured halves' starts */
+	uint64_t *wdelta, *wcur;  /* scratch */
+	struct core *scratch;     /* items described for L2 marking (two waves of them) */
+	size_t nscratch;
+	uint64_t wave_skips, skipped_items;
 };
 
 /* A tiled op in flight: its program and plan, the shared queue of work items, and whom to
@@ -57,10 +112,25 @@ struct tile_run {
 	uint32_t cores_running;
 	kernel_fn all_idle; /* called once, when the last core found no item left */
 	void *all_idle_ctx;
+	struct core *cores; /* every core of the machine */
+	uint32_t ncores;
+	struct tile_hooks hooks;
+	struct tile_steady steady;
 };
 
-/* Takes the next item index of run's queue; false when the queue is empty. */
+/* Takes the next item index of run's queue; false when the queue is empty. Where the queue
+ * has been periodic for whole waves, it may first skip ahead (steady.c). */
 bool tile_run_next(struct tile_run *run, uint64_t *item);
+
+/* Steady-state skipping (steady.c). tile_steady_init allocates the snapshots once per machine
+ * (0 / -1); tile_steady_reset arms it for a new op; tile_steady_step is told of every compute
+ * start (after the step was booked) and may skip periods. */
+int tile_steady_init(struct tile_steady *s, size_t ncounters, uint32_t ncores);
+void tile_steady_fini(struct tile_steady *s);
+void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t window);
+void tile_steady_step(struct tile_run *run, struct core *c);
+/* Told before each item is taken off the queue; may skip whole waves of items. */
+void tile_steady_items(struct tile_run *run);
 
 struct core_slot {
 	struct core *core;
@@ -82,6 +152,10 @@ struct core {
 	uint64_t aux[2]; /* per-program: attention's first KV block and block count of the item */
 	uint64_t next_load, next_compute;
 	struct core_slot slots[CORE_MAX_STAGES];
+	/* Steady-state detection: when the last step started, the spacing of the last starts and
+	 * how many in a row had it. */
+	uint64_t last_start, spacing, streak;
+	uint64_t starts, starts0; /* compute starts, and their count when a period was opened */
 };
 
 #define CORE_STATS(X)                                                           \

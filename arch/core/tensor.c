@@ -38,8 +38,8 @@ static const struct cfg_field tensor_fields[] = {
 	{ "efficiency", CFG_REAL, offsetof(struct tensor_config, efficiency), "", 0.05, 1, "1",
 	  "calibration: steady-state fraction of peak MMA issue a well-tiled kernel sustains",
 	  NULL },
-	{ "skips_zero_activations", CFG_BOOL, offsetof(struct tensor_config, skips_zero_activations),
-	  "", 0, 0, "false",
+	{ "skips_zero_activations", CFG_BOOL,
+	  offsetof(struct tensor_config, skips_zero_activations), "", 0, 0, "false",
 	  "GEMMs with activation sparsity (asp=) read and compute only the weight columns some "
 	  "token needs (sparse-input kernels: TEAL, DejaVu); false: asp= is not exploited",
 	  NULL },

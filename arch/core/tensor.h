@@ -41,7 +41,7 @@ struct tensor_config {
 	char sparse_modes[CFG_STRING_MAX]; /* e.g. "2:4:fp16,bf16,int8 1:2:tf32"; "" = none */
 	double efficiency;                 /* steady-state fraction of peak issue */
 	double sparse_efficiency;          /* of that, what the sparse MMA path keeps */
-	bool overlaps_softmax; /* asynchronous MMA lets softmax overlap it (Hopper wgmma) */
+	bool overlaps_softmax;       /* asynchronous MMA lets softmax overlap it (Hopper wgmma) */
 	bool skips_zero_activations; /* sparse-input GEMMs read only the weight columns needed */
 	/* Parsed from sparse_modes by tensor_parse_modes (not read from the file). */
 	struct tensor_sparse_mode modes[TENSOR_MAX_MODES];

@@ -61,6 +61,8 @@ static void attn_plan(const struct arch_config *cfg, struct fabric *fabric,
 	/* L2 room: every K/V block of every KV head, and every query tile. */
 	uint64_t kv_blocks = (p->skv + p->block_kv - 1) / p->block_kv;
 	out->l2_tiles = p->b * p->hkv * kv_blocks + p->b * p->hq * p->q_blocks + 16;
+	/* Every head (with its query blocks and key splits) repeats the same work. */
+	out->period_items = p->q_blocks * p->split;
 }
 
 /* Query rows of an item. */
@@ -72,12 +74,9 @@ static uint64_t item_rows(const struct lower_attn_plan *p, uint64_t qb)
 	return p->sq - lo < p->block_q ? p->sq - lo : p->block_q;
 }
 
-static bool attn_item(struct tile_run *run, struct core *c)
+static void attn_item(const struct tile_run *run, uint64_t item, struct core *c)
 {
 	const struct lower_attn_plan *p = run->plan;
-	uint64_t item;
-	if (!tile_run_next(run, &item))
-		return false;
 	uint64_t part = item % p->split;
 	item /= p->split;
 	uint64_t qb = p->q_blocks - 1 - item % p->q_blocks; /* longest (causal) first */
@@ -96,7 +95,6 @@ static bool attn_item(struct tile_run *run, struct core *c)
 	c->step0 = part * per;
 	uint64_t end = c->step0 + per < count ? c->step0 + per : count;
 	c->nsteps = end > c->step0 ? end - c->step0 : 0;
-	return true;
 }
 
 /* Keys in step s of the item on core c (the last block may be partial; a block-sparse or
@@ -121,7 +119,8 @@ static uint64_t kv_head(const struct lower_attn_plan *p, const struct core *c)
 	return p->packed ? c->tj : c->tj / p->group;
 }
 
-static uint64_t attn_load(struct tile_run *run, struct core *c, uint64_t step)
+static void attn_tiles(const struct tile_run *run, const struct core *c, uint64_t step,
+                       struct tile_load *out)
 {
 	const struct lower_attn_plan *p = run->plan;
 	uint64_t block;
@@ -133,14 +132,13 @@ static uint64_t attn_load(struct tile_run *run, struct core *c, uint64_t step)
 	/* The query tile comes with the item's first step and stays on chip. */
 	uint64_t q =
 	    step == c->step0 ? bytes_of((double)c->rows * p->d * formats_bits(&p->q) / 8) : 0;
-	struct fabric_load ld = {
+	*out = (struct tile_load){
 		.key_a = fabric_tile_key(3, c->batch, c->tj * p->q_blocks + c->ti, 0),
 		.bytes_a = q,
 		.key_b = fabric_tile_key(2, c->batch, kv_head(p, c), block),
 		.bytes_b = kv,
 		.scale_b = scale,
 	};
-	return fabric_load(run->fabric, c, &ld);
 }
 
 static uint64_t attn_compute(struct tile_run *run, struct core *c, uint64_t step)
@@ -201,7 +199,7 @@ static uint64_t attn_drain(struct tile_run *run)
 }
 
 static const struct tile_program attn_program = {
-	"attn", attn_item, attn_load, attn_compute, attn_store, attn_drain,
+	"attn", attn_item, attn_tiles, attn_compute, attn_store, attn_drain,
 };
 
 const struct op_kind ops_attn = {

@@ -63,14 +63,13 @@ static void gemm_plan(const struct arch_config *cfg, struct fabric *fabric,
 		                    .stages = p->stages,
 		                    .items = p->items };
 	out->l2_tiles = (p->tiles_m * p->count + p->tiles_n * bcount) * p->steps_total;
+	/* The launch order repeats every column of `swizzle` tile rows (each with its parts). */
+	out->period_items = p->swizzle * p->tiles_n * p->split;
 }
 
-static bool gemm_item(struct tile_run *run, struct core *c)
+static void gemm_item(const struct tile_run *run, uint64_t item, struct core *c)
 {
 	const struct lower_gemm_plan *p = run->plan;
-	uint64_t item;
-	if (!tile_run_next(run, &item))
-		return false;
 	/* Item order: batch, then output tiles in the threadblock swizzle of arch/lower (columns
 	 * of `swizzle` tile rows, so that the cores busy at once cover a compact block of C and
 	 * share A and B tiles through L2), split-K part innermost. */
@@ -90,10 +89,10 @@ static bool gemm_item(struct tile_run *run, struct core *c)
 	c->step0 = part * p->steps_per_item;
 	uint64_t end = c->step0 + p->steps_per_item;
 	c->nsteps = (end > p->steps_total ? p->steps_total : end) - c->step0;
-	return true;
 }
 
-static uint64_t gemm_load(struct tile_run *run, struct core *c, uint64_t step)
+static void gemm_tiles(const struct tile_run *run, const struct core *c, uint64_t step,
+                       struct tile_load *out)
 {
 	const struct lower_gemm_plan *p = run->plan;
 	uint64_t k = step_k(p, step);
@@ -103,7 +102,7 @@ static uint64_t gemm_load(struct tile_run *run, struct core *c, uint64_t step)
 	double bbits = formats_bits(&p->b), abits = formats_bits(&p->a);
 	/* A weight is shared by every GEMM of a batched op; activations are not. */
 	uint64_t bbatch = p->b_shared ? 0 : c->batch;
-	struct fabric_load ld = {
+	*out = (struct tile_load){
 		.key_a = fabric_tile_key(0, c->batch, c->ti, step),
 		.bytes_a = abytes,
 		.scale_a = bytes_of(abytes * p->a.scale_bits / abits),
@@ -112,7 +111,6 @@ static uint64_t gemm_load(struct tile_run *run, struct core *c, uint64_t step)
 		.meta_b = bytes_of(bbytes * p->b.meta_bits / bbits),
 		.scale_b = bytes_of(bbytes * p->b.scale_bits / bbits),
 	};
-	return fabric_load(run->fabric, c, &ld);
 }
 
 static uint64_t gemm_compute(struct tile_run *run, struct core *c, uint64_t step)
@@ -161,7 +159,7 @@ static uint64_t gemm_drain(struct tile_run *run)
 }
 
 static const struct tile_program gemm_program = {
-	"gemm", gemm_item, gemm_load, gemm_compute, gemm_store, gemm_drain,
+	"gemm", gemm_item, gemm_tiles, gemm_compute, gemm_store, gemm_drain,
 };
 
 const struct op_kind ops_gemm = {

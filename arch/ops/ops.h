@@ -32,6 +32,9 @@ struct ops_launch {
 	const struct tile_program *prog;
 	uint64_t stages, items;
 	uint64_t l2_tiles; /* distinct tiles the L2 directory must be able to track */
+	/* Items after which the work pattern repeats (a threadblock-swizzle group, one head):
+	 * whole waves are compared in windows of a multiple of it (arch/core/steady.c). */
+	uint64_t period_items;
 	/* ARCH_MODEL_ANALYTIC: time from launch to end, fixed per-kernel cost included. */
 	uint64_t time_ps;
 };

@@ -1,12 +1,15 @@
 /* json_diff — compares a JSON report with its golden file, for the golden tests.
  *
  *   json_diff GOLDEN ACTUAL
+ *   json_diff --max-rel REFERENCE OTHER
  *
  * Objects must have the same keys in the same order, arrays the same length, strings, booleans
  * and integers the same values; doubles agree to a relative 1e-9 (the golden's stated
  * precision: far below any modelled effect, far above the rounding that a reordered sum of the
  * same terms gives). Prints every difference as "path: golden X, actual Y"; exit 0 when they
- * agree, 1 when they differ, 2 when a file cannot be read. */
+ * agree, 1 when they differ, 2 when a file cannot be read.
+ * With --max-rel it prints only the largest relative difference of any number (in %) and
+ * where, as "PCT PATH", and exits 0: the caller judges it. */
 #include <json-c/json.h>
 #include <math.h>
 #include <stdbool.h>
@@ -16,6 +19,20 @@
 #define REL_TOL 1e-9
 
 static int differences;
+static bool max_mode;
+static double max_rel;
+static char max_path[1024] = "-";
+
+/* --max-rel: keeps the largest relative difference of two numbers. */
+static void track(const char *path, double x, double y)
+{
+	double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+	double d = scale > 0 ? fabs(x - y) / scale : 0;
+	if (d > max_rel) {
+		max_rel = d;
+		snprintf(max_path, sizeof max_path, "%s", path);
+	}
+}
 
 static void report(const char *path, json_object *g, json_object *a)
 {
@@ -30,6 +47,10 @@ static void compare(const char *path, json_object *g, json_object *a)
 	enum json_type tg = json_object_get_type(g), ta = json_object_get_type(a);
 	bool gnum = tg == json_type_double || tg == json_type_int;
 	bool anum = ta == json_type_double || ta == json_type_int;
+	if (max_mode && gnum && anum) {
+		track(path, json_object_get_double(g), json_object_get_double(a));
+		return;
+	}
 	if (gnum && anum && (tg == json_type_double || ta == json_type_double)) {
 		double x = json_object_get_double(g), y = json_object_get_double(a);
 		double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
@@ -101,8 +122,13 @@ static void compare(const char *path, json_object *g, json_object *a)
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "--max-rel")) {
+		max_mode = true;
+		argv++;
+		argc--;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: json_diff GOLDEN ACTUAL\n");
+		fprintf(stderr, "usage: json_diff [--max-rel] GOLDEN ACTUAL\n");
 		return 2;
 	}
 	json_object *g = json_object_from_file(argv[1]), *a = json_object_from_file(argv[2]);
@@ -113,6 +139,10 @@ int main(int argc, char **argv)
 	compare("", g, a);
 	json_object_put(g);
 	json_object_put(a);
+	if (max_mode) {
+		printf("%.6f %s\n", 100 * max_rel, max_path);
+		return 0;
+	}
 	if (differences)
 		printf("%d difference(s) beyond a relative %g\n", differences, REL_TOL);
 	return differences ? 1 : 0;

@@ -1,0 +1,305 @@
+/* steady — steady-state skipping of a tiled op's K loop.
+ *
+ * Models: nothing new; it shortens the play. Inside a long item every core settles into a
+ * period: it starts a step every `period` ps (its compute, or its share of a bandwidth it waits
+ * for), and the shared servers carry the same backlog at the same phase. When every busy core
+ * has shown the same spacing several times in a row, one period is measured: the counters'
+ * change over it (one step of every busy core) and the servers' backlogs at its ends. If the
+ * backlogs repeat, the machine is periodic, and Δ periods are skipped at once: every busy core's
+ * step counters (and the steps its buffers hold) advance by Δ, every counter grows by Δ x the
+ * measured change, and Δ x period is added to the op's time. Events already scheduled stay
+ * where they are: after the skip they stand for the same moments Δ periods later. The tiles
+ * the skipped periods would have loaded are looked up in L2 in the order they would have come:
+ * their hits and misses are booked as they fall (L2 contents evolve over spans longer than a
+ * period), and later items and trailing cores that share them hit as they would have.
+ * Δ leaves every core at least stages + 1 steps (the pipeline's drain and a partial last step
+ * are always played) and is a multiple of the run's stages (so each step keeps its buffer).
+ * Not: skipping across item boundaries (each item's first steps are played; wave-level
+ * repetition is left to the caller), or any effect that is not periodic — the detector then
+ * never fires and everything is played.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/core/core.h"
+
+/* Starts with equal spacings in a row (streak) before a core counts as settled. */
+enum { STEADY_STREAK = 3 };
+/* The fewest periods worth skipping. At the end of an item stages + 1 steps are always played:
+ * the loads in flight at a skip then never stand for the last, possibly partial, step. */
+enum { SKIP_MIN = 4 };
+
+int tile_steady_init(struct tile_steady *s, size_t ncounters, uint32_t ncores)
+{
+	memset(s, 0, sizeof *s);
+	size_t n = ncounters ? ncounters : 1;
+	s->snap0 = calloc(n, sizeof *s->snap0);
+	s->snap1 = calloc(n, sizeof *s->snap1);
+	s->delta = calloc(n, sizeof *s->delta);
+	s->wsnap[0] = calloc(n, sizeof *s->wsnap[0]);
+	s->wsnap[1] = calloc(n, sizeof *s->wsnap[1]);
+	s->wdelta = calloc(n, sizeof *s->wdelta);
+	s->wcur = calloc(n, sizeof *s->wcur);
+	s->order = calloc(ncores ? ncores : 1, sizeof *s->order);
+	s->nscratch = 2 * (size_t)(ncores ? ncores : 1);
+	s->scratch = calloc(s->nscratch, sizeof *s->scratch);
+	return s->snap0 && s->snap1 && s->delta && s->wsnap[0] && s->wsnap[1] && s->wdelta &&
+	               s->wcur && s->scratch && s->order
+	           ? 0
+	           : -1;
+}
+
+void tile_steady_fini(struct tile_steady *s)
+{
+	free(s->snap0);
+	free(s->snap1);
+	free(s->delta);
+	free(s->wsnap[0]);
+	free(s->wsnap[1]);
+	free(s->wdelta);
+	free(s->wcur);
+	free(s->scratch);
+	free(s->order);
+	memset(s, 0, sizeof *s);
+}
+
+void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t window)
+{
+	s->enabled = enabled;
+	s->phase = 0;
+	s->skipped_ps = 0;
+	s->skips = s->skipped_steps = s->wave_skips = s->skipped_items = 0;
+	s->window = window;
+	s->windows = 0;
+}
+
+/* Steps of c's item not yet started, after the one computing now (0 once its last step is
+ * done and it is storing its output). */
+static uint64_t steps_left(const struct core *c)
+{
+	return c->next_compute < c->nsteps ? c->nsteps - c->next_compute - 1 : 0;
+}
+
+/* Whether every busy core has settled on `period` and has room to skip; the room is the
+ * fewest periods any of them can skip. With `one_step`, also whether each started exactly one
+ * step since the period was opened (then the counters moved by one step of each). */
+static bool all_settled(const struct tile_run *run, uint64_t period, bool one_step, uint64_t *room)
+{
+	uint64_t r = UINT64_MAX, tail = run->stages + 1;
+	uint32_t busy = 0;
+	for (uint32_t i = 0; i < run->ncores; i++) {
+		const struct core *c = &run->cores[i];
+		if (!c->active || c->run != run)
+			continue;
+		if (c->streak < STEADY_STREAK || c->spacing != period)
+			return false;
+		if (one_step && c->starts != c->starts0 + 1)
+			return false;
+		uint64_t left = steps_left(c);
+		if (left < tail + SKIP_MIN)
+			return false;
+		if (left - tail < r)
+			r = left - tail;
+		busy++;
+	}
+	*room = r;
+	return busy > 0;
+}
+
+/* Busy cores in the order their steps start within a period (then by id). */
+static int by_phase(const void *x, const void *y)
+{
+	const struct core *a = *(struct core *const *)x, *b = *(struct core *const *)y;
+	if (a->last_start != b->last_start)
+		return a->last_start < b->last_start ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void skip(struct tile_run *run, uint64_t periods)
+{
+	struct tile_steady *s = &run->steady;
+	/* The tiles the skipped periods would have loaded, period by period, core by core in
+	 * the order they load: L2 sees them as it would have. */
+	uint32_t busy = 0;
+	for (uint32_t i = 0; i < run->ncores; i++)
+		if (run->cores[i].active && run->cores[i].run == run)
+			s->order[busy++] = &run->cores[i];
+	qsort(s->order, busy, sizeof *s->order, by_phase);
+	for (uint64_t k = 0; k < periods; k++)
+		for (uint32_t i = 0; i < busy; i++) {
+			const struct core *c = s->order[i];
+			struct tile_load ld;
+			run->prog->tiles(run, c, c->step0 + c->next_load + k, &ld);
+			run->hooks.touch(run->hooks.ctx, &ld, true);
+		}
+	/* Those touches booked the L2's hits and misses as they came (L2 contents evolve over
+	 * longer spans than a period); every other counter moves by the measured period. */
+	for (size_t k = 0; k < run->hooks.ntouched; k++)
+		s->delta[run->hooks.touched[k]] = 0;
+	for (uint32_t i = 0; i < run->ncores; i++) {
+		struct core *c = &run->cores[i];
+		if (!c->active || c->run != run)
+			continue;
+		c->next_load += periods;
+		c->next_compute += periods;
+		for (uint64_t k = 0; k < run->stages; k++)
+			c->slots[k].step += periods;
+		c->last_start += periods * s->period;
+	}
+	run->hooks.add(run->hooks.ctx, s->delta, periods);
+	s->skipped_ps += periods * s->period;
+	s->skips++;
+	s->skipped_steps += periods;
+}
+
+void tile_steady_step(struct tile_run *run, struct core *c)
+{
+	struct tile_steady *s = &run->steady;
+	uint64_t now = kernel_now_ps();
+	c->starts++;
+	if (c->streak == 0) {
+		c->streak = 1;
+		c->spacing = 0;
+	} else if (now - c->last_start == c->spacing) {
+		c->streak++;
+	} else {
+		c->spacing = now - c->last_start;
+		c->streak = 2;
+	}
+	c->last_start = now;
+
+	uint64_t room;
+	if (s->phase == 1 && c->id == s->trigger) {
+		s->phase = 0;
+		uint64_t backlog[TILE_SERVERS];
+		run->hooks.backlog(run->hooks.ctx, now, backlog);
+		if (now - s->t0 != s->period || !all_settled(run, s->period, true, &room) ||
+		    memcmp(backlog, s->backlog0, sizeof backlog))
+			return;
+		/* One period measured: one step of every busy core. */
+		run->hooks.snapshot(run->hooks.ctx, s->snap1);
+		for (size_t i = 0; i < run->hooks.ncounters; i++)
+			s->delta[i] = s->snap1[i] - s->snap0[i];
+		uint64_t periods = room / run->stages * run->stages;
+		if (periods >= SKIP_MIN)
+			skip(run, periods);
+		return;
+	}
+	if (s->phase == 0 && c->streak >= STEADY_STREAK &&
+	    all_settled(run, c->spacing, false, &room)) {
+		s->phase = 1;
+		s->trigger = c->id;
+		s->t0 = now;
+		s->period = c->spacing;
+		run->hooks.backlog(run->hooks.ctx, now, s->backlog0);
+		run->hooks.snapshot(run->hooks.ctx, s->snap0);
+		for (uint32_t i = 0; i < run->ncores; i++)
+			run->cores[i].starts0 = run->cores[i].starts;
+	}
+}
+
+/* ---- whole waves ------------------------------------------------------------------------ */
+
+/* Whole waves repeat closely but rarely exactly (the L2's hits move with the tiles' place in
+ * the threadblock swizzle; step skipping shifts when items end), so waves are compared in
+ * windows after which both the op's item pattern (a swizzle group, a head) and the waves repeat,
+ * in halves of WAVE_HALF windows, after WAVE_WARM windows of warm-up: when the two halves'
+ * times differ by at most WAVE_TIME_TOL and every counter by at most WAVE_COUNT_TOL of the
+ * larger, the rest (but the last two waves) is extrapolated at the mean of both halves. */
+enum { WAVE_WARM = 1, WAVE_HALF = 1 };
+#define WAVE_TIME_TOL  0.002
+#define WAVE_COUNT_TOL 0.005
+
+static bool near(double x, double y, double tol)
+{
+	double big = x > y ? x : y;
+	return (x > y ? x - y : y - x) <= tol * big;
+}
+
+/* Marks present in L2 the tiles of items [first, first + n), step by step across them. */
+static void touch_items(struct tile_run *run, uint64_t first, uint64_t n)
+{
+	struct tile_steady *s = &run->steady;
+	uint64_t steps = 0;
+	for (uint64_t j = 0; j < n; j++) {
+		run->prog->item(run, first + j, &s->scratch[j]);
+		if (s->scratch[j].nsteps > steps)
+			steps = s->scratch[j].nsteps;
+	}
+	for (uint64_t k = 0; k < steps; k++)
+		for (uint64_t j = 0; j < n; j++) {
+			const struct core *c = &s->scratch[j];
+			if (k >= c->nsteps)
+				continue;
+			struct tile_load ld;
+			run->prog->tiles(run, c, c->step0 + k, &ld);
+			run->hooks.touch(run->hooks.ctx, &ld, false);
+		}
+}
+
+/* Skips n windows at the mean per-window change of the measured span (2 x WAVE_HALF windows
+ * from wsnap[0] to `now`, over time span_ps). */
+static void skip_waves(struct tile_run *run, uint64_t n, const uint64_t *now, uint64_t span_ps)
+{
+	struct tile_steady *s = &run->steady;
+	uint64_t w = s->window, per = 2 * WAVE_HALF;
+	for (size_t k = 0; k < run->hooks.ncounters; k++) {
+		uint64_t d = now[k] - s->wsnap[0][k];
+		/* n x d / per, rounded, without overflowing for large counters. */
+		s->wcur[k] = d / per * n + ((d % per) * n + per / 2) / per;
+	}
+	run->hooks.add(run->hooks.ctx, s->wcur, 1);
+	s->skipped_ps += span_ps / per * n + ((span_ps % per) * n + per / 2) / per;
+	run->next_item += n * w;
+	s->wave_skips++;
+	s->skipped_items += n * w;
+	/* L2 holds what the last skipped items loaded, as it would have (two waves of them). */
+	uint64_t back = n * w < s->nscratch ? n * w : s->nscratch;
+	touch_items(run, run->next_item - back, back);
+}
+
+void tile_steady_items(struct tile_run *run)
+{
+	struct tile_steady *s = &run->steady;
+	uint64_t i = run->next_item, w = s->window;
+	if (!w || i == 0 || i % w || i >= run->items)
+		return;
+	/* A boundary: another w items have been handed out. */
+	s->windows++;
+	uint64_t t = kernel_now_ps() + s->skipped_ps;
+	if (s->windows < WAVE_WARM)
+		return;
+	uint64_t m = s->windows - WAVE_WARM; /* windows measured so far */
+	if (m == 0) {
+		s->wt0 = t;
+		run->hooks.snapshot(run->hooks.ctx, s->wsnap[0]);
+		return;
+	}
+	if (m == WAVE_HALF) {
+		s->wt1 = t;
+		run->hooks.snapshot(run->hooks.ctx, s->wsnap[1]);
+		return;
+	}
+	if (m < 2 * WAVE_HALF)
+		return;
+	/* Two halves measured: compare them. */
+	run->hooks.snapshot(run->hooks.ctx, s->wdelta);
+	bool agree = near((double)(s->wt1 - s->wt0), (double)(t - s->wt1), WAVE_TIME_TOL);
+	for (size_t k = 0; k < run->hooks.ncounters && agree; k++)
+		agree = near((double)(s->wsnap[1][k] - s->wsnap[0][k]),
+		             (double)(s->wdelta[k] - s->wsnap[1][k]), WAVE_COUNT_TOL);
+	uint64_t left = run->items - i, keep = 2 * (uint64_t)run->ncores;
+	if (agree && left >= keep + w) {
+		skip_waves(run, (left - keep) / w, s->wdelta, t - s->wt0);
+		s->windows = 0; /* the rest plays out */
+		return;
+	}
+	/* Slide: the second half becomes the first. */
+	uint64_t *tmp = s->wsnap[0];
+	s->wsnap[0] = s->wsnap[1];
+	s->wsnap[1] = s->wdelta;
+	s->wdelta = tmp;
+	s->wt0 = s->wt1;
+	s->wt1 = t;
+	s->windows = WAVE_WARM + WAVE_HALF;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# steady_shapes.sh SIMRUN JSON_DIFF SOURCE_DIR [OUT]: steady-state skipping against the full
+# play (--exact) on >= 200 shapes: GEMMs of every storage format and sparse mode the machines
+# run (dense, 2:4, N:M compressed, V:N:M, unstructured, block; fp16/bf16/fp8/int8, int4 groups,
+# MX and NVFP4), split-K and batched ones, and attention (prefill, decode, GQA, causal and not,
+# window, top-k, block-sparse, threshold), on the A100, H100 and RTX 3090 configs. Every op's
+# time, energy and bytes, and every counter of the run, must agree within 0.5 %. Prints the
+# largest difference seen (make bench shows it); OUT, if given, receives that line.
+set -u
+simrun=$1; jdiff=$2; src=$3; out=${4:-}
+cd "$src" || exit 1
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+{
+  echo "simtrace 1"
+  echo "meta model=steady-shapes source=tests/steady_shapes.sh"
+  i=0
+  for fmt in "dtype=fp16" "dtype=fp16 sp=nm:2:4" "dtype=bf16 sp=nm:1:4" "dtype=fp16 sp=vnm:64:2:8" \
+             "dtype=fp16 sp=unstructured:0.3" "dtype=fp16 sp=block:32:32:0.5" \
+             "dtype=int4 q=group:128" "dtype=int8" "dtype=fp8e4m3" "dtype=mxfp4" "dtype=nvfp4" \
+             "dtype=int4 sp=nm:2:4 q=group:128"; do
+    for shape in "1 4096 4096" "16 4096 11008" "128 11008 4096" "512 4096 4096" "2048 4096 4096" \
+                 "4096 5120 5120" "8192 2048 8192" "300 1000 3000" "1 8192 28672" \
+                 "64 14336 4096" "2048 128 8192" "4096 4096 512" "2048 11008 4096" \
+                 "16384 1024 1024"; do
+      set -- $shape
+      echo "tensor id=w$i role=weight shape=${2}x${3} $fmt"
+      a=fp16; case "$fmt" in *int8*) a=int8;; *fp8*) a=fp8e4m3;; esac
+      echo "op gemm m=$1 n=$2 k=$3 w=w$i a=$a name=g$i"
+      i=$((i + 1))
+    done
+  done
+  echo "op gemm m=1024 n=1024 k=128 count=32 b=fp16 name=batched"
+  echo "op gemm m=4096 n=4096 k=128 count=8 b=fp16 name=batched2"
+  for a in "b=1 hq=32 hkv=32 d=128 sq=2048 skv=2048" "b=1 hq=64 hkv=8 d=128 sq=4096 skv=4096" \
+           "b=4 hq=32 hkv=8 d=128 sq=1 skv=8192" "b=1 hq=32 hkv=32 d=128 sq=1 skv=32768" \
+           "b=8 hq=32 hkv=8 d=128 sq=512 skv=1024" "b=1 hq=16 hkv=16 d=64 sq=8192 skv=8192" \
+           "b=64 hq=32 hkv=8 d=128 sq=1 skv=2048"; do
+    for pat in "" "causal=0" "pat=window:1024" "pat=topk:512" "pat=block:64:0.25" "pat=thresh:0.2"; do
+      echo "op attn $a $pat name=a$i"
+      i=$((i + 1))
+    done
+  done
+} >"$tmp/shapes.trace"
+n=$(grep -c '^op ' "$tmp/shapes.trace")
+worst="0 -"
+for arch in configs/a100_24.cfg configs/h100_24.cfg configs/rtx3090_24.cfg; do
+  "$simrun" -q --arch "$arch" --json "$tmp/f.json" --csv "$tmp/f.csv" "$tmp/shapes.trace" >/dev/null || exit 1
+  "$simrun" -q --exact --arch "$arch" --json "$tmp/e.json" --csv "$tmp/e.csv" "$tmp/shapes.trace" >/dev/null || exit 1
+  # Per op: time_s, energy_j, bytes (columns 7-9 of the CSV, counted from the end).
+  w=$(paste -d, "$tmp/f.csv" "$tmp/e.csv" | awk -F, -v arch="$arch" 'NR > 1 {
+      nf = NF / 2
+      for (c = 0; c < 3; c++) {
+        x = $(nf - 4 + c); y = $(NF - 4 + c)
+        d = (x > y ? x - y : y - x) / (y > 0 ? y : 1)
+        if (d > worst) { worst = d; what = arch " op " $1 " column " (c == 0 ? "time" : c == 1 ? "energy" : "bytes") }
+      } }
+      END { printf "%.6f %s\n", 100 * worst, what }')
+  c=$("$jdiff" --max-rel "$tmp/e.json" "$tmp/f.json" | tail -1)
+  for cand in "$w" "$c ($arch)"; do
+    set -- $cand
+    awk -v a="$1" -v b="${worst%% *}" 'BEGIN { exit !(a > b) }' && worst="$cand"
+  done
+done
+line="steady-state skipping vs --exact on $n ops x 3 machines: largest difference ${worst%% *} % (${worst#* })"
+echo "$line"
+[ -n "$out" ] && echo "$line" >"$out"
+awk -v a="${worst%% *}" 'BEGIN { exit !(a <= 0.5) }' || { echo "FAIL: more than 0.5 %"; exit 1; }
