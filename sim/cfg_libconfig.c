@@ -1,0 +1,438 @@
+/* cfg_libconfig — integer literals as written, the source text of every file a load reads, and
+ * reading a file through libconfig 1.5: @include relative to the top file, errors naming the
+ * file on disk and quoting the line. Why each is needed is in cfg_libconfig.h.
+ * Not: converting or checking settings (cfg.c). */
+#include "sim/cfg_libconfig.h"
+
+#include "sim/cfg_internal.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- integer literals as written ---- */
+
+bool cfg_lex_is_name_start(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '*';
+}
+
+bool cfg_lex_is_name(char c)
+{
+	return cfg_lex_is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool cfg_lex_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool cfg_lex_is_hex(char c)
+{
+	return cfg_lex_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Works out what libconfig 1.5 stores for the integer literal T (atoi / strtoul for plain ones,
+ * atoll / strtoull for L ones) and whether that is the written value. */
+static void cfg_lex_judge(struct cfg_lit *lit, const char *t, size_t n, bool hex, bool is64)
+{
+	char num[64];
+	size_t k = n < sizeof(num) - 1 ? n : sizeof(num) - 1;
+
+	memcpy(num, t, k);
+	num[k] = '\0';
+	lit->is64 = is64;
+	snprintf(lit->text, sizeof(lit->text), "%s", num);
+	errno = 0;
+	if (hex) {
+		unsigned long long u = strtoull(num, NULL, 16);
+		bool range = errno == ERANGE || n >= sizeof(num) - 1;
+		if (is64) {
+			lit->read_as = (long long)u;
+			lit->bad = range || u > (unsigned long long)LLONG_MAX;
+		} else {
+			lit->read_as = (int32_t)(uint32_t)u;
+			lit->bad = range || u > (unsigned long long)INT_MAX;
+		}
+	} else {
+		long long v = strtoll(num, NULL, 10);
+		bool range = errno == ERANGE || n >= sizeof(num) - 1;
+		if (is64) {
+			lit->read_as = v;
+			lit->bad = range;
+		} else {
+			lit->read_as = (int32_t)(uint32_t)(unsigned long long)v;
+			lit->bad = range || v < INT_MIN || v > INT_MAX;
+		}
+	}
+}
+
+static int cfg_lex_push(struct cfg_src *src, unsigned line, const char *t, size_t n, bool hex,
+                        bool is64)
+{
+	if (src->nlits == src->cap) {
+		size_t cap = src->cap ? 2 * src->cap : 32;
+		struct cfg_lit *lits = realloc(src->lits, cap * sizeof(*lits));
+		if (!lits)
+			return -1;
+		src->lits = lits;
+		src->cap = cap;
+	}
+	src->lits[src->nlits].line = line;
+	cfg_lex_judge(&src->lits[src->nlits], t, n, hex, is64);
+	src->nlits++;
+	return 0;
+}
+
+/* Finds the integer literals of src->text the way libconfig's scanner splits tokens:
+ * comments (#, //, C-style) and strings are skipped, names swallow their digits, reals
+ * are not integers. */
+static int cfg_lex(struct cfg_src *src)
+{
+	const char *p = src->text, *end = src->text + src->len;
+	unsigned line = 1;
+
+	while (p < end) {
+		char c = *p;
+		if (c == '\n') {
+			line++, p++;
+		} else if (c == '#' || (c == '/' && p + 1 < end && p[1] == '/')) {
+			while (p < end && *p != '\n')
+				p++;
+		} else if (c == '/' && p + 1 < end && p[1] == '*') {
+			for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++)
+				if (*p == '\n')
+					line++;
+			p = p < end ? p + 2 : end;
+		} else if (c == '"') {
+			for (p++; p < end && *p != '"'; p++) {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				if (*p == '\n')
+					line++;
+			}
+			if (p < end)
+				p++;
+		} else if (cfg_lex_is_name_start(c)) {
+			while (p < end && cfg_lex_is_name(*p))
+				p++;
+		} else if (c == '0' && p + 2 < end && (p[1] == 'x' || p[1] == 'X') &&
+		           cfg_lex_is_hex(p[2])) {
+			const char *t = p;
+			bool is64 = false;
+			for (p += 2; p < end && cfg_lex_is_hex(*p); p++)
+				;
+			size_t n = (size_t)(p - t);
+			if (p < end && *p == 'L')
+				is64 = true, p += (p + 1 < end && p[1] == 'L') ? 2 : 1;
+			if (cfg_lex_push(src, line, t, n, true, is64))
+				return -1;
+		} else if (cfg_lex_is_digit(c) || c == '.' ||
+		           ((c == '-' || c == '+') && p + 1 < end &&
+		            (cfg_lex_is_digit(p[1]) || p[1] == '.'))) {
+			const char *t = p, *q;
+			size_t digits = 0;
+			bool real = false, is64 = false;
+			if (c == '-' || c == '+')
+				p++;
+			while (p < end && cfg_lex_is_digit(*p))
+				p++, digits++;
+			if (p < end && *p == '.') {
+				real = true;
+				for (p++; p < end && cfg_lex_is_digit(*p); p++)
+					digits++;
+			}
+			if (digits == 0) {
+				p = t + 1;
+				continue;
+			}
+			q = p;
+			if (q < end && (*q == 'e' || *q == 'E')) {
+				q++;
+				if (q < end && (*q == '-' || *q == '+'))
+					q++;
+				if (q < end && cfg_lex_is_digit(*q)) {
+					while (q < end && cfg_lex_is_digit(*q))
+						q++;
+					real = true;
+					p = q;
+				}
+			}
+			if (real)
+				continue;
+			size_t n = (size_t)(p - t);
+			if (p < end && *p == 'L')
+				is64 = true, p += (p + 1 < end && p[1] == 'L') ? 2 : 1;
+			if (cfg_lex_push(src, line, t, n, false, is64))
+				return -1;
+		} else {
+			p++;
+		}
+	}
+	return 0;
+}
+
+/* The literal of SRC that integer setting S came from: the next one in document order that
+ * libconfig would have read as S's value; failing that (a file read twice), any. */
+static struct cfg_lit *cfg_lex_match(struct cfg_src *src, const config_setting_t *s)
+{
+	bool is64 = config_setting_type(s) == CONFIG_TYPE_INT64;
+	long long v = is64 ? config_setting_get_int64(s) : config_setting_get_int(s);
+	unsigned line = config_setting_source_line(s);
+
+	for (int pass = 0; pass < 2; pass++) {
+		size_t from = pass == 0 ? src->cursor : 0;
+		for (size_t i = from; i < src->nlits; i++) {
+			struct cfg_lit *lit = &src->lits[i];
+			if (lit->line >= line && lit->is64 == is64 && lit->read_as == v) {
+				src->cursor = i + 1;
+				return lit;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* ---- source texts ---- */
+
+/* Reads PATH whole. Returns NULL with errno set on failure. */
+static char *cfg_read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *grown;
+	size_t n = 0, cap = 0;
+	int err;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (cap - n < 4096) {
+			cap = cap ? 2 * cap : 8192;
+			grown = realloc(buf, cap + 1);
+			if (!grown) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			buf = grown;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				errno = errno ? errno : EIO;
+				goto fail;
+			}
+			break;
+		}
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	err = errno;
+	free(buf);
+	fclose(f);
+	errno = err;
+	return NULL;
+}
+
+/* The source record for libconfig's file name RAW, read and scanned on first use. */
+static struct cfg_src *cfg_src_for(struct cfg_checker *c, const char *raw)
+{
+	struct cfg_src *src, *grown;
+	char *path = NULL;
+
+	if (!raw)
+		return NULL;
+	for (size_t i = 0; i < c->nsrcs; i++)
+		if (strcmp(c->srcs[i].raw, raw) == 0)
+			return &c->srcs[i];
+	grown = realloc(c->srcs, (c->nsrcs + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	c->srcs = grown;
+	src = &c->srcs[c->nsrcs];
+	memset(src, 0, sizeof(*src));
+	/* libconfig names the top file as it was given, an included one as its @include wrote it
+	 * (relative to the include directory). */
+	if (strcmp(raw, c->label) == 0 || raw[0] == '/' || strcmp(c->dir, ".") == 0) {
+		path = cfg_strdup(raw);
+	} else {
+		size_t n = strlen(c->dir) + strlen(raw) + 2;
+		path = malloc(n);
+		if (path)
+			snprintf(path, n, "%s/%s", c->dir, raw);
+	}
+	src->raw = cfg_strdup(raw);
+	if (!path || !src->raw) {
+		free(path);
+		free(src->raw);
+		return NULL;
+	}
+	src->shown = path;
+	c->nsrcs++;
+	src->text = cfg_read_all(path, &src->len);
+	src->err = src->text ? 0 : errno;
+	if (src->text && cfg_lex(src)) {
+		src->nlits = 0;
+		free(src->text);
+		src->text = NULL;
+	}
+	return src;
+}
+
+const char *cfg_shown(struct cfg_checker *c, const char *raw)
+{
+	struct cfg_src *src = cfg_src_for(c, raw);
+	return src ? src->shown : raw ? raw : "?";
+}
+
+void cfg_src_free(struct cfg_src *src)
+{
+	free(src->raw);
+	free(src->shown);
+	free(src->text);
+	free(src->lits);
+}
+
+/* Text of line LINE of SRC, trimmed, for syntax errors; "" if not there. */
+static void cfg_src_line(const struct cfg_src *src, unsigned line, char *buf, size_t len)
+{
+	const char *p, *e;
+
+	buf[0] = '\0';
+	if (!src || !src->text || line == 0)
+		return;
+	p = src->text;
+	for (unsigned l = 1; l < line; l++) {
+		p = strchr(p, '\n');
+		if (!p)
+			return;
+		p++;
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = strchr(p, '\n');
+	if (!e)
+		e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	cfg_units_printable(buf, len, p, (size_t)(e - p), 60);
+}
+
+/* Marks every integer setting under S whose literal libconfig misread. FIXED is the source of
+ * a string config (whose settings name no file). */
+static void cfg_mark_misread(struct cfg_checker *c, config_setting_t *s, struct cfg_src *fixed)
+{
+	int type = config_setting_type(s);
+
+	if (config_setting_is_aggregate(s)) {
+		int n = config_setting_length(s);
+		for (int i = 0; i < n; i++)
+			cfg_mark_misread(c, config_setting_get_elem(s, (unsigned)i), fixed);
+		return;
+	}
+	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+		return;
+	struct cfg_src *src = fixed ? fixed
+	                      : c   ? cfg_src_for(c, config_setting_source_file(s))
+	                            : NULL;
+	if (!src)
+		return;
+	struct cfg_lit *lit = cfg_lex_match(src, s);
+	if (lit && lit->bad)
+		config_setting_set_hook(s, lit);
+}
+
+/* ---- reading through libconfig ---- */
+
+/* Parses TEXT as "v = TEXT;" into CFG and returns the setting, marking misread integers
+ * against SRC (which keeps TEXT). NULL if it is not a single scalar. */
+config_setting_t *cfg_parse_scalar(config_t *cfg, struct cfg_src *src, const char *text)
+{
+	size_t n = strlen(text) + 8;
+	char *doc = malloc(n);
+	config_setting_t *root, *v;
+
+	if (!doc)
+		return NULL;
+	snprintf(doc, n, "v = %s;", text);
+	if (!config_read_string(cfg, doc)) {
+		free(doc);
+		return NULL;
+	}
+	root = config_root_setting(cfg);
+	v = config_setting_get_member(root, "v");
+	if (config_setting_length(root) != 1 || !v || !config_setting_is_scalar(v)) {
+		free(doc);
+		return NULL;
+	}
+	src->text = doc;
+	src->len = strlen(doc);
+	if (cfg_lex(src) == 0)
+		cfg_mark_misread(NULL, v, src);
+	return v;
+}
+
+int cfg_parse_file(struct cfg_checker *c, const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	struct cfg_src *top;
+
+	if (!slash)
+		c->dir = cfg_strdup(".");
+	else if (slash == file)
+		c->dir = cfg_strdup("/");
+	else if ((c->dir = malloc((size_t)(slash - file) + 1)) != NULL) {
+		memcpy(c->dir, file, (size_t)(slash - file));
+		c->dir[slash - file] = '\0';
+	}
+	if (!c->dir) {
+		cfg_error(c, "%s: out of memory", file);
+		return -1;
+	}
+	top = cfg_src_for(c, file);
+	if (!top || !top->text) {
+		cfg_error(c, "%s: cannot open: %s", file, strerror(top ? top->err : ENOMEM));
+		return -1;
+	}
+	config_init(&c->cfg);
+	c->has_cfg = true;
+	config_set_include_dir(&c->cfg, c->dir);
+	if (!config_read_file(&c->cfg, file)) {
+		const char *raw = config_error_file(&c->cfg);
+		int line = config_error_line(&c->cfg);
+		const char *what = config_error_text(&c->cfg);
+		char text[160];
+
+		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO || !raw) {
+			cfg_error(c, "%s: cannot read: %s", file, what ? what : "I/O error");
+			return -1;
+		}
+		struct cfg_src *src = cfg_src_for(c, raw);
+		cfg_src_line(src, (unsigned)line, text, sizeof(text));
+		if (strcmp(what, "cannot open include file") == 0)
+			cfg_error(c,
+			          "%s:%d: cannot open include file (the line reads: %s; @include "
+			          "paths are relative to %s)",
+			          src ? src->shown : raw, line, text, c->dir);
+		else if (strcmp(what, "duplicate setting name") == 0)
+			cfg_error(c,
+			          "%s:%d: duplicate setting name (a key may appear once per group; "
+			          "the line reads: %s)",
+			          src ? src->shown : raw, line, text);
+		else if (text[0])
+			cfg_error(c, "%s:%d: %s (the line reads: %s)", src ? src->shown : raw, line,
+			          what, text);
+		else
+			cfg_error(c, "%s:%d: %s", src ? src->shown : raw, line, what);
+		return -1;
+	}
+	cfg_mark_misread(c, config_root_setting(&c->cfg), NULL);
+	return 0;
+}

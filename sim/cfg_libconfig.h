@@ -1,0 +1,70 @@
+/* cfg_libconfig — works around libconfig 1.5, which reads cfg's files (internal to sim/cfg*.c).
+ *
+ * Integers: libconfig 1.5 reads an integer literal above 2^31-1 without an L suffix as a
+ *   silently wrapped 32-bit value (3000000000 arrives as -1294967296), and an L literal beyond
+ *   2^63-1 as a saturated one, without complaint; a size or a count would be wrong with no
+ *   error. So every file that holds an integer setting is read again as text and scanned the
+ *   way libconfig's scanner splits tokens (cfg_lex_*); each integer setting is paired, in
+ *   document order, with the literal it came from, and a setting whose literal did not survive
+ *   is marked: its hook points at the struct cfg_lit, and any field reading it reports the
+ *   literal as written. --set values and the tables' defaults go through the same check, each
+ *   parsed as a one-line document "v = TEXT;".
+ * @include: libconfig 1.5 has one include directory and cannot open an absolute path once one
+ *   is set, and it names an included file as its @include wrote it. The include directory is
+ *   the top file's, so every @include, nested ones too, is relative to it; messages name the
+ *   file as it lies on disk.
+ * Errors: libconfig gives a syntax error's line number only; the message quotes the line.
+ * Not: a lexer of the whole grammar (integer literals, names, strings and comments are all it
+ *   tells apart); checking settings against the tables (cfg.c).
+ * Numbers: what libconfig 1.5 stores for a literal: atoi / strtoul for a plain one, atoll /
+ *   strtoull for an L one.
+ */
+#ifndef NMSIM_CFG_LIBCONFIG_H
+#define NMSIM_CFG_LIBCONFIG_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cfg_checker;
+
+/* One integer literal of a source text. A setting libconfig misread has a hook
+ * (config_setting_get_hook) pointing at its literal, which then has bad set. */
+struct cfg_lit {
+	unsigned line;
+	bool is64;         /* had an L suffix: libconfig made it an INT64 setting */
+	bool bad;          /* libconfig stored something other than what is written */
+	long long read_as; /* what libconfig stored for it */
+	char text[64];     /* as written (truncated) */
+};
+
+/* A file (or a --set / default text) and its integer literals. */
+struct cfg_src {
+	char *raw;   /* libconfig's name for the file; NULL for a string */
+	char *shown; /* the name messages use */
+	char *text;  /* contents, NUL-terminated; NULL if unreadable */
+	size_t len;
+	int err; /* errno when text could not be read */
+	struct cfg_lit *lits;
+	size_t nlits, cap, cursor;
+};
+
+/* libconfig's character classes: what may start a name, continue one, and a decimal digit. */
+bool cfg_lex_is_name_start(char c);
+bool cfg_lex_is_name(char c);
+bool cfg_lex_is_digit(char c);
+
+/* Reads FILE into c->cfg, every @include relative to FILE's directory (kept in c->dir), and
+ * marks the integer settings libconfig misread. Reports why (as FILE:LINE: what, quoting the
+ * line) and returns -1 when the file could not be read or parsed; 0 otherwise. */
+int cfg_parse_file(struct cfg_checker *c, const char *file);
+/* Parses TEXT as "v = TEXT;" into CFG and returns the setting, marking misread integers
+ * against SRC (which keeps TEXT; free it with cfg_src_free). NULL if it is not a single scalar. */
+config_setting_t *cfg_parse_scalar(config_t *cfg, struct cfg_src *src, const char *text);
+/* The name messages use for libconfig's file name RAW (a setting's source file): the path on
+ * disk; RAW itself, or "?", when that cannot be worked out. */
+const char *cfg_shown(struct cfg_checker *c, const char *raw);
+/* Frees what SRC owns (not SRC itself). */
+void cfg_src_free(struct cfg_src *src);
+
+#endif
