@@ -15,6 +15,7 @@
  * value (cfg_describe.c), units (cfg_units.c).
  */
 #include "sim/cfg.h"
+#include "sim/num.h"
 
 #include "sim/cfg_internal.h"
 #include "sim/log.h"
@@ -84,12 +85,8 @@ static const char *cfg_got(char *buf, size_t len, const config_setting_t *s)
 	case CONFIG_TYPE_INT64: snprintf(buf, len, "%lld", config_setting_get_int64(s)); break;
 	case CONFIG_TYPE_FLOAT:
 		/* Keep it visibly a real: "4.0", not "4". */
-		snprintf(buf, len, "%.17g", config_setting_get_float(s));
-		for (int prec = 6; prec < 17; prec++) {
-			snprintf(buf, len, "%.*g", prec, config_setting_get_float(s));
-			if (strtod(buf, NULL) == config_setting_get_float(s))
-				break;
-		}
+		if (num_shortest(config_setting_get_float(s), 6, buf, len))
+			snprintf(buf, len, "%.17g", config_setting_get_float(s));
 		if (!strpbrk(buf, ".eni") && strlen(buf) + 3 < len)
 			strcat(buf, ".0");
 		break;

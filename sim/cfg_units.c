@@ -2,6 +2,7 @@
  * Each unit type is one table (name, factor to the stored unit). Parsing is strict: a number,
  * optional spaces, a known unit, nothing else; formatting picks the unit that reads best. */
 #include "sim/cfg.h"
+#include "sim/num.h"
 
 #include <errno.h>
 #include <float.h>
@@ -438,11 +439,8 @@ too_big:
 /* Shortest %g text of V that reads back as V. */
 static void cfg_units_shortest(char *buf, size_t len, double v)
 {
-	for (int prec = 6; prec <= 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
+	if (num_shortest(v, 6, buf, len))
+		snprintf(buf, len, "%.17g", v);
 }
 
 const char *cfg_units_format(char *buf, size_t len, enum cfg_type type, double value)

@@ -2,6 +2,7 @@
  * collects cpu_ops, runtime calls, device events and ProfilerStep spans, then the cpu_ops of each
  * thread nested by time and every device event linked to the cpu_op that launched it.
  * Not: what an op becomes (kineto_map.c); writing (kineto_write.c). */
+#include "traces/gzio.h"
 #include "traces/kineto_internal.h"
 
 #include <errno.h>
@@ -45,14 +46,12 @@ int kineto_read(struct kineto *c)
 	}
 	for (;;) {
 		int n = gzread(gz, buf, KINETO_CHUNK);
-		int zerr = Z_OK;
-		const char *zmsg = gzerror(gz, &zerr), *colon = strstr(zmsg, ": ");
-		if (colon)
-			zmsg = colon + 2; /* zlib names the descriptor ("<fd:3>: ...") */
-		if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
-			if (zerr == Z_ERRNO)
-				kineto_fail(c, "cannot read: %s", strerror(errno));
-			else if (zerr == Z_BUF_ERROR)
+		const char *zmsg;
+		enum gzio_status st = gzio_status(gz, errno, &zmsg);
+		if (n < 0 || st != GZIO_OK) {
+			if (st == GZIO_ERRNO)
+				kineto_fail(c, "cannot read: %s", zmsg);
+			else if (st == GZIO_TRUNCATED)
 				kineto_fail(c, "truncated gzip data (%s)", zmsg);
 			else
 				kineto_fail(c, "damaged gzip data (%s)", zmsg);

@@ -1,5 +1,6 @@
 /* trace_read — the streaming simtrace v1 reader: lines from a zlib stream (gzip or plain, told
  * apart by magic), one record at a time, every rule of spec §1–§7 checked. See trace.h. */
+#include "traces/gzio.h"
 #include "traces/trace.h"
 
 #include <errno.h>
@@ -82,12 +83,8 @@ __attribute__((format(printf, 2, 3))) static int trace_read_fail(struct trace_re
 static int trace_read_fill(struct trace_reader *r)
 {
 	int n = gzread(r->gz, r->chunk, sizeof r->chunk);
-	int saved_errno = errno, errnum = Z_OK;
-	const char *msg = gzerror(r->gz, &errnum);
-	/* zlib prefixes its message with the stream's name, "<fd:N>: ", which says nothing here. */
-	const char *colon = strstr(msg, ": ");
-	if (strncmp(msg, "<fd:", 4) == 0 && colon)
-		msg = colon + 2;
+	const char *msg;
+	enum gzio_status st = gzio_status(r->gz, errno, &msg);
 
 	if (n > 0) {
 		r->pos = 0;
@@ -95,11 +92,11 @@ static int trace_read_fill(struct trace_reader *r)
 		return 0;
 	}
 	/* zlib reports a gzip stream cut short as Z_BUF_ERROR with a 0 return, like end of file. */
-	if (errnum == Z_BUF_ERROR)
+	if (st == GZIO_TRUNCATED)
 		return trace_read_fail(r, "truncated gzip stream (%s)", msg);
-	if (errnum == Z_ERRNO)
-		return trace_read_fail(r, "read error: %s", strerror(saved_errno));
-	if (errnum != Z_OK || n < 0)
+	if (st == GZIO_ERRNO)
+		return trace_read_fail(r, "read error: %s", msg);
+	if (st != GZIO_OK || n < 0)
 		return trace_read_fail(r, "corrupt gzip data (%s)", msg);
 	r->gz_eof = true;
 	return 0;

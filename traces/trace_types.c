@@ -1,6 +1,7 @@
 /* trace_types — the value lists of simtrace v1 (spec §3–§6), the parsers and printers of its
  * values, and the validity rules one record must obey (spec §7). Shared by the reader, the
  * writer and whoever builds records in memory (tracegen, importers). See trace.h. */
+#include "sim/num.h"
 #include "traces/trace.h"
 
 #include <inttypes.h>
@@ -242,17 +243,10 @@ int trace_real_parse(const char *s, double *out)
 
 int trace_real_format(double x, char *buf, size_t len)
 {
+	/* Non-negative and finite: what trace_real_parse reads, in its shortest form. */
 	if (!(x >= 0) || isinf(x))
 		return -1;
-	for (int prec = 1; prec <= 17; prec++) {
-		int n = snprintf(buf, len, "%.*g", prec, x);
-		if (n < 0 || (size_t)n >= len)
-			return -1;
-		double back;
-		if (trace_real_parse(buf, &back) == 0 && back == x)
-			return 0;
-	}
-	return -1;
+	return num_shortest(x, 1, buf, len);
 }
 
 /* A real for a message: the canonical form when there is one, %g otherwise (nan, -1). */

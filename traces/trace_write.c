@@ -1,5 +1,6 @@
 /* trace_write — writes canonical simtrace v1 records, plain or gzip, after checking each with
  * the same rules the reader applies. See trace.h. */
+#include "traces/gzio.h"
 #include "traces/trace.h"
 
 #include <errno.h>
@@ -69,10 +70,9 @@ static int trace_write_end(struct trace_writer *w)
 		return trace_write_fail(w, "record longer than %d bytes", TRACE_LINE_MAX);
 	w->buf[w->len++] = '\n';
 	if (gzwrite(w->gz, w->buf, (unsigned)w->len) != (int)w->len) {
-		int saved_errno = errno, errnum;
-		const char *msg = gzerror(w->gz, &errnum);
-		return trace_write_fail(w, "write failed: %s",
-		                        errnum == Z_ERRNO ? strerror(saved_errno) : msg);
+		const char *msg;
+		gzio_status(w->gz, errno, &msg);
+		return trace_write_fail(w, "write failed: %s", msg);
 	}
 	w->line++;
 	return 0;
