@@ -8,7 +8,8 @@
 /* ---- option rules ---------------------------------------------------------------------- */
 
 int gen_parse_rules(const char *text, struct gen_rule *rules, int *n, bool bare_allowed,
-		    int (*check)(const char *value, char *err, size_t errlen), char *err, size_t errlen)
+                    int (*check)(const char *value, char *err, size_t errlen), char *err,
+                    size_t errlen)
 {
 	*n = 0;
 	const char *p = text;
@@ -29,14 +30,16 @@ int gen_parse_rules(const char *text, struct gen_rule *rules, int *n, bool bare_
 			glob = item;
 			value = eq + 1;
 		} else if (!bare_allowed || *n > 0 || end) {
-			snprintf(err, errlen, "'%s': expected glob=value (e.g. mlp.down=0.4)", item);
+			snprintf(err, errlen, "'%s': expected glob=value (e.g. mlp.down=0.4)",
+			         item);
 			return -1;
 		}
 		if (*n == GEN_MAX_RULES) {
 			snprintf(err, errlen, "more than %d rules", GEN_MAX_RULES);
 			return -1;
 		}
-		if (strlen(glob) >= sizeof rules[0].glob || strlen(value) >= sizeof rules[0].value) {
+		if (strlen(glob) >= sizeof rules[0].glob ||
+		    strlen(value) >= sizeof rules[0].value) {
 			snprintf(err, errlen, "'%s': too long", item);
 			return -1;
 		}
@@ -79,7 +82,8 @@ struct gen {
 	char *err;
 	size_t errlen;
 	int failed;
-	struct trace_op op; /* scratch, reused for every op */
+	struct trace_op op;          /* scratch, reused for every op */
+	char name[128];              /* its name */
 	struct trace_tensor ref, kv; /* what ops point at: the writer checks its own declarations */
 	/* Per-rank sizes under tensor parallelism. */
 	uint64_t heads, kv_heads, ffn, qkv_n, vocab;
@@ -93,7 +97,7 @@ static void fail_writer(struct gen *g)
 }
 
 static void declare(struct gen *g, const char *id, uint64_t rows, uint64_t cols, bool linear,
-		    const char *local)
+                    const char *local)
 {
 	if (g->failed)
 		return;
@@ -132,7 +136,8 @@ static void begin_op(struct gen *g, enum trace_op_type type, int64_t layer, cons
 	memset(&g->op, 0, sizeof g->op);
 	g->op.type = type;
 	g->op.layer = layer;
-	snprintf(g->op.name, sizeof g->op.name, "%s", name ? name : "");
+	snprintf(g->name, sizeof g->name, "%s", name ? name : "");
+	g->op.name = g->name;
 }
 
 static void emit(struct gen *g)
@@ -141,7 +146,8 @@ static void emit(struct gen *g)
 		fail_writer(g);
 }
 
-static void vec(struct gen *g, enum trace_vec_kind kind, uint64_t rows, uint64_t cols, int64_t layer)
+static void vec(struct gen *g, enum trace_vec_kind kind, uint64_t rows, uint64_t cols,
+                int64_t layer)
 {
 	begin_op(g, TRACE_OP_VEC, layer, NULL);
 	g->op.vec.kind = kind;
@@ -154,7 +160,7 @@ static void vec(struct gen *g, enum trace_vec_kind kind, uint64_t rows, uint64_t
 
 /* A GEMM on weight `id` (shape n x k); local is its layer-local name for the option rules. */
 static void gemm(struct gen *g, uint64_t m, uint64_t n, uint64_t k, const char *id,
-		 const char *local, int64_t layer)
+                 const char *local, int64_t layer)
 {
 	if (m == 0 || g->failed)
 		return;
@@ -173,7 +179,7 @@ static void gemm(struct gen *g, uint64_t m, uint64_t n, uint64_t k, const char *
 	enum trace_dtype wd = lowbit_w ? g->o->weight_dtype : g->o->act_dtype;
 	/* W8A8 and FP8 checkpoints quantize activations too; weight-only formats do not. */
 	bool quant_act = !g->o->weight_only &&
-			 (wd == TRACE_DT_INT8 || wd == TRACE_DT_FP8E4M3 || wd == TRACE_DT_FP8E5M2);
+	                 (wd == TRACE_DT_INT8 || wd == TRACE_DT_FP8E4M3 || wd == TRACE_DT_FP8E5M2);
 	g->op.gemm.a = quant_act ? wd : g->o->act_dtype;
 	g->op.gemm.out = g->o->act_dtype;
 	g->op.gemm.b = TRACE_DT_FP16;
@@ -235,7 +241,7 @@ static void route(const struct gen *g, uint64_t tokens, int64_t l, uint64_t *per
 }
 
 static void layer_ops(struct gen *g, int64_t l, uint64_t tokens, uint64_t seqs, uint64_t sq,
-		      uint64_t skv)
+                      uint64_t skv)
 {
 	const struct model_config *m = g->m;
 	char id[96];
@@ -282,7 +288,8 @@ static void layer_ops(struct gen *g, int64_t l, uint64_t tokens, uint64_t seqs, 
 		for (int64_t e = 0; e < m->experts; e++) {
 			if (!per[e])
 				continue; /* an expert no token chose is never read */
-			snprintf(id, sizeof id, "L%lld.mlp.e%lld.gate_up", (long long)l, (long long)e);
+			snprintf(id, sizeof id, "L%lld.mlp.e%lld.gate_up", (long long)l,
+			         (long long)e);
 			gemm(g, per[e], 2 * g->ffn, h, id, "mlp.gate_up", l);
 			vec(g, TRACE_VEC_SWIGLU, per[e], g->ffn, l);
 			snprintf(id, sizeof id, "L%lld.mlp.e%lld.down", (long long)l, (long long)e);
@@ -298,7 +305,8 @@ static void layer_ops(struct gen *g, int64_t l, uint64_t tokens, uint64_t seqs, 
 	} else {
 		snprintf(id, sizeof id, "L%lld.mlp.up", (long long)l);
 		gemm(g, tokens, g->ffn, h, id, "mlp.up", l);
-		vec(g, m->act == MODEL_ACT_RELU ? TRACE_VEC_RELU : TRACE_VEC_GELU, tokens, g->ffn, l);
+		vec(g, m->act == MODEL_ACT_RELU ? TRACE_VEC_RELU : TRACE_VEC_GELU, tokens, g->ffn,
+		    l);
 		snprintf(id, sizeof id, "L%lld.mlp.down", (long long)l);
 		gemm(g, tokens, h, g->ffn, id, "mlp.down", l);
 	}
@@ -320,10 +328,10 @@ static void declare_model(struct gen *g)
 	if (m->encoder)
 		declare(g, "embed_norm", norm_params, h, false, "norm");
 	for (int64_t l = 0; l < m->layers && !g->failed; l++) {
-#define DECL(suffix, rows, cols, linear, local)                                 \
-	do {                                                                    \
-		snprintf(id, sizeof id, "L%lld.%s", (long long)l, suffix);      \
-		declare(g, id, rows, cols, linear, local);                      \
+#define DECL(suffix, rows, cols, linear, local)                            \
+	do {                                                               \
+		snprintf(id, sizeof id, "L%lld.%s", (long long)l, suffix); \
+		declare(g, id, rows, cols, linear, local);                 \
 	} while (0)
 		DECL("attn_norm", norm_params, h, false, "norm");
 		DECL("attn.qkv", g->qkv_n, h, true, "attn.qkv");
@@ -365,7 +373,7 @@ static void declare_model(struct gen *g)
 }
 
 int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *declared_params,
-	      char *err, size_t errlen)
+              char *err, size_t errlen)
 {
 	struct gen *g = calloc(1, sizeof *g);
 	if (!g) {
@@ -381,16 +389,17 @@ int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *dec
 	uint64_t tp = o->tp ? o->tp : 1;
 	if ((uint64_t)m->heads % tp || (uint64_t)m->ffn % tp) {
 		snprintf(err, errlen, "--tp %llu does not divide the %lld heads and FFN size %lld",
-			 (unsigned long long)tp, (long long)m->heads, (long long)m->ffn);
+		         (unsigned long long)tp, (long long)m->heads, (long long)m->ffn);
 		goto fail;
 	}
 	if (m->encoder && o->decode) {
-		snprintf(err, errlen, "%s is an encoder: it has no decode steps (use --decode 0)", m->name);
+		snprintf(err, errlen, "%s is an encoder: it has no decode steps (use --decode 0)",
+		         m->name);
 		goto fail;
 	}
 	if (o->nmoe_dist && o->nmoe_dist != m->experts) {
 		snprintf(err, errlen, "--moe-dist gives %d shares for %lld experts", o->nmoe_dist,
-			 (long long)m->experts);
+		         (long long)m->experts);
 		goto fail;
 	}
 	if (m->experts > GEN_MAX_EXPERTS) {
@@ -449,11 +458,13 @@ int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *dec
 			gemm(g, o->batch, h, h, "pooler", "pooler", -1);
 		} else {
 			/* Next-token logits: the last position of every sequence. */
-			gemm(g, o->batch, g->vocab, h, m->tied_embeddings ? "embed" : "lm_head", "lm_head", -1);
+			gemm(g, o->batch, g->vocab, h, m->tied_embeddings ? "embed" : "lm_head",
+			     "lm_head", -1);
 			if (tp > 1) {
 				begin_op(g, TRACE_OP_COLL, -1, "logits");
 				g->op.coll.kind = TRACE_COLL_ALLGATHER;
-				g->op.coll.bytes = o->batch * g->vocab * trace_dtype_bits(o->act_dtype) / 8;
+				g->op.coll.bytes =
+				    o->batch * g->vocab * trace_dtype_bits(o->act_dtype) / 8;
 				g->op.coll.ranks = tp;
 				emit(g);
 			}

@@ -19,7 +19,7 @@
 #include "traces/model.h"
 #include "traces/trace.h"
 
-#define GEN_MAX_RULES 16
+#define GEN_MAX_RULES   16
 #define GEN_MAX_EXPERTS 256
 
 /* "glob=value": the first rule whose glob matches a layer-local weight name applies. Names:
@@ -41,7 +41,7 @@ struct gen_options {
 	enum trace_dtype kv_dtype;
 	struct trace_quant kv_q;
 	bool has_pattern;
-	struct trace_pattern pattern; /* pat= on every attention op */
+	struct trace_pattern pattern;     /* pat= on every attention op */
 	double moe_dist[GEN_MAX_EXPERTS]; /* share of routed tokens per expert; none = uniform */
 	int nmoe_dist;
 	bool weight_only; /* int8/fp8 weights keep activations in act_dtype (W8A16) */
@@ -51,13 +51,14 @@ struct gen_options {
 /* Parses "spec" or "glob=spec,glob=spec" into rules (a bare spec = rule "attn.*" and "mlp.*"
  * except the router); `check` validates each value. 0, or -1 with err set. */
 int gen_parse_rules(const char *text, struct gen_rule *rules, int *n, bool bare_allowed,
-		    int (*check)(const char *value, char *err, size_t errlen), char *err, size_t errlen);
+                    int (*check)(const char *value, char *err, size_t errlen), char *err,
+                    size_t errlen);
 /* The value of the first rule matching name, or NULL. */
 const char *gen_rule_lookup(const struct gen_rule *rules, int n, const char *name);
 
 /* Writes the whole trace. *declared_params receives the elements of every weight declared.
  * 0, or -1 with err set (a writer error or an option the model cannot take). */
 int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *declared_params,
-	      char *err, size_t errlen);
+              char *err, size_t errlen);
 
 #endif

@@ -166,6 +166,7 @@ int kineto_write(struct kineto *c, struct trace_writer *w, const char *meta_extr
                  size_t errlen)
 {
 	struct trace_op *op = malloc(sizeof *op);
+	char name[KINETO_OPNAME + 1];
 	int rc = -1;
 	c->err = err;
 	c->errlen = errlen;
@@ -187,7 +188,7 @@ int kineto_write(struct kineto *c, struct trace_writer *w, const char *meta_extr
 	for (size_t i = 0; i < c->nrecs; i++) {
 		if (c->recs[i].decode && trace_write_step(w, &step))
 			goto writer;
-		kineto_build_op(c, &c->recs[i], op);
+		kineto_build_op(c, &c->recs[i], op, name, sizeof name);
 		if (trace_write_op(w, op))
 			goto writer;
 	}

@@ -201,6 +201,12 @@ int kineto_finish(struct kineto *c);
 /* Writes the meta records (source, file, device, the counts, the unmapped names). */
 int kineto_write_meta(struct kineto *c, struct trace_writer *w, const char *extra);
 /* The trace op of record r, pointing into c->decl. */
-void kineto_build_op(const struct kineto *c, const struct kineto_rec *r, struct trace_op *op);
+/* Longest name= written; longer operator names are cut. */
+#define KINETO_OPNAME 200
+
+/* The trace op of record r; its name is written into name (namelen bytes, at least
+ * KINETO_OPNAME + 1), which must outlive the op's use. */
+void kineto_build_op(const struct kineto *c, const struct kineto_rec *r, struct trace_op *op,
+                     char *name, size_t namelen);
 
 #endif

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KINETO_OPNAME    200  /* longest name= written; longer operator names are cut */
 #define KINETO_META_LIST 3000 /* bytes of the unmapped= list before it is cut short */
 
 /* ---- Writing ---- */
@@ -147,15 +146,15 @@ static size_t kineto_span_at(const struct kineto *c, int64_t t)
 }
 
 /* The trace op of record r, pointing into c->decl. */
-void kineto_build_op(const struct kineto *c, const struct kineto_rec *r, struct trace_op *op)
+void kineto_build_op(const struct kineto *c, const struct kineto_rec *r, struct trace_op *op,
+                     char *name, size_t namelen)
 {
 	const struct kineto_op *src = &c->ops[r->op];
-	char name[KINETO_OPNAME + 1];
 	memset(op, 0, sizeof *op);
 	op->type = r->type;
 	op->layer = -1;
-	kineto_clean(src->name, name, sizeof name);
-	snprintf(op->name, sizeof op->name, "%s", name);
+	kineto_clean(src->name, name, namelen);
+	op->name = name;
 	op->has_dur = src->tree_events > 0;
 	op->dur_ns = src->tree_ns;
 	const struct trace_tensor *t = r->tensor == KINETO_NONE ? NULL : &c->decl[r->tensor];
@@ -192,7 +191,7 @@ int kineto_finish(struct kineto *c)
 {
 	struct kineto_stats *st = c->st;
 	struct trace_op *op = NULL;
-	char err[1024];
+	char err[1024], name[KINETO_OPNAME + 1];
 	int rc = -1;
 	if (kineto_sort_recs(c))
 		goto fail;
@@ -251,7 +250,7 @@ int kineto_finish(struct kineto *c)
 			st->steps += r->decode;
 			last = s;
 		}
-		kineto_build_op(c, r, op);
+		kineto_build_op(c, r, op, name, sizeof name);
 		if (trace_op_check(op, err, sizeof err)) {
 			kineto_fail_op(c, r->op, "%s", err);
 			goto fail;

@@ -4,16 +4,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const model_norm_names[] = {"rmsnorm", "layernorm", NULL};
-static const char *const model_act_names[] = {"silu", "gelu", "relu", NULL};
-static const char *const model_pos_names[] = {"rope", "learned", NULL};
+static const char *const model_norm_names[] = { "rmsnorm", "layernorm", NULL };
+static const char *const model_act_names[] = { "silu", "gelu", "relu", NULL };
+static const char *const model_pos_names[] = { "rope", "learned", NULL };
 
-#define INT(member, min, max, def, desc) CFG_FIELD(model_config, member, CFG_INT, "", min, max, def, desc)
+#define INT(member, min, max, def, desc) \
+	CFG_FIELD(model_config, member, CFG_INT, "", min, max, def, desc)
 #define BOOL(member, def, desc) CFG_FIELD(model_config, member, CFG_BOOL, "", 0, 0, def, desc)
 
 static const struct cfg_field model_fields[] = {
 	CFG_FIELD(model_config, name, CFG_STRING, "", 0, 0, NULL, "model name (tracegen --model)"),
-	CFG_FIELD(model_config, source, CFG_STRING, "", 0, 0, NULL, "where the numbers come from (config.json, paper)"),
+	CFG_FIELD(model_config, source, CFG_STRING, "", 0, 0, NULL,
+	          "where the numbers come from (config.json, paper)"),
 	INT(hidden, 1, 1e6, NULL, "hidden size"),
 	INT(layers, 1, 1e4, NULL, "transformer layers"),
 	INT(heads, 1, 1e4, NULL, "query heads"),
@@ -35,7 +37,8 @@ static const struct cfg_field model_fields[] = {
 	BOOL(tied_embeddings, "false", "lm_head shares the embedding matrix"),
 	BOOL(encoder, "false", "bidirectional encoder (no causal mask, no decode)"),
 	INT(type_vocab, 0, 1e6, "0", "token-type embedding rows (BERT)"),
-	INT(params, 1, 1e15, NULL, "published parameter count (declared weights must add up to it)"),
+	INT(params, 1, 1e15, NULL,
+	    "published parameter count (declared weights must add up to it)"),
 };
 
 static int model_check(const void *blk, struct cfg_checker *chk)
@@ -44,7 +47,7 @@ static int model_check(const void *blk, struct cfg_checker *chk)
 	int64_t kv = m->kv_heads ? m->kv_heads : m->heads;
 	if (m->heads % kv) {
 		cfg_report(chk, "kv_heads", "heads (%lld) is not a multiple of kv_heads (%lld)",
-			   (long long)m->heads, (long long)kv);
+		           (long long)m->heads, (long long)kv);
 		return -1;
 	}
 	if (!m->head_dim && m->hidden % m->heads) {
@@ -59,8 +62,8 @@ static int model_check(const void *blk, struct cfg_checker *chk)
 }
 
 static const struct cfg_block model_block = {
-	"", model_fields, sizeof model_fields / sizeof model_fields[0], 0,
-	"a transformer model", model_check,
+	"", model_fields,          sizeof model_fields / sizeof model_fields[0],
+	0,  "a transformer model", model_check,
 };
 
 int model_load(const char *file, struct model_config *m)
@@ -86,4 +89,7 @@ int model_path(const char *dir, const char *name, char *out, size_t len)
 	return stat(out, &st) == 0 ? 0 : -1;
 }
 
-void model_describe(FILE *out) { cfg_describe(out, &model_block, 1); }
+void model_describe(FILE *out)
+{
+	cfg_describe(out, &model_block, 1);
+}

@@ -24,18 +24,18 @@ struct model_config {
 	char name[CFG_STRING_MAX];
 	char source[CFG_STRING_MAX];
 	int64_t hidden, layers, heads, kv_heads, head_dim, ffn, vocab;
-	bool gated;      /* SwiGLU/GeGLU: gate and up projections of ffn each */
-	int act;         /* enum model_act */
-	int norm;        /* enum model_norm */
-	int pos;         /* enum model_pos */
-	int64_t max_positions; /* learned position table rows (0 with rope) */
+	bool gated;                      /* SwiGLU/GeGLU: gate and up projections of ffn each */
+	int act;                         /* enum model_act */
+	int norm;                        /* enum model_norm */
+	int pos;                         /* enum model_pos */
+	int64_t max_positions;           /* learned position table rows (0 with rope) */
 	bool qkv_bias, mlp_bias, o_bias; /* bias vectors on those projections */
-	int64_t experts, top_k; /* 1, 1 = dense FFN */
-	int64_t window;  /* sliding-window attention length, 0 = none */
+	int64_t experts, top_k;          /* 1, 1 = dense FFN */
+	int64_t window;                  /* sliding-window attention length, 0 = none */
 	bool tied_embeddings;
-	bool encoder;    /* bidirectional (BERT): no causal mask, no decode steps */
+	bool encoder;       /* bidirectional (BERT): no causal mask, no decode steps */
 	int64_t type_vocab; /* token-type embeddings (BERT), 0 = none */
-	int64_t params;  /* published parameter count */
+	int64_t params;     /* published parameter count */
 };
 
 /* Loads a model file; 0, or -1 with every problem reported as FILE:LINE. */

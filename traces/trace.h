@@ -17,9 +17,6 @@
 
 /* Longest line, in bytes, without its '\n' (spec §1). */
 #define TRACE_LINE_MAX 4096
-/* Size of trace_op.name including its NUL: larger than any value a line can hold, so a name is
- * never truncated. */
-#define TRACE_NAME_MAX TRACE_LINE_MAX
 
 /* ---- Value lists (spec §3–§6). Each enum has a name table; the names are the spec's. ---- */
 
@@ -194,8 +191,10 @@ struct trace_op {
 	uint64_t step;  /* index of the step it belongs to, as trace_step.index; 0 for ops before
 			   the first step record (the implicit prefill step 0) */
 	int64_t layer;  /* layer=, -1 when absent */
-	char name[TRACE_NAME_MAX]; /* name=, "" when absent; never truncated */
-	bool has_dur;              /* dur_ns= given (a measurement, never used by the model) */
+	/* name=, "" when absent; never truncated. From the reader it points into the line and
+	 * lives until the next trace_next; whoever builds an op owns what it points at. */
+	const char *name;
+	bool has_dur; /* dur_ns= given (a measurement, never used by the model) */
 	uint64_t dur_ns;
 	union {
 		/* C[m x n] = A[m x k] . B, count times. m*n*k*count fits in 63 bits. */

@@ -239,7 +239,7 @@ enum trace_read_type {
 	TRACE_READ_PAT,
 	TRACE_READ_SHAPE,  /* into trace_tensor rows, cols (offset unused) */
 	TRACE_READ_ID,     /* const char *, pointing into the line */
-	TRACE_READ_TEXT,   /* char[TRACE_NAME_MAX] */
+	TRACE_READ_TEXT,   /* const char *, pointing into the line */
 	TRACE_READ_WEIGHT, /* const struct trace_tensor *, a declared tensor */
 	TRACE_READ_KV,     /* same */
 };
@@ -540,13 +540,7 @@ static int trace_read_value(struct trace_reader *r, const char *ctx,
 			                       ctx, CLIP_ARG(v));
 		*(const char **)dst = v;
 		return 0;
-	case TRACE_READ_TEXT: {
-		/* A line cannot hold a value as long as TRACE_NAME_MAX: never cut. */
-		size_t n = strlen(v);
-		memcpy(dst, v, n < TRACE_NAME_MAX ? n + 1 : TRACE_NAME_MAX);
-		dst[TRACE_NAME_MAX - 1] = '\0';
-		return 0;
-	}
+	case TRACE_READ_TEXT: *(const char **)dst = v; return 0;
 	case TRACE_READ_WEIGHT:
 	case TRACE_READ_KV:
 		return trace_read_ref(r, ctx, f->key, v, (const struct trace_tensor **)dst);
@@ -673,6 +667,7 @@ static int trace_read_op(struct trace_reader *r, struct trace_record *out)
 	memset(op, 0, sizeof *op);
 	op->type = type;
 	op->layer = -1;
+	op->name = "";
 	switch (type) {
 	case TRACE_OP_GEMM: {
 		bool w = trace_read_given(rec, val, "w"), b = trace_read_given(rec, val, "b");

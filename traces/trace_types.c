@@ -682,8 +682,10 @@ static int trace_check_common(const struct trace_op *op, const char *ctx, char *
 		return trace_errf(
 		    err, errlen, "%s: dur_ns=%" PRIu64 ": too large (integers must fit in 63 bits)",
 		    ctx, op->dur_ns);
-	if (!memchr(op->name, '\0', sizeof op->name))
-		return trace_errf(err, errlen, "%s: name: not NUL-terminated", ctx);
+	if (!op->name)
+		return 0; /* no name: as if absent */
+	if (strlen(op->name) > TRACE_LINE_MAX)
+		return trace_errf(err, errlen, "%s: name: longer than a line", ctx);
 	for (const char *p = op->name; *p; p++)
 		if (*p <= ' ' || *p > '~' || *p == '#')
 			return trace_errf(err, errlen,

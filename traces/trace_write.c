@@ -295,7 +295,7 @@ int trace_write_op(struct trace_writer *w, const struct trace_op *in)
 	}
 	if (op.layer >= 0)
 		trace_write_add(w, " layer=%" PRId64, op.layer);
-	if (op.name[0])
+	if (op.name && op.name[0])
 		trace_write_add(w, " name=%s", op.name);
 	if (op.has_dur)
 		trace_write_add(w, " dur_ns=%" PRIu64, op.dur_ns);

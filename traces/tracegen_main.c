@@ -28,39 +28,43 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: tracegen --model NAME|FILE [options] [-o OUT]\n"
-	      "       tracegen --list-models\n"
-	      "       tracegen --from-kineto TRACE.json[.gz] [-o OUT]\n"
-	      "\n"
-	      "Writes the simtrace v1 trace of one inference: a prefill step then one decode step per\n"
-	      "generated token, every layer's ops, the KV cache growing.\n"
-	      "\n"
-	      "  --model NAME|FILE   a model of traces/models/ (--list-models) or a model file\n"
-	      "  --batch N           sequences (default 1)\n"
-	      "  --prompt N          prompt tokens per sequence (default 512)\n"
-	      "  --decode N          generated tokens (default 128; 0 for encoders)\n"
-	      "  --weights W         fp16 bf16 fp8e4m3 int8 int4[:gG[:zp]] int8:gG mxfp4 mxfp8 nvfp4\n"
-	      "                      (default fp16; int8 and fp8 quantize activations too)\n"
-	      "  --weight-only       int8/fp8 weights keep activations in fp16/bf16 (W8A16)\n"
-	      "  --act DTYPE         activation dtype, fp16 or bf16 (default: bf16 with bf16 weights)\n"
-	      "  --sparsity S        sp= of the projections: a spec (nm:2:4, vnm:64:2:8,\n"
-	      "                      unstructured:0.5, block:16:16:0.5) or glob=spec,... over\n"
-	      "                      attn.qkv attn.o mlp.gate_up mlp.up mlp.down mlp.router lm_head\n"
-	      "  --kv K              KV cache: fp16 bf16 fp8e4m3 int8 int4[:gG] (default fp16)\n"
-	      "  --act-sparsity R    activation density per GEMM, glob=D,... (e.g. mlp.down=0.4)\n"
-	      "  --attn P            attention pattern: window:W topk:K block:B:D thresh:D\n"
-	      "  --tp N              tensor-parallel ranks (default 1)\n"
-	      "  --moe-dist P,...    share of routed tokens per expert (default uniform)\n"
-	      "  -o FILE             output; .gz = gzip; - = standard output (default)\n"
-	      "  --models-dir DIR    where model names are looked up\n"
-	      "  --check-params      print declared against published parameters, then exit\n"
-	      "  --describe-model    print every key a model file can set, then exit\n"
-	      "  --from-kineto FILE  import a PyTorch profiler (Kineto) Chrome-trace JSON instead:\n"
-	      "                      its GEMM, attention, norm and element-wise ops with their\n"
-	      "                      measured device times (dur_ns); a summary and every unmapped\n"
-	      "                      op go to standard error (docs/kineto.md)\n"
-	      "  --version, --help\n",
-	      out);
+	fputs(
+	    "usage: tracegen --model NAME|FILE [options] [-o OUT]\n"
+	    "       tracegen --list-models\n"
+	    "       tracegen --from-kineto TRACE.json[.gz] [-o OUT]\n"
+	    "\n"
+	    "Writes the simtrace v1 trace of one inference: a prefill step then one decode step "
+	    "per\n"
+	    "generated token, every layer's ops, the KV cache growing.\n"
+	    "\n"
+	    "  --model NAME|FILE   a model of traces/models/ (--list-models) or a model file\n"
+	    "  --batch N           sequences (default 1)\n"
+	    "  --prompt N          prompt tokens per sequence (default 512)\n"
+	    "  --decode N          generated tokens (default 128; 0 for encoders)\n"
+	    "  --weights W         fp16 bf16 fp8e4m3 int8 int4[:gG[:zp]] int8:gG mxfp4 mxfp8 "
+	    "nvfp4\n"
+	    "                      (default fp16; int8 and fp8 quantize activations too)\n"
+	    "  --weight-only       int8/fp8 weights keep activations in fp16/bf16 (W8A16)\n"
+	    "  --act DTYPE         activation dtype, fp16 or bf16 (default: bf16 with bf16 "
+	    "weights)\n"
+	    "  --sparsity S        sp= of the projections: a spec (nm:2:4, vnm:64:2:8,\n"
+	    "                      unstructured:0.5, block:16:16:0.5) or glob=spec,... over\n"
+	    "                      attn.qkv attn.o mlp.gate_up mlp.up mlp.down mlp.router lm_head\n"
+	    "  --kv K              KV cache: fp16 bf16 fp8e4m3 int8 int4[:gG] (default fp16)\n"
+	    "  --act-sparsity R    activation density per GEMM, glob=D,... (e.g. mlp.down=0.4)\n"
+	    "  --attn P            attention pattern: window:W topk:K block:B:D thresh:D\n"
+	    "  --tp N              tensor-parallel ranks (default 1)\n"
+	    "  --moe-dist P,...    share of routed tokens per expert (default uniform)\n"
+	    "  -o FILE             output; .gz = gzip; - = standard output (default)\n"
+	    "  --models-dir DIR    where model names are looked up\n"
+	    "  --check-params      print declared against published parameters, then exit\n"
+	    "  --describe-model    print every key a model file can set, then exit\n"
+	    "  --from-kineto FILE  import a PyTorch profiler (Kineto) Chrome-trace JSON instead:\n"
+	    "                      its GEMM, attention, norm and element-wise ops with their\n"
+	    "                      measured device times (dur_ns); a summary and every unmapped\n"
+	    "                      op go to standard error (docs/kineto.md)\n"
+	    "  --version, --help\n",
+	    out);
 }
 
 /* traces/models beside the build tree or the install prefix, unless --models-dir or
@@ -77,7 +81,7 @@ static void default_models_dir(char *out, size_t len)
 	if (n > 0) {
 		exe[n] = 0;
 		char *dir = dirname(exe);
-		const char *candidates[] = {"%s/../traces/models", "%s/../share/nmsim/models"};
+		const char *candidates[] = { "%s/../traces/models", "%s/../share/nmsim/models" };
 		for (size_t i = 0; i < 2; i++) {
 			snprintf(out, len, candidates[i], dir);
 			DIR *d = opendir(out);
@@ -105,9 +109,11 @@ static int list_models(const char *dir)
 			snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
 			struct model_config m;
 			if (!model_load(path, &m))
-				printf("%-16s %3lld layers  hidden %-6lld heads %3lld/%-3lld ffn %-6lld %s\n", m.name,
-				       (long long)m.layers, (long long)m.hidden, (long long)m.heads,
-				       (long long)m.kv_heads, (long long)m.ffn, m.source);
+				printf("%-16s %3lld layers  hidden %-6lld heads %3lld/%-3lld ffn "
+				       "%-6lld %s\n",
+				       m.name, (long long)m.layers, (long long)m.hidden,
+				       (long long)m.heads, (long long)m.kv_heads, (long long)m.ffn,
+				       m.source);
 		}
 		free(names[i]);
 	}
@@ -162,8 +168,8 @@ static int parse_format(const char *opt, const char *s, enum trace_dtype *dt, st
 	return 0;
 bad:
 	log_error("%s %s: expected a dtype (fp16 bf16 fp8e4m3 int8 int4 mxfp4 nvfp4 ...) with an "
-		  "optional :gG[:zp] group for integer types",
-		  opt, s);
+	          "optional :gG[:zp] group for integer types",
+	          opt, s);
 	return -1;
 }
 
@@ -217,31 +223,50 @@ static int from_kineto(const char *in, const char *out)
 int main(int argc, char **argv)
 {
 	log_set_program("tracegen");
-	enum { O_MODEL = 256, O_BATCH, O_PROMPT, O_DECODE, O_WEIGHTS, O_ACT, O_SPARSITY, O_KV,
-	       O_ACTSP, O_WONLY, O_ATTN, O_TP, O_MOE, O_LIST, O_DIR, O_CHECK, O_DESCRIBE, O_VERSION, O_HELP,
-	       O_KINETO };
+	enum {
+		O_MODEL = 256,
+		O_BATCH,
+		O_PROMPT,
+		O_DECODE,
+		O_WEIGHTS,
+		O_ACT,
+		O_SPARSITY,
+		O_KV,
+		O_ACTSP,
+		O_WONLY,
+		O_ATTN,
+		O_TP,
+		O_MOE,
+		O_LIST,
+		O_DIR,
+		O_CHECK,
+		O_DESCRIBE,
+		O_VERSION,
+		O_HELP,
+		O_KINETO
+	};
 	static const struct option opts[] = {
-		{"model", required_argument, NULL, O_MODEL},
-		{"batch", required_argument, NULL, O_BATCH},
-		{"prompt", required_argument, NULL, O_PROMPT},
-		{"decode", required_argument, NULL, O_DECODE},
-		{"weights", required_argument, NULL, O_WEIGHTS},
-		{"act", required_argument, NULL, O_ACT},
-		{"sparsity", required_argument, NULL, O_SPARSITY},
-		{"kv", required_argument, NULL, O_KV},
-		{"act-sparsity", required_argument, NULL, O_ACTSP},
-		{"weight-only", no_argument, NULL, O_WONLY},
-		{"attn", required_argument, NULL, O_ATTN},
-		{"tp", required_argument, NULL, O_TP},
-		{"moe-dist", required_argument, NULL, O_MOE},
-		{"list-models", no_argument, NULL, O_LIST},
-		{"models-dir", required_argument, NULL, O_DIR},
-		{"check-params", no_argument, NULL, O_CHECK},
-		{"describe-model", no_argument, NULL, O_DESCRIBE},
-		{"version", no_argument, NULL, O_VERSION},
-		{"help", no_argument, NULL, O_HELP},
-		{"from-kineto", required_argument, NULL, O_KINETO},
-		{NULL, 0, NULL, 0},
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "batch", required_argument, NULL, O_BATCH },
+		{ "prompt", required_argument, NULL, O_PROMPT },
+		{ "decode", required_argument, NULL, O_DECODE },
+		{ "weights", required_argument, NULL, O_WEIGHTS },
+		{ "act", required_argument, NULL, O_ACT },
+		{ "sparsity", required_argument, NULL, O_SPARSITY },
+		{ "kv", required_argument, NULL, O_KV },
+		{ "act-sparsity", required_argument, NULL, O_ACTSP },
+		{ "weight-only", no_argument, NULL, O_WONLY },
+		{ "attn", required_argument, NULL, O_ATTN },
+		{ "tp", required_argument, NULL, O_TP },
+		{ "moe-dist", required_argument, NULL, O_MOE },
+		{ "list-models", no_argument, NULL, O_LIST },
+		{ "models-dir", required_argument, NULL, O_DIR },
+		{ "check-params", no_argument, NULL, O_CHECK },
+		{ "describe-model", no_argument, NULL, O_DESCRIBE },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "from-kineto", required_argument, NULL, O_KINETO },
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct gen_options o;
 	o.batch = 1;
@@ -273,19 +298,22 @@ int main(int argc, char **argv)
 			rc = parse_u64("--decode", optarg, 0, &o.decode);
 			decode_given = true;
 			break;
-		case O_WEIGHTS: rc = parse_format("--weights", optarg, &o.weight_dtype, &o.weight_q); break;
+		case O_WEIGHTS:
+			rc = parse_format("--weights", optarg, &o.weight_dtype, &o.weight_q);
+			break;
 		case O_ACT: act = optarg; break;
 		case O_WONLY: o.weight_only = true; break;
 		case O_KV: rc = parse_format("--kv", optarg, &o.kv_dtype, &o.kv_q); break;
 		case O_SPARSITY:
-			if (gen_parse_rules(optarg, o.sparsity, &o.nsparsity, true, check_sparsity, err, sizeof err)) {
+			if (gen_parse_rules(optarg, o.sparsity, &o.nsparsity, true, check_sparsity,
+			                    err, sizeof err)) {
 				log_error("--sparsity %s", err);
 				rc = -1;
 			}
 			break;
 		case O_ACTSP:
-			if (gen_parse_rules(optarg, o.act_sparsity, &o.nact_sparsity, false, check_density, err,
-					    sizeof err)) {
+			if (gen_parse_rules(optarg, o.act_sparsity, &o.nact_sparsity, false,
+			                    check_density, err, sizeof err)) {
 				log_error("--act-sparsity %s", err);
 				rc = -1;
 			}
@@ -301,10 +329,12 @@ int main(int argc, char **argv)
 		case O_MOE: {
 			char *copy = strdup(optarg), *save = NULL;
 			double sum = 0;
-			for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (char *tok = strtok_r(copy, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				double v;
 				if (o.nmoe_dist == GEN_MAX_EXPERTS || trace_real_parse(tok, &v)) {
-					log_error("--moe-dist %s: expected shares like 0.3,0.2,...", optarg);
+					log_error("--moe-dist %s: expected shares like 0.3,0.2,...",
+					          optarg);
 					rc = -1;
 					break;
 				}
@@ -327,7 +357,8 @@ int main(int argc, char **argv)
 		case O_VERSION: printf("tracegen (nmsim) %s\n", NMSIM_VERSION); return 0;
 		case O_HELP: usage(stdout); return 0;
 		default:
-			log_error("unknown option or missing value: '%s' (see tracegen --help)", argv[optind - 1]);
+			log_error("unknown option or missing value: '%s' (see tracegen --help)",
+			          argv[optind - 1]);
 			return EXIT_USER_ERROR;
 		}
 		if (rc)
@@ -337,7 +368,8 @@ int main(int argc, char **argv)
 				if (p->val == c)
 					gen_option = p->name;
 		/* Record every option but the output in the meta line. */
-		if (c != 'o' && c != O_DIR && c != O_CHECK && c != O_MODEL && mlen < (int)sizeof meta - 1) {
+		if (c != 'o' && c != O_DIR && c != O_CHECK && c != O_MODEL &&
+		    mlen < (int)sizeof meta - 1) {
 			const char *name = NULL;
 			for (const struct option *p = opts; p->name; p++)
 				if (p->val == c)
@@ -345,7 +377,8 @@ int main(int argc, char **argv)
 			if (name) {
 				/* meta keys are [a-z][a-z0-9_]*: act-sparsity becomes act_sparsity */
 				int start = mlen + 1;
-				mlen += snprintf(meta + mlen, sizeof meta - (size_t)mlen, " %s=%s", name, optarg ? optarg : "1");
+				mlen += snprintf(meta + mlen, sizeof meta - (size_t)mlen, " %s=%s",
+				                 name, optarg ? optarg : "1");
 				for (int i = start; i < mlen && meta[i] != '='; i++)
 					if (meta[i] == '-')
 						meta[i] = '_';
@@ -371,7 +404,8 @@ int main(int argc, char **argv)
 	}
 	char path[PATH_MAX];
 	if (model_path(dir, model_name, path, sizeof path)) {
-		log_error("--model %s: no such model (looked for %s; see tracegen --list-models)", model_name, path);
+		log_error("--model %s: no such model (looked for %s; see tracegen --list-models)",
+		          model_name, path);
 		return EXIT_USER_ERROR;
 	}
 	static struct model_config m;
@@ -382,7 +416,7 @@ int main(int argc, char **argv)
 		o.decode = 0;
 	o.act_dtype = o.weight_dtype == TRACE_DT_BF16 ? TRACE_DT_BF16 : TRACE_DT_FP16;
 	if (act && (trace_dtype_parse(act, &o.act_dtype) ||
-		    (o.act_dtype != TRACE_DT_FP16 && o.act_dtype != TRACE_DT_BF16))) {
+	            (o.act_dtype != TRACE_DT_FP16 && o.act_dtype != TRACE_DT_BF16))) {
 		log_error("--act %s: expected fp16 or bf16", act);
 		return EXIT_USER_ERROR;
 	}
@@ -414,7 +448,7 @@ int main(int argc, char **argv)
 		       100.0 * ((double)declared - (double)m.params) / (double)m.params);
 		return 0;
 	}
-	log_info("%s: %llu parameters declared (published %lld)", m.name, (unsigned long long)declared,
-		 (long long)m.params);
+	log_info("%s: %llu parameters declared (published %lld)", m.name,
+	         (unsigned long long)declared, (long long)m.params);
 	return 0;
 }

@@ -104,7 +104,7 @@ static int write_op_trace(const struct vdata *d, const char *machine, const char
 		struct trace_op op = r->op;
 		if (r->has_weight)
 			op.gemm.w = &r->weight;
-		snprintf(op.name, sizeof op.name, "%s", r->id);
+		op.name = r->id;
 		if (!rc)
 			rc = trace_write_op(w, &op);
 	}

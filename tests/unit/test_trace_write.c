@@ -57,6 +57,7 @@ static void op_init(struct trace_op *op, enum trace_op_type type)
 	memset(op, 0, sizeof *op);
 	op->type = type;
 	op->layer = -1;
+	op->name = "";
 	switch (type) {
 	case TRACE_OP_GEMM:
 		op->gemm.count = 1;
@@ -105,7 +106,7 @@ static void test_canonical_text(void **state)
 	op_init(&op, TRACE_OP_GEMM);
 	op.gemm.m = 512, op.gemm.n = 8, op.gemm.k = 16, op.gemm.w = &wt, op.gemm.asp = 0.25;
 	op.layer = 0;
-	snprintf(op.name, sizeof op.name, "qkv");
+	op.name = "qkv";
 	assert_int_equal(trace_write_op(w, &op), 0);
 	op_init(&op, TRACE_OP_GEMM);
 	op.gemm.m = 1, op.gemm.n = 2, op.gemm.k = 3, op.gemm.b = TRACE_DT_FP16;
@@ -269,8 +270,10 @@ static void build_everything(void)
 		op.gemm.count = 1 + (uint64_t)d % 3;
 		op.gemm.asp = d % 4 ? 1.0 : 0.1 * (d / 4 + 1); /* 0.1 * 3 is not 0.3 */
 		op.layer = d % 5 == 0 ? -1 : d;
+		static char names[TRACE_DT_COUNT][64]; /* live as long as want[] */
+		snprintf(names[d], sizeof names[d], "model.layers.%d.mlp.down_proj", d);
 		if (d % 3)
-			snprintf(op.name, sizeof op.name, "model.layers.%d.mlp.down_proj", d);
+			op.name = names[d];
 		op.has_dur = d % 2;
 		op.dur_ns = op.has_dur ? 1000u * (uint64_t)d : 0;
 		add_op(&op);
@@ -332,7 +335,9 @@ static void build_everything(void)
 		op.coll.kind = (enum trace_coll_kind)k;
 		op.coll.bytes = 1ull << (20 + k), op.coll.ranks = 2 + (uint64_t)k;
 		op.layer = 40 + k;
-		snprintf(op.name, sizeof op.name, "tp.%d", k);
+		static char names[8][16]; /* live as long as want[] */
+		snprintf(names[k % 8], sizeof names[k % 8], "tp.%d", k);
+		op.name = names[k % 8];
 		add_op(&op);
 	}
 	assert_true(nwant < MAX_RECORDS);
@@ -633,14 +638,15 @@ static void test_refusals(void **state)
 	op.gemm.m = 1, op.layer = -2;
 	expect_refused(BAD_OP, &op, "gemm: layer=-2: must be an integer >= 0");
 	op.layer = 0;
-	snprintf(op.name, sizeof op.name, "two words");
+	op.name = "two words";
 	expect_refused(BAD_OP, &op, "gemm: name=two words: only printable ASCII");
-	snprintf(op.name, sizeof op.name, "a#b");
+	op.name = "a#b";
 	expect_refused(BAD_OP, &op, "gemm: name=a#b: only printable ASCII");
-	memset(op.name, 'x', 4090);
-	op.name[4090] = '\0';
+	static char longname[4091];
+	memset(longname, 'x', 4090);
+	op.name = longname;
 	expect_refused(BAD_OP, &op, "record longer than 4096 bytes");
-	op.name[0] = '\0';
+	op.name = "";
 	op.has_dur = true, op.dur_ns = UINT64_MAX;
 	expect_refused(BAD_OP, &op, "gemm: dur_ns=18446744073709551615: too large");
 
