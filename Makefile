@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ARCH ?= configs/a100_24.cfg
 EXAMPLE ?= traces/examples/llama2-7b-2of4.trace.gz
 DEB_PACKAGES = cmake make gcc g++ pkg-config libsystemc-dev libconfig-dev zlib1g-dev \
-               libjson-c-dev libcmocka-dev libcsv-dev time
+               libjson-c-dev libcmocka-dev libcsv-dev uthash-dev libxxhash-dev time
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE = 1
 
 .PHONY: deps build run test asan validate bench clean

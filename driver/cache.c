@@ -1,94 +1,74 @@
 #include "driver/cache.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
-enum { CACHE_SLOTS = 1 << 14, CACHE_KEY_MAX = 320 };
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = (unsigned)XXH3_64bits((keyptr), (keylen)))
+#define uthash_fatal(msg)                    abort() /* only when uthash's own bucket table cannot grow */
+#include <uthash.h>
+
+#include "sim/log.h"
+
+/* Everything about an op that the model reads, packed: its type, sizes, dtypes, pattern, and
+ * the format id of the tensor it reads (0: none). Never its name, layer, line or duration. */
+struct op_key {
+	uint64_t v[7];
+	uint64_t real_bits; /* asp= of a GEMM, the pattern's density of an attention */
+	uint32_t type, d0, d1, d2, d3, format;
+};
 
 struct slot {
-	char key[CACHE_KEY_MAX];
+	UT_hash_handle hh;
+	struct op_key key;
 	struct cache_entry e;
 };
 
 struct cache {
-	size_t ncounters;
-	struct slot *slots[CACHE_SLOTS];
-	size_t used;
+	size_t ncounters, max_entries, used;
+	bool warned_full;
+	struct slot *table; /* uthash head */
 };
 
-static uint64_t fnv1a(const char *s)
+static void op_key(struct op_key *k, const struct trace_op *op)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static void tensor_sig(char *buf, size_t len, const struct trace_tensor *t)
-{
-	char sp[64], q[64];
-	if (!t) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	trace_sparsity_format(&t->sp, sp, sizeof sp);
-	trace_quant_format(&t->q, q, sizeof q);
-	snprintf(buf, len, "%s/%" PRIu64 "x%" PRIu64 "/%s/%s", trace_dtype_name(t->dtype), t->rows,
-	         t->cols, sp, q);
-}
-
-/* Everything about an op that the model reads, and nothing else. */
-static void op_signature(char *key, size_t len, const struct trace_op *op)
-{
-	char t[160], pat[64], asp[32];
+	memset(k, 0, sizeof *k);
+	k->type = (uint32_t)op->type + 1;
 	switch (op->type) {
 	case TRACE_OP_GEMM:
-		tensor_sig(t, sizeof t, op->gemm.w);
-		trace_real_format(op->gemm.asp, asp, sizeof asp);
-		snprintf(key, len,
-		         "gemm %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %s %s %s %s",
-		         op->gemm.m, op->gemm.n, op->gemm.k, op->gemm.count, t,
-		         trace_dtype_name(op->gemm.b), trace_dtype_name(op->gemm.a),
-		         trace_dtype_name(op->gemm.out), asp);
+		k->v[0] = op->gemm.m, k->v[1] = op->gemm.n, k->v[2] = op->gemm.k;
+		k->v[3] = op->gemm.count;
+		k->d0 = op->gemm.a, k->d1 = op->gemm.b, k->d2 = op->gemm.out;
+		memcpy(&k->real_bits, &op->gemm.asp, sizeof k->real_bits);
+		k->format = op->gemm.w ? op->gemm.w->format + 1 : 0;
 		return;
 	case TRACE_OP_ATTN:
-		tensor_sig(t, sizeof t, op->attn.kv);
-		trace_pattern_format(&op->attn.pat, pat, sizeof pat);
-		snprintf(key, len,
-		         "attn %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-		         " %d %s %s %s",
-		         op->attn.b, op->attn.hq, op->attn.hkv, op->attn.d, op->attn.sq,
-		         op->attn.skv, op->attn.causal, t, trace_dtype_name(op->attn.q), pat);
+		k->v[0] = op->attn.b, k->v[1] = op->attn.hq, k->v[2] = op->attn.hkv;
+		k->v[3] = op->attn.d, k->v[4] = op->attn.sq, k->v[5] = op->attn.skv;
+		k->v[6] = op->attn.pat.size;
+		k->d0 = op->attn.q, k->d1 = op->attn.causal, k->d2 = op->attn.pat.kind;
+		memcpy(&k->real_bits, &op->attn.pat.density, sizeof k->real_bits);
+		k->format = op->attn.kv ? op->attn.kv->format + 1 : 0;
 		return;
 	case TRACE_OP_VEC:
-		snprintf(key, len, "vec %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %s",
-		         trace_vec_kind_name(op->vec.kind), op->vec.rows, op->vec.cols,
-		         op->vec.inputs, trace_dtype_name(op->vec.dtype));
+		k->v[0] = op->vec.rows, k->v[1] = op->vec.cols, k->v[2] = op->vec.inputs;
+		k->d0 = op->vec.kind, k->d1 = op->vec.dtype;
 		return;
 	case TRACE_OP_COLL:
-		snprintf(key, len, "coll %s %" PRIu64 " %" PRIu64,
-		         trace_coll_kind_name(op->coll.kind), op->coll.bytes, op->coll.ranks);
+		k->v[0] = op->coll.bytes, k->v[1] = op->coll.ranks;
+		k->d0 = op->coll.kind;
 		return;
 	case TRACE_OP_COUNT: break;
 	}
-	snprintf(key, len, "?");
 }
 
-static struct slot **slot_of(struct cache *c, const char *key)
-{
-	size_t i = fnv1a(key) & (CACHE_SLOTS - 1);
-	while (c->slots[i] && strcmp(c->slots[i]->key, key))
-		i = (i + 1) & (CACHE_SLOTS - 1);
-	return &c->slots[i];
-}
-
-struct cache *cache_new(size_t ncounters)
+struct cache *cache_new(size_t ncounters, size_t max_entries)
 {
 	struct cache *c = calloc(1, sizeof *c);
-	if (c)
+	if (c) {
 		c->ncounters = ncounters;
+		c->max_entries = max_entries;
+	}
 	return c;
 }
 
@@ -96,43 +76,54 @@ void cache_free(struct cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		if (c->slots[i]) {
-			free(c->slots[i]->e.delta);
-			free(c->slots[i]);
-		}
+	struct slot *s, *tmp;
+	HASH_ITER(hh, c->table, s, tmp)
+	{
+		HASH_DEL(c->table, s);
+		free(s->e.delta);
+		free(s);
+	}
 	free(c);
 }
 
 const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op)
 {
-	char key[CACHE_KEY_MAX];
-	op_signature(key, sizeof key, op);
-	struct slot *s = *slot_of(c, key);
+	struct op_key k;
+	op_key(&k, op);
+	struct slot *s;
+	HASH_FIND(hh, c->table, &k, sizeof k, s);
 	return s ? &s->e : NULL;
 }
 
 int cache_insert(struct cache *c, const struct trace_op *op, const struct cache_entry *e)
 {
-	if (c->used >= CACHE_SLOTS / 2)
+	if (c->used >= c->max_entries) {
+		if (!c->warned_full) {
+			c->warned_full = true;
+			log_warn(
+			    "result cache full at %zu distinct ops: ops not yet seen are simulated "
+			    "every time from here on (same results, slower)",
+			    c->used);
+		}
 		return -1;
-	char key[CACHE_KEY_MAX];
-	op_signature(key, sizeof key, op);
-	struct slot **at = slot_of(c, key);
-	if (*at)
-		return 0;
-	struct slot *s = malloc(sizeof *s);
+	}
+	struct slot *s = calloc(1, sizeof *s);
 	uint64_t *delta = malloc((c->ncounters ? c->ncounters : 1) * sizeof *delta);
 	if (!s || !delta) {
 		free(s);
 		free(delta);
 		return -1;
 	}
-	snprintf(s->key, sizeof s->key, "%s", key);
+	op_key(&s->key, op);
 	s->e = *e;
 	memcpy(delta, e->delta, c->ncounters * sizeof *delta);
 	s->e.delta = delta;
-	*at = s;
+	HASH_ADD(hh, c->table, key, sizeof s->key, s);
 	c->used++;
 	return 0;
+}
+
+size_t cache_size(const struct cache *c)
+{
+	return c->used;
 }

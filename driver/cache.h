@@ -2,7 +2,8 @@
  * everything the model reads of it.
  *
  * Models: nothing of the hardware. An op's signature is its type and every field the model
- * reads (sizes, dtypes, formats, patterns) — never its name, layer, line or measured time.
+ * reads (sizes, dtypes, patterns, and the format id the trace reader gave the tensor it reads),
+ * packed in binary — never its name, layer, line or measured time.
  * The machine is idle and its L2 directory is reset at every op start, so an op with the same
  * signature costs exactly the same again: replaying the cached time and counter deltas gives
  * reports identical to simulating it (cli/cache_exact checks this).
@@ -28,13 +29,17 @@ struct cache_entry {
 
 struct cache;
 
-/* A cache for results that carry `ncounters` counter deltas; NULL if out of memory. */
-struct cache *cache_new(size_t ncounters);
+/* A cache for results that carry `ncounters` counter deltas, holding at most max_entries
+ * distinct ops (it grows as they come; when full it says so once and stores no more); NULL
+ * if out of memory. */
+struct cache *cache_new(size_t ncounters, size_t max_entries);
 void cache_free(struct cache *c);
 /* The entry of op's signature, or NULL. */
 const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op);
-/* Stores e (its delta copied) under op's signature; 0, or -1 when full or out of memory (the
- * op is then simply simulated again next time). */
+/* Stores e (its delta copied) under op's signature, which must not be present; 0, or -1 when
+ * full or out of memory (the op is then simply simulated again next time). */
 int cache_insert(struct cache *c, const struct trace_op *op, const struct cache_entry *e);
+/* Distinct ops stored. */
+size_t cache_size(const struct cache *c);
 
 #endif

@@ -14,18 +14,18 @@ void replay_csv_header(FILE *csv)
 	fputs("index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model\n", csv);
 }
 
-int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct trace_reader *reader,
+int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct spool *spool,
                 FILE *csv, bool use_cache)
 {
 	memset(r, 0, sizeof *r);
 	r->arch = arch;
 	r->reg = reg;
-	r->reader = reader;
+	r->spool = spool;
 	r->csv = csv;
 	r->use_cache = use_cache;
 	r->snap0 = calloc(reg->count ? reg->count : 1, sizeof *r->snap0);
 	r->delta = calloc(reg->count ? reg->count : 1, sizeof *r->delta);
-	r->cache = use_cache ? cache_new(reg->count) : NULL;
+	r->cache = use_cache ? cache_new(reg->count, REPLAY_CACHE_MAX) : NULL;
 	if (!r->snap0 || !r->delta || (use_cache && !r->cache))
 		return -1;
 	return 0;
@@ -98,7 +98,7 @@ static void keep_top(struct replay *r, const struct trace_op *op, uint64_t t,
 
 static void replay_next(void *ctx);
 
-/* Books a finished op: totals, its step, its type, the CSV row; then the next record. */
+/* Books a finished op: totals, its step, its type, the CSV row. */
 static void op_finished(struct replay *r, uint64_t t, const struct arch_op_result *res,
                         const double energy[ENERGY_ACTION_COUNT], uint64_t hbm_bytes)
 {
@@ -135,7 +135,6 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 		fprintf(r->csv, ",%.6e,%.6e,%" PRIu64 ",%s,%s\n", (double)t * 1e-12, e, hbm_bytes,
 		        res->bound, arch_model_name(res->model));
 	}
-	replay_next(r);
 }
 
 /* Energy and device-memory bytes of the op that just ran: the change of the machine's counts. */
@@ -164,28 +163,24 @@ static void op_simulated(void *ctx)
 		cache_insert(r->cache, &r->op, &e);
 	}
 	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes);
+	replay_next(r);
 }
 
-static void op_from_cache(void *ctx)
+/* An op already simulated: booked at once from the cache, with no event (the machine is idle
+ * between ops, so nothing else happens while it would run). True if it was there. */
+static bool from_cache(struct replay *r)
 {
-	struct replay *r = ctx;
-	const struct cache_entry *e = r->hit;
-	r->hit = NULL;
+	const struct cache_entry *e = r->cache ? cache_find(r->cache, &r->op) : NULL;
+	if (!e)
+		return false;
+	r->cache_hits++;
+	stats_add(r->reg, e->delta);
 	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes);
+	return true;
 }
 
 static void start_op(struct replay *r)
 {
-	if (r->cache) {
-		const struct cache_entry *e = cache_find(r->cache, &r->op);
-		if (e) {
-			r->cache_hits++;
-			stats_add(r->reg, e->delta);
-			r->hit = e;
-			kernel_call_at(e->time_ps, op_from_cache, r);
-			return;
-		}
-	}
 	stats_snapshot(r->reg, r->snap0);
 	arch_energy_counts(r->arch, r->counts0);
 	arch_op_start(r->arch, &r->op, op_simulated, r);
@@ -194,36 +189,28 @@ static void start_op(struct replay *r)
 static void replay_next(void *ctx)
 {
 	struct replay *r = ctx;
-	struct trace_record rec;
+	struct spool_rec rec;
 	for (;;) {
-		int rc = trace_next(r->reader, &rec);
+		int rc = spool_next(r->spool, &rec);
 		if (rc == 0)
 			return; /* no event left: the simulation ends */
 		if (rc < 0) {
-			log_error("%s", trace_error(r->reader));
+			log_error("%s", spool_error(r->spool));
 			r->failed = 1;
 			return;
 		}
-		switch (rec.kind) {
-		case TRACE_REC_META:
-			if (!r->model_name[0])
-				trace_meta_value(rec.meta_text, "model", r->model_name,
-				                 sizeof r->model_name);
-			break;
-		case TRACE_REC_TENSOR: r->tensors++; break;
-		case TRACE_REC_STEP: {
+		if (rec.kind == SPOOL_STEP) {
 			struct replay_step *s = step_at(r, rec.step.index);
 			s->kind = rec.step.kind;
 			s->tokens = rec.step.tokens;
 			s->batch = rec.step.batch;
-			break;
+			continue;
 		}
-		case TRACE_REC_OP:
-			r->op = rec.op;
-			start_op(r);
-			return;
-		default: break;
-		}
+		r->op = rec.op;
+		if (from_cache(r))
+			continue;
+		start_op(r);
+		return;
 	}
 }
 

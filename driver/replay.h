@@ -17,10 +17,13 @@
 #include "arch/arch.h"
 #include "arch/energy/energy.h"
 #include "driver/cache.h"
+#include "driver/spool.h"
 #include "sim/stats.h"
 #include "traces/trace.h"
 
 #define REPLAY_TOP_OPS 10
+/* Distinct ops the result cache holds at most (each ~0.5 KB with its counters). */
+#define REPLAY_CACHE_MAX 65536
 
 struct replay_step {
 	enum trace_step_kind kind;
@@ -49,12 +52,12 @@ struct replay_top_op {
 struct replay {
 	struct arch *arch;
 	struct stats *reg;
-	struct trace_reader *reader;
+	struct spool *spool;
 	FILE *csv;
 	bool use_cache;
 	struct cache *cache;
 	/* Results. */
-	uint64_t ops, tensors, cache_hits;
+	uint64_t ops, cache_hits;
 	uint64_t time_ps;
 	double energy_j[ENERGY_ACTION_COUNT];
 	struct replay_step *steps;
@@ -63,17 +66,15 @@ struct replay {
 	uint64_t model_ops[TRACE_OP_COUNT][ARCH_MODEL_COUNT]; /* ops of each type by how modelled */
 	struct replay_top_op top[REPLAY_TOP_OPS];
 	int ntop;
-	char model_name[64]; /* meta model=, if any */
-	int failed;          /* an error stopped the replay (message already logged) */
+	int failed; /* an error stopped the replay (message already logged) */
 	/* The op in flight. */
 	struct trace_op op;
 	uint64_t *snap0, *delta;
 	uint64_t counts0[ENERGY_COUNT_N];
-	const struct cache_entry *hit; /* the cached op in flight */
 };
 
-/* Sets up a replay of reader on arch; csv may be NULL. 0 / -1. */
-int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct trace_reader *reader,
+/* Sets up a replay of a checked trace's spool on arch; csv may be NULL. 0 / -1. */
+int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct spool *spool,
                 FILE *csv, bool use_cache);
 /* Schedules the first record at time 0; kernel_run then plays the whole trace. */
 void replay_start(struct replay *r);

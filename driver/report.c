@@ -74,8 +74,8 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object_object_add(trace, "file", json_object_new_string(in->trace_file));
 	json_object_object_add(trace, "ops", json_object_new_int64((int64_t)in->trace_ops));
 	json_object_object_add(trace, "steps", json_object_new_int64((int64_t)in->trace_steps));
-	if (r->model_name[0])
-		json_object_object_add(trace, "model", json_object_new_string(r->model_name));
+	if (in->model_name[0])
+		json_object_object_add(trace, "model", json_object_new_string(in->model_name));
 	json_object_object_add(root, "trace", trace);
 
 	double time_s = ps_to_s(r->time_ps), energy = total_energy(r);
@@ -214,7 +214,7 @@ void report_write_text(FILE *out, const struct report_input *in)
 	fprintf(out, "nmsim %s: %s on %s (%s)\n", NMSIM_VERSION, in->trace_file, in->cfg->top.name,
 	        in->arch_file);
 	fprintf(out, "  %" PRIu64 " ops in %" PRIu64 " steps%s%s\n\n", in->trace_ops,
-	        in->trace_steps, r->model_name[0] ? ", model " : "", r->model_name);
+	        in->trace_steps, in->model_name[0] ? ", model " : "", in->model_name);
 	fmt_time(b1, sizeof b1, time_s);
 	fprintf(out, "total time   %s\n", b1);
 	fprintf(out, "total energy %.4g J  (average power %.1f W)\n", energy,

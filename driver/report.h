@@ -20,6 +20,7 @@ struct report_input {
 	const struct arch *arch;
 	const struct stats *reg;
 	uint64_t trace_ops, trace_steps;
+	const char *model_name; /* the trace's meta model=, "" if none */
 };
 
 /* 0 / -1 (write error). */

@@ -2,10 +2,11 @@
  *
  *   simrun --arch ARCH.cfg [--set path=value]... [--json FILE] [--csv FILE] [-q|-v] TRACE
  *
- * The contract (options, exit codes, JSON report) is spec/cli.md. Flow: arguments -> config
- * (sim/cfg via arch) -> a full check of the trace (pass 1, nothing simulated) -> the machine
- * (arch) -> replay of the trace (pass 2, streamed) -> report. Standard input is spooled to a
- * temporary file so that it can be read twice.
+ * The contract (options, exit codes, JSON report) is docs/cli.md. Flow: arguments -> config
+ * (sim/cfg via arch) -> a full check of the trace, read once (pass 1: every record checked,
+ * every op checked against the machine, ops and steps spooled in binary) -> the machine (arch)
+ * -> replay of the spool (pass 2) -> report. A trace is read once, so standard input and pipes
+ * work like files.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -138,83 +139,70 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 	return 0;
 }
 
-/* Standard input becomes a seekable temporary file on fd 0, so both passes can read it. */
-static int spool_stdin(void)
-{
-	char path[] = "/tmp/simrun-stdin-XXXXXX";
-	const char *dir = getenv("TMPDIR");
-	char tpath[4096];
-	snprintf(tpath, sizeof tpath, "%s/simrun-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(dir && *dir ? tpath : path);
-	if (fd < 0) {
-		log_error("<stdin>: cannot spool to a temporary file: %s", strerror(errno));
-		return -1;
-	}
-	unlink(dir && *dir ? tpath : path);
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0)
-		if (write(fd, buf, (size_t)n) != n) {
-			log_error("<stdin>: cannot spool: %s", strerror(errno));
-			close(fd);
-			return -1;
-		}
-	if (n < 0 || dup2(fd, STDIN_FILENO) < 0) {
-		log_error("<stdin>: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static struct trace_reader *open_trace(const char *file)
 {
 	char err[4200];
-	if (!strcmp(file, "-") && lseek(STDIN_FILENO, 0, SEEK_SET) < 0) {
-		log_error("<stdin>: %s", strerror(errno));
-		return NULL;
-	}
 	struct trace_reader *r = trace_open(file, err, sizeof err);
 	if (!r)
 		log_error("%s", err);
 	return r;
 }
 
-/* Pass 1: every record read and checked, every op checked against the machine. */
-static int check_trace(const char *file, const struct arch_config *cfg, uint64_t *ops,
-                       uint64_t *steps)
+/* What pass 1 learnt of the trace. */
+struct trace_summary {
+	uint64_t ops, steps;
+	char model[64]; /* meta model=, "" if none */
+};
+
+/* Pass 1: every record read and checked, every op checked against the machine, ops and steps
+ * appended to the spool. The reader stays open (the spooled ops point at its tensors). */
+static int check_trace(struct trace_reader *r, const char *file, const struct arch_config *cfg,
+                       struct spool *spool, struct trace_summary *sum)
 {
-	struct trace_reader *r = open_trace(file);
-	if (!r)
-		return -1;
 	struct trace_record rec;
 	int rc;
 	uint64_t nsteps = 0, max_step = 0;
-	*ops = 0;
+	memset(sum, 0, sizeof *sum);
 	while ((rc = trace_next(r, &rec)) == 1) {
-		if (rec.kind == TRACE_REC_STEP) {
+		switch (rec.kind) {
+		case TRACE_REC_STEP:
 			nsteps++;
 			if (rec.step.index > max_step)
 				max_step = rec.step.index;
-		} else if (rec.kind == TRACE_REC_OP) {
+			if (spool_put_step(spool, &rec.step)) {
+				log_error("%s", spool_error(spool));
+				return -1;
+			}
+			break;
+		case TRACE_REC_OP: {
 			char err[512];
-			(*ops)++;
+			sum->ops++;
 			if (rec.op.step > max_step)
 				max_step = rec.op.step;
 			if (arch_check_op(cfg, &rec.op, err, sizeof err)) {
 				log_error("%s:%llu: %s: %s", !strcmp(file, "-") ? "<stdin>" : file,
 				          (unsigned long long)rec.line,
 				          trace_op_type_name(rec.op.type), err);
-				trace_close(r);
 				return -1;
 			}
+			if (spool_put_op(spool, &rec.op)) {
+				log_error("%s", spool_error(spool));
+				return -1;
+			}
+			break;
+		}
+		case TRACE_REC_META:
+			if (!sum->model[0])
+				trace_meta_value(rec.meta_text, "model", sum->model,
+				                 sizeof sum->model);
+			break;
+		case TRACE_REC_TENSOR:
+		case TRACE_REC_COUNT: break;
 		}
 	}
 	if (rc < 0)
 		log_error("%s", trace_error(r));
-	trace_close(r);
-	*steps = nsteps || *ops ? max_step + 1 : 0;
+	sum->steps = nsteps || sum->ops ? max_step + 1 : 0;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -252,11 +240,22 @@ int main(int argc, char **argv)
 	static struct arch_config cfg;
 	if (arch_load_config(args.arch_file, args.sets, args.nsets, &cfg))
 		return EXIT_USER_ERROR;
-	if (!strcmp(args.trace_file, "-") && spool_stdin())
+	char err[512];
+	struct trace_reader *reader = open_trace(args.trace_file);
+	if (!reader)
 		return EXIT_USER_ERROR;
-	uint64_t trace_ops, trace_steps;
-	if (check_trace(args.trace_file, &cfg, &trace_ops, &trace_steps))
+	struct spool *spool = spool_new(err, sizeof err);
+	if (!spool) {
+		log_error("%s", err);
+		trace_close(reader);
+		return EXIT_INTERNAL_ERROR;
+	}
+	struct trace_summary sum;
+	if (check_trace(reader, args.trace_file, &cfg, spool, &sum)) {
+		spool_free(spool);
+		trace_close(reader);
 		return EXIT_USER_ERROR;
+	}
 
 	FILE *json = NULL, *csv = NULL;
 	if (args.json_file && !(json = open_out(args.json_file)))
@@ -270,11 +269,9 @@ int main(int argc, char **argv)
 	static struct stats reg;
 	static struct replay replay;
 	stats_init(&reg);
-	struct trace_reader *reader = NULL;
 	struct arch *arch = NULL;
 	if (kernel_init() || !(arch = arch_new(&cfg, &(struct arch_opts){ args.exact }, &reg)) ||
-	    !(reader = open_trace(args.trace_file)) ||
-	    replay_init(&replay, arch, &reg, reader, csv, args.use_cache)) {
+	    spool_rewind(spool) || replay_init(&replay, arch, &reg, spool, csv, args.use_cache)) {
 		log_error("cannot set up the simulation");
 		return EXIT_INTERNAL_ERROR;
 	}
@@ -286,8 +283,8 @@ int main(int argc, char **argv)
 	         (unsigned long long)(replay.ops - replay.cache_hits),
 	         (unsigned long long)replay.cache_hits, (unsigned long long)kernel_callbacks_run());
 
-	struct report_input in = { args.arch_file, args.trace_file, &cfg,       &replay, arch,
-		                   &reg,           trace_ops,       trace_steps };
+	struct report_input in = { args.arch_file, args.trace_file, &cfg,      &replay,  arch,
+		                   &reg,           sum.ops,         sum.steps, sum.model };
 	int rc = 0;
 	if (json) {
 		if (report_write_json(json, &in) || close_out(json, args.json_file))
@@ -300,6 +297,7 @@ int main(int argc, char **argv)
 	if (csv && close_out(csv, args.csv_file))
 		rc = EXIT_USER_ERROR;
 	trace_close(reader);
+	spool_free(spool);
 	replay_fini(&replay);
 	arch_free(arch);
 	stats_fini(&reg);

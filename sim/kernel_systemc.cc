@@ -72,7 +72,8 @@ void arm_wake()
 		return;
 	uint64_t now = now_ps();
 	state->wake->cancel();
-	state->wake->notify(sc_core::sc_time((double)(due - now), sc_core::SC_PS));
+	// The time resolution is 1 ps, so a time value is a count of picoseconds.
+	state->wake->notify(sc_core::sc_time::from_value(due - now));
 	state->wake_at = due;
 }
 

@@ -173,6 +173,9 @@ struct trace_tensor {
 	struct trace_sparsity sp; /* TRACE_SP_DENSE by default */
 	struct trace_quant q;     /* TRACE_Q_NONE by default */
 	uint64_t line;            /* line of the declaration (0 when not read from a file) */
+	/* The reader's id of this tensor's format (role, dtype, shape, sparsity, quantization):
+	 * equal for every tensor of the trace that differs only in its id. 0 when not read. */
+	uint32_t format;
 };
 
 /* pat= of op attn (spec §6). */

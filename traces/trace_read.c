@@ -352,7 +352,8 @@ static int trace_read_fields(struct trace_reader *r, const struct trace_read_rec
 			    r, "%s: malformed key '" CLIP "' (keys are [a-z][a-z0-9_]*)", rec->ctx,
 			    CLIP_ARG(key));
 		size_t k = 0;
-		while (k < rec->nfields && strcmp(rec->fields[k].key, key) != 0)
+		while (k < rec->nfields &&
+		       (rec->fields[k].key[0] != key[0] || strcmp(rec->fields[k].key, key) != 0))
 			k++;
 		if (k < rec->nfields) {
 			if (val[k])
@@ -390,7 +391,7 @@ static const char *trace_read_given(const struct trace_read_record *rec, const c
                                     const char *key)
 {
 	for (size_t i = 0; i < rec->nfields; i++)
-		if (strcmp(rec->fields[i].key, key) == 0)
+		if (rec->fields[i].key[0] == key[0] && strcmp(rec->fields[i].key, key) == 0)
 			return val[i];
 	return NULL;
 }

@@ -1,23 +1,34 @@
-/* trace_table — id → tensor map of one trace. See trace_table.h. */
-#include "traces/trace_table.h"
-
+/* trace_table — id → tensor map of one trace, and its tensor formats. See trace_table.h. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
+
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = (unsigned)XXH3_64bits((keyptr), (keylen)))
+#define uthash_fatal(msg)                    abort() /* only on out of memory inside uthash's own tables */
+#include <uthash.h>
+
+#include "traces/trace_table.h"
 
 struct trace_table_entry {
-	uint64_t hash;
+	UT_hash_handle hh;
 	struct trace_tensor tensor; /* tensor.id points at id below */
 	char id[];
 };
 
-static uint64_t trace_table_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ull; /* FNV-1a, 64-bit */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
+/* What the model reads of a tensor, packed without padding so that it can be hashed. */
+struct trace_format_key {
+	uint64_t rows, cols;
+	uint64_t n, m, v, r, c, group;
+	uint64_t density_bits;
+	uint32_t role, dtype, sp, q, scale_dtype, zero_point;
+};
+
+struct trace_table_format {
+	UT_hash_handle hh;
+	struct trace_format_key key;
+	uint32_t id;
+};
 
 void trace_table_init(struct trace_table *t)
 {
@@ -26,62 +37,66 @@ void trace_table_init(struct trace_table *t)
 
 void trace_table_fini(struct trace_table *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->slots[i]);
-	free(t->slots);
+	struct trace_table_entry *e, *tmp;
+	HASH_ITER(hh, t->by_id, e, tmp)
+	{
+		HASH_DEL(t->by_id, e);
+		free(e);
+	}
+	struct trace_table_format *f, *ftmp;
+	HASH_ITER(hh, t->formats, f, ftmp)
+	{
+		HASH_DEL(t->formats, f);
+		free(f);
+	}
 	*t = (struct trace_table){ 0 };
-}
-
-static size_t trace_table_slot(const struct trace_table *t, const char *id, uint64_t hash)
-{
-	size_t mask = t->cap - 1, i = (size_t)hash & mask;
-	while (t->slots[i] && (t->slots[i]->hash != hash || strcmp(t->slots[i]->id, id) != 0))
-		i = (i + 1) & mask;
-	return i;
 }
 
 const struct trace_tensor *trace_table_find(const struct trace_table *t, const char *id)
 {
-	if (!t->cap)
-		return NULL;
-	struct trace_table_entry *e = t->slots[trace_table_slot(t, id, trace_table_hash(id))];
+	struct trace_table_entry *e;
+	HASH_FIND_STR(t->by_id, id, e);
 	return e ? &e->tensor : NULL;
 }
 
-static int trace_table_grow(struct trace_table *t)
+/* The id of tensor's format, a new one for a format not seen before; -1 out of memory. */
+static int64_t trace_table_format_id(struct trace_table *t, const struct trace_tensor *x)
 {
-	size_t cap = t->cap ? t->cap * 2 : 64;
-	if (cap > SIZE_MAX / sizeof *t->slots)
+	struct trace_format_key k;
+	memset(&k, 0, sizeof k); /* padding, if any, hashes as zeros */
+	k.rows = x->rows, k.cols = x->cols;
+	k.n = x->sp.n, k.m = x->sp.m, k.v = x->sp.v, k.r = x->sp.r, k.c = x->sp.c;
+	memcpy(&k.density_bits, &x->sp.density, sizeof k.density_bits);
+	k.group = x->q.group;
+	k.role = (uint32_t)x->role, k.dtype = (uint32_t)x->dtype, k.sp = (uint32_t)x->sp.kind;
+	k.q = (uint32_t)x->q.kind, k.scale_dtype = (uint32_t)x->q.scale_dtype;
+	k.zero_point = x->q.zero_point;
+	struct trace_table_format *f;
+	HASH_FIND(hh, t->formats, &k, sizeof k, f);
+	if (f)
+		return f->id;
+	f = malloc(sizeof *f);
+	if (!f)
 		return -1;
-	struct trace_table_entry **slots = calloc(cap, sizeof *slots);
-	if (!slots)
-		return -1;
-	struct trace_table bigger = { slots, cap, t->count };
-	for (size_t i = 0; i < t->cap; i++) {
-		struct trace_table_entry *e = t->slots[i];
-		if (e)
-			slots[trace_table_slot(&bigger, e->id, e->hash)] = e;
-	}
-	free(t->slots);
-	*t = bigger;
-	return 0;
+	f->key = k;
+	f->id = t->nformats++;
+	HASH_ADD(hh, t->formats, key, sizeof k, f);
+	return f->id;
 }
 
 int trace_table_add(struct trace_table *t, const struct trace_tensor *tensor,
                     const struct trace_tensor **out)
 {
-	if ((t->count + 1) * 2 > t->cap && trace_table_grow(t))
-		return -1;
+	int64_t format = trace_table_format_id(t, tensor);
 	size_t len = strlen(tensor->id);
-	struct trace_table_entry *e = malloc(sizeof *e + len + 1);
+	struct trace_table_entry *e = format < 0 ? NULL : malloc(sizeof *e + len + 1);
 	if (!e)
 		return -1;
 	memcpy(e->id, tensor->id, len + 1);
-	e->hash = trace_table_hash(e->id);
 	e->tensor = *tensor;
 	e->tensor.id = e->id;
-	t->slots[trace_table_slot(t, e->id, e->hash)] = e;
-	t->count++;
+	e->tensor.format = (uint32_t)format;
+	HASH_ADD_KEYPTR(hh, t->by_id, e->id, len, e);
 	*out = &e->tensor;
 	return 0;
 }
