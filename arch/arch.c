@@ -301,6 +301,20 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* Least common multiple; 0 when it does not fit or an argument is 0. */
+static uint64_t lcm_u64(uint64_t x, uint64_t y)
+{
+	if (!x || !y)
+		return 0;
+	uint64_t g = x, r = y;
+	while (r) {
+		uint64_t t = g % r;
+		g = r;
+		r = t;
+	}
+	return x / g > UINT64_MAX / y ? 0 : x / g * y;
+}
+
 static uint64_t fixed_cost_ps(const struct arch_config *cfg)
 {
 	return (uint64_t)(cfg->core.launch + cfg->core.host_overhead);
@@ -407,17 +421,11 @@ static void tiles_start(struct arch *a, const struct ops_launch *l)
 	a->run.cores = a->cores;
 	a->run.ncores = (uint32_t)a->cfg->core.count;
 	/* Waves are compared in windows after which both the op's item pattern and the waves
-	 * (one item per core) repeat: the least common multiple of the two. */
-	uint64_t cores = (uint64_t)a->cfg->core.count,
-	         period = l->period_items ? l->period_items : 1;
-	uint64_t g = cores, r = period;
-	while (r) {
-		uint64_t t = g % r;
-		g = r;
-		r = t;
-	}
-	uint64_t window = cores / g > UINT64_MAX / period ? 0 : cores / g * period;
-	tile_steady_reset(&a->run.steady, !a->opts.exact, window);
+	 * (one item per core) repeat: the least common multiple of the two, inside a stretch; or,
+	 * where stretches are short and all alike, of the stretch and the waves, across them. */
+	uint64_t cores = (uint64_t)a->cfg->core.count;
+	tile_steady_reset(&a->run.steady, !a->opts.exact, lcm_u64(cores, l->period_items),
+	                  l->group_items ? lcm_u64(cores, l->group_items) : 0);
 	a->busy0_tc = a->core_stats.tc_busy_ps;
 	a->busy0_port = a->smem_stats.port_busy_ps;
 	a->busy0_l2 = a->l2.stats.busy_ps;

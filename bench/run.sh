@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Speed of the simulator itself (not a test: prints figures). Usage: bench/run.sh [BUILD_DIR]
-# Reports, for a prefill-sized and a decode-sized GEMM simulated without the result cache,
-# simulated GEMMs per second and tile events (kernel callbacks) per second, and the wall time
-# and peak memory of the shipped example trace with the cache.
+# Speed of the simulator itself (a benchmark, not a test: it prints figures beside their floor).
+# Usage: bench/run.sh [BUILD_DIR]
+#
+#   trace replay   a 1.07 M-op Llama-2-7B 2:4 decode trace (tracegen --prompt 128 --decode 3000):
+#                  ops/s, and the ratio to the floor `zcat TRACE | wc -l` measured in the same run;
+#                  peak memory
+#   single ops     the GEMMs of the speed issue and a 2048-token Llama-3-70B prefill: wall time
+#                  with steady-state skipping, and with --exact for the GEMMs
+#   accuracy       the largest difference between skipping and --exact over >= 200 shapes
+#                  (tests/steady_shapes.sh)
+#   validation     wall time of the whole validation run (nmvalidate)
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -10,29 +17,54 @@ simrun=$build/simrun
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-gen() { # gen FILE M N K COUNT: COUNT distinct GEMMs (distinct k so the cache cannot help)
-  { echo "simtrace 1"; i=0; while [ $i -lt "$5" ]; do k=$(($4 + 8 * i));
-    echo "tensor id=w$i role=weight shape=$3x$k dtype=fp16 sp=nm:2:4";
-    echo "op gemm m=$2 n=$3 k=$k w=w$i"; i=$((i + 1)); done; } >"$1"; }
-
-measure() { # measure LABEL TRACE OPS [simrun args]
-  label=$1; trace=$2; ops=$3; shift 3
-  /usr/bin/time -f '%e %M' -o "$tmp/time" "$simrun" -v "$@" --arch configs/a100_24.cfg "$trace" \
-      >/dev/null 2>"$tmp/err"
+# wall SECONDS and peak KB of a command, into $wall and $rss
+timed() {
+  /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
   read -r wall rss <"$tmp/time"
-  events=$(grep -o '[0-9]* kernel callbacks' "$tmp/err" | cut -d' ' -f1)
-  awk -v l="$label" -v w="$wall" -v r="$rss" -v e="$events" -v o="$ops" 'BEGIN {
-    w = (w > 0.005 ? w : 0.005);
-    printf "%-34s %8.3f s  %10.0f ops/s  %12.0f events/s  %8d events  %7.1f MiB peak\n",
-           l, w, o / w, e / w, e, r / 1024 }'
 }
 
-gen "$tmp/prefill.trace" 2048 4096 4096 20
-gen "$tmp/decode.trace" 1 4096 4096 200
-echo "nmsim $(git describe --always --dirty 2>/dev/null || echo '?') on $(nproc) cores"
-measure "prefill GEMM 2048x4096x4096 2:4" "$tmp/prefill.trace" 20 --no-cache
-measure "decode GEMM 1x4096x4096 2:4" "$tmp/decode.trace" 200 --no-cache
-measure "example trace (cache on)" traces/examples/llama2-7b-2of4.trace.gz \
-  "$(zcat traces/examples/llama2-7b-2of4.trace.gz | grep -c '^op ')"
-measure "example trace (cache off)" traces/examples/llama2-7b-2of4.trace.gz \
-  "$(zcat traces/examples/llama2-7b-2of4.trace.gz | grep -c '^op ')" --no-cache
+echo "nmsim $(git describe --always --dirty 2>/dev/null || echo '?') on $(nproc) cores, $(date -u +%F)"
+echo
+
+trace=$tmp/decode3000.trace.gz
+"$build/tracegen" --model llama-2-7b --prompt 128 --decode 3000 --sparsity nm:2:4 -o "$trace"
+ops=$(zcat "$trace" | grep -c '^op ')
+start=$(date +%s.%N); zcat "$trace" | wc -l >/dev/null; end=$(date +%s.%N)
+floor=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+timed "$simrun" -q --arch configs/a100_24.cfg "$trace"
+awk -v o="$ops" -v w="$wall" -v f="$floor" -v r="$rss" 'BEGIN {
+  printf "trace replay   %d ops in %.2f s: %.2f M ops/s; floor (zcat | wc -l) %.3f s: %.1fx the floor; peak %.1f MiB\n",
+         o, w, o / (w > 0 ? w : 0.01) / 1e6, f, w / (f > 0 ? f : 0.001), r / 1024 }'
+
+gemm() { # gemm M N K: a trace of one fp16 GEMM
+  printf 'simtrace 1\ntensor id=w role=weight shape=%sx%s dtype=fp16\nop gemm m=%s n=%s k=%s w=w\n' \
+    "$2" "$3" "$1" "$2" "$3" >"$tmp/g.trace"
+}
+echo
+printf "%-34s %10s %10s %8s\n" "single op (A100)" "skipping" "--exact" "events"
+for shape in "8192 8192 8192" "16384 9216 12288" "32768 12288 12288"; do
+  set -- $shape
+  gemm "$1" "$2" "$3"
+  timed "$simrun" -v --arch configs/a100_24.cfg "$tmp/g.trace"
+  fast=$wall
+  events=$(grep -o '[0-9]* kernel callbacks' "$tmp/err" | cut -d' ' -f1)
+  timed "$simrun" -q --exact --arch configs/a100_24.cfg "$tmp/g.trace"
+  printf "%-34s %8.3f s %8.3f s %8s\n" "gemm ${1}x${2}x${3}" "$fast" "$wall" "$events"
+done
+"$build/tracegen" --model llama-3-70b --prompt 2048 --decode 0 -o "$tmp/p70.trace.gz" 2>/dev/null ||
+  "$build/tracegen" --model llama-3-70b --prompt 2048 --decode 1 -o "$tmp/p70.trace.gz"
+timed "$simrun" -q --no-cache --arch configs/a100_24.cfg "$tmp/p70.trace.gz"
+p70=$wall
+n70=$(zcat "$tmp/p70.trace.gz" | grep -c '^op ')
+timed "$simrun" -q --arch configs/a100_24.cfg "$tmp/p70.trace.gz"
+printf "%-34s %8.3f s (cache off), %.3f s (cache on), %d ops\n" "Llama-3-70B prefill 2048" "$p70" "$wall" "$n70"
+
+echo
+tests/steady_shapes.sh "$simrun" "$build/tests/json_diff" . "$tmp/steady" >/dev/null || true
+cat "$tmp/steady"
+
+echo
+start=$(date +%s.%N)
+"$build/nmvalidate" --root . >/dev/null 2>&1 && verdict=pass || verdict=FAIL
+end=$(date +%s.%N)
+awk -v a="$start" -v b="$end" -v v="$verdict" 'BEGIN { printf "validation     %.1f s (%s)\n", b - a, v }'

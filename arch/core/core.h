@@ -54,6 +54,10 @@ struct tile_program {
 	uint64_t (*store)(struct tile_run *run, struct core *c);
 	/* After the last item: the final phase (reductions); returns when it ends (>= now). */
 	uint64_t (*drain)(struct tile_run *run);
+	/* The end (exclusive) of the stretch of items around `item` over which the op's item
+	 * pattern repeats every run->period items (a swizzle group of a GEMM; a whole attention):
+	 * whole waves are extrapolated only inside such a stretch. */
+	uint64_t (*stretch_end)(const struct tile_run *run, uint64_t item);
 };
 
 /* What the machine lends a run for steady-state skipping (arch/core/steady.c): its counters as
@@ -92,11 +96,13 @@ struct tile_steady {
 	struct core **order; /* busy cores by phase (scratch) */
 	/* Wave-level: windows of `window` items handed out (whole repetitions of the op's item
 	 * pattern, at least one item per core). */
+	uint64_t inner, outer;    /* window sizes inside a stretch, and across alike stretches */
 	uint64_t window, windows; /* items per window; boundaries seen (0 after a wave skip) */
-	uint64_t wt0, wt1;        /* time (skips included) at the measured halves' starts */
-	uint64_t *wsnap[2];       /* counters at the measured halves' starts */
-	uint64_t *wdelta, *wcur;  /* scratch */
-	struct core *scratch;     /* items described for L2 marking (two waves of them) */
+	uint64_t stretch_start, stretch_end; /* the stretch of repeating items being measured */
+	uint64_t wt0, wt1;       /* time (skips included) at the measured halves' starts */
+	uint64_t *wsnap[2];      /* counters at the measured halves' starts */
+	uint64_t *wdelta, *wcur; /* scratch */
+	struct core *scratch;    /* items described for L2 marking (two waves of them) */
 	size_t nscratch;
 	uint64_t wave_skips, skipped_items;
 };
@@ -127,7 +133,7 @@ bool tile_run_next(struct tile_run *run, uint64_t *item);
  * start (after the step was booked) and may skip periods. */
 int tile_steady_init(struct tile_steady *s, size_t ncounters, uint32_t ncores);
 void tile_steady_fini(struct tile_steady *s);
-void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t window);
+void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t inner, uint64_t outer);
 void tile_steady_step(struct tile_run *run, struct core *c);
 /* Told before each item is taken off the queue; may skip whole waves of items. */
 void tile_steady_items(struct tile_run *run);

@@ -63,14 +63,17 @@ void tile_steady_fini(struct tile_steady *s)
 	memset(s, 0, sizeof *s);
 }
 
-void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t window)
+void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t inner, uint64_t outer)
 {
 	s->enabled = enabled;
 	s->phase = 0;
 	s->skipped_ps = 0;
 	s->skips = s->skipped_steps = s->wave_skips = s->skipped_items = 0;
-	s->window = window;
+	s->inner = inner;
+	s->outer = outer;
+	s->window = 0;
 	s->windows = 0;
+	s->stretch_start = s->stretch_end = 0;
 }
 
 /* Steps of c's item not yet started, after the one computing now (0 once its last step is
@@ -206,9 +209,12 @@ void tile_steady_step(struct tile_run *run, struct core *c)
  * in halves of WAVE_HALF windows, after WAVE_WARM windows of warm-up: when the two halves'
  * times differ by at most WAVE_TIME_TOL and every counter by at most WAVE_COUNT_TOL of the
  * larger, the rest (but the last two waves) is extrapolated at the mean of both halves. */
-enum { WAVE_WARM = 1, WAVE_HALF = 1 };
+enum { WAVE_WARM = 1, WAVE_HALF = 2 };
+/* Windows a stretch must hold to be worth measuring inside (warm-up, two halves, the kept
+ * tail and something to skip). */
+enum { WAVE_MIN_WINDOWS = 8 };
 #define WAVE_TIME_TOL  0.002
-#define WAVE_COUNT_TOL 0.005
+#define WAVE_COUNT_TOL 0.003
 
 static bool near(double x, double y, double tol)
 {
@@ -261,8 +267,23 @@ static void skip_waves(struct tile_run *run, uint64_t n, const uint64_t *now, ui
 void tile_steady_items(struct tile_run *run)
 {
 	struct tile_steady *s = &run->steady;
-	uint64_t i = run->next_item, w = s->window;
-	if (!w || i == 0 || i % w || i >= run->items)
+	uint64_t i = run->next_item;
+	if (i >= run->items)
+		return;
+	if (i >= s->stretch_end) {
+		/* A new stretch: its own warm-up and measurements, its windows from its start. A
+		 * stretch too short for that is compared whole, across alike stretches. */
+		s->stretch_start = i;
+		s->stretch_end = run->prog->stretch_end(run, i);
+		s->windows = 0;
+		s->window = s->inner;
+		if (s->stretch_end - i < WAVE_MIN_WINDOWS * s->inner) {
+			s->window = s->outer;
+			s->stretch_end = run->items;
+		}
+	}
+	uint64_t w = s->window;
+	if (!w || (i - s->stretch_start) % w)
 		return;
 	/* A boundary: another w items have been handed out. */
 	s->windows++;
@@ -288,7 +309,9 @@ void tile_steady_items(struct tile_run *run)
 	for (size_t k = 0; k < run->hooks.ncounters && agree; k++)
 		agree = near((double)(s->wsnap[1][k] - s->wsnap[0][k]),
 		             (double)(s->wdelta[k] - s->wsnap[1][k]), WAVE_COUNT_TOL);
-	uint64_t left = run->items - i, keep = 2 * (uint64_t)run->ncores;
+	/* Skips stay inside the stretch over which the pattern repeats. */
+	uint64_t left = s->stretch_end > i ? s->stretch_end - i : 0;
+	uint64_t keep = 2 * (uint64_t)run->ncores;
 	if (agree && left >= keep + w) {
 		skip_waves(run, (left - keep) / w, s->wdelta, t - s->wt0);
 		s->windows = 0; /* the rest plays out */

@@ -198,8 +198,15 @@ static uint64_t attn_drain(struct tile_run *run)
 	return end;
 }
 
+/* Every head repeats the same work: one stretch. */
+static uint64_t attn_stretch_end(const struct tile_run *run, uint64_t item)
+{
+	(void)item;
+	return run->items;
+}
+
 static const struct tile_program attn_program = {
-	"attn", attn_item, attn_tiles, attn_compute, attn_store, attn_drain,
+	"attn", attn_item, attn_tiles, attn_compute, attn_store, attn_drain, attn_stretch_end,
 };
 
 const struct op_kind ops_attn = {

@@ -63,8 +63,11 @@ static void gemm_plan(const struct arch_config *cfg, struct fabric *fabric,
 		                    .stages = p->stages,
 		                    .items = p->items };
 	out->l2_tiles = (p->tiles_m * p->count + p->tiles_n * bcount) * p->steps_total;
-	/* The launch order repeats every column of `swizzle` tile rows (each with its parts). */
-	out->period_items = p->swizzle * p->tiles_n * p->split;
+	/* Inside a group of `swizzle` tile rows the launch order repeats every column (the same A
+	 * rows, the next B columns), each tile with its split parts. */
+	out->period_items = p->swizzle * p->split;
+	if (p->tiles_m % p->swizzle == 0)
+		out->group_items = p->swizzle * p->tiles_n * p->split;
 }
 
 static void gemm_item(const struct tile_run *run, uint64_t item, struct core *c)
@@ -158,8 +161,21 @@ static uint64_t gemm_drain(struct tile_run *run)
 	                     bytes_of((double)elems * formats_bits(&p->c) / 8), elems * p->split);
 }
 
+/* The end of item's swizzle group (its batch's last group may be shorter). */
+static uint64_t gemm_stretch_end(const struct tile_run *run, uint64_t item)
+{
+	const struct lower_gemm_plan *p = run->plan;
+	uint64_t tile = item / p->split, per_batch = p->tiles_m * p->tiles_n;
+	uint64_t batch = tile / per_batch, t = tile % per_batch;
+	uint64_t group_tiles = p->swizzle * p->tiles_n;
+	uint64_t end = (t / group_tiles + 1) * group_tiles;
+	if (end > per_batch)
+		end = per_batch;
+	return (batch * per_batch + end) * p->split;
+}
+
 static const struct tile_program gemm_program = {
-	"gemm", gemm_item, gemm_tiles, gemm_compute, gemm_store, gemm_drain,
+	"gemm", gemm_item, gemm_tiles, gemm_compute, gemm_store, gemm_drain, gemm_stretch_end,
 };
 
 const struct op_kind ops_gemm = {

@@ -32,9 +32,13 @@ struct ops_launch {
 	const struct tile_program *prog;
 	uint64_t stages, items;
 	uint64_t l2_tiles; /* distinct tiles the L2 directory must be able to track */
-	/* Items after which the work pattern repeats (a threadblock-swizzle group, one head):
-	 * whole waves are compared in windows of a multiple of it (arch/core/steady.c). */
+	/* Items after which the work pattern repeats (a column of the threadblock swizzle, one
+	 * head), inside the stretches the program's stretch_end gives: whole waves are compared in
+	 * windows of a multiple of it (arch/core/steady.c). */
 	uint64_t period_items;
+	/* The length of every stretch when they are all alike (a GEMM whose row groups are all of
+	 * `swizzle` rows), else 0: short stretches are then compared whole, across the op. */
+	uint64_t group_items;
 	/* ARCH_MODEL_ANALYTIC: time from launch to end, fixed per-kernel cost included. */
 	uint64_t time_ps;
 };
