@@ -1,4 +1,4 @@
-/* report — the run report: JSON (schema nmsim.report.v1, spec/cli.md) and the human summary.
+/* report — the run report: JSON (schema nmsim.report.v1, docs/cli.md) and the human summary.
  *
  * Models: nothing; it prints what the replay and the counters hold, and derives utilisation,
  * average power, time to first token and time per output token when printing.

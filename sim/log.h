@@ -24,7 +24,7 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 
-/* Exit statuses of every program (spec/cli.md). */
+/* Exit statuses of every program (docs/cli.md). */
 enum { EXIT_USER_ERROR = 2, EXIT_INTERNAL_ERROR = 1 };
 
 /* A broken invariant inside the model: names the block and the simulated time, exits 1.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli_test.sh SIMRUN SOURCE_DIR CASE: the command-line contract of spec/cli.md, one case per run.
+# cli_test.sh SIMRUN SOURCE_DIR CASE: the command-line contract of docs/cli.md, one case per run.
 set -u
 simrun=$1; src=$2; case=$3
 cd "$src" || exit 1

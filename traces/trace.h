@@ -1,6 +1,6 @@
 /* trace — simtrace v1 operator traces: their types, a streaming reader and a writer.
  *
- * Models: the contract of spec/trace-format.md §1–§7 exactly — records, fields, value lists,
+ * Models: the contract of docs/trace-format.md §1–§7 exactly — records, fields, value lists,
  * validity rules, gzip detected by magic — so a trace valid there reads here, nothing else does.
  * Not: what an op costs or how a format is stored (arch/lower, arch/formats); the reader never
  * holds a whole trace, only the declared tensors (memory grows with tensors, not with ops).

@@ -96,7 +96,7 @@ static void expect_ok(const char *text, size_t len, size_t want_records)
 #define EXPECT_ERROR(text, want) expect_error((text), sizeof(text) - 1, (want))
 #define EXPECT_OK(text, n)       expect_ok((text), sizeof(text) - 1, (n))
 
-/* spec/trace-format.md §8, verbatim. */
+/* docs/trace-format.md §8, verbatim. */
 static const char spec_example[] =
     "simtrace 1\n"
     "meta model=llama-2-7b source=hf:meta-llama/Llama-2-7b-hf batch=1 prompt=512\n"
