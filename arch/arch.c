@@ -28,7 +28,9 @@ static const struct cfg_field core_fields[] = {
 	{ "count", CFG_INT, offsetof(struct core_config, count), "", 1, 100000, NULL,
 	  "cores (SMs) on the chip", NULL },
 	{ "freq", CFG_FREQ, offsetof(struct core_config, freq), "Hz", 1e6, 1e11, NULL,
-	  "core clock the tensor-core rates are quoted at", NULL },
+	  "maximum core clock, the one light ops run at (the power governor lowers it for ops "
+	  "that would draw more than power.limit)",
+	  NULL },
 	{ "launch", CFG_TIME, offsetof(struct core_config, launch), "ps", 0, 1e9, "\"5 us\"",
 	  "calibration: fixed device-side cost per kernel (launch, setup, teardown)", NULL },
 	{ "host_overhead", CFG_TIME, offsetof(struct core_config, host_overhead), "ps", 0, 1e9, "0",
@@ -62,6 +64,7 @@ static size_t arch_blocks(struct cfg_block *out)
 	ARCH_BLOCK(hbm_cfg_block, hbm)
 	ARCH_BLOCK(link_cfg_block, link)
 	ARCH_BLOCK(energy_cfg_block, energy)
+	ARCH_BLOCK(power_cfg_block, power)
 #undef ARCH_BLOCK
 	return n;
 }
@@ -121,6 +124,12 @@ struct arch {
 	size_t touched[8];   /* counters a counted L2 touch books (steady-state skipping) */
 	kernel_fn op_done;
 	void *op_done_ctx;
+	const struct trace_op *op; /* valid while it runs (the caller's) */
+	struct arch_config op_cfg; /* the machine at the op's clock */
+	bool rerun;                /* the op is running again at a power-limited clock */
+	uint64_t *snap_start;      /* every counter when the op started */
+	size_t nsnap;
+	uint64_t counts_start[ENERGY_COUNT_N];
 	uint64_t op_start_ps;
 	uint64_t busy0_tc, busy0_port, busy0_l2, busy0_hbm;
 	struct arch_op_result result;
@@ -222,6 +231,7 @@ void arch_free(struct arch *a)
 		return;
 	free(a->cores);
 	free(a->plan);
+	free(a->snap_start);
 	l2_fini(&a->l2);
 	tile_steady_fini(&a->run.steady);
 	free(a);
@@ -342,6 +352,41 @@ static const char *tiles_bound(const struct arch *a, uint64_t t)
 	return bound;
 }
 
+static void op_run(struct arch *a, double clock);
+
+/* The power governor (arch/power): after an op ran at the maximum clock, if it drew more than
+ * the limit, it runs again at the clock the limit allows (its counters set back first). True
+ * when it restarted the op. */
+static bool power_limited(struct arch *a, uint64_t t)
+{
+	const struct power_config *pw = &a->cfg->power;
+	if (pw->limit <= 0 || a->result.model == ARCH_MODEL_NONE || t == 0)
+		return false;
+	uint64_t now[ENERGY_COUNT_N], d[ENERGY_COUNT_N];
+	arch_energy_counts(a, now);
+	for (int i = 0; i < ENERGY_COUNT_N; i++)
+		d[i] = now[i] - a->counts_start[i];
+	double j[ENERGY_ACTION_COUNT];
+	uint64_t cores = (uint64_t)a->cfg->core.count;
+	energy_price(&a->cfg->energy, d, cores, (double)t * 1e-12, 1, j);
+	double e_dyn = 0, e_fix = 0;
+	for (int c = 0; c < ENERGY_ACTION_COUNT; c++)
+		if (energy_action_scales((enum energy_action)c))
+			e_dyn += j[c];
+	e_fix = j[ENERGY_HBM_DEVICE] + j[ENERGY_HBM_PATH] + j[ENERGY_INMEM] + j[ENERGY_LINK];
+	double f = power_clock(pw, a->cfg->core.freq, (double)t, e_dyn, e_fix,
+	                       energy_static_w(&a->cfg->energy, cores));
+	if (f >= a->cfg->core.freq)
+		return false;
+	log_debug("power: %.0f W at %.0f MHz is above the %.0f W limit: the op runs again at %.0f MHz",
+	          (e_dyn + e_fix) / ((double)t * 1e-12) + energy_static_w(&a->cfg->energy, cores),
+	          a->cfg->core.freq * 1e-6, pw->limit, f * 1e-6);
+	stats_restore(a->reg, a->snap_start);
+	a->rerun = true;
+	op_run(a, f);
+	return true;
+}
+
 static void op_end(void *ctx)
 {
 	struct arch *a = ctx;
@@ -358,6 +403,8 @@ static void op_end(void *ctx)
 			    (unsigned long long)st->skipped_items, (double)st->skipped_ps * 1e-6,
 			    (double)t * 1e-6);
 	}
+	if (!a->rerun && power_limited(a, t))
+		return;
 	a->result.time_ps = t;
 	a->stats.busy_ps += t;
 	/* Every modelled op paid the fixed per-kernel cost; an unmodelled one took no time. */
@@ -433,15 +480,19 @@ static void tiles_start(struct arch *a, const struct ops_launch *l)
 	kernel_call_at(fixed_cost_ps(a->cfg), tiles_start_cores, a);
 }
 
-void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, void *ctx)
+/* Plans and starts the op in flight at a core clock of `clock` Hz. */
+static void op_run(struct arch *a, double clock)
 {
-	a->op_done = done;
-	a->op_done_ctx = ctx;
+	const struct trace_op *op = a->op;
 	a->op_start_ps = kernel_now_ps();
-	a->stats.ops++;
+	a->op_cfg = *a->cfg;
+	a->op_cfg.core.freq = clock;
+	a->fabric.cfg = &a->op_cfg;
+	for (int64_t i = 0; i < a->cfg->core.count; i++)
+		a->cores[i].port.ps_per_byte = 1e12 / (a->cfg->smem.fill_bytes_per_cycle * clock);
 	struct ops_launch l;
-	ops_kind(op->type)->plan(a->cfg, &a->fabric, op, a->plan, &l);
-	a->result = (struct arch_op_result){ 0, l.model, l.bound, l.how ? l.how : "" };
+	ops_kind(op->type)->plan(&a->op_cfg, &a->fabric, op, a->plan, &l);
+	a->result = (struct arch_op_result){ 0, clock, l.model, l.bound, l.how ? l.how : "" };
 	switch (l.model) {
 	case ARCH_MODEL_TILES:
 		a->result.bound = "compute";
@@ -456,4 +507,22 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 	}
 	SIM_ASSERT(0, "arch", kernel_now_ps(), "op kind %s gave no model",
 	           ops_kind(op->type)->name);
+}
+
+void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, void *ctx)
+{
+	a->op_done = done;
+	a->op_done_ctx = ctx;
+	a->op = op;
+	a->rerun = false;
+	a->stats.ops++;
+	if (a->nsnap != a->reg->count) {
+		free(a->snap_start);
+		a->nsnap = a->reg->count;
+		a->snap_start = malloc((a->nsnap ? a->nsnap : 1) * sizeof *a->snap_start);
+		SIM_ASSERT(a->snap_start != NULL, "arch", kernel_now_ps(), "out of memory");
+	}
+	stats_snapshot(a->reg, a->snap_start);
+	arch_energy_counts(a, a->counts_start);
+	op_run(a, a->cfg->core.freq);
 }

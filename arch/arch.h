@@ -31,6 +31,7 @@ enum arch_model { ARCH_MODEL_TILES, ARCH_MODEL_ANALYTIC, ARCH_MODEL_NONE, ARCH_M
 
 struct arch_op_result {
 	uint64_t time_ps;
+	double clock_hz; /* the clock the op ran at (below core.freq when power-limited) */
 	enum arch_model model;
 	/* What bounds it: "compute", "memory", "l2", "smem", "launch" (tiled ops: the block
 	 * busiest over the op); "memory", "vector", "launch" (vec); "link"; "none". */
@@ -91,5 +92,14 @@ const char *arch_util_label(enum arch_util u);
 void arch_totals(const struct arch *a, struct arch_totals *out);
 
 const char *arch_model_name(enum arch_model m);
+
+/* The plain roofline of an op (arch/roofline.c), the baseline validation compares with: its
+ * work at the peak math rate of its precision (a native sparse mode doubling it), its bytes as
+ * stored at the memory's peak bandwidth, and the setup's host time per kernel. The baseline's
+ * time is max(compute / e_c, memory / e_m) + fixed + host, with e_c, e_m and fixed fitted. */
+struct arch_roofline {
+	double compute_ps, memory_ps, host_ps;
+};
+void arch_roofline(const struct arch_config *cfg, const struct trace_op *op, struct arch_roofline *out);
 
 #endif

@@ -10,6 +10,7 @@
 #include "arch/hbm/hbm.h"
 #include "arch/l2/l2.h"
 #include "arch/link/link.h"
+#include "arch/power/power.h"
 #include "arch/smem/smem.h"
 #include "arch/vec/vec.h"
 #include "sim/cfg.h"
@@ -22,7 +23,7 @@ struct arch_top {
 /* The cores (SMs) and what every kernel launch costs. */
 struct core_config {
 	int64_t count;
-	double freq;   /* Hz */
+	double freq;   /* Hz: the maximum clock (the power governor may run an op slower) */
 	double launch; /* ps: fixed device-side cost per kernel (launch, setup, teardown) */
 	double
 	    host_overhead; /* ps: host time per kernel the device waits for (0: graphs, streams) */
@@ -38,6 +39,7 @@ struct arch_config {
 	struct hbm_config hbm;
 	struct link_config link;
 	struct energy_config energy;
+	struct power_config power;
 };
 
 /* Picoseconds per core clock cycle. */

@@ -146,7 +146,9 @@ static void priced_delta(struct replay *r, uint64_t t, double energy[ENERGY_ACTI
 	for (int i = 0; i < ENERGY_COUNT_N; i++)
 		d[i] = now[i] - r->counts0[i];
 	const struct arch_config *cfg = arch_cfg(r->arch);
-	energy_price(&cfg->energy, d, (uint64_t)cfg->core.count, (double)t * 1e-12, energy);
+	const struct arch_op_result *res = arch_last_result(r->arch);
+	energy_price(&cfg->energy, d, (uint64_t)cfg->core.count, (double)t * 1e-12,
+	             power_energy_scale(&cfg->power, res->clock_hz, cfg->core.freq), energy);
 	*hbm_bytes = d[ENERGY_COUNT_HBM_BYTES];
 }
 

@@ -25,7 +25,7 @@
 #define MAX_SETS 256
 
 struct simrun_args {
-	const char *arch_file, *trace_file, *json_file, *csv_file;
+	const char *arch_file, *trace_file, *json_file, *csv_file, *roofline_file;
 	const char *sets[MAX_SETS];
 	size_t nsets;
 	bool describe, use_cache, exact;
@@ -42,6 +42,8 @@ static void usage(FILE *out)
 	      "  --set PATH=VALUE    override one setting by its dotted path (repeatable)\n"
 	      "  --json FILE         write the JSON report (nmsim.report.v1); - = standard output\n"
 	      "  --csv FILE          write one row per op; - = standard output\n"
+	      "  --roofline FILE     write each op's plain-roofline parts (peak compute time, peak\n"
+	      "                      memory time, host time): the baseline of make validate\n"
 	      "  --describe          print every architecture parameter and exit\n"
 	      "  --no-cache          simulate every op, even repeats (same results, slower)\n"
 	      "  --exact             play every tile event of long ops (no steady-state skipping;\n"
@@ -66,7 +68,8 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		OPT_VERSION,
 		OPT_HELP,
 		OPT_NOCACHE,
-		OPT_EXACT
+		OPT_EXACT,
+		OPT_ROOFLINE
 	};
 	static const struct option opts[] = {
 		{ "arch", required_argument, NULL, OPT_ARCH },
@@ -76,6 +79,7 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		{ "describe", no_argument, NULL, OPT_DESCRIBE },
 		{ "no-cache", no_argument, NULL, OPT_NOCACHE },
 		{ "exact", no_argument, NULL, OPT_EXACT },
+		{ "roofline", required_argument, NULL, OPT_ROOFLINE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -105,12 +109,13 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		case OPT_DESCRIBE: a->describe = true; break;
 		case OPT_NOCACHE: a->use_cache = false; break;
 		case OPT_EXACT: a->exact = true; break;
+		case OPT_ROOFLINE: a->roofline_file = optarg; break;
 		case 'q': verbosity = LOG_ERROR; break;
 		case 'v': verbosity = verbosity < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;
 		case OPT_VERSION: printf("simrun (nmsim) %s\n", NMSIM_VERSION); exit(0);
 		case OPT_HELP: usage(stdout); exit(0);
 		default:
-			if (optopt >= OPT_ARCH && optopt <= OPT_NOCACHE)
+			if (optopt >= OPT_ARCH && optopt <= OPT_ROOFLINE)
 				log_error("%s: missing value", argv[optind - 1]);
 			else
 				log_error("unknown option '%s' (see simrun --help)",
@@ -139,6 +144,27 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 	return 0;
 }
 
+static FILE *open_out(const char *file)
+{
+	if (!strcmp(file, "-"))
+		return stdout;
+	FILE *f = fopen(file, "w");
+	if (!f)
+		log_error("%s: cannot open for writing: %s", file, strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, const char *file)
+{
+	if (f == stdout)
+		return fflush(f) ? -1 : 0;
+	if (fclose(f)) {
+		log_error("%s: write failed: %s", file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static struct trace_reader *open_trace(const char *file)
 {
 	char err[4200];
@@ -157,7 +183,7 @@ struct trace_summary {
 /* Pass 1: every record read and checked, every op checked against the machine, ops and steps
  * appended to the spool. The reader stays open (the spooled ops point at its tensors). */
 static int check_trace(struct trace_reader *r, const char *file, const struct arch_config *cfg,
-                       struct spool *spool, struct trace_summary *sum)
+                       struct spool *spool, FILE *roofline, struct trace_summary *sum)
 {
 	struct trace_record rec;
 	int rc;
@@ -189,6 +215,13 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 				log_error("%s", spool_error(spool));
 				return -1;
 			}
+			if (roofline) {
+				struct arch_roofline rl;
+				arch_roofline(cfg, &rec.op, &rl);
+				fprintf(roofline, "%llu,%llu,%.9e,%.9e,%.9e\n",
+				        (unsigned long long)rec.op.index, (unsigned long long)rec.op.step,
+				        rl.compute_ps * 1e-12, rl.memory_ps * 1e-12, rl.host_ps * 1e-12);
+			}
 			break;
 		}
 		case TRACE_REC_META:
@@ -204,27 +237,6 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 		log_error("%s", trace_error(r));
 	sum->steps = nsteps || sum->ops ? max_step + 1 : 0;
 	return rc < 0 ? -1 : 0;
-}
-
-static FILE *open_out(const char *file)
-{
-	if (!strcmp(file, "-"))
-		return stdout;
-	FILE *f = fopen(file, "w");
-	if (!f)
-		log_error("%s: cannot open for writing: %s", file, strerror(errno));
-	return f;
-}
-
-static int close_out(FILE *f, const char *file)
-{
-	if (f == stdout)
-		return fflush(f) ? -1 : 0;
-	if (fclose(f)) {
-		log_error("%s: write failed: %s", file, strerror(errno));
-		return -1;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -250,8 +262,18 @@ int main(int argc, char **argv)
 		trace_close(reader);
 		return EXIT_INTERNAL_ERROR;
 	}
+	FILE *roofline = NULL;
+	if (args.roofline_file) {
+		if (!(roofline = open_out(args.roofline_file))) {
+			spool_free(spool);
+			trace_close(reader);
+			return EXIT_USER_ERROR;
+		}
+		fputs("index,step,compute_s,memory_s,host_s\n", roofline);
+	}
 	struct trace_summary sum;
-	if (check_trace(reader, args.trace_file, &cfg, spool, &sum)) {
+	if (check_trace(reader, args.trace_file, &cfg, spool, roofline, &sum) ||
+	    (roofline && close_out(roofline, args.roofline_file))) {
 		spool_free(spool);
 		trace_close(reader);
 		return EXIT_USER_ERROR;
@@ -291,7 +313,7 @@ int main(int argc, char **argv)
 			rc = EXIT_USER_ERROR;
 	}
 	if (!json || json != stdout) {
-		if (!(csv == stdout))
+		if (csv != stdout && !(args.roofline_file && !strcmp(args.roofline_file, "-")))
 			report_write_text(stdout, &in);
 	}
 	if (csv && close_out(csv, args.csv_file))

@@ -54,6 +54,12 @@ void stats_add(struct stats *s, const uint64_t *delta)
 		*s->entries[i].value += delta[i];
 }
 
+void stats_restore(struct stats *s, const uint64_t *snap)
+{
+	for (size_t i = 0; i < s->count; i++)
+		*s->entries[i].value = snap[i];
+}
+
 void stats_add_times(struct stats *s, const uint64_t *delta, uint64_t times)
 {
 	for (size_t i = 0; i < s->count; i++)

@@ -54,6 +54,8 @@ uint64_t stats_get(const struct stats *s, const char *block, const char *name);
 /* Adds delta[0..count) to the counters; times x delta[0..count). */
 void stats_add(struct stats *s, const uint64_t *delta);
 void stats_add_times(struct stats *s, const uint64_t *delta, uint64_t times);
+/* Sets every counter back to a snapshot. */
+void stats_restore(struct stats *s, const uint64_t *snap);
 /* "block.name value unit # desc", one per line. */
 void stats_dump_text(const struct stats *s, FILE *out);
 /* {"block": {"name": value, ...}, ...} */

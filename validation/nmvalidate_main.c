@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "validation/vroof.h"
 #include "validation/vrow.h"
 #include "validation/vrun.h"
 #include "validation/vtable.h"
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
 	}
 	int rc = vrun_all(&d, &o) ? 1 : 0;
 	if (!rc) {
+		vroof_fit(&d);
 		FILE *res = NULL;
 		if (results_path && !(res = fopen(results_path, "w"))) {
 			fprintf(stderr, "nmvalidate: %s: %s\n", results_path, strerror(errno));

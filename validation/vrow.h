@@ -24,6 +24,20 @@
 
 enum vrow_kind { VROW_OP, VROW_RATIO, VROW_MODEL };
 
+/* An op's plain-roofline parts, seconds: peak compute, peak memory, host time per kernel. */
+struct vparts {
+	double compute, memory, host;
+};
+
+/* The roofline baseline's constants for one machine: compute and bandwidth efficiencies and a
+ * fixed time per kernel, fitted to the machine's calibration rows (all its rows if it has
+ * none), nothing per group. */
+struct vroofline {
+	double compute_eff, memory_eff, fixed_s;
+	size_t fitted_rows;
+	bool on_calibration; /* fitted on calibration rows (else on every row of the machine) */
+};
+
 struct vrow {
 	enum vrow_kind kind;
 	char *id, *machine, *file, *metric;
@@ -35,6 +49,11 @@ struct vrow {
 	double value; /* expected, in the metric's unit */
 	double work;  /* elements (throughput) or bytes (bandwidth) the metric divides time into */
 	double sim;   /* simulated, in the metric's unit; < 0 until simulated */
+	/* The plain roofline's parts (simrun --roofline): one per op of an op row; a model row's
+	 * ops of its decode steps (nparts of them, over ndecode steps). */
+	struct vparts *parts;
+	size_t nparts, ndecode;
+	double roof; /* the baseline's value, in the metric's unit; < 0 until computed */
 	/* VROW_OP: the op, and the weight it reads (has_weight; op.gemm.w is left NULL: point it
 	 * at `weight` when using the op). */
 	struct trace_op op;
@@ -56,6 +75,7 @@ struct vgroup_rule {
 
 struct vmachine {
 	char *name, *config;
+	struct vroofline roofline;
 };
 
 struct vdata {
@@ -94,6 +114,9 @@ void vcsv_free(struct vcsv_table *t);
 /* Index of a header column, -1 if absent; field j of row i ("" past the row's end). */
 int vcsv_col(const struct vcsv_table *t, const char *name);
 const char *vcsv_get(const struct vcsv_table *t, size_t i, int j);
+
+/* A row's value in its metric's unit from its op's (or decode step's) time in seconds. */
+double vrow_value(const struct vrow *r, double seconds);
 
 /* Allocation that never returns NULL: out of memory ends the program (status 1). */
 void *vx_malloc(size_t n);

@@ -385,6 +385,7 @@ static int read_row(const struct row_src *s, struct vrow *r, const char *file, s
 	const char *a = vcsv_get(s->t, s->i, s->c_a), *sp = vcsv_get(s->t, s->i, s->c_sp);
 	memset(r, 0, sizeof *r);
 	r->sim = -1;
+	r->roof = -1;
 	r->id = vx_strdup(vcsv_get(s->t, s->i, s->c_id));
 	r->machine = vx_strdup(vcsv_get(s->t, s->i, s->c_machine));
 	r->metric = vx_strdup(vcsv_get(s->t, s->i, s->c_metric));
@@ -655,6 +656,7 @@ void vdata_free(struct vdata *d)
 		struct vrow *r = &d->rows[i];
 		free(r->id), free(r->machine), free(r->file), free(r->metric), free(r->group);
 		free(r->sets), free(r->why), free(r->num_id), free(r->den_id);
+		free(r->parts);
 		free((char *)r->weight.id);
 		for (size_t j = 0; j < r->tracegen_argc; j++)
 			free(r->tracegen_argv[j]);
@@ -668,6 +670,13 @@ void vdata_free(struct vdata *d)
 		free(d->machines[i].name), free(d->machines[i].config);
 	free(d->machines);
 	memset(d, 0, sizeof *d);
+}
+
+double vrow_value(const struct vrow *r, double seconds)
+{
+	if (!strcmp(r->metric, "time_ms") || !strcmp(r->metric, "time_per_token_ms"))
+		return seconds * 1e3;
+	return r->work / seconds * 1e-9; /* Gelem/s or GB/s */
 }
 
 const char *vdata_config(const struct vdata *d, const char *machine)

@@ -24,7 +24,7 @@ struct vjob {
 	size_t ncmds, next;
 	pid_t pid;
 	char *label;
-	char *trace, *out;          /* temporary files, removed afterwards */
+	char *trace, *out, *roof; /* temporary files, removed afterwards */
 	const char *machine, *sets; /* an op job's rows: these, not skipped, of kind VROW_OP */
 	struct vrow *model;         /* a model job's row */
 	bool failed;
@@ -46,7 +46,7 @@ static char *temp_file(const char *tag)
 
 /* argv of simrun on trace with the row's --set options; out gets the CSV (or JSON). */
 static char **simrun_argv(const struct vrun_opts *o, const char *config, const char *sets,
-                          const char *trace, const char *out, bool json)
+                          const char *trace, const char *out, bool json, const char *roof)
 {
 	wordexp_t we;
 	if (wordexp(sets, &we, WRDE_NOCMD | WRDE_UNDEF)) {
@@ -54,7 +54,7 @@ static char **simrun_argv(const struct vrun_opts *o, const char *config, const c
 		return NULL;
 	}
 	size_t n = 0;
-	char **argv = vx_malloc((we.we_wordc + 9) * sizeof *argv);
+	char **argv = vx_malloc((we.we_wordc + 11) * sizeof *argv);
 	argv[n++] = vx_printf("%s/simrun", o->bindir);
 	argv[n++] = vx_strdup("-q");
 	argv[n++] = vx_strdup("--arch");
@@ -63,6 +63,8 @@ static char **simrun_argv(const struct vrun_opts *o, const char *config, const c
 		argv[n++] = vx_strdup(we.we_wordv[i]);
 	argv[n++] = vx_strdup(json ? "--json" : "--csv");
 	argv[n++] = vx_strdup(out);
+	argv[n++] = vx_strdup("--roofline");
+	argv[n++] = vx_strdup(roof);
 	argv[n++] = vx_strdup(trace);
 	argv[n] = NULL;
 	wordfree(&we);
@@ -115,17 +117,53 @@ static int write_op_trace(const struct vdata *d, const char *machine, const char
 	return rc;
 }
 
-/* The simulated value of an op row from its op's time in seconds. */
-static double row_value(const struct vrow *r, double seconds)
+
+/* The roofline parts of every op of a run: parts[i] of op i, and its step in steps[i]. */
+static int read_roofline(const char *path, struct vparts **parts, uint64_t **steps, size_t *n)
 {
-	if (!strcmp(r->metric, "time_ms") || !strcmp(r->metric, "time_per_token_ms"))
-		return seconds * 1e3;
-	return r->work / seconds * 1e-9; /* Gelem/s or GB/s */
+	struct vcsv_table t;
+	if (vcsv_read(path, &t))
+		return -1;
+	int c_step = vcsv_col(&t, "step"), c_c = vcsv_col(&t, "compute_s"),
+	    c_m = vcsv_col(&t, "memory_s"), c_h = vcsv_col(&t, "host_s");
+	if (c_step < 0 || c_c < 0 || c_m < 0 || c_h < 0) {
+		fprintf(stderr, "nmvalidate: %s: not a roofline file\n", path);
+		vcsv_free(&t);
+		return -1;
+	}
+	*n = t.nrows - 1;
+	*parts = vx_malloc((*n ? *n : 1) * sizeof **parts);
+	*steps = vx_malloc((*n ? *n : 1) * sizeof **steps);
+	for (size_t i = 1; i < t.nrows; i++) {
+		(*parts)[i - 1] = (struct vparts){ atof(vcsv_get(&t, i, c_c)), atof(vcsv_get(&t, i, c_m)),
+			                           atof(vcsv_get(&t, i, c_h)) };
+		(*steps)[i - 1] = strtoull(vcsv_get(&t, i, c_step), NULL, 10);
+	}
+	vcsv_free(&t);
+	return 0;
 }
 
 /* Reads simrun's per-op CSV back into the job's rows (ops are in row order). */
 static int read_op_results(struct vdata *d, const struct vjob *j)
 {
+	struct vparts *parts;
+	uint64_t *steps;
+	size_t nparts, next = 0;
+	if (read_roofline(j->roof, &parts, &steps, &nparts))
+		return -1;
+	for (size_t i = 0; i < d->nrows; i++) {
+		struct vrow *r = &d->rows[i];
+		if (!op_row_in(r, j->machine, j->sets))
+			continue;
+		if (next >= nparts)
+			break;
+		free(r->parts);
+		r->parts = vx_malloc(sizeof *r->parts);
+		r->parts[0] = parts[next++];
+		r->nparts = 1;
+	}
+	free(parts);
+	free(steps);
 	struct vcsv_table t;
 	if (vcsv_read(j->out, &t))
 		return -1;
@@ -141,7 +179,7 @@ static int read_op_results(struct vdata *d, const struct vjob *j)
 			rc = -1;
 			break;
 		}
-		r->sim = row_value(r, atof(vcsv_get(&t, op++, c_time)));
+		r->sim = vrow_value(r, atof(vcsv_get(&t, op++, c_time)));
 	}
 	vcsv_free(&t);
 	return rc;
@@ -152,25 +190,50 @@ static int read_model_result(struct vjob *j)
 {
 	json_object *rep = json_object_from_file(j->out), *steps;
 	double sum = 0;
-	size_t n = 0;
-	if (rep && json_object_object_get_ex(rep, "steps", &steps))
-		for (size_t k = 0; k < json_object_array_length(steps); k++) {
+	size_t n = 0, nsteps = 0;
+	bool *decode = NULL;
+	if (rep && json_object_object_get_ex(rep, "steps", &steps)) {
+		nsteps = json_object_array_length(steps);
+		decode = vx_malloc((nsteps ? nsteps : 1) * sizeof *decode);
+		for (size_t k = 0; k < nsteps; k++) {
 			json_object *st = json_object_array_get_idx(steps, k), *kind, *t;
-			if (json_object_object_get_ex(st, "kind", &kind) &&
-			    !strcmp(json_object_get_string(kind), "decode") &&
-			    json_object_object_get_ex(st, "time_s", &t)) {
+			decode[k] = json_object_object_get_ex(st, "kind", &kind) &&
+			            !strcmp(json_object_get_string(kind), "decode") &&
+			            json_object_object_get_ex(st, "time_s", &t);
+			if (decode[k]) {
 				sum += json_object_get_double(t);
 				n++;
 			}
 		}
+	}
 	json_object_put(rep);
 	if (!n) {
+		free(decode);
 		free(j->model->why);
 		j->model->why = vx_strdup("no decode step in the generated trace");
 		j->model->skip = true;
 		return 0;
 	}
-	j->model->sim = row_value(j->model, sum / (double)n);
+	j->model->sim = vrow_value(j->model, sum / (double)n);
+	/* The roofline of the decode steps: their ops' parts. */
+	struct vparts *parts;
+	uint64_t *step_of;
+	size_t nparts;
+	if (read_roofline(j->roof, &parts, &step_of, &nparts)) {
+		free(decode);
+		return -1;
+	}
+	struct vrow *r = j->model;
+	free(r->parts);
+	r->parts = vx_malloc((nparts ? nparts : 1) * sizeof *r->parts);
+	r->nparts = 0;
+	r->ndecode = n;
+	for (size_t i = 0; i < nparts; i++)
+		if (step_of[i] < nsteps && decode[step_of[i]])
+			r->parts[r->nparts++] = parts[i];
+	free(parts);
+	free(step_of);
+	free(decode);
 	return 0;
 }
 
@@ -200,8 +263,11 @@ static void job_free(struct vjob *j)
 		unlink(j->trace);
 	if (j->out)
 		unlink(j->out);
+	if (j->roof)
+		unlink(j->roof);
 	free(j->trace);
 	free(j->out);
+	free(j->roof);
 	free(j->label);
 }
 
@@ -258,12 +324,13 @@ static int job_prepare(struct vdata *d, const struct vrun_opts *o, struct vjob *
 	}
 	j->trace = temp_file("trace");
 	j->out = temp_file("out");
-	if (!j->trace || !j->out)
+	j->roof = temp_file("roof");
+	if (!j->trace || !j->out || !j->roof)
 		return -1;
 	if (!j->model) {
 		if (write_op_trace(d, j->machine, j->sets, j->trace))
 			return -1;
-		j->cmds[j->ncmds] = simrun_argv(o, config, j->sets, j->trace, j->out, false);
+		j->cmds[j->ncmds] = simrun_argv(o, config, j->sets, j->trace, j->out, false, j->roof);
 		return j->cmds[j->ncmds++] ? 0 : -1;
 	}
 	struct vrow *r = j->model;
@@ -276,7 +343,7 @@ static int job_prepare(struct vdata *d, const struct vrun_opts *o, struct vjob *
 	tg[n++] = vx_strdup(j->trace);
 	tg[n] = NULL;
 	j->cmds[j->ncmds++] = tg;
-	j->cmds[j->ncmds] = simrun_argv(o, config, j->sets, j->trace, j->out, true);
+	j->cmds[j->ncmds] = simrun_argv(o, config, j->sets, j->trace, j->out, true, j->roof);
 	return j->cmds[j->ncmds++] ? 0 : -1;
 }
 

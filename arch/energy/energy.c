@@ -79,8 +79,21 @@ double energy_static_w(const struct energy_config *cfg, uint64_t cores)
 	       cfg->static_other_w;
 }
 
+int energy_action_scales(enum energy_action c)
+{
+	switch (c) {
+	case ENERGY_MAC:
+	case ENERGY_SPARSE_SELECT:
+	case ENERGY_VEC:
+	case ENERGY_SMEM:
+	case ENERGY_L2: return 1;
+	default: return 0;
+	}
+}
+
 double energy_price(const struct energy_config *cfg, const uint64_t n[ENERGY_COUNT_N],
-                    uint64_t cores, double time_s, double out_j[ENERGY_ACTION_COUNT])
+                    uint64_t cores, double time_s, double dyn_scale,
+                    double out_j[ENERGY_ACTION_COUNT])
 {
 	double mac_pj = 0;
 	for (int p = 0; p < TENSOR_PREC_COUNT; p++)
@@ -102,7 +115,10 @@ double energy_price(const struct energy_config *cfg, const uint64_t n[ENERGY_COU
 	out_j[ENERGY_LINK] = (double)n[ENERGY_COUNT_LINK_BYTES] * 8 * cfg->link_bit_pj * pj;
 	out_j[ENERGY_STATIC_OTHER] = cfg->static_other_w * time_s;
 	double total = 0;
-	for (int c = 0; c < ENERGY_ACTION_COUNT; c++)
+	for (int c = 0; c < ENERGY_ACTION_COUNT; c++) {
+		if (dyn_scale != 1 && energy_action_scales((enum energy_action)c))
+			out_j[c] *= dyn_scale;
 		total += out_j[c];
+	}
 	return total;
 }

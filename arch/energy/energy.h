@@ -8,8 +8,8 @@
  * each block times elapsed time. Energy = sum of its actions; blocks group the actions.
  * The machine hands its counts over as one indexed vector (enum energy_count), so whoever
  * prices a run or an op (the replay, the result cache) never names a block's counters.
- * Not: voltage/frequency scaling, power capping (a capped board is slower, not modelled
- * here), temperature.
+ * Clock-dependent voltage scales the core domain's actions (arch/power: dyn_scale).
+ * Not: temperature, leakage that varies with voltage.
  * Numbers: the architecture file; each entry cites its source or says how it is derived
  * (see shared reference/energy.md and docs/energy.md).
  */
@@ -75,9 +75,14 @@ const char *energy_action_name(enum energy_action c);
 /* The block an action belongs to ("core", "l2", "hbm", "link", "other"). */
 const char *energy_action_block(enum energy_action c);
 /* Joules per action of `counts` over `time_s` seconds on a machine of `cores` cores (static
- * power is charged for the time); returns the total (their sum). */
+ * power is charged for the time); the actions of the core's voltage domain (MACs, operand
+ * selection, vector ops, buffer and L2 bytes) are scaled by dyn_scale (1 at the maximum clock:
+ * arch/power). Returns the total (their sum). */
 double energy_price(const struct energy_config *cfg, const uint64_t counts[ENERGY_COUNT_N],
-                    uint64_t cores, double time_s, double out_j[ENERGY_ACTION_COUNT]);
+                    uint64_t cores, double time_s, double dyn_scale,
+                    double out_j[ENERGY_ACTION_COUNT]);
+/* Whether action c is in the core's voltage domain (scales with the clock's voltage). */
+int energy_action_scales(enum energy_action c);
 /* Static power of the whole machine, in watts. */
 double energy_static_w(const struct energy_config *cfg, uint64_t cores);
 
