@@ -65,6 +65,7 @@ static size_t arch_blocks(struct cfg_block *out)
 	ARCH_BLOCK(link_cfg_block, link)
 	ARCH_BLOCK(energy_cfg_block, energy)
 	ARCH_BLOCK(power_cfg_block, power)
+	ARCH_BLOCK(mapper_cfg_block, mapper)
 #undef ARCH_BLOCK
 	return n;
 }
@@ -126,12 +127,12 @@ struct arch {
 	void *op_done_ctx;
 	const struct trace_op *op; /* valid while it runs (the caller's) */
 	struct arch_config op_cfg; /* the machine at the op's clock */
-	bool rerun;                /* the op is running again at a power-limited clock */
+	int reruns;                /* times the op ran again at a power-limited clock */
 	uint64_t *snap_start;      /* every counter when the op started */
 	size_t nsnap;
 	uint64_t counts_start[ENERGY_COUNT_N];
 	uint64_t op_start_ps;
-	uint64_t busy0_tc, busy0_port, busy0_l2, busy0_hbm;
+	uint64_t busy0_tc, busy0_port, busy0_l2, busy0_hbm, busy0_decode;
 	struct arch_op_result result;
 };
 
@@ -339,6 +340,7 @@ static const char *tiles_bound(const struct arch *a, uint64_t t)
 	double u_l2 = (double)(a->l2.stats.busy_ps - a->busy0_l2) / t;
 	double u_hbm = (double)(a->hbm.stats.busy_ps - a->busy0_hbm) / t;
 	double u_launch = (a->cfg->core.launch + a->cfg->core.host_overhead) / t;
+	double u_decode = (double)(a->core_stats.decode_busy_ps - a->busy0_decode) / (cores * t);
 	const char *bound = "compute";
 	double best = u_tc;
 	if (u_hbm > best)
@@ -347,6 +349,8 @@ static const char *tiles_bound(const struct arch *a, uint64_t t)
 		best = u_l2, bound = "l2";
 	if (u_port > best)
 		best = u_port, bound = "smem";
+	if (u_decode > best)
+		best = u_decode, bound = "decode";
 	if (u_launch > best)
 		bound = "launch";
 	return bound;
@@ -368,21 +372,27 @@ static bool power_limited(struct arch *a, uint64_t t)
 		d[i] = now[i] - a->counts_start[i];
 	double j[ENERGY_ACTION_COUNT];
 	uint64_t cores = (uint64_t)a->cfg->core.count;
-	energy_price(&a->cfg->energy, d, cores, (double)t * 1e-12, 1, j);
+	double clock = a->op_cfg.core.freq;
+	energy_price(&a->cfg->energy, d, cores, (double)t * 1e-12,
+	             power_energy_scale(pw, clock, a->cfg->core.freq), j);
 	double e_dyn = 0, e_fix = 0;
 	for (int c = 0; c < ENERGY_ACTION_COUNT; c++)
 		if (energy_action_scales((enum energy_action)c))
 			e_dyn += j[c];
 	e_fix = j[ENERGY_HBM_DEVICE] + j[ENERGY_HBM_PATH] + j[ENERGY_INMEM] + j[ENERGY_LINK];
-	double f = power_clock(pw, a->cfg->core.freq, (double)t, e_dyn, e_fix,
-	                       energy_static_w(&a->cfg->energy, cores));
-	if (f >= a->cfg->core.freq)
+	/* A second pass corrects the first one's guess that time goes as 1 / clock; it only
+	 * lowers the clock further. */
+	double p_static = energy_static_w(&a->cfg->energy, cores);
+	double f = power_clock(pw, clock, (double)t, e_dyn, e_fix, p_static);
+	if (f >= clock ||
+	    (a->reruns && (e_dyn + e_fix) / ((double)t * 1e-12) + p_static <= pw->limit * 1.01))
 		return false;
-	log_debug("power: %.0f W at %.0f MHz is above the %.0f W limit: the op runs again at %.0f MHz",
-	          (e_dyn + e_fix) / ((double)t * 1e-12) + energy_static_w(&a->cfg->energy, cores),
-	          a->cfg->core.freq * 1e-6, pw->limit, f * 1e-6);
+	log_debug(
+	    "power: %.0f W at %.0f MHz is above the %.0f W limit: the op runs again at %.0f MHz",
+	    (e_dyn + e_fix) / ((double)t * 1e-12) + energy_static_w(&a->cfg->energy, cores),
+	    clock * 1e-6, pw->limit, f * 1e-6);
 	stats_restore(a->reg, a->snap_start);
-	a->rerun = true;
+	a->reruns++;
 	op_run(a, f);
 	return true;
 }
@@ -403,7 +413,7 @@ static void op_end(void *ctx)
 			    (unsigned long long)st->skipped_items, (double)st->skipped_ps * 1e-6,
 			    (double)t * 1e-6);
 	}
-	if (!a->rerun && power_limited(a, t))
+	if (a->reruns < 2 && power_limited(a, t))
 		return;
 	a->result.time_ps = t;
 	a->stats.busy_ps += t;
@@ -477,6 +487,7 @@ static void tiles_start(struct arch *a, const struct ops_launch *l)
 	a->busy0_port = a->smem_stats.port_busy_ps;
 	a->busy0_l2 = a->l2.stats.busy_ps;
 	a->busy0_hbm = a->hbm.stats.busy_ps;
+	a->busy0_decode = a->core_stats.decode_busy_ps;
 	kernel_call_at(fixed_cost_ps(a->cfg), tiles_start_cores, a);
 }
 
@@ -514,7 +525,7 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 	a->op_done = done;
 	a->op_done_ctx = ctx;
 	a->op = op;
-	a->rerun = false;
+	a->reruns = 0;
 	a->stats.ops++;
 	if (a->nsnap != a->reg->count) {
 		free(a->snap_start);

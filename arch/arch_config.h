@@ -11,6 +11,13 @@
 #include "arch/l2/l2.h"
 #include "arch/link/link.h"
 #include "arch/power/power.h"
+
+/* How the mapper picks tiles (arch/lower): from every candidate the buffer allows, or from a
+ * library's menu (arch/lower/menu.c). */
+struct mapper_config {
+	int menu; /* index into lower_menu_names */
+};
+extern const struct cfg_block mapper_cfg_block;
 #include "arch/smem/smem.h"
 #include "arch/vec/vec.h"
 #include "sim/cfg.h"
@@ -40,6 +47,7 @@ struct arch_config {
 	struct link_config link;
 	struct energy_config energy;
 	struct power_config power;
+	struct mapper_config mapper;
 };
 
 /* Picoseconds per core clock cycle. */

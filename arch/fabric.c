@@ -96,13 +96,17 @@ uint64_t fabric_compute(struct fabric *f, const struct fabric_compute *w)
 		f->core->macs_sparse += w->macs;
 	double t =
 	    w->serial ? w->mma_ps + w->vec_ps : (w->mma_ps > w->vec_ps ? w->mma_ps : w->vec_ps);
+	uint64_t core_ps = (uint64_t)ceil(t);
+	if (w->decode_ps > t)
+		t = w->decode_ps; /* decode-bound: the stage before the MMAs sets the pace */
 	uint64_t ps = (uint64_t)ceil(t);
 	if (ps == 0)
 		ps = 1;
 	*core_stats_macs(f->core, w->prec) += w->macs;
 	f->core->vec_ops += w->vec_ops;
 	f->smem->read_bytes += w->smem_bytes;
-	f->core->tc_busy_ps += ps;
+	f->core->tc_busy_ps += core_ps ? core_ps : 1;
+	f->core->decode_busy_ps += (uint64_t)ceil(w->decode_ps);
 	f->core->tile_computes++;
 	return ps;
 }

@@ -4,7 +4,8 @@
  * miss, device memory — all three bandwidth servers at once, so the slowest bounds it; a tile
  * store crosses the port into L2 and drains on to device memory behind the core; a compute
  * step occupies the tensor cores (and the vector units beside them) for max(MMA, vector), or
- * their sum when the vector work waits on the MMA results. Sparsity metadata and scales ride
+ * their sum when the vector work waits on the MMA results, and at least its decode stage
+ * (stored operands unpacked on the core's issue slots, overlapped with both). Sparsity metadata and scales ride
  * inside the tiles and are counted apart at every level they cross. Whole-op traffic that is
  * not played as tiles (a vec op's stream, a split reduction, a collective) is booked here too.
  * Not: NoC topology between cores and L2 slices, L2 partitions, the L1 cache.
@@ -52,7 +53,8 @@ struct fabric_compute {
 	double mma_ps; /* tensor-core time */
 	uint64_t macs; /* MACs performed */
 	bool sparse;   /* run in a native sparse mode */
-	double vec_ps; /* vector/SFU time beside it */
+	double vec_ps;    /* vector/SFU time beside it (softmax) */
+	double decode_ps; /* the decode stage, overlapped with both */
 	uint64_t vec_ops;
 	bool serial;         /* the vector work waits on the MMA results */
 	uint64_t smem_bytes; /* operand bytes the tensor cores read from the buffer */

@@ -16,7 +16,8 @@
 
 static double peak_ps_per_mac(const struct arch_config *cfg, enum tensor_prec p, double speedup)
 {
-	double rate = cfg->tensor.macs_per_cycle[p] * speedup * (double)cfg->core.count * cfg->core.freq;
+	double rate =
+	    cfg->tensor.macs_per_cycle[p] * speedup * (double)cfg->core.count * cfg->core.freq;
 	return rate > 0 ? 1e12 / rate : 0;
 }
 
@@ -62,7 +63,9 @@ static void attn_roofline(const struct arch_config *cfg, const struct trace_op *
 	if (op->attn.causal && sq > 1)
 		pairs = sq * (skv - sq) + sq * (sq + 1) / 2;
 	out->compute_ps = 2 * b * hq * pairs * d * peak_ps_per_mac(cfg, prec, 1);
-	double bytes = (2 * b * hq * sq * d * formats_bits(&q) + 2 * b * hkv * skv * d * formats_bits(&kv)) / 8;
+	double bytes =
+	    (2 * b * hq * sq * d * formats_bits(&q) + 2 * b * hkv * skv * d * formats_bits(&kv)) /
+	    8;
 	out->memory_ps = bytes * 1e12 / cfg->hbm.bandwidth;
 }
 
@@ -77,7 +80,8 @@ static void vec_roofline(const struct arch_config *cfg, const struct trace_op *o
 	out->memory_ps = bytes * 1e12 / cfg->hbm.bandwidth;
 }
 
-void arch_roofline(const struct arch_config *cfg, const struct trace_op *op, struct arch_roofline *out)
+void arch_roofline(const struct arch_config *cfg, const struct trace_op *op,
+                   struct arch_roofline *out)
 {
 	out->compute_ps = out->memory_ps = 0;
 	out->host_ps = cfg->core.host_overhead;

@@ -36,8 +36,8 @@ static double mape(const struct vdata *d, const size_t *rows, size_t n, const st
 /* Searches a grid of constants: efficiencies in [lo, hi] by step_e, fixed costs in
  * [f_lo, f_hi] by step_f, keeping the best below *err. */
 static void grid(const struct vdata *d, const size_t *rows, size_t n, double lo_c, double hi_c,
-                 double lo_m, double hi_m, double step_e, double f_lo, double f_hi,
-                 double step_f, struct vroofline *best, double *err)
+                 double lo_m, double hi_m, double step_e, double f_lo, double f_hi, double step_f,
+                 struct vroofline *best, double *err)
 {
 	struct vroofline k = *best;
 	for (k.compute_eff = lo_c; k.compute_eff <= hi_c + 1e-9; k.compute_eff += step_e)

@@ -513,7 +513,8 @@ static int read_data_file(struct vdata *d, const char *path, const char *file)
 
 /* ---- the tables ------------------------------------------------------------------------- */
 
-/* sources.csv: the first rule whose file and id glob match sets a row's setup and split;
+/* sources.csv: the rules whose file and id glob match set a row's setup (all of them) and
+ * split (the first that gives one);
  * calibration rows and rows excluded for a stated reason report in groups of their own. */
 static int apply_sources(struct vdata *d, const char *path)
 {
@@ -527,22 +528,31 @@ static int apply_sources(struct vdata *d, const char *path)
 	}
 	int c_file = vcsv_col(&t, "file"), c_glob = vcsv_col(&t, "id_glob"),
 	    c_sets = vcsv_col(&t, "sets"), c_split = vcsv_col(&t, "split");
+	/* Every matching rule adds its --set options (in file order); the first matching rule
+	 * with a split sets the row's split. */
 	for (size_t i = 0; i < d->nrows; i++) {
 		struct vrow *r = &d->rows[i];
+		bool split_set = false;
 		for (size_t j = 1; j < t.nrows; j++) {
 			if (strcmp(vcsv_get(&t, j, c_file), r->file) ||
 			    fnmatch(vcsv_get(&t, j, c_glob), r->id, 0))
 				continue;
+			const char *sets = vcsv_get(&t, j, c_sets);
+			if (*sets) {
+				char *all = vx_printf("%s%s%s", r->sets, *r->sets ? " " : "", sets);
+				free(r->sets);
+				r->sets = all;
+			}
 			const char *split = vcsv_get(&t, j, c_split);
-			free(r->sets);
-			r->sets = vx_strdup(vcsv_get(&t, j, c_sets));
+			if (split_set || !*split)
+				continue;
+			split_set = true;
 			r->calibration = !strcmp(split, "calibration");
-			if (*split && strcmp(split, "validation")) {
+			if (strcmp(split, "validation")) {
 				char *g = vx_printf("%s [%s]", r->group, split);
 				free(r->group);
 				r->group = g;
 			}
-			break;
 		}
 	}
 	vcsv_free(&t);

@@ -24,7 +24,7 @@ struct vjob {
 	size_t ncmds, next;
 	pid_t pid;
 	char *label;
-	char *trace, *out, *roof; /* temporary files, removed afterwards */
+	char *trace, *out, *roof;   /* temporary files, removed afterwards */
 	const char *machine, *sets; /* an op job's rows: these, not skipped, of kind VROW_OP */
 	struct vrow *model;         /* a model job's row */
 	bool failed;
@@ -117,7 +117,6 @@ static int write_op_trace(const struct vdata *d, const char *machine, const char
 	return rc;
 }
 
-
 /* The roofline parts of every op of a run: parts[i] of op i, and its step in steps[i]. */
 static int read_roofline(const char *path, struct vparts **parts, uint64_t **steps, size_t *n)
 {
@@ -135,8 +134,9 @@ static int read_roofline(const char *path, struct vparts **parts, uint64_t **ste
 	*parts = vx_malloc((*n ? *n : 1) * sizeof **parts);
 	*steps = vx_malloc((*n ? *n : 1) * sizeof **steps);
 	for (size_t i = 1; i < t.nrows; i++) {
-		(*parts)[i - 1] = (struct vparts){ atof(vcsv_get(&t, i, c_c)), atof(vcsv_get(&t, i, c_m)),
-			                           atof(vcsv_get(&t, i, c_h)) };
+		(*parts)[i - 1] =
+		    (struct vparts){ atof(vcsv_get(&t, i, c_c)), atof(vcsv_get(&t, i, c_m)),
+			             atof(vcsv_get(&t, i, c_h)) };
 		(*steps)[i - 1] = strtoull(vcsv_get(&t, i, c_step), NULL, 10);
 	}
 	vcsv_free(&t);
@@ -330,7 +330,8 @@ static int job_prepare(struct vdata *d, const struct vrun_opts *o, struct vjob *
 	if (!j->model) {
 		if (write_op_trace(d, j->machine, j->sets, j->trace))
 			return -1;
-		j->cmds[j->ncmds] = simrun_argv(o, config, j->sets, j->trace, j->out, false, j->roof);
+		j->cmds[j->ncmds] =
+		    simrun_argv(o, config, j->sets, j->trace, j->out, false, j->roof);
 		return j->cmds[j->ncmds++] ? 0 : -1;
 	}
 	struct vrow *r = j->model;

@@ -22,9 +22,11 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 	struct vgroup *groups = vx_malloc((d->nrows ? d->nrows : 1) * sizeof *groups);
 	size_t ngroups = 0, nskipped = 0;
 	if (results)
-		fprintf(results, "id,group,metric,expected,simulated,error_pct,roofline,roofline_error_pct\n");
-	fprintf(out, "%-46s %-40s %12s %12s %9s %12s %9s\n", "row", "group", "expected", "simulated",
-	        "error", "roofline", "error");
+		fprintf(
+		    results,
+		    "id,group,metric,expected,simulated,error_pct,roofline,roofline_error_pct\n");
+	fprintf(out, "%-46s %-40s %12s %12s %9s %12s %9s\n", "row", "group", "expected",
+	        "simulated", "error", "roofline", "error");
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct vrow *r = &d->rows[i];
 		if (only && strcmp(only, r->machine))
@@ -69,13 +71,14 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		const struct vgroup_rule *rule = groups[g].rule;
 		bool tol = rule && rule->has_tolerance;
 		double mape = groups[g].n ? groups[g].sum_ape / (double)groups[g].n : 0;
-		double roof = groups[g].nroof ? groups[g].sum_roof_ape / (double)groups[g].nroof : NAN;
+		double roof =
+		    groups[g].nroof ? groups[g].sum_roof_ape / (double)groups[g].nroof : NAN;
 		/* A toleranced group passes within its tolerance and when it beats the baseline. */
 		bool beats = !isfinite(roof) || mape < roof;
-		const char *verdict = !tol                                    ? "no tolerance set"
-		                      : mape > rule->tolerance_pct            ? "FAIL"
-		                      : !beats                                ? "FAIL (roofline)"
-		                                                              : "PASS";
+		const char *verdict = !tol                         ? "no tolerance set"
+		                      : mape > rule->tolerance_pct ? "FAIL"
+		                      : !beats                     ? "FAIL (roofline)"
+		                                                   : "PASS";
 		if (tol && (mape > rule->tolerance_pct || !beats))
 			failed++;
 		char tolbuf[16] = "-";

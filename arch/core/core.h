@@ -23,7 +23,7 @@
 #include "sim/kernel.h"
 #include "sim/stats.h"
 
-#define CORE_MAX_STAGES 8
+#define CORE_MAX_STAGES 10
 /* Shared servers whose backlog steady-state detection compares (L2, device memory). */
 #define TILE_SERVERS 2
 
@@ -164,20 +164,21 @@ struct core {
 	uint64_t starts, starts0; /* compute starts, and their count when a period was opened */
 };
 
-#define CORE_STATS(X)                                                           \
-	X(macs_fp32, "MAC", "fp32 multiply-accumulates performed")              \
-	X(macs_tf32, "MAC", "tf32 multiply-accumulates performed")              \
-	X(macs_fp16, "MAC", "fp16 multiply-accumulates performed")              \
-	X(macs_bf16, "MAC", "bf16 multiply-accumulates performed")              \
-	X(macs_fp8, "MAC", "fp8 multiply-accumulates performed")                \
-	X(macs_int8, "MAC", "int8 multiply-accumulates performed")              \
-	X(macs_int4, "MAC", "int4 multiply-accumulates performed")              \
-	X(macs_fp4, "MAC", "fp4 multiply-accumulates performed")                \
-	X(macs_sparse, "MAC", "of all the MACs: those run in a sparse mode")    \
-	X(tc_busy_ps, "ps", "sum over cores of time the tensor cores computed") \
-	X(vec_ops, "op", "vector and special-function operations")              \
-	X(tile_loads, "", "tile-step loads issued")                             \
-	X(tile_computes, "", "tile-step computes")                              \
+#define CORE_STATS(X)                                                             \
+	X(macs_fp32, "MAC", "fp32 multiply-accumulates performed")                \
+	X(macs_tf32, "MAC", "tf32 multiply-accumulates performed")                \
+	X(macs_fp16, "MAC", "fp16 multiply-accumulates performed")                \
+	X(macs_bf16, "MAC", "bf16 multiply-accumulates performed")                \
+	X(macs_fp8, "MAC", "fp8 multiply-accumulates performed")                  \
+	X(macs_int8, "MAC", "int8 multiply-accumulates performed")                \
+	X(macs_int4, "MAC", "int4 multiply-accumulates performed")                \
+	X(macs_fp4, "MAC", "fp4 multiply-accumulates performed")                  \
+	X(macs_sparse, "MAC", "of all the MACs: those run in a sparse mode")      \
+	X(tc_busy_ps, "ps", "sum over cores of time the tensor cores computed")   \
+	X(decode_busy_ps, "ps", "sum over cores of time the decode stage worked") \
+	X(vec_ops, "op", "vector and special-function operations")                \
+	X(tile_loads, "", "tile-step loads issued")                               \
+	X(tile_computes, "", "tile-step computes")                                \
 	X(items, "", "work items (output tiles or split-K parts) completed")
 
 struct core_stats {

@@ -38,6 +38,11 @@ static const struct cfg_field tensor_fields[] = {
 	{ "efficiency", CFG_REAL, offsetof(struct tensor_config, efficiency), "", 0.05, 1, "1",
 	  "calibration: steady-state fraction of peak MMA issue a well-tiled kernel sustains",
 	  NULL },
+	{ "narrow_efficiency", CFG_REAL, offsetof(struct tensor_config, narrow_efficiency), "",
+	  0.05, 1, "1",
+	  "calibration: share of `efficiency` that kernels of 8-bit and narrower types keep "
+	  "(scaling epilogues, their own tile shapes)",
+	  NULL },
 	{ "skips_zero_activations", CFG_BOOL,
 	  offsetof(struct tensor_config, skips_zero_activations), "", 0, 0, "false",
 	  "GEMMs with activation sparsity (asp=) read and compute only the weight columns some "
@@ -138,6 +143,12 @@ int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 		p = end;
 	}
 	return 0;
+}
+
+double tensor_efficiency(const struct tensor_config *cfg, enum tensor_prec p)
+{
+	bool narrow = p == TENSOR_FP8 || p == TENSOR_INT8 || p == TENSOR_INT4 || p == TENSOR_FP4;
+	return cfg->efficiency * (narrow ? cfg->narrow_efficiency : 1);
 }
 
 enum tensor_prec tensor_dtype_class(enum trace_dtype d)

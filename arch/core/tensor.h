@@ -40,7 +40,8 @@ struct tensor_config {
 	double macs_per_cycle[TENSOR_PREC_COUNT]; /* per core, dense */
 	char sparse_modes[CFG_STRING_MAX]; /* e.g. "2:4:fp16,bf16,int8 1:2:tf32"; "" = none */
 	double efficiency;                 /* steady-state fraction of peak issue */
-	double sparse_efficiency;          /* of that, what the sparse MMA path keeps */
+	double narrow_efficiency;    /* of that, what kernels of 8-bit and narrower types keep */
+	double sparse_efficiency;    /* of that, what the sparse MMA path keeps */
 	bool overlaps_softmax;       /* asynchronous MMA lets softmax overlap it (Hopper wgmma) */
 	bool skips_zero_activations; /* sparse-input GEMMs read only the weight columns needed */
 	/* Parsed from sparse_modes by tensor_parse_modes (not read from the file). */
@@ -53,6 +54,9 @@ extern const struct cfg_block tensor_cfg_block;
 const char *tensor_prec_name(enum tensor_prec p);
 /* Parses cfg->sparse_modes into cfg->modes; 0, or -1 with a message in err. */
 int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen);
+
+/* The steady-state fraction of peak issue at precision p. */
+double tensor_efficiency(const struct tensor_config *cfg, enum tensor_prec p);
 
 /* The precision a GEMM's math runs in, given the activation and weight storage dtypes:
  * same class and supported → that; mixed → the activation's class (weights dequantized);

@@ -33,7 +33,7 @@ static double quant_scale_bits(const struct trace_quant *q, uint64_t row_len)
 }
 
 void formats_quantized(enum trace_dtype d, const struct trace_quant *q, uint64_t row_len,
-		       struct formats_operand *out)
+                       struct formats_operand *out)
 {
 	formats_dense(d, out);
 	out->scale_bits += quant_scale_bits(q, row_len);
@@ -104,4 +104,83 @@ void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
 		out->meta_bits = 0;
 		out->how = "stored dense (compression does not pay)";
 	}
+}
+
+/* ---- decoding ------------------------------------------------------------------------- */
+
+/* Instructions per stored element to convert dtype to the math precision prec (0 when the
+ * tensor cores take it as stored), from the published kernels' inner loops (fidelity.md §1.2):
+ * Marlin int4->fp16 1.125 (1 SHR + 4 LOP3 + 2 HSUB2 + 2 HFMA2 per 8), FasterTransformer
+ * int4->bf16 1.375, int8->fp16 1.0 (2 PRMT + 2 HSUB2 per 4), int8->bf16 2.5, fp8 and fp4 in
+ * software on sm_80 about 2.3 (AND/AND/SHR/OR + SHL + HMUL2), fp8 with the sm_89+ pair
+ * conversion 0.5 (one cvt.rn.f16x2.e4m3x2 per 2). */
+static double convert_instr(enum trace_dtype dtype, enum tensor_prec prec, bool fp8_convert)
+{
+	enum tensor_prec cls = tensor_dtype_class(dtype);
+	if (cls == prec)
+		return 0;
+	bool to_bf16 = prec == TENSOR_BF16;
+	switch (cls) {
+	case TENSOR_INT4: return to_bf16 ? 1.375 : 1.125;
+	case TENSOR_INT8: return to_bf16 ? 2.5 : 1.0;
+	case TENSOR_FP8: return fp8_convert ? 0.5 : 2.3;
+	case TENSOR_FP4: return 2.3;
+	case TENSOR_FP32:
+	case TENSOR_TF32:
+	case TENSOR_FP16:
+	case TENSOR_BF16:
+	case TENSOR_PREC_COUNT: break;
+	}
+	return 0.5; /* a plain width conversion (e.g. fp16 <-> bf16): one cvt per pair */
+}
+
+void formats_decode_cost(const struct formats_operand *f, enum trace_dtype dtype,
+                         const struct trace_quant *q, const struct trace_sparsity *sp,
+                         enum tensor_prec prec, bool fp8_convert, struct formats_decode *out)
+{
+	out->per_elem = out->per_other = 0;
+	/* The stored share of the dense elements: what a per-stored-value cost applies to. */
+	double stored = f->k_fraction * (f->native_sparse ? 1 / f->math_speedup : 1);
+	double conv = convert_instr(dtype, prec, fp8_convert);
+	if (conv > 0 && q && q->kind == TRACE_Q_GROUP)
+		/* Marlin: 4 HMUL2 per 8 and a broadcast for group scales (+0.75); vLLM's zero
+		 * points subtract one more half2 per 4 (+0.5). */
+		conv += 0.75 + (q->zero_point ? 0.5 : 0);
+	if (trace_dtype_block(dtype))
+		conv += 1.25 / trace_dtype_block(dtype); /* an MX / NVFP4 block scale per block */
+	double scatter = 0;
+	if (sp && !f->native_sparse) {
+		switch (sp->kind) {
+		case TRACE_SP_UNSTRUCTURED:
+		case TRACE_SP_NM:
+		case TRACE_SP_VNM:
+			/* Compressed, computed dense: each kept value is scattered into a zeroed dense
+			 * tile (Flash-LLM: ~2 integer ops and one 16-bit shared store per nonzero,
+			 * one 16-byte zero fill per 8 dense elements); the bitmap layout finds each
+			 * value's place by popcount (SpInfer: ~5.5 per dense element) instead. */
+			if (f->meta_bits >= 1) /* bitmap */
+				scatter = 5.5;
+			else if (f->value_bits + f->meta_bits < trace_dtype_bits(dtype))
+				scatter = 3 * sp->density + 0.125;
+			break;
+		case TRACE_SP_BLOCK:
+			scatter =
+			    0.125 + 0.05 * sp->density; /* whole blocks copied, one index each */
+			break;
+		case TRACE_SP_DENSE:
+		case TRACE_SP_COUNT: break;
+		}
+	}
+	if (f->native_sparse)
+		/* 2:4 metadata: one ldmatrix per 32 stored values (Sparse-Marlin). */
+		scatter = stored / 32;
+	out->per_elem = conv * (sp && !f->native_sparse && sp->kind != TRACE_SP_DENSE &&
+	                                f->value_bits < trace_dtype_bits(dtype)
+	                            ? sp->density
+	                            : stored) +
+	                scatter;
+	/* V:N:M on 2:4 gathers the kept columns of the other operand: per 8 of its elements one
+	 * index load from shared memory, ~4 integer ops and one async copy (Spatha). */
+	if (sp && sp->kind == TRACE_SP_VNM && f->native_sparse)
+		out->per_other = 0.75;
 }

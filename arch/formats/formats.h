@@ -8,8 +8,11 @@
  * 2:4 mode (4 of every M columns kept per V rows, 8-bit column indices, then 2:4 inside);
  * unstructured (bitmap) and block (one 32-bit index per kept block) compressed in memory and
  * computed dense.
- * Not: the column-gather time of V:N:M, decompression time of bitmap/CSR formats, activation
- * sparsity (asp=): the tensor-core issue prices those; here they are bytes only.
+ * Also what decoding costs: the instructions a core's ALUs issue to turn a stored element into a
+ * tensor-core operand (unpacking and scaling low-bit types, scattering compressed sparse values
+ * into a dense tile, gathering V:N:M's columns of the other operand), from the inner loops of
+ * the published kernels (formats_decode_cost; docs/research/fidelity.md cites each count).
+ * Not: activation sparsity (asp=) decoding; bank conflicts of the scatter.
  * Numbers: PTX ISA "Sparse matrix storage" (2-bit indices per kept 16/8-bit value); VENOM
  * (SC'23) for V:N:M column indices; OCP MX spec (E8M0 per 32), NVFP4 (E4M3 per 16).
  */
@@ -41,7 +44,19 @@ void formats_dense(enum trace_dtype d, struct formats_operand *out);
 /* A dense operand of dtype d with quantization q, rows of row_len elements (per-channel
  * scales spread over a row): the KV cache's format. */
 void formats_quantized(enum trace_dtype d, const struct trace_quant *q, uint64_t row_len,
-		       struct formats_operand *out);
+                       struct formats_operand *out);
+/* Decoding: instructions (one thread's each) per element. */
+struct formats_decode {
+	double per_elem;  /* per dense element of the operand, to make it a tensor-core operand */
+	double per_other; /* per element of the other operand it multiplies (V:N:M's gather) */
+};
+/* What decoding operand f costs when its elements are stored as dtype with quantization q
+ * (NULL: none) and sparsity sp (NULL: dense) and the math runs at prec; fp8_convert: the cores
+ * convert fp8 pairs in hardware (sm_89 and later). */
+void formats_decode_cost(const struct formats_operand *f, enum trace_dtype dtype,
+                         const struct trace_quant *q, const struct trace_sparsity *sp,
+                         enum tensor_prec prec, bool fp8_convert, struct formats_decode *out);
+
 /* Total bits per dense element. */
 static inline double formats_bits(const struct formats_operand *f)
 {

@@ -13,7 +13,8 @@ static const struct cfg_field hbm_fields[] = {
 	  "1",
 	  "calibration: achievable fraction of peak bandwidth for writes (read/write turnaround)",
 	  NULL },
-	{ "prune_in_memory", CFG_BOOL, offsetof(struct hbm_config, prune_in_memory), "", 0, 0, "false",
+	{ "prune_in_memory", CFG_BOOL, offsetof(struct hbm_config, prune_in_memory), "", 0, 0,
+	  "false",
 	  "the memory scores keys in place and sends only those above threshold (Sprint's ReRAM); "
 	  "attention with pat=thresh then fetches only the surviving keys",
 	  NULL },

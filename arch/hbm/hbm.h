@@ -23,14 +23,14 @@ struct hbm_config {
 	double efficiency;       /* achievable fraction of peak, reads */
 	double write_efficiency; /* achievable fraction of peak, writes (bus turnaround) */
 	double latency;          /* ps */
-	bool prune_in_memory; /* scores keys in place, returns only survivors (Sprint) */
+	bool prune_in_memory;    /* scores keys in place, returns only survivors (Sprint) */
 };
 
-#define HBM_STATS(X)                                                   \
-	X(read_bytes, "B", "bytes read from device memory")            \
-	X(write_bytes, "B", "bytes written to device memory")          \
-	X(meta_read_bytes, "B", "of read_bytes: sparsity metadata")    \
-	X(scale_read_bytes, "B", "of read_bytes: quantization scales") \
+#define HBM_STATS(X)                                                                  \
+	X(read_bytes, "B", "bytes read from device memory")                           \
+	X(write_bytes, "B", "bytes written to device memory")                         \
+	X(meta_read_bytes, "B", "of read_bytes: sparsity metadata")                   \
+	X(scale_read_bytes, "B", "of read_bytes: quantization scales")                \
 	X(inmem_macs, "MAC", "approximate MACs computed inside the memory (pruning)") \
 	X(busy_ps, "ps", "time the memory spent moving bytes")
 

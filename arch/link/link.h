@@ -32,6 +32,6 @@ extern const struct cfg_block link_cfg_block;
  * the input of all-reduce, reduce-scatter and all-to-all, the send buffer of all-gather) over
  * `ranks` devices; bytes each device sends go to *sent. 0 when ranks is 1. */
 double link_collective_ps(const struct link_config *l, enum trace_coll_kind kind, uint64_t bytes,
-			  uint64_t ranks, uint64_t *sent);
+                          uint64_t ranks, uint64_t *sent);
 
 #endif

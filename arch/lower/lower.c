@@ -1,5 +1,9 @@
 #include "arch/lower/lower.h"
 
+#include <stddef.h>
+
+#include "arch/core/core.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +31,22 @@ static uint64_t pad(uint64_t x, uint64_t g)
 {
 	return ceil_div(x, g) * g;
 }
+
+static const struct cfg_field mapper_fields[] = {
+	{ "menu", CFG_ENUM, offsetof(struct mapper_config, menu), "", 0, 0, "\"best\"",
+	  "tiles the mapper may pick: best (every tile the buffer allows), or a library's menu: "
+	  "cutlass_sm80, cutlass_sm80_sparse, cutlass_sm90, spatha, marlin, flash_llm",
+	  lower_menu_names },
+};
+
+const struct cfg_block mapper_cfg_block = {
+	"mapper",
+	mapper_fields,
+	sizeof mapper_fields / sizeof mapper_fields[0],
+	0,
+	"how GEMM tiles are picked (a library's tile menu)",
+	NULL,
+};
 
 static const uint64_t tile_ms[] = { 16, 32, 64, 128, 256 };
 static const uint64_t tile_ns[] = { 32, 64, 128, 256 };
@@ -61,7 +81,8 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	uint64_t steps = ceil_div(ceil_div(p->k_eff, split), tk);
 	double compute =
 	    (double)pad(rows, LOWER_PAD_M) * pad(cols, LOWER_PAD_N) * tk * p->ps_per_mac;
-	double dequant = (double)cols * tk / p->b.math_speedup * p->dequant_ps_per_elem;
+	double dequant = (double)cols * tk / p->b.k_fraction * p->decode_ps_per_elem +
+	                 (double)rows * tk * p->gather_ps_per_elem;
 	double sbytes = a_bytes(p, rows, tk) + b_bytes(p, cols, tk);
 	/* Little's law: `stages` loads in flight must cover a load's latency. */
 	double latency = (cfg->hbm.latency + sbytes * x->port_ps_per_byte) / (double)p->stages;
@@ -110,10 +131,12 @@ static int gemm_operands(const struct arch_config *cfg, const struct trace_op *o
 /* Bytes the smallest candidate tile needs in the buffer, all stages together. */
 static double smallest_tile_bytes(const struct lower_gemm_plan *p)
 {
-	return (double)p->stages * (a_bytes(p, tile_ms[0], tile_ks[0]) + b_bytes(p, tile_ns[0], tile_ks[0]));
+	return (double)p->stages *
+	       (a_bytes(p, tile_ms[0], tile_ks[0]) + b_bytes(p, tile_ns[0], tile_ks[0]));
 }
 
-int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err, size_t errlen)
+int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
+                     size_t errlen)
 {
 	struct lower_gemm_plan p;
 	if (gemm_operands(cfg, op, &p, err, errlen))
@@ -149,52 +172,75 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct 
 
 	double cycle = arch_cycle_ps(cfg);
 	p->ps_per_mac = cycle / (cfg->tensor.macs_per_cycle[p->prec] * p->b.math_speedup *
-	                         cfg->tensor.efficiency *
+	                         tensor_efficiency(&cfg->tensor, p->prec) *
 	                         (p->b.native_sparse ? cfg->tensor.sparse_efficiency : 1.0));
-	/* Weights stored in another class than the math (int4 into fp16, fp8 on a machine
-	 * without fp8) are converted in the core before the MMA, overlapped with it. */
-	if (tensor_dtype_class(wdt) != p->prec && cfg->vec.dequant_ops_per_elem > 0)
-		p->dequant_ps_per_elem =
-		    cycle * cfg->vec.dequant_ops_per_elem / cfg->vec.fp16_ops_per_cycle;
+	/* The decode stage: stored weights become tensor-core operands (unpacked, scaled,
+	 * scattered, their partner's columns gathered) on the core's issue slots, or through a
+	 * hardware decompressor, overlapped with loads and MMAs as pipelined kernels do. */
+	struct formats_decode dc;
+	formats_decode_cost(&p->b, wdt, w ? &w->q : NULL, w ? &w->sp : NULL, p->prec,
+	                    cfg->vec.fp8_convert, &dc);
+	p->decode_instr = dc.per_elem;
+	if (cfg->vec.decompress_bytes_per_cycle > 0 && dc.per_elem > 0)
+		p->decode_ps_per_elem =
+		    cycle * formats_bits(&p->b) / 8 / cfg->vec.decompress_bytes_per_cycle;
+	else
+		p->decode_ps_per_elem = cycle * dc.per_elem / cfg->vec.issue_per_cycle;
+	p->gather_ps_per_elem = cycle * dc.per_other / cfg->vec.issue_per_cycle;
 
 	struct lower_ctx x = { cfg, p, cycle / cfg->smem.fill_bytes_per_cycle,
 		               1e12 / cfg->l2.bandwidth };
 	double best = INFINITY;
-	uint64_t stages = (uint64_t)cfg->smem.stages;
-	p->stages = stages;
-	for (size_t i = 0; i < sizeof tile_ms / sizeof *tile_ms; i++)
-		for (size_t j = 0; j < sizeof tile_ns / sizeof *tile_ns; j++)
-			for (size_t kk = 0; kk < sizeof tile_ks / sizeof *tile_ks; kk++) {
-				uint64_t tm = tile_ms[i], tn = tile_ns[j], tk = tile_ks[kk];
-				double buf =
-				    (double)stages * (a_bytes(p, tm, tk) + b_bytes(p, tn, tk));
-				if (buf > (double)cfg->smem.size)
-					continue;
-				uint64_t tiles = ceil_div(p->m, tm) * ceil_div(p->n, tn) * p->count;
-				for (size_t s = 0; s < sizeof splits / sizeof *splits; s++) {
-					uint64_t split = splits[s];
-					if (split > 1 &&
-					    (tiles * split > 4 * (uint64_t)cfg->core.count ||
-					     ceil_div(p->k_eff, split) < tk))
-						break;
-					double est = estimate(&x, tm, tn, tk, split);
-					/* Strictly better only: ties keep the earlier (smaller split,
-					 * smaller tile) candidate, so the choice is deterministic. */
-					if (est < best * (1 - 1e-9)) {
-						best = est;
-						p->tile_m = tm;
-						p->tile_n = tn;
-						p->tile_k = tk;
-						p->split = split;
-					}
-				}
+	uint64_t best_stages = (uint64_t)cfg->smem.stages;
+	const struct lower_menu *menu = lower_menu_get(cfg->mapper.menu);
+	size_t ncand = menu->tiles ? menu->ntiles
+	                           : (sizeof tile_ms / sizeof *tile_ms) *
+	                                 (sizeof tile_ns / sizeof *tile_ns) *
+	                                 (sizeof tile_ks / sizeof *tile_ks);
+	for (size_t c = 0; c < ncand; c++) {
+		uint64_t tm, tn, tk, stages = (uint64_t)cfg->smem.stages;
+		if (menu->tiles) {
+			const struct lower_menu_tile *t = &menu->tiles[c];
+			tm = t->m, tn = t->n, tk = t->k;
+			if (t->stages)
+				stages = t->stages;
+		} else {
+			size_t nk = sizeof tile_ks / sizeof *tile_ks,
+			       nn = sizeof tile_ns / sizeof *tile_ns;
+			tm = tile_ms[c / (nn * nk)], tn = tile_ns[c / nk % nn],
+			tk = tile_ks[c % nk];
+		}
+		/* The menu's K step covers dense K; a V:N:M weight iterates over its kept share. */
+		double buf = (double)stages * (a_bytes(p, tm, tk) + b_bytes(p, tn, tk));
+		if (buf > (double)cfg->smem.size || stages > CORE_MAX_STAGES)
+			continue;
+		p->stages = stages;
+		uint64_t tiles = ceil_div(p->m, tm) * ceil_div(p->n, tn) * p->count;
+		for (size_t s = 0; s < sizeof splits / sizeof *splits; s++) {
+			uint64_t split = splits[s];
+			if (split > 1 && (split > menu->max_split ||
+			                  tiles * split > 4 * (uint64_t)cfg->core.count ||
+			                  ceil_div(p->k_eff, split) < tk))
+				break;
+			double est = estimate(&x, tm, tn, tk, split);
+			/* Strictly better only: ties keep the earlier (smaller split, smaller tile)
+			 * candidate, so the choice is deterministic. */
+			if (est < best * (1 - 1e-9)) {
+				best = est;
+				p->tile_m = tm;
+				p->tile_n = tn;
+				p->tile_k = tk;
+				p->split = split;
+				best_stages = stages;
 			}
+		}
+	}
 	if (!p->tile_m) {
 		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
 		         tensor_prec_name(p->prec), (unsigned long long)cfg->smem.size);
 		return -1;
 	}
-	p->stages = stages;
+	p->stages = best_stages;
 	p->est_ps = best;
 	p->tiles_m = ceil_div(p->m, p->tile_m);
 	p->tiles_n = ceil_div(p->n, p->tile_n);

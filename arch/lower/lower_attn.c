@@ -31,11 +31,18 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 	enum trace_dtype kvt = kv ? kv->dtype : TRACE_DT_FP16;
 	formats_quantized(kvt, kv ? &kv->q : &none, p->d, &p->kv);
 	double cycle = arch_cycle_ps(cfg);
-	p->ps_per_mac = cycle / (cfg->tensor.macs_per_cycle[p->prec] * cfg->tensor.efficiency);
+	p->ps_per_mac = cycle / (cfg->tensor.macs_per_cycle[p->prec] *
+	                         tensor_efficiency(&cfg->tensor, p->prec));
 	/* Per score: one exp on the SFU, scale / running max / subtract / sum on the ALUs. */
-	p->ps_per_score = cycle * (1.0 / cfg->vec.sfu_ops_per_cycle + 4.0 / cfg->vec.fp32_ops_per_cycle);
-	if (tensor_dtype_class(kvt) != p->prec)
-		p->dequant_ps_per_elem = cycle * cfg->vec.dequant_ops_per_elem / cfg->vec.fp16_ops_per_cycle;
+	p->ps_per_score =
+	    cycle * (1.0 / cfg->vec.sfu_ops_per_cycle + 4.0 / cfg->vec.fp32_ops_per_cycle);
+	if (tensor_dtype_class(kvt) != p->prec) {
+		struct formats_decode dc;
+		formats_decode_cost(&p->kv, kvt, kv ? &kv->q : &none, NULL, p->prec,
+		                    cfg->vec.fp8_convert, &dc);
+		p->decode_instr = dc.per_elem;
+		p->decode_ps_per_elem = cycle * dc.per_elem / cfg->vec.issue_per_cycle;
+	}
 	p->serial_softmax = !cfg->tensor.overlaps_softmax;
 
 	/* Patterns that drop blocks: block-sparse keeps a share D of them; threshold pruning
@@ -89,16 +96,19 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 	 * channel of every 16-key page) scores the pages, then the top-k keys are streamed. */
 	if (p->pat.kind == TRACE_PAT_TOPK) {
 		uint64_t pages = ceil_div(p->skv, 16);
-		p->select_read_bytes = (uint64_t)((double)p->b * p->hkv * pages * 2 * p->d * formats_bits(&p->kv) / 8);
+		p->select_read_bytes =
+		    (uint64_t)((double)p->b * p->hkv * pages * 2 * p->d * formats_bits(&p->kv) / 8);
 		p->select_macs = p->b * p->hq * p->sq * pages * 2 * p->d;
 	}
 }
 
-void lower_attn_kv_range(const struct lower_attn_plan *p, uint64_t qb, uint64_t *first, uint64_t *count)
+void lower_attn_kv_range(const struct lower_attn_plan *p, uint64_t qb, uint64_t *first,
+                         uint64_t *count)
 {
 	uint64_t offset = p->skv > p->sq ? p->skv - p->sq : 0;
 	uint64_t q_lo = p->packed ? 0 : qb * p->block_q;
-	uint64_t q_end = p->packed ? p->sq : (q_lo + p->block_q < p->sq ? q_lo + p->block_q : p->sq);
+	uint64_t q_end =
+	    p->packed ? p->sq : (q_lo + p->block_q < p->sq ? q_lo + p->block_q : p->sq);
 	uint64_t key_hi = p->causal ? offset + q_end : p->skv;
 	if (key_hi > p->skv)
 		key_hi = p->skv;

@@ -150,12 +150,9 @@ static uint64_t attn_compute(struct tile_run *run, struct core *c, uint64_t step
 	double mma =
 	    (double)pad_up(c->rows, 16) * pad_up(keys, 16) * p->d * (1 + p->v_keep) * p->ps_per_mac;
 	double elems = (double)keys * p->d * (1 + p->v_keep);
-	double vec = scores * p->ps_per_score + elems * p->dequant_ps_per_elem;
+	double vec = scores * p->ps_per_score;
 	uint64_t macs = (uint64_t)llround(scores * p->d * (1 + p->v_keep));
-	uint64_t vec_ops =
-	    (uint64_t)(scores * 5 + (p->dequant_ps_per_elem > 0
-	                                 ? elems * run->fabric->cfg->vec.dequant_ops_per_elem
-	                                 : 0));
+	uint64_t vec_ops = (uint64_t)(scores * 5 + elems * p->decode_instr);
 	uint64_t buf = bytes_of(elems * formats_bits(&p->kv) / 8 +
 	                        (double)c->rows * p->d * formats_bits(&p->q) / 8);
 	struct fabric_compute w = { .prec = p->prec,
@@ -163,6 +160,7 @@ static uint64_t attn_compute(struct tile_run *run, struct core *c, uint64_t step
 		                    .macs = macs,
 		                    .sparse = false,
 		                    .vec_ps = vec,
+		                    .decode_ps = elems * p->decode_ps_per_elem,
 		                    .vec_ops = vec_ops,
 		                    .serial = p->serial_softmax,
 		                    .smem_bytes = buf };

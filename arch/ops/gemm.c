@@ -5,7 +5,8 @@
  * Models: output tiles in CUTLASS's threadblock-swizzled order, split-K parts innermost; per
  * step an A tile (tokens x K step) and a B tile (weight rows x K step, compressed as stored);
  * MMA time with the instruction's padding (8 on the token side, 16 on the weight side), weight
- * dequantization on the vector units overlapped with it; fp32 partials of split-K stay in L2
+ * the decode stage (arch/formats: unpacking, scaling, scattering the stored weight, gathering
+ * V:N:M's activation columns) on the core's issue slots overlapped with it; fp32 partials of split-K stay in L2
  * and are reduced at the end.
  * Not: stream-K, epilogue fusion, register-level reuse effects.
  */
@@ -121,20 +122,18 @@ static uint64_t gemm_compute(struct tile_run *run, struct core *c, uint64_t step
 	const struct lower_gemm_plan *p = run->plan;
 	uint64_t k = step_k(p, step);
 	double mma = (double)pad_up(c->rows, 8) * pad_up(c->cols, 16) * k * p->ps_per_mac;
-	double values = (double)c->cols * k / p->b.math_speedup;
-	double dequant = values * p->dequant_ps_per_elem;
 	uint64_t macs = (uint64_t)llround((double)c->rows * c->cols * k / p->b.math_speedup);
-	uint64_t vec_ops = p->dequant_ps_per_elem > 0
-	                       ? (uint64_t)(values * run->fabric->cfg->vec.dequant_ops_per_elem)
-	                       : 0;
 	double bdense = (double)c->cols * k / p->b.k_fraction;
+	double decode =
+	    bdense * p->decode_ps_per_elem + (double)c->rows * k * p->gather_ps_per_elem;
+	uint64_t vec_ops = (uint64_t)(bdense * p->decode_instr);
 	uint64_t buf = bytes_of((double)c->rows * k * formats_bits(&p->a) / 8 +
 	                        bdense * formats_bits(&p->b) / 8);
 	struct fabric_compute w = { .prec = p->prec,
 		                    .mma_ps = mma,
 		                    .macs = macs,
 		                    .sparse = p->b.native_sparse,
-		                    .vec_ps = dequant,
+		                    .decode_ps = decode,
 		                    .vec_ops = vec_ops,
 		                    .serial = false,
 		                    .smem_bytes = buf };

@@ -42,7 +42,8 @@ double power_clock(const struct power_config *c, double fmax, double t_ps, doubl
                    double e_fix, double p_static)
 {
 	double t_s = t_ps * 1e-12;
-	if (c->limit <= 0 || t_s <= 0 || power_at(c, fmax, fmax, t_s, e_dyn, e_fix, p_static) <= c->limit)
+	if (c->limit <= 0 || t_s <= 0 ||
+	    power_at(c, fmax, fmax, t_s, e_dyn, e_fix, p_static) <= c->limit)
 		return fmax;
 	double lo = c->min_freq < fmax ? c->min_freq : fmax, hi = fmax;
 	if (power_at(c, lo, fmax, t_s, e_dyn, e_fix, p_static) >= c->limit)

@@ -11,8 +11,17 @@ static const struct cfg_field vec_fields[] = {
 	  "single-precision vector operations per cycle per core (FMA = 2)", NULL },
 	{ "sfu_ops_per_cycle", CFG_REAL, offsetof(struct vec_config, sfu_ops_per_cycle), "op/cycle",
 	  1, 1e6, "16", "special-function operations (exp, rsqrt) per cycle per core", NULL },
-	{ "dequant_ops_per_elem", CFG_REAL, offsetof(struct vec_config, dequant_ops_per_elem), "op",
-	  0, 100, "2", "vector operations to dequantize one low-bit weight element (unpack, scale)",
+	{ "issue_per_cycle", CFG_REAL, offsetof(struct vec_config, issue_per_cycle), "instr/cycle",
+	  1, 1e6, "128",
+	  "thread-instructions the core issues per cycle (4 schedulers x 32 lanes on NVIDIA SMs): "
+	  "the rate of the decode stage that unpacks and scales stored operands",
+	  NULL },
+	{ "fp8_convert", CFG_BOOL, offsetof(struct vec_config, fp8_convert), "", 0, 0, "false",
+	  "the core converts fp8 pairs to 16-bit in one instruction (sm_89 and later)", NULL },
+	{ "decompress_bytes_per_cycle", CFG_REAL,
+	  offsetof(struct vec_config, decompress_bytes_per_cycle), "B/cycle", 0, 1e6, "0",
+	  "a hardware decompressor turning stored operand bytes into tensor-core operands at this "
+	  "rate per core, instead of the decode instructions (0: none)",
 	  NULL },
 };
 

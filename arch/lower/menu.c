@@ -1,0 +1,79 @@
+#include "arch/lower/menu.h"
+
+#include <stddef.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* CUTLASS 2.x sm_80 f16/bf16 TensorOp 16816 (generator.py GenerateSM80_TensorOp_16816):
+ * threadblock M x N x K / stages, M along C's rows (the tokens of torch's X.W^T). */
+static const struct lower_menu_tile cutlass_sm80[] = {
+	{ 256, 128, 32, 3 }, { 128, 256, 32, 3 }, { 256, 64, 32, 3 },  { 256, 64, 32, 4 },
+	{ 64, 256, 32, 4 },  { 128, 128, 32, 3 }, { 128, 128, 32, 4 }, { 128, 128, 32, 5 },
+	{ 128, 64, 32, 6 },  { 64, 128, 32, 6 },  { 64, 64, 32, 10 },  { 256, 128, 64, 3 },
+	{ 128, 256, 64, 3 }, { 256, 64, 64, 4 },  { 64, 256, 64, 4 },  { 128, 128, 64, 4 },
+	{ 256, 64, 64, 3 },  { 128, 64, 64, 3 },  { 64, 128, 64, 3 },  { 64, 64, 64, 5 },
+};
+
+/* CUTLASS sm_80 2:4 sparse f16 16832 (generator.py GenerateSM80_SparseTensorOp_16832); K counts
+ * the dense K a tile covers. */
+static const struct lower_menu_tile cutlass_sm80_sparse[] = {
+	{ 64, 128, 64, 6 },   { 256, 128, 64, 3 }, { 128, 256, 64, 3 }, { 128, 128, 64, 3 },
+	{ 256, 64, 64, 3 },   { 64, 256, 64, 4 },  { 128, 64, 64, 3 },  { 64, 64, 64, 4 },
+	{ 128, 128, 128, 3 }, { 256, 64, 128, 3 }, { 128, 64, 128, 4 }, { 64, 128, 128, 3 },
+	{ 64, 64, 128, 3 },
+};
+
+/* CUTLASS 3.x sm_90 (sm90_utils.py, sm90_shapes.py): CTA = WGMMA shape x multiplier, M a
+ * multiple of 64 up to 256, N up to 256, K 64 or 128 for 16-bit; stages from the carve-out. */
+static const struct lower_menu_tile cutlass_sm90[] = {
+	{ 64, 64, 64, 0 },   { 64, 128, 64, 0 },   { 64, 256, 64, 0 },   { 128, 64, 64, 0 },
+	{ 128, 128, 64, 0 }, { 128, 256, 64, 0 },  { 256, 64, 64, 0 },   { 256, 128, 64, 0 },
+	{ 64, 128, 128, 0 }, { 128, 128, 128, 0 }, { 128, 256, 128, 0 }, { 256, 128, 128, 0 },
+};
+
+/* Spatha (VENOM) blockwise kernel: 128 weight rows x 64 tokens x 32 (and the 64/128 variants
+ * of its run scripts), 2-4 stages, no split-K (static_assert in blockwise_kernel.h). */
+static const struct lower_menu_tile spatha[] = {
+	{ 64, 128, 32, 2 }, { 64, 128, 32, 3 }, { 64, 128, 32, 4 },
+	{ 64, 64, 32, 3 },  { 128, 64, 32, 3 }, { 128, 128, 32, 3 },
+};
+
+/* Marlin (IST-DASLab/marlin): 16..64 tokens per m-block, 128 weight rows x K 128 (batch <= 16)
+ * or 256 x 64, 4 stages, striped split over the SMs with an in-L2 reduction. */
+static const struct lower_menu_tile marlin[] = {
+	{ 16, 128, 128, 4 }, { 16, 256, 64, 4 }, { 32, 256, 64, 4 },
+	{ 48, 256, 64, 4 },  { 64, 256, 64, 4 },
+};
+
+/* Flash-LLM (csrc/TilingConfig.h): K step 64, 2 stages; 256 weight rows x 8/16/32 tokens,
+ * 128 x 64, 128 x 128; split-K with a separate reduction. */
+static const struct lower_menu_tile flash_llm[] = {
+	{ 8, 256, 64, 2 },  { 16, 256, 64, 2 },  { 32, 256, 64, 2 },
+	{ 64, 128, 64, 2 }, { 128, 128, 64, 2 },
+};
+
+static const struct lower_menu menus[] = {
+	{ "best", "every tile the machine's buffer allows (nmsim's own candidates)", NULL, 0, 16 },
+	{ "cutlass_sm80", "NVIDIA/cutlass tools/library/scripts/generator.py, SM80 16816",
+	  cutlass_sm80, N(cutlass_sm80), 16 },
+	{ "cutlass_sm80_sparse", "NVIDIA/cutlass generator.py, SM80 sparse 16832",
+	  cutlass_sm80_sparse, N(cutlass_sm80_sparse), 16 },
+	{ "cutlass_sm90", "NVIDIA/cutlass python/cutlass_library sm90_utils.py, sm90_shapes.py",
+	  cutlass_sm90, N(cutlass_sm90), 16 },
+	{ "spatha", "UDC-GAC/venom README, blockwise_kernel.h", spatha, N(spatha), 1 },
+	{ "marlin", "IST-DASLab/marlin marlin_cuda_kernel.cu", marlin, N(marlin), 8 },
+	{ "flash_llm", "AlibabaResearch/flash-llm csrc/TilingConfig.h", flash_llm, N(flash_llm),
+	  16 },
+};
+
+const char *const lower_menu_names[] = {
+	"best",   "cutlass_sm80", "cutlass_sm80_sparse", "cutlass_sm90",
+	"spatha", "marlin",       "flash_llm",           NULL
+};
+
+_Static_assert(N(menus) + 1 == N(lower_menu_names), "one name per menu");
+
+const struct lower_menu *lower_menu_get(int index)
+{
+	return index >= 0 && (size_t)index < N(menus) ? &menus[index] : &menus[0];
+}
