@@ -770,6 +770,16 @@ static void sf_axes(struct sf_ctx *c, const config_setting_t *root)
 			}
 }
 
+/* Whether the digit at P starts a number (not the tail of a name like "l2_x1", not after a
+ * dot), a minus sign in front of it included. */
+static bool sf_literal_start(const char *text, const char *p)
+{
+	if (p > text && p[-1] == '-')
+		p--;
+	return p == text ||
+	       !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.' || p[-1] == '-');
+}
+
 /* libconfig 1.5 reads an integer literal above 2^31-1 without an L suffix as a wrapped value,
  * silently: every such literal of the file (outside comments and strings) is an error. */
 static void sf_check_wrapped(struct sf_ctx *c, const char *text)
@@ -790,9 +800,7 @@ static void sf_check_wrapped(struct sf_ctx *c, const char *text)
 			for (p++; *p && *p != '"'; p++)
 				p += p[0] == '\\' && p[1];
 			p += *p ? 1 : 0;
-		} else if (isdigit((unsigned char)*p) &&
-		           (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
-		                           p[-1] == '.' || p[-1] == '-'))) {
+		} else if (isdigit((unsigned char)*p) && sf_literal_start(text, p)) {
 			const char *start = p;
 			bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
 			p += hex ? 2 : 0;
@@ -806,7 +814,9 @@ static void sf_check_wrapped(struct sf_ctx *c, const char *text)
 			}
 			errno = 0;
 			unsigned long long v = strtoull(start, NULL, hex ? 16 : 10);
-			if (errno || v > INT32_MAX) {
+			bool negative = start > text && start[-1] == '-';
+			if (errno ||
+			    v > (negative ? (unsigned long long)INT32_MAX + 1 : INT32_MAX)) {
 				log_error(
 				    "%s:%u: %.*s: libconfig reads an integer above 2^31-1 wrapped: "
 				    "write it with an L suffix (%.*sL) or as a string with a unit",
