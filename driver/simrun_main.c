@@ -280,10 +280,14 @@ int main(int argc, char **argv)
 	}
 
 	FILE *json = NULL, *csv = NULL;
-	if (args.json_file && !(json = open_out(args.json_file)))
+	if ((args.json_file && !(json = open_out(args.json_file))) ||
+	    (args.csv_file && !(csv = open_out(args.csv_file)))) {
+		if (json && json != stdout)
+			fclose(json);
+		spool_free(spool);
+		trace_close(reader);
 		return EXIT_USER_ERROR;
-	if (args.csv_file && !(csv = open_out(args.csv_file)))
-		return EXIT_USER_ERROR;
+	}
 	if (csv)
 		replay_csv_header(csv);
 
