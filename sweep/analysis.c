@@ -282,6 +282,36 @@ static void analysis_pick_axes(const struct results_table *t, const bool *use, i
 	}
 }
 
+struct analysis_pair {
+	unsigned long long point;
+	const char *id;
+	char **row;
+};
+
+static int analysis_cmp_point(const void *a, const void *b)
+{
+	const struct analysis_pair *x = a, *y = b;
+	if (x->point != y->point)
+		return x->point < y->point ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Sorts T's rows by point, then id. */
+static int analysis_sort_points(struct results_table *t)
+{
+	struct analysis_pair *pairs = calloc(t->nrows ? t->nrows : 1, sizeof *pairs);
+	if (!pairs)
+		return -1;
+	for (size_t r = 0; r < t->nrows; r++)
+		pairs[r] = (struct analysis_pair){ strtoull(t->rows[r][t->layout.point], NULL, 10),
+			                           t->rows[r][t->layout.id], t->rows[r] };
+	qsort(pairs, t->nrows, sizeof *pairs, analysis_cmp_point);
+	for (size_t r = 0; r < t->nrows; r++)
+		t->rows[r] = pairs[r].row;
+	free(pairs);
+	return 0;
+}
+
 int analysis_report(const struct analysis_opts *o)
 {
 	struct results_table t;
@@ -295,6 +325,12 @@ int analysis_report(const struct analysis_opts *o)
 	if (t.torn_line)
 		log_warn("%s:%u: a torn last row is left out", o->file, t.torn_line);
 	const struct results_layout *l = &t.layout;
+	/* Rows in sweep order (the file has them in the order they finished): series and
+	 * categories come out as the sweep file lists them. */
+	if (analysis_sort_points(&t)) {
+		results_table_free(&t);
+		return EXIT_INTERNAL_ERROR;
+	}
 	bool *use = calloc(t.nrows ? t.nrows : 1, sizeof *use);
 	bool *front = calloc(t.nrows ? t.nrows : 1, sizeof *front);
 	size_t *order = NULL, n = 0, nok = 0, nfailed = 0;
@@ -426,20 +462,6 @@ struct analysis_row {
 	char **row;
 	UT_hash_handle hh;
 };
-
-struct analysis_pair {
-	unsigned long long point;
-	const char *id;
-	char **row;
-};
-
-static int analysis_cmp_point(const void *a, const void *b)
-{
-	const struct analysis_pair *x = a, *y = b;
-	if (x->point != y->point)
-		return x->point < y->point ? -1 : 1;
-	return strcmp(x->id, y->id);
-}
 
 /* The folder of FILE, absolute. */
 static void analysis_dir(const char *file, char *buf, size_t len)

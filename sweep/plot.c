@@ -218,7 +218,8 @@ static int plot_facet(FILE *script, const struct results_table *t, const bool *u
 		plot_quote(script, t->layout.names[x]);
 		fprintf(script, "\nset ylabel ");
 		plot_quote(script, ylabel);
-		fprintf(script, "\nset xtics rotate by -30\n");
+		fprintf(script,
+		        "\nset xtics rotate by -30\nset offsets graph 0.04, graph 0.04, 0, 0\n");
 		/* Values spread over decades (a geometric range) read best on a log scale. */
 		double lo = INFINITY, hi = -INFINITY;
 		for (size_t i = 0; numeric && i < xs.n; i++) {
