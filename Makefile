@@ -3,16 +3,20 @@
 #   make test      install what is missing, build, run the whole test suite (ctest)
 #   make asan      the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make validate  compare the simulator with published measurements (label validation)
-#   make bench     speed benchmarks of the simulator itself
+#   make bench     speed benchmarks of the simulator itself (and of simsweep)
+#   make install   the programs, configs, models, examples and sweeps under PREFIX (/usr/local)
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ARCH ?= configs/a100_24.cfg
 EXAMPLE ?= traces/examples/llama2-7b-2of4.trace.gz
 DEB_PACKAGES = cmake make gcc g++ pkg-config libsystemc-dev libconfig-dev zlib1g-dev \
-               libjson-c-dev libcmocka-dev libcsv-dev uthash-dev libxxhash-dev time
+               libjson-c-dev libcmocka-dev libcsv-dev uthash-dev libxxhash-dev time \
+               openmpi-bin libopenmpi-dev gnuplot-nox
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE = 1
 
-.PHONY: deps build run test asan validate bench clean
+PREFIX ?= /usr/local
+
+.PHONY: deps build run test asan validate bench install clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -48,6 +52,9 @@ validate: build
 
 bench: build
 	./bench/run.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

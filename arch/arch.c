@@ -95,6 +95,13 @@ void arch_describe(FILE *out)
 	cfg_describe(out, blocks, n);
 }
 
+void arch_write_config(FILE *out, const struct arch_config *cfg)
+{
+	struct cfg_block blocks[ARCH_MAX_BLOCKS];
+	size_t n = arch_blocks(blocks);
+	cfg_write_values(out, blocks, n, cfg);
+}
+
 /* ---- the machine ----------------------------------------------------------------------- */
 
 #define ARCH_STATS(X)                                                              \

@@ -58,6 +58,9 @@ int arch_load_config(const char *file, const char *const *sets, size_t nsets,
                      struct arch_config *cfg);
 /* Prints every parameter an architecture file can set. */
 void arch_describe(FILE *out);
+/* Prints every setting of a loaded configuration as resolved (file, defaults, --set), one
+ * "path = value" line each: the machine a run simulates, as text. */
+void arch_write_config(FILE *out, const struct arch_config *cfg);
 
 /* How the machine plays ops (not part of the machine: the same results, or nearly, either way). */
 struct arch_opts {

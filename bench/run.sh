@@ -10,6 +10,9 @@
 #   accuracy       the largest difference between skipping and --exact over >= 200 shapes
 #                  (tests/steady_shapes.sh)
 #   validation     wall time of the whole validation run (nmvalidate)
+#   simsweep       sweeps/decode-1000.cfg (1,000 Llama-2-7B decode points) with -j 2 and, when
+#                  simsweep has MPI, under mpirun -n 2: wall time and points/s (target: under
+#                  5 minutes on 2 cores); SWEEP_BENCH=0 leaves it out
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -68,3 +71,22 @@ start=$(date +%s.%N)
 "$build/nmvalidate" --root . >/dev/null 2>&1 && verdict=pass || verdict=FAIL
 end=$(date +%s.%N)
 awk -v a="$start" -v b="$end" -v v="$verdict" 'BEGIN { printf "validation     %.1f s (%s)\n", b - a, v }'
+
+if [ "${SWEEP_BENCH:-1}" != 0 ]; then
+  echo
+  sweep_run() { # LABEL COMMAND...: a fresh decode-1000 run, its wall time and points/s
+    label=$1; shift
+    rm -rf "$tmp/decode.csv" "$tmp/decode.csv.d"
+    start=$(date +%s.%N)
+    "$@" sweeps/decode-1000.cfg -o "$tmp/decode.csv" -q || { echo "$label: FAILED"; return; }
+    end=$(date +%s.%N)
+    rows=$(($(wc -l <"$tmp/decode.csv") - 1))
+    awk -v l="$label" -v a="$start" -v b="$end" -v n="$rows" 'BEGIN {
+      printf "%-34s %d points in %.1f s: %.2f points/s%s\n", l, n, b - a, n / (b - a),
+             b - a < 300 ? "" : "  (over the 5-minute target)" }'
+  }
+  sweep_run "simsweep decode-1000 -j 2" "$build/simsweep" -j 2
+  if command -v mpirun >/dev/null && ! "$build/simsweep" --version | grep -q 'not built with MPI'; then
+    sweep_run "simsweep decode-1000 mpirun -n 2" mpirun --oversubscribe --allow-run-as-root -n 2 "$build/simsweep"
+  fi
+fi

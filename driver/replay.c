@@ -9,6 +9,24 @@
 
 /* ---- replay ---------------------------------------------------------------------------- */
 
+/* Every bound arch_op_result.bound may name (arch/arch.h), in report order. */
+static const char *const replay_bounds[REPLAY_BOUND_COUNT] = {
+	"compute", "memory", "l2", "smem", "vector", "launch", "link", "none",
+};
+
+const char *replay_bound_name(int i)
+{
+	return replay_bounds[i];
+}
+
+static int bound_index(const char *bound)
+{
+	for (int i = 0; i < REPLAY_BOUND_COUNT; i++)
+		if (bound[0] == replay_bounds[i][0] && !strcmp(bound, replay_bounds[i]))
+			return i;
+	SIM_ASSERT(0, "replay", kernel_now_ps(), "op bound '%s' is not in the bound table", bound);
+}
+
 void replay_csv_header(FILE *csv)
 {
 	fputs("index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model\n", csv);
@@ -124,6 +142,7 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 		bt->measured_sim_ps += t;
 	}
 	r->model_ops[op->type][res->model]++;
+	r->bound_ps[bound_index(res->bound)] += t;
 	keep_top(r, op, t, res);
 	if (r->csv) {
 		fprintf(r->csv, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,", op->index, op->line,

@@ -24,6 +24,8 @@
 #define REPLAY_TOP_OPS 10
 /* Distinct ops the result cache holds at most (each ~0.5 KB with its counters). */
 #define REPLAY_CACHE_MAX 65536
+/* What can bound an op (arch_op_result.bound): the names of replay_bound_name, in report order. */
+#define REPLAY_BOUND_COUNT 8
 
 struct replay_step {
 	enum trace_step_kind kind;
@@ -63,6 +65,7 @@ struct replay {
 	struct replay_step *steps;
 	uint64_t nsteps, cap_steps;
 	struct replay_type_total by_type[TRACE_OP_COUNT];
+	uint64_t bound_ps[REPLAY_BOUND_COUNT];                /* op time by what bounded it */
 	uint64_t model_ops[TRACE_OP_COUNT][ARCH_MODEL_COUNT]; /* ops of each type by how modelled */
 	struct replay_top_op top[REPLAY_TOP_OPS];
 	int ntop;
@@ -79,6 +82,8 @@ int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct s
 /* Schedules the first record at time 0; kernel_run then plays the whole trace. */
 void replay_start(struct replay *r);
 void replay_fini(struct replay *r);
+/* The name of bound index i (0 <= i < REPLAY_BOUND_COUNT): "compute", "memory", ... */
+const char *replay_bound_name(int i);
 /* Writes the CSV header. */
 void replay_csv_header(FILE *csv);
 

@@ -122,6 +122,11 @@ int report_write_json(FILE *out, const struct report_input *in)
 		json_object_object_add(util, arch_util_key((enum arch_util)i),
 		                       json_object_new_double(u[i]));
 	json_object_object_add(total, "utilisation", util);
+	json_object *by_bound = json_object_new_object();
+	for (int i = 0; i < REPLAY_BOUND_COUNT; i++)
+		json_object_object_add(by_bound, replay_bound_name(i),
+		                       json_object_new_double(ps_to_s(r->bound_ps[i])));
+	json_object_object_add(total, "time_by_bound_s", by_bound);
 	json_object_object_add(root, "total", total);
 
 	json_object *steps = json_object_new_array();

@@ -18,6 +18,7 @@
 #include "arch/arch.h"
 #include "sim/kernel.h"
 #include "sim/log.h"
+#include "sim/paths.h"
 #include "driver/replay.h"
 #include "driver/report.h"
 #include "traces/trace.h"
@@ -28,7 +29,7 @@ struct simrun_args {
 	const char *arch_file, *trace_file, *json_file, *csv_file, *roofline_file;
 	const char *sets[MAX_SETS];
 	size_t nsets;
-	bool describe, use_cache, exact;
+	bool describe, print_config, use_cache, exact;
 };
 
 static void usage(FILE *out)
@@ -38,13 +39,17 @@ static void usage(FILE *out)
 	      "Replays a simtrace v1 trace (plain or gzip; - for standard input) on the machine\n"
 	      "ARCH.cfg describes and reports time, energy and what bounds each op.\n"
 	      "\n"
-	      "  --arch FILE         architecture file (required)\n"
+	      "  --arch FILE         architecture file (required); a bare name (a100_24.cfg) not\n"
+	      "                      in the current directory is a shipped machine, else one\n"
+	      "                      found on NMSIM_CONFIG_PATH (folders separated by ':')\n"
 	      "  --set PATH=VALUE    override one setting by its dotted path (repeatable)\n"
 	      "  --json FILE         write the JSON report (nmsim.report.v1); - = standard output\n"
 	      "  --csv FILE          write one row per op; - = standard output\n"
 	      "  --roofline FILE     write each op's plain-roofline parts (peak compute time, peak\n"
 	      "                      memory time, host time): the baseline of make validate\n"
 	      "  --describe          print every architecture parameter and exit\n"
+	      "  --print-config      print every setting of --arch (with --set) as resolved, one\n"
+	      "                      'path = value' line each, and exit (no TRACE needed)\n"
 	      "  --no-cache          simulate every op, even repeats (same results, slower)\n"
 	      "  --exact             play every tile event of long ops (no steady-state skipping;\n"
 	      "                      results differ by well under 0.5 %%, runs much slower)\n"
@@ -69,7 +74,8 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		OPT_HELP,
 		OPT_NOCACHE,
 		OPT_EXACT,
-		OPT_ROOFLINE
+		OPT_ROOFLINE,
+		OPT_PRINT_CONFIG
 	};
 	static const struct option opts[] = {
 		{ "arch", required_argument, NULL, OPT_ARCH },
@@ -80,6 +86,7 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		{ "no-cache", no_argument, NULL, OPT_NOCACHE },
 		{ "exact", no_argument, NULL, OPT_EXACT },
 		{ "roofline", required_argument, NULL, OPT_ROOFLINE },
+		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -110,6 +117,7 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		case OPT_NOCACHE: a->use_cache = false; break;
 		case OPT_EXACT: a->exact = true; break;
 		case OPT_ROOFLINE: a->roofline_file = optarg; break;
+		case OPT_PRINT_CONFIG: a->print_config = true; break;
 		case 'q': verbosity = LOG_ERROR; break;
 		case 'v': verbosity = verbosity < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;
 		case OPT_VERSION: printf("simrun (nmsim) %s\n", NMSIM_VERSION); exit(0);
@@ -130,6 +138,8 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		log_error("--arch FILE is required (see simrun --help)");
 		return -1;
 	}
+	if (a->print_config && optind == argc)
+		return 0;
 	if (optind != argc - 1) {
 		log_error(optind == argc ? "no TRACE given (see simrun --help)"
 		                         : "more than one TRACE given (see simrun --help)");
@@ -249,9 +259,21 @@ int main(int argc, char **argv)
 		arch_describe(stdout);
 		return 0;
 	}
+	/* A bare name is a shipped machine or one on NMSIM_CONFIG_PATH (sim/paths.h). */
+	char arch_path[4096], looked[4096];
+	if (paths_find_config(args.arch_file, arch_path, sizeof arch_path, looked, sizeof looked)) {
+		log_error("--arch %s: no such architecture file (looked in %s)", args.arch_file,
+		          looked);
+		return EXIT_USER_ERROR;
+	}
+	args.arch_file = arch_path;
 	static struct arch_config cfg;
 	if (arch_load_config(args.arch_file, args.sets, args.nsets, &cfg))
 		return EXIT_USER_ERROR;
+	if (args.print_config) {
+		arch_write_config(stdout, &cfg);
+		return fflush(stdout) ? EXIT_USER_ERROR : 0;
+	}
 	char err[512];
 	struct trace_reader *reader = open_trace(args.trace_file);
 	if (!reader)
@@ -280,10 +302,14 @@ int main(int argc, char **argv)
 	}
 
 	FILE *json = NULL, *csv = NULL;
-	if (args.json_file && !(json = open_out(args.json_file)))
+	if ((args.json_file && !(json = open_out(args.json_file))) ||
+	    (args.csv_file && !(csv = open_out(args.csv_file)))) {
+		if (json && json != stdout)
+			fclose(json);
+		spool_free(spool);
+		trace_close(reader);
 		return EXIT_USER_ERROR;
-	if (args.csv_file && !(csv = open_out(args.csv_file)))
-		return EXIT_USER_ERROR;
+	}
 	if (csv)
 		replay_csv_header(csv);
 

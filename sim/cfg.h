@@ -133,6 +133,11 @@ int cfg_check_tables(const struct cfg_block *blocks, size_t nblocks);
  * path.key, type, unit, default (or "required"), range, description. Deterministic. */
 void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks);
 
+/* Writes every field's value in ROOT (as loaded), one "path.key = value" line each, in table
+ * order; values as cfg_format_field writes them. The resolved configuration as text: two roots
+ * that write the same text hold the same settings. */
+void cfg_write_values(FILE *out, const struct cfg_block *blocks, size_t nblocks, const void *root);
+
 /* For check callbacks: reports a problem with setting KEY of the block being checked, located
  * where its value came from ("FILE:LINE: path.key: what", "--set path.key=v: what", or
  * "FILE: path.key: what (from the default 8)"). KEY NULL = the block as a whole. Counts as an

@@ -1,5 +1,5 @@
-/* cfg_describe — the tables as text: --describe's listing of every setting, and one field's
- * value formatted so that it reads back (cfg_format_field). Not: reading values (cfg.c), the
+/* cfg_describe — the tables as text: --describe's listing of every setting, one field's value
+ * formatted so that it reads back (cfg_format_field), and a loaded root's values (cfg_write_values). Not: reading values (cfg.c), the
  * units and how each is written (cfg_units.c). */
 #include "sim/cfg.h"
 
@@ -134,4 +134,18 @@ void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks)
 			        fld->def ? fld->def : "required", wrange, range, fld->desc);
 		}
 	}
+}
+
+void cfg_write_values(FILE *out, const struct cfg_block *blocks, size_t nblocks, const void *root)
+{
+	char path[CFG_PATH_MAX], value[CFG_MSG_MAX];
+
+	for (size_t b = 0; b < nblocks; b++)
+		for (size_t f = 0; f < blocks[b].nfields; f++) {
+			const struct cfg_field *fld = &blocks[b].fields[f];
+			cfg_full_path(path, sizeof(path), blocks[b].path, fld->key);
+			cfg_format_field(value, sizeof(value), fld,
+			                 (const char *)root + blocks[b].offset);
+			fprintf(out, "%s = %s\n", path, value);
+		}
 }

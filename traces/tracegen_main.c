@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "sim/log.h"
+#include "sim/paths.h"
 #include "traces/gen.h"
 #include "traces/kineto.h"
 #include "traces/model.h"
@@ -67,31 +67,15 @@ static void usage(FILE *out)
 	    out);
 }
 
-/* traces/models beside the build tree or the install prefix, unless --models-dir or
- * NMSIM_MODELS says otherwise. */
+/* traces/models beside the build tree or the install prefix (sim/paths.h), unless --models-dir
+ * or NMSIM_MODELS says otherwise. */
 static void default_models_dir(char *out, size_t len)
 {
 	const char *env = getenv("NMSIM_MODELS");
-	if (env && *env) {
+	if (env && *env)
 		snprintf(out, len, "%s", env);
-		return;
-	}
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *dir = dirname(exe);
-		const char *candidates[] = { "%s/../traces/models", "%s/../share/nmsim/models" };
-		for (size_t i = 0; i < 2; i++) {
-			snprintf(out, len, candidates[i], dir);
-			DIR *d = opendir(out);
-			if (d) {
-				closedir(d);
-				return;
-			}
-		}
-	}
-	snprintf(out, len, "traces/models");
+	else if (paths_shipped(PATHS_MODELS, out, len))
+		snprintf(out, len, "traces/models");
 }
 
 static int list_models(const char *dir)
