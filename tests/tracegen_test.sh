@@ -19,7 +19,7 @@ params) # declared weights add up to the published parameter count (exact, or wi
   done ;;
 every_model) # every model, short prompt, replayed on every shipped machine
   for m in $models; do
-    d=2; [ "$m" = bert-large ] && d=0
+    d=2; grep -Eq '^encoder *= *true *;' "traces/models/$m.cfg" && d=0 # encoders have no decode steps
     "$tg" --model "$m" --prompt 32 --decode $d --batch 2 -o "$tmp/$m.trace.gz" || fail "$m"
     for a in configs/a100_24.cfg configs/h100_24.cfg; do
       "$sr" -q --arch $a --json "$tmp/r.json" "$tmp/$m.trace.gz" >/dev/null || fail "simrun $m on $a"
@@ -74,7 +74,15 @@ shape) # the op sequence of a decode step follows the model
   grep -q 'op gemm m=1 n=32000 k=4096 w=lm_head' "$tmp/t.trace" || fail "lm_head on the last token"
   "$tg" --model llama-2-70b --prompt 8 --decode 1 --tp 8 -o "$tmp/tp.trace" || fail tp
   grep -q 'op attn b=1 hq=8 hkv=1 ' "$tmp/tp.trace" || fail "tp splits heads"
-  [ "$(grep -c 'op coll kind=allreduce' "$tmp/tp.trace")" = $((80 * 2 * 2)) ] || fail "two all-reduces per layer per step" ;;
+  [ "$(grep -c 'op coll kind=allreduce' "$tmp/tp.trace")" = $((80 * 2 * 2)) ] || fail "two all-reduces per layer per step"
+  # ALBERT: one set of layer weights read by all 24 layers; a 128-wide embedding projected to 2048
+  "$tg" --model albert-xlarge --prompt 8 -o "$tmp/al.trace" || fail albert
+  [ "$(grep -c '^tensor id=L[0-9]*\.attn\.qkv ' "$tmp/al.trace")" = 1 ] || fail "shared layers declare one qkv"
+  [ "$(grep -c '^op gemm .* w=L0\.attn\.qkv layer=' "$tmp/al.trace")" = 24 ] || fail "every layer reads the shared qkv"
+  grep -q '^op attn .* layer=23$' "$tmp/al.trace" || fail "24 layers of attention"
+  grep -q '^tensor id=embed role=weight dtype=fp16 shape=30000x128$' "$tmp/al.trace" || fail "narrow embedding table"
+  grep -q '^op gemm m=8 n=2048 k=128 w=embed_proj ' "$tmp/al.trace" || fail "embedding projection GEMM"
+  grep -q '^op vec kind=layernorm rows=8 cols=128' "$tmp/al.trace" || fail "embedding norm over 128" ;;
 deterministic)
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/a.trace.gz"
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/b.trace.gz"
