@@ -60,8 +60,15 @@ options) # every option value of the issue, each replayed, each changing the tra
 --attn thresh:0.1|^op attn .* pat=thresh:0\.1
 --tp 8|^op coll kind=allreduce .* ranks=8
 --batch 16|^step kind=prefill tokens=32 batch=16$
+--act fp32|^op attn .* q=fp32
+--act int8|^op attn .* q=int8
+--ops attn,vec|=^op attn 
 --weights int4:g128 --sparsity nm:2:4 --kv fp8e4m3 --attn window:1024 --tp 2|^tensor id=L0\.mlp\.down role=weight dtype=int4 shape=4096x7168 sp=nm:2:4 q=group:128$
 ARGS
+  # --ops keeps only the kinds named: every attention, nothing else
+  "$tg" --model llama-3-8b --prompt 32 --decode 2 --ops attn -o "$tmp/a.trace" || fail "tracegen --ops attn"
+  [ "$(grep -c '^op attn ' "$tmp/a.trace")" = $((32 * 3)) ] || fail "--ops attn lost attention ops"
+  ! grep -Eq '^op (gemm|vec|coll) ' "$tmp/a.trace" || fail "--ops attn kept other ops"
   "$tg" --model mixtral-8x7b --prompt 16 --decode 1 --moe-dist 0.3,0.2,0.1,0.1,0.1,0.1,0.05,0.05 -o "$tmp/m.trace" || fail moe-dist
   "$sr" -q --arch configs/a100_24.cfg "$tmp/m.trace" >/dev/null || fail "simrun moe-dist" ;;
 shape) # the op sequence of a decode step follows the model
@@ -102,6 +109,8 @@ no decode steps|--model bert-large --decode 4
 --batch|--model llama-2-7b --batch 0
 --moe-dist|--model mixtral-8x7b --moe-dist 0.5,0.6
 --attn|--model llama-2-7b --attn window:0
+--ops|--model llama-2-7b --ops softmax
+--act|--model llama-2-7b --act int4
 unknown option|--model llama-2-7b --frobnicate
 BAD
   printf 'name = "x";\nsource = "t";\nhidden = 64;\nlayres = 2;\n' >"$tmp/bad.cfg"

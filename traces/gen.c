@@ -142,6 +142,8 @@ static void begin_op(struct gen *g, enum trace_op_type type, int64_t layer, cons
 
 static void emit(struct gen *g)
 {
+	if (g->o->op_mask && !(g->o->op_mask & (1u << g->op.type)))
+		return;
 	if (!g->failed && trace_write_op(g->w, &g->op))
 		fail_writer(g);
 }

@@ -46,6 +46,8 @@ struct gen_options {
 	double moe_dist[GEN_MAX_EXPERTS]; /* share of routed tokens per expert; none = uniform */
 	int nmoe_dist;
 	bool weight_only; /* int8/fp8 weights keep activations in act_dtype (W8A16) */
+	unsigned op_mask; /* 1 << trace_op_type of the ops written; 0 = every op (a unit that runs
+	                     part of the model, e.g. an attention accelerator, takes only its ops) */
 	const char *meta; /* "key=value ..." recording how the trace was made */
 };
 
