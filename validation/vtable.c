@@ -30,6 +30,15 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 				        r->group, r->value, "-", r->why);
 			continue;
 		}
+		if (!r->has_value) {
+			/* No published value: listed for the ratio rows that divide it. */
+			fprintf(out, "%-46.46s %-40.40s %12s %12.4g %9s\n", r->id, r->group, "-",
+			        r->sim, "-");
+			if (results)
+				fprintf(results, "%s,%s,%s,,%.6g,\n", r->id, r->group, r->metric,
+				        r->sim);
+			continue;
+		}
 		double err = r->value > 0 ? (r->sim - r->value) / r->value * 100 : NAN;
 		fprintf(out, "%-46.46s %-40.40s %12.4g %12.4g %+8.1f%%\n", r->id, r->group,
 		        r->value, r->sim, err);
