@@ -90,6 +90,16 @@ shape) # the op sequence of a decode step follows the model
   grep -q '^tensor id=embed role=weight dtype=fp16 shape=30000x128$' "$tmp/al.trace" || fail "narrow embedding table"
   grep -q '^op gemm m=8 n=2048 k=128 w=embed_proj ' "$tmp/al.trace" || fail "embedding projection GEMM"
   grep -q '^op vec kind=layernorm rows=8 cols=128' "$tmp/al.trace" || fail "embedding norm over 128" ;;
+machines) # every shipped machine replays an attention-only int8 trace (every machine has a path for it)
+  "$tg" --model bert-base --prompt 64 --ops attn --act int8 --kv int8 --attn thresh:0.1 -o "$tmp/a.trace" || fail tracegen
+  for a in configs/*.cfg; do
+    "$sr" -q --arch "$a" "$tmp/a.trace" >/dev/null || fail "simrun on $a"
+  done
+  # the machines built from the papers' public descriptions tag every number: a source or [ASSUMED: why]
+  for a in configs/sta.cfg configs/i9_9900x.cfg configs/rtx2080ti.cfg configs/sprint_*.cfg; do
+    untagged=$(grep -nE '^\s*[a-z_0-9]+\s*=\s*("?[0-9.]|true|false|"[0-9:])' "$a" | grep -v '\[')
+    [ -z "$untagged" ] || fail "$a: settings without a source tag: $untagged"
+  done ;;
 deterministic)
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/a.trace.gz"
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/b.trace.gz"
