@@ -19,7 +19,7 @@ params) # declared weights add up to the published parameter count (exact, or wi
   done ;;
 every_model) # every model, short prompt, replayed on every shipped machine
   for m in $models; do
-    d=2; [ "$m" = bert-large ] && d=0
+    d=2; grep -Eq '^encoder *= *true *;' "traces/models/$m.cfg" && d=0 # encoders have no decode steps
     "$tg" --model "$m" --prompt 32 --decode $d --batch 2 -o "$tmp/$m.trace.gz" || fail "$m"
     for a in configs/a100_24.cfg configs/h100_24.cfg; do
       "$sr" -q --arch $a --json "$tmp/r.json" "$tmp/$m.trace.gz" >/dev/null || fail "simrun $m on $a"
@@ -60,8 +60,15 @@ options) # every option value of the issue, each replayed, each changing the tra
 --attn thresh:0.1|^op attn .* pat=thresh:0\.1
 --tp 8|^op coll kind=allreduce .* ranks=8
 --batch 16|^step kind=prefill tokens=32 batch=16$
+--act fp32|^op attn .* q=fp32
+--act int8|^op attn .* q=int8
+--ops attn,vec|=^op attn 
 --weights int4:g128 --sparsity nm:2:4 --kv fp8e4m3 --attn window:1024 --tp 2|^tensor id=L0\.mlp\.down role=weight dtype=int4 shape=4096x7168 sp=nm:2:4 q=group:128$
 ARGS
+  # --ops keeps only the kinds named: every attention, nothing else
+  "$tg" --model llama-3-8b --prompt 32 --decode 2 --ops attn -o "$tmp/a.trace" || fail "tracegen --ops attn"
+  [ "$(grep -c '^op attn ' "$tmp/a.trace")" = $((32 * 3)) ] || fail "--ops attn lost attention ops"
+  ! grep -Eq '^op (gemm|vec|coll) ' "$tmp/a.trace" || fail "--ops attn kept other ops"
   "$tg" --model mixtral-8x7b --prompt 16 --decode 1 --moe-dist 0.3,0.2,0.1,0.1,0.1,0.1,0.05,0.05 -o "$tmp/m.trace" || fail moe-dist
   "$sr" -q --arch configs/a100_24.cfg "$tmp/m.trace" >/dev/null || fail "simrun moe-dist" ;;
 shape) # the op sequence of a decode step follows the model
@@ -74,7 +81,25 @@ shape) # the op sequence of a decode step follows the model
   grep -q 'op gemm m=1 n=32000 k=4096 w=lm_head' "$tmp/t.trace" || fail "lm_head on the last token"
   "$tg" --model llama-2-70b --prompt 8 --decode 1 --tp 8 -o "$tmp/tp.trace" || fail tp
   grep -q 'op attn b=1 hq=8 hkv=1 ' "$tmp/tp.trace" || fail "tp splits heads"
-  [ "$(grep -c 'op coll kind=allreduce' "$tmp/tp.trace")" = $((80 * 2 * 2)) ] || fail "two all-reduces per layer per step" ;;
+  [ "$(grep -c 'op coll kind=allreduce' "$tmp/tp.trace")" = $((80 * 2 * 2)) ] || fail "two all-reduces per layer per step"
+  # ALBERT: one set of layer weights read by all 24 layers; a 128-wide embedding projected to 2048
+  "$tg" --model albert-xlarge --prompt 8 -o "$tmp/al.trace" || fail albert
+  [ "$(grep -c '^tensor id=L[0-9]*\.attn\.qkv ' "$tmp/al.trace")" = 1 ] || fail "shared layers declare one qkv"
+  [ "$(grep -c '^op gemm .* w=L0\.attn\.qkv layer=' "$tmp/al.trace")" = 24 ] || fail "every layer reads the shared qkv"
+  grep -q '^op attn .* layer=23$' "$tmp/al.trace" || fail "24 layers of attention"
+  grep -q '^tensor id=embed role=weight dtype=fp16 shape=30000x128$' "$tmp/al.trace" || fail "narrow embedding table"
+  grep -q '^op gemm m=8 n=2048 k=128 w=embed_proj ' "$tmp/al.trace" || fail "embedding projection GEMM"
+  grep -q '^op vec kind=layernorm rows=8 cols=128' "$tmp/al.trace" || fail "embedding norm over 128" ;;
+machines) # every shipped machine replays an attention-only int8 trace (every machine has a path for it)
+  "$tg" --model bert-base --prompt 64 --ops attn --act int8 --kv int8 --attn thresh:0.1 -o "$tmp/a.trace" || fail tracegen
+  for a in configs/*.cfg; do
+    "$sr" -q --arch "$a" "$tmp/a.trace" >/dev/null || fail "simrun on $a"
+  done
+  # the machines built from the papers' public descriptions tag every number: a source or [ASSUMED: why]
+  for a in configs/sta.cfg configs/i9_9900x.cfg configs/rtx2080ti.cfg configs/sprint_*.cfg; do
+    untagged=$(grep -nE '^\s*[a-z_0-9]+\s*=\s*("?[0-9.]|true|false|"[0-9:])' "$a" | grep -v '\[')
+    [ -z "$untagged" ] || fail "$a: settings without a source tag: $untagged"
+  done ;;
 deterministic)
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/a.trace.gz"
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/b.trace.gz"
@@ -94,6 +119,8 @@ no decode steps|--model bert-large --decode 4
 --batch|--model llama-2-7b --batch 0
 --moe-dist|--model mixtral-8x7b --moe-dist 0.5,0.6
 --attn|--model llama-2-7b --attn window:0
+--ops|--model llama-2-7b --ops softmax
+--act|--model llama-2-7b --act int4
 unknown option|--model llama-2-7b --frobnicate
 BAD
   printf 'name = "x";\nsource = "t";\nhidden = 64;\nlayres = 2;\n' >"$tmp/bad.cfg"

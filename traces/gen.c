@@ -142,6 +142,8 @@ static void begin_op(struct gen *g, enum trace_op_type type, int64_t layer, cons
 
 static void emit(struct gen *g)
 {
+	if (g->o->op_mask && !(g->o->op_mask & (1u << g->op.type)))
+		return;
 	if (!g->failed && trace_write_op(g->w, &g->op))
 		fail_writer(g);
 }
@@ -246,8 +248,10 @@ static void layer_ops(struct gen *g, int64_t l, uint64_t tokens, uint64_t seqs, 
 	const struct model_config *m = g->m;
 	char id[96];
 	uint64_t h = (uint64_t)m->hidden, hd = (uint64_t)m->head_dim;
+	/* Shared layers (ALBERT) run every layer's ops on layer 0's weights. */
+	long long wl = m->shared_layers ? 0 : (long long)l;
 	vec(g, norm_kind(m), tokens, h, l);
-	snprintf(id, sizeof id, "L%lld.attn.qkv", (long long)l);
+	snprintf(id, sizeof id, "L%lld.attn.qkv", wl);
 	gemm(g, tokens, g->qkv_n, h, id, "attn.qkv", l);
 	if (m->pos == MODEL_POS_ROPE)
 		vec(g, TRACE_VEC_ROPE, tokens, (g->heads + g->kv_heads) * hd, l);
@@ -274,13 +278,13 @@ static void layer_ops(struct gen *g, int64_t l, uint64_t tokens, uint64_t seqs, 
 		g->op.attn.pat.density = 1;
 	}
 	emit(g);
-	snprintf(id, sizeof id, "L%lld.attn.o", (long long)l);
+	snprintf(id, sizeof id, "L%lld.attn.o", wl);
 	gemm(g, tokens, h, g->heads * hd, id, "attn.o", l);
 	allreduce(g, tokens, l);
 	vec(g, TRACE_VEC_ADD, tokens, h, l);
 	vec(g, norm_kind(m), tokens, h, l);
 	if (m->experts > 1) {
-		snprintf(id, sizeof id, "L%lld.mlp.router", (long long)l);
+		snprintf(id, sizeof id, "L%lld.mlp.router", wl);
 		gemm(g, tokens, (uint64_t)m->experts, h, id, "mlp.router", l);
 		vec(g, TRACE_VEC_TOPK, tokens, (uint64_t)m->experts, l);
 		uint64_t per[GEN_MAX_EXPERTS];
@@ -288,26 +292,25 @@ static void layer_ops(struct gen *g, int64_t l, uint64_t tokens, uint64_t seqs, 
 		for (int64_t e = 0; e < m->experts; e++) {
 			if (!per[e])
 				continue; /* an expert no token chose is never read */
-			snprintf(id, sizeof id, "L%lld.mlp.e%lld.gate_up", (long long)l,
-			         (long long)e);
+			snprintf(id, sizeof id, "L%lld.mlp.e%lld.gate_up", wl, (long long)e);
 			gemm(g, per[e], 2 * g->ffn, h, id, "mlp.gate_up", l);
 			vec(g, TRACE_VEC_SWIGLU, per[e], g->ffn, l);
-			snprintf(id, sizeof id, "L%lld.mlp.e%lld.down", (long long)l, (long long)e);
+			snprintf(id, sizeof id, "L%lld.mlp.e%lld.down", wl, (long long)e);
 			gemm(g, per[e], h, g->ffn, id, "mlp.down", l);
 		}
 		vec(g, TRACE_VEC_MUL, tokens, h, l); /* weighted combine of the top-k outputs */
 	} else if (m->gated) {
-		snprintf(id, sizeof id, "L%lld.mlp.gate_up", (long long)l);
+		snprintf(id, sizeof id, "L%lld.mlp.gate_up", wl);
 		gemm(g, tokens, 2 * g->ffn, h, id, "mlp.gate_up", l);
 		vec(g, TRACE_VEC_SWIGLU, tokens, g->ffn, l);
-		snprintf(id, sizeof id, "L%lld.mlp.down", (long long)l);
+		snprintf(id, sizeof id, "L%lld.mlp.down", wl);
 		gemm(g, tokens, h, g->ffn, id, "mlp.down", l);
 	} else {
-		snprintf(id, sizeof id, "L%lld.mlp.up", (long long)l);
+		snprintf(id, sizeof id, "L%lld.mlp.up", wl);
 		gemm(g, tokens, g->ffn, h, id, "mlp.up", l);
 		vec(g, m->act == MODEL_ACT_RELU ? TRACE_VEC_RELU : TRACE_VEC_GELU, tokens, g->ffn,
 		    l);
-		snprintf(id, sizeof id, "L%lld.mlp.down", (long long)l);
+		snprintf(id, sizeof id, "L%lld.mlp.down", wl);
 		gemm(g, tokens, h, g->ffn, id, "mlp.down", l);
 	}
 	allreduce(g, tokens, l);
@@ -318,16 +321,24 @@ static void declare_model(struct gen *g)
 {
 	const struct model_config *m = g->m;
 	uint64_t h = (uint64_t)m->hidden, hd = (uint64_t)m->head_dim;
+	uint64_t e = (uint64_t)m->embedding_size;
 	char id[96];
-	declare(g, "embed", (uint64_t)m->vocab, h, false, "embed");
+	declare(g, "embed", (uint64_t)m->vocab, e, false, "embed");
 	if (m->pos == MODEL_POS_LEARNED && m->max_positions)
-		declare(g, "pos_embed", (uint64_t)m->max_positions, h, false, "pos_embed");
+		declare(g, "pos_embed", (uint64_t)m->max_positions, e, false, "pos_embed");
 	if (m->type_vocab)
-		declare(g, "type_embed", (uint64_t)m->type_vocab, h, false, "type_embed");
+		declare(g, "type_embed", (uint64_t)m->type_vocab, e, false, "type_embed");
 	uint64_t norm_params = m->norm == MODEL_NORM_LAYERNORM ? 2 : 1; /* weight (+ bias) */
 	if (m->encoder)
-		declare(g, "embed_norm", norm_params, h, false, "norm");
-	for (int64_t l = 0; l < m->layers && !g->failed; l++) {
+		declare(g, "embed_norm", norm_params, e, false, "norm");
+	if (e < h) {
+		/* ALBERT's factorized embedding: the narrow tables' output projected to hidden. */
+		declare(g, "embed_proj", h, e, true, "embed_proj");
+		declare(g, "embed_proj.bias", 1, h, false, "bias");
+	}
+	/* Shared layers (ALBERT): one set of layer weights, declared once as layer 0's. */
+	int64_t weight_layers = m->shared_layers ? 1 : m->layers;
+	for (int64_t l = 0; l < weight_layers && !g->failed; l++) {
 #define DECL(suffix, rows, cols, linear, local)                            \
 	do {                                                               \
 		snprintf(id, sizeof id, "L%lld.%s", (long long)l, suffix); \
@@ -446,11 +457,14 @@ int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *dec
 			fail_writer(g);
 			break;
 		}
-		vec(g, TRACE_VEC_EMBED, tokens, h, -1);
+		uint64_t e = (uint64_t)m->embedding_size;
+		vec(g, TRACE_VEC_EMBED, tokens, e, -1);
 		if (m->pos == MODEL_POS_LEARNED)
-			vec(g, TRACE_VEC_ADD, tokens, h, -1);
+			vec(g, TRACE_VEC_ADD, tokens, e, -1);
 		if (m->encoder)
-			vec(g, TRACE_VEC_LAYERNORM, tokens, h, -1);
+			vec(g, TRACE_VEC_LAYERNORM, tokens, e, -1);
+		if (e < h)
+			gemm(g, tokens, h, e, "embed_proj", "embed_proj", -1);
 		for (int64_t l = 0; l < m->layers && !g->failed; l++)
 			layer_ops(g, l, tokens, o->batch, sq, skv);
 		vec(g, norm_kind(m), tokens, h, -1);

@@ -6,7 +6,8 @@
  * QKV/O/FFN GEMMs, rotary embedding, fused attention with a growing KV cache, residual adds,
  * MoE routing (uniform, or a given expert distribution), tensor parallelism (heads and FFN
  * split across ranks, an all-reduce after the O and down projections) and the lm_head on the
- * last token of each sequence.
+ * last token of each sequence; shared layer weights (every layer's ops read layer 0's) and a
+ * factorized embedding (narrow tables, then a projection GEMM to the hidden size).
  * Not: sampling, beam search, continuous batching, pipeline parallelism, prefix caching.
  * Numbers: the model file (traces/models/NAME.cfg).
  */
@@ -23,7 +24,7 @@
 #define GEN_MAX_EXPERTS 256
 
 /* "glob=value": the first rule whose glob matches a layer-local weight name applies. Names:
- * attn.qkv attn.o mlp.gate_up mlp.up mlp.down mlp.router lm_head pooler. */
+ * attn.qkv attn.o mlp.gate_up mlp.up mlp.down mlp.router lm_head pooler embed_proj. */
 struct gen_rule {
 	char glob[64];
 	char value[64];
@@ -45,6 +46,8 @@ struct gen_options {
 	double moe_dist[GEN_MAX_EXPERTS]; /* share of routed tokens per expert; none = uniform */
 	int nmoe_dist;
 	bool weight_only; /* int8/fp8 weights keep activations in act_dtype (W8A16) */
+	unsigned op_mask; /* 1 << trace_op_type of the ops written; 0 = every op (a unit that runs
+	                     part of the model, e.g. an attention accelerator, takes only its ops) */
 	const char *meta; /* "key=value ..." recording how the trace was made */
 };
 

@@ -37,6 +37,11 @@ static const struct cfg_field model_fields[] = {
 	BOOL(tied_embeddings, "false", "lm_head shares the embedding matrix"),
 	BOOL(encoder, "false", "bidirectional encoder (no causal mask, no decode)"),
 	INT(type_vocab, 0, 1e6, "0", "token-type embedding rows (BERT)"),
+	BOOL(shared_layers, "false",
+	     "every layer runs on one set of weights (ALBERT): declared once, read by each layer"),
+	INT(embedding_size, 0, 1e6, "0",
+	    "width of the embedding tables (0 = hidden); narrower: a projection GEMM to hidden "
+	    "follows (ALBERT)"),
 	INT(params, 1, 1e15, NULL,
 	    "published parameter count (declared weights must add up to it)"),
 };
@@ -52,6 +57,17 @@ static int model_check(const void *blk, struct cfg_checker *chk)
 	}
 	if (!m->head_dim && m->hidden % m->heads) {
 		cfg_report(chk, "heads", "hidden is not a multiple of heads: give head_dim");
+		return -1;
+	}
+	if (m->embedding_size > m->hidden) {
+		cfg_report(chk, "embedding_size", "embedding_size (%lld) is larger than hidden",
+		           (long long)m->embedding_size);
+		return -1;
+	}
+	if (m->embedding_size && m->embedding_size < m->hidden && !m->encoder) {
+		/* A decoder's lm_head would need the projection's transpose as well. */
+		cfg_report(chk, "embedding_size",
+		           "a factorized embedding is modelled for encoders only (encoder = true)");
 		return -1;
 	}
 	if (m->top_k > m->experts) {
@@ -75,6 +91,8 @@ int model_load(const char *file, struct model_config *m)
 		m->kv_heads = m->heads;
 	if (!m->head_dim)
 		m->head_dim = m->hidden / m->heads;
+	if (!m->embedding_size)
+		m->embedding_size = m->hidden;
 	return 0;
 }
 

@@ -3,8 +3,11 @@
  * Models: the shapes of decoder-only and encoder LLMs: hidden size, layers, query and KV heads,
  * head dimension, FFN size (gated or not), vocabulary, norm and activation kinds, rotary or
  * learned positions, biases, mixture-of-experts (experts, top-k), sliding window, tied
- * embeddings; and the published parameter count that the declared weights must add up to.
- * Not: the numerics (weights are never loaded), vision towers, cross-attention.
+ * embeddings, weights shared by every layer (ALBERT), a factorized embedding (narrow tables
+ * and a projection to the hidden size: ALBERT); and the published parameter count that the
+ * declared weights must add up to.
+ * Not: the numerics (weights are never loaded), vision towers (a ViT's patch embedding is
+ * described as a table: traces/models/vit-b.cfg), cross-attention.
  * Numbers: each file cites its Hugging Face config.json or paper.
  */
 #ifndef NMSIM_MODEL_H
@@ -33,9 +36,12 @@ struct model_config {
 	int64_t experts, top_k;          /* 1, 1 = dense FFN */
 	int64_t window;                  /* sliding-window attention length, 0 = none */
 	bool tied_embeddings;
-	bool encoder;       /* bidirectional (BERT): no causal mask, no decode steps */
-	int64_t type_vocab; /* token-type embeddings (BERT), 0 = none */
-	int64_t params;     /* published parameter count */
+	bool encoder;           /* bidirectional (BERT): no causal mask, no decode steps */
+	int64_t type_vocab;     /* token-type embeddings (BERT), 0 = none */
+	bool shared_layers;     /* one set of layer weights used by every layer (ALBERT) */
+	int64_t embedding_size; /* width of the embedding tables; < hidden: a projection follows
+	                           (ALBERT's factorized embedding); 0 = hidden */
+	int64_t params;         /* published parameter count */
 };
 
 /* Loads a model file; 0, or -1 with every problem reported as FILE:LINE. */

@@ -5,6 +5,7 @@
  *            [--sparsity nm:2:4 | --sparsity 'mlp.*=vnm:64:2:8,attn.*=dense'] \
  *            [--kv fp16|fp8e4m3|int8|int4:g64] [--act-sparsity mlp.down=0.4] \
  *            [--attn window:4096|topk:2048|thresh:0.1] [--tp 8] [--moe-dist P,P,...] \
+ *            [--act fp16|bf16|fp32|int8] [--ops attn] \
  *            -o out.trace.gz
  *   tracegen --list-models
  *   tracegen --from-kineto trace.json[.gz] -o out.trace.gz
@@ -45,8 +46,13 @@ static void usage(FILE *out)
 	    "nvfp4\n"
 	    "                      (default fp16; int8 and fp8 quantize activations too)\n"
 	    "  --weight-only       int8/fp8 weights keep activations in fp16/bf16 (W8A16)\n"
-	    "  --act DTYPE         activation dtype, fp16 or bf16 (default: bf16 with bf16 "
-	    "weights)\n"
+	    "  --act DTYPE         activation dtype: fp16, bf16, fp32 (a framework's default "
+	    "on\n"
+	    "                      CPUs and pre-Ampere GPUs) or int8 (8-bit accelerators)\n"
+	    "                      (default: bf16 with bf16 weights, else fp16)\n"
+	    "  --ops KINDS         write only ops of these kinds, comma-separated (gemm attn vec\n"
+	    "                      coll): the part of the model a unit runs, e.g. attn for an\n"
+	    "                      attention accelerator\n"
 	    "  --sparsity S        sp= of the projections: a spec (nm:2:4, vnm:64:2:8,\n"
 	    "                      unstructured:0.5, block:16:16:0.5) or glob=spec,... over\n"
 	    "                      attn.qkv attn.o mlp.gate_up mlp.up mlp.down mlp.router lm_head\n"
@@ -157,6 +163,28 @@ bad:
 	return -1;
 }
 
+/* --ops gemm,attn,...: the op kinds written. */
+static int parse_ops(const char *s, unsigned *mask)
+{
+	char copy[64];
+	snprintf(copy, sizeof copy, "%s", s);
+	*mask = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		enum trace_op_type t;
+		if (trace_op_type_parse(tok, &t)) {
+			log_error("--ops %s: '%s' is not an op kind (gemm attn vec coll)", s, tok);
+			return -1;
+		}
+		*mask |= 1u << t;
+	}
+	if (!*mask || strlen(s) >= sizeof copy) {
+		log_error("--ops %s: expected op kinds like attn or gemm,attn", s);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_sparsity(const char *v, char *err, size_t len)
 {
 	struct trace_sparsity sp;
@@ -214,6 +242,7 @@ int main(int argc, char **argv)
 		O_DECODE,
 		O_WEIGHTS,
 		O_ACT,
+		O_OPS,
 		O_SPARSITY,
 		O_KV,
 		O_ACTSP,
@@ -236,6 +265,7 @@ int main(int argc, char **argv)
 		{ "decode", required_argument, NULL, O_DECODE },
 		{ "weights", required_argument, NULL, O_WEIGHTS },
 		{ "act", required_argument, NULL, O_ACT },
+		{ "ops", required_argument, NULL, O_OPS },
 		{ "sparsity", required_argument, NULL, O_SPARSITY },
 		{ "kv", required_argument, NULL, O_KV },
 		{ "act-sparsity", required_argument, NULL, O_ACTSP },
@@ -286,6 +316,7 @@ int main(int argc, char **argv)
 			rc = parse_format("--weights", optarg, &o.weight_dtype, &o.weight_q);
 			break;
 		case O_ACT: act = optarg; break;
+		case O_OPS: rc = parse_ops(optarg, &o.op_mask); break;
 		case O_WONLY: o.weight_only = true; break;
 		case O_KV: rc = parse_format("--kv", optarg, &o.kv_dtype, &o.kv_q); break;
 		case O_SPARSITY:
@@ -400,8 +431,9 @@ int main(int argc, char **argv)
 		o.decode = 0;
 	o.act_dtype = o.weight_dtype == TRACE_DT_BF16 ? TRACE_DT_BF16 : TRACE_DT_FP16;
 	if (act && (trace_dtype_parse(act, &o.act_dtype) ||
-	            (o.act_dtype != TRACE_DT_FP16 && o.act_dtype != TRACE_DT_BF16))) {
-		log_error("--act %s: expected fp16 or bf16", act);
+	            (o.act_dtype != TRACE_DT_FP16 && o.act_dtype != TRACE_DT_BF16 &&
+	             o.act_dtype != TRACE_DT_FP32 && o.act_dtype != TRACE_DT_INT8))) {
+		log_error("--act %s: expected fp16, bf16, fp32 or int8", act);
 		return EXIT_USER_ERROR;
 	}
 	char model_meta[512];

@@ -6,9 +6,14 @@
  *   - an op: a GEMM from m,n,k,a,w_dtype,sp, or an attention/vec/copy op described in the note
  *     (`op=attn b=1 ...`, `op vec kind=gelu ...`), timed (time_ms) or as a rate (throughput,
  *     bandwidth over the work it names);
- *   - a ratio of two other rows' simulated values (metric speedup, note ratio=A/B);
- *   - a whole model (metric time_per_token_ms, note tracegen=ARGS): the mean decode step of the
- *     trace tracegen writes.
+ *   - a ratio of two other rows' simulated values, of any machines (metric speedup or
+ *     energy_reduction, note ratio=A/B);
+ *   - a whole model (note tracegen=ARGS): the mean decode step (metric time_per_token_ms) or
+ *     the whole trace (time_ms, energy_mj, gops_s and gops_j: two ops per MAC the report
+ *     counts, over its time or energy) of the trace tracegen writes.
+ * A note's group=NAME puts the row in group NAME instead of the one its kind implies. A row
+ * with an empty value has no published counterpart: it is simulated (a ratio row divides it)
+ * and listed, but has no error and counts in no group.
  * validation/sources.csv sets each row's measurement setup (--set options) and split
  * (validation, calibration, or a tag that puts it in a group of its own); validation/groups.csv
  * gives each group's tolerance and role; validation/machines.csv maps machines to configs.
@@ -44,11 +49,12 @@ struct vrow {
 	char *group; /* machine, class, precision and split tag: what the MAPE is taken over */
 	char *sets;  /* --set options of the measurement setup ("" for none) */
 	bool calibration;
-	bool skip;    /* listed but not simulated */
-	char *why;    /* why it is skipped */
-	double value; /* expected, in the metric's unit */
-	double work;  /* elements (throughput) or bytes (bandwidth) the metric divides time into */
-	double sim;   /* simulated, in the metric's unit; < 0 until simulated */
+	bool skip;      /* listed but not simulated */
+	char *why;      /* why it is skipped */
+	double value;   /* expected, in the metric's unit */
+	bool has_value; /* false: no published value (an input of ratio rows) */
+	double work; /* elements (throughput) or bytes (bandwidth) the metric divides time into */
+	double sim;  /* simulated, in the metric's unit; < 0 until simulated */
 	/* The plain roofline's parts (simrun --roofline): one per op of an op row; a model row's
 	 * ops of its decode steps (nparts of them, over ndecode steps). */
 	struct vparts *parts;

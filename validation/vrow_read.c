@@ -378,8 +378,19 @@ static void model_args(struct vrow *r, const char *note)
 	free(args);
 }
 
-/* Fills r from data row s->i; 0, or -1 on malformed data. */
-static int read_row(const struct row_src *s, struct vrow *r, const char *file, size_t index)
+/* Whole-model metrics (see vrow.h). */
+static bool model_metric(const char *metric)
+{
+	static const char *const names[] = { "time_per_token_ms", "time_ms", "energy_mj", "gops_s",
+		                             "gops_j" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(metric, names[i]))
+			return true;
+	return false;
+}
+
+/* Fills r from data row s->i by its kind; 0, or -1 on malformed data. */
+static int read_row_kind(const struct row_src *s, struct vrow *r, const char *file, size_t index)
 {
 	const char *note = vcsv_get(s->t, s->i, s->c_note);
 	const char *a = vcsv_get(s->t, s->i, s->c_a), *sp = vcsv_get(s->t, s->i, s->c_sp);
@@ -392,9 +403,11 @@ static int read_row(const struct row_src *s, struct vrow *r, const char *file, s
 	r->file = vx_strdup(file);
 	r->sets = vx_strdup("");
 	char *end;
-	r->value = strtod(vcsv_get(s->t, s->i, s->c_value), &end);
-	if (end == vcsv_get(s->t, s->i, s->c_value) || *end)
-		return row_fail(s, "value '%s' is not a number", vcsv_get(s->t, s->i, s->c_value));
+	const char *value = vcsv_get(s->t, s->i, s->c_value);
+	r->has_value = *value != 0;
+	r->value = r->has_value ? strtod(value, &end) : 0;
+	if (r->has_value && (end == value || *end))
+		return row_fail(s, "value '%s' is not a number", value);
 	if (strstr(note, "timing=eager")) {
 		/* Eager timings include the framework's host overhead per call: the graph-timed
 		 * twin of the row is the one validated. */
@@ -403,7 +416,7 @@ static int read_row(const struct row_src *s, struct vrow *r, const char *file, s
 		return 0;
 	}
 	const char *ratio = strstr(note, "ratio=");
-	if (!strcmp(r->metric, "speedup") && ratio) {
+	if ((!strcmp(r->metric, "speedup") || !strcmp(r->metric, "energy_reduction")) && ratio) {
 		/* Simulated time of row A over that of row B. */
 		r->kind = VROW_RATIO;
 		char *spec = vx_printf("%.*s", (int)strcspn(ratio + 6, " ;,"), ratio + 6);
@@ -431,11 +444,12 @@ static int read_row(const struct row_src *s, struct vrow *r, const char *file, s
 			row_skip(r, "metric %s on a GEMM row", r->metric);
 		return 0;
 	}
-	if (strstr(note, "tracegen=") && !strcmp(r->metric, "time_per_token_ms")) {
-		/* A whole model: generate its trace, compare the mean decode step. */
+	if (strstr(note, "tracegen=") && model_metric(r->metric)) {
+		/* A whole model: generate its trace, compare the mean decode step or the whole. */
 		r->kind = VROW_MODEL;
 		model_args(r, note);
-		r->group = vx_printf("%s decode", r->machine);
+		r->group = vx_printf("%s %s", r->machine,
+		                     !strcmp(r->metric, "time_per_token_ms") ? "decode" : "model");
 		return 0;
 	}
 	int rc = note_op(s, note, &r->op);
@@ -469,6 +483,26 @@ static int read_row(const struct row_src *s, struct vrow *r, const char *file, s
 	}
 	if (strcmp(r->metric, "time_ms") && r->work <= 0)
 		row_skip(r, "metric %s needs a model trace", r->metric);
+	return 0;
+}
+
+/* Fills r from data row s->i; a note's group=NAME names its group. 0, or -1. */
+static int read_row(const struct row_src *s, struct vrow *r, const char *file, size_t index)
+{
+	if (read_row_kind(s, r, file, index))
+		return -1;
+	const char *note = vcsv_get(s->t, s->i, s->c_note);
+	const char *g = strstr(note, "group=");
+	if (g && (g == note || g[-1] == ' ' || g[-1] == ';')) {
+		g += 6;
+		size_t len = strcspn(g, ";,\"");
+		while (len && g[len - 1] == ' ')
+			len--;
+		if (!len)
+			return row_fail(s, "group= names no group");
+		free(r->group);
+		r->group = vx_printf("%.*s", (int)len, g);
+	}
 	return 0;
 }
 

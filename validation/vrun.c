@@ -1,6 +1,6 @@
 /* vrun — simulates the validation rows: one trace per machine and measurement setup, written
  * with the trace writer and replayed by one simrun process; one tracegen + simrun chain per
- * whole-model row. Processes are started with posix_spawn (no shell), several at a time, and a
+ * whole-model run (model rows with the same machine, setup and arguments share one). Processes are started with posix_spawn (no shell), several at a time, and a
  * line of progress is printed as each finishes. */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@ struct vjob {
 	char *label;
 	char *trace, *out, *roof;   /* temporary files, removed afterwards */
 	const char *machine, *sets; /* an op job's rows: these, not skipped, of kind VROW_OP */
-	struct vrow *model;         /* a model job's row */
+	struct vrow *model;         /* a model job's first row (others may share its run) */
 	bool failed;
 };
 
@@ -185,10 +185,60 @@ static int read_op_results(struct vdata *d, const struct vjob *j)
 	return rc;
 }
 
-/* The mean time of the decode steps of a model run's JSON report. */
-static int read_model_result(struct vjob *j)
+/* A number of the report's "total" object, or -1 when absent. */
+static double report_total(json_object *rep, const char *key)
+{
+	json_object *total, *v;
+	if (rep && json_object_object_get_ex(rep, "total", &total) &&
+	    json_object_object_get_ex(total, key, &v))
+		return json_object_get_double(v);
+	return -1;
+}
+
+/* A whole-trace metric of a model run's report: time, energy, or ops (two per MAC) over either;
+ * 0 when it cannot be formed. */
+static double model_total_value(json_object *rep, const char *metric)
+{
+	double t = report_total(rep, "time_s"), e = report_total(rep, "energy_j");
+	double ops = 2 * report_total(rep, "macs");
+	if (!strcmp(metric, "time_ms"))
+		return t > 0 ? t * 1e3 : 0;
+	if (!strcmp(metric, "energy_mj"))
+		return e > 0 ? e * 1e3 : 0;
+	if (!strcmp(metric, "gops_s"))
+		return t > 0 && ops > 0 ? ops / t * 1e-9 : 0;
+	return e > 0 && ops > 0 ? ops / e * 1e-9 : 0; /* gops_j */
+}
+
+/* Model rows that share one run: the same machine, setup and tracegen arguments. */
+static bool same_run(const struct vrow *a, const struct vrow *b)
+{
+	if (a->kind != VROW_MODEL || b->kind != VROW_MODEL || a->skip || b->skip ||
+	    strcmp(a->machine, b->machine) || strcmp(a->sets, b->sets) ||
+	    a->tracegen_argc != b->tracegen_argc)
+		return false;
+	for (size_t i = 0; i < a->tracegen_argc; i++)
+		if (strcmp(a->tracegen_argv[i], b->tracegen_argv[i]))
+			return false;
+	return true;
+}
+
+/* A model row's metric from its run's JSON report: the mean time of the decode steps (with
+ * the roofline parts of those steps' ops), or a whole-trace figure. */
+static int read_model_row(const struct vjob *j, struct vrow *r)
 {
 	json_object *rep = json_object_from_file(j->out), *steps;
+	if (strcmp(r->metric, "time_per_token_ms")) {
+		double v = model_total_value(rep, r->metric);
+		json_object_put(rep);
+		if (v <= 0) {
+			fprintf(stderr, "nmvalidate: %s: no %s in the report\n", j->label,
+			        r->metric);
+			return -1;
+		}
+		r->sim = v;
+		return 0;
+	}
 	double sum = 0;
 	size_t n = 0, nsteps = 0;
 	bool *decode = NULL;
@@ -209,12 +259,12 @@ static int read_model_result(struct vjob *j)
 	json_object_put(rep);
 	if (!n) {
 		free(decode);
-		free(j->model->why);
-		j->model->why = vx_strdup("no decode step in the generated trace");
-		j->model->skip = true;
+		free(r->why);
+		r->why = vx_strdup("no decode step in the generated trace");
+		r->skip = true;
 		return 0;
 	}
-	j->model->sim = vrow_value(j->model, sum / (double)n);
+	r->sim = vrow_value(r, sum / (double)n);
 	/* The roofline of the decode steps: their ops' parts. */
 	struct vparts *parts;
 	uint64_t *step_of;
@@ -223,7 +273,6 @@ static int read_model_result(struct vjob *j)
 		free(decode);
 		return -1;
 	}
-	struct vrow *r = j->model;
 	free(r->parts);
 	r->parts = vx_malloc((nparts ? nparts : 1) * sizeof *r->parts);
 	r->nparts = 0;
@@ -235,6 +284,17 @@ static int read_model_result(struct vjob *j)
 	free(step_of);
 	free(decode);
 	return 0;
+}
+
+/* Every model row the job's run serves (its own and those sharing the run). */
+static int read_model_result(struct vdata *d, struct vjob *j)
+{
+	const struct vrow first = *j->model; /* rows may turn skipped while being read */
+	int rc = 0;
+	for (size_t i = 0; i < d->nrows && !rc; i++)
+		if (&d->rows[i] == j->model || same_run(&first, &d->rows[i]))
+			rc = read_model_row(j, &d->rows[i]);
+	return rc;
 }
 
 static int job_spawn(struct vjob *j)
@@ -300,6 +360,11 @@ static size_t make_jobs(struct vdata *d, const struct vrun_opts *o, struct vjob 
 	for (size_t i = 0; i < d->nrows; i++) {
 		struct vrow *r = &d->rows[i];
 		if (r->kind != VROW_MODEL || r->skip || (o->only && strcmp(o->only, r->machine)))
+			continue;
+		bool shared = false; /* an earlier row's run serves this one */
+		for (size_t k = 0; k < i && !shared; k++)
+			shared = same_run(&d->rows[k], r);
+		if (shared)
 			continue;
 		jobs = vx_realloc(jobs, (n + 1) * sizeof *jobs);
 		struct vjob *j = &jobs[n++];
@@ -416,7 +481,7 @@ int vrun_all(struct vdata *d, const struct vrun_opts *o)
 		}
 		running--;
 		done++;
-		rc = j->model ? read_model_result(j) : read_op_results(d, j);
+		rc = j->model ? read_model_result(d, j) : read_op_results(d, j);
 		if (o->progress)
 			fprintf(stderr, "nmvalidate: %zu/%zu simulations done (%s)\n", done, njobs,
 			        j->label);

@@ -38,6 +38,15 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 				        r->group, r->value, "-", r->why);
 			continue;
 		}
+		if (!r->has_value) {
+			/* No published value: listed for the ratio rows that divide it. */
+			fprintf(out, "%-46.46s %-40.40s %12s %12.4g %9s\n", r->id, r->group, "-",
+			        r->sim, "-");
+			if (results)
+				fprintf(results, "%s,%s,%s,,%.6g,,,\n", r->id, r->group, r->metric,
+				        r->sim);
+			continue;
+		}
 		double err = pct(r->sim, r->value), rerr = pct(r->roof, r->value);
 		fprintf(out, "%-46.46s %-40.40s %12.4g %12.4g %+8.1f%% %12.4g %+8.1f%%\n", r->id,
 		        r->group, r->value, r->sim, err, r->roof, rerr);
@@ -84,15 +93,17 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		char tolbuf[16] = "-";
 		if (tol)
 			snprintf(tolbuf, sizeof tolbuf, "%.0f%%", rule->tolerance_pct);
-		fprintf(out, "%-46s %5zu %7.1f%% %8.1f%% %10s  %-12s %s\n", groups[g].name,
-		        groups[g].n, mape, roof, tolbuf, rule && rule->role[0] ? rule->role : "-",
-		        verdict);
+		char roofbuf[16] = "-";
+		if (isfinite(roof))
+			snprintf(roofbuf, sizeof roofbuf, "%.1f%%", roof);
+		fprintf(out, "%-46s %5zu %7.1f%% %9s %10s  %-12s %s\n", groups[g].name, groups[g].n,
+		        mape, roofbuf, tolbuf, rule && rule->role[0] ? rule->role : "-", verdict);
 	}
 	fprintf(out, "\nroofline baseline per machine: time = max(peak compute / e_c, peak memory "
 	             "/ e_m) + fixed + host, fitted once per machine\n");
 	for (size_t m = 0; m < d->nmachines; m++) {
 		const struct vmachine *mc = &d->machines[m];
-		if (only && strcmp(only, mc->name))
+		if ((only && strcmp(only, mc->name)) || !mc->roofline.fitted_rows)
 			continue;
 		fprintf(out, "  %-12s e_c %.3f  e_m %.3f  fixed %.2f us  (fitted on %zu %s rows)\n",
 		        mc->name, mc->roofline.compute_eff, mc->roofline.memory_eff,
