@@ -140,6 +140,16 @@ struct arch {
 	uint64_t counts_start[ENERGY_COUNT_N];
 	uint64_t op_start_ps;
 	uint64_t busy0_tc, busy0_port, busy0_l2, busy0_hbm, busy0_decode;
+	const struct trace_tensor *keep; /* the op's named operand, if any */
+	uint64_t keep_bytes, warm_bytes; /* its stored bytes; of them, resident at the start */
+	/* Autotuning: the tile choices played in turn, the one playing, the fastest so far;
+	 * final once the fastest plays for the result. */
+	struct {
+		struct lower_choice choice[LOWER_MAX_CHOICES];
+		size_t n, at, best;
+		uint64_t best_ps;
+		bool final;
+	} tune;
 	struct arch_op_result result;
 };
 
@@ -404,6 +414,37 @@ static bool power_limited(struct arch *a, uint64_t t)
 	return true;
 }
 
+/* L2 contents after an op that read `tensor` and did what res says. */
+static void keep_after(struct arch *a, const struct trace_tensor *tensor,
+                       const struct arch_op_result *res)
+{
+	if (l2_keep_after_op(&a->l2.keep, tensor, res->keep_bytes, res->other_bytes))
+		log_warn("out of memory: L2 keeps nothing of tensor %s for later ops",
+		         tensor ? tensor->id : "?");
+}
+
+/* Autotuning: after choice `at` took t, plays the next one, or (all played) the fastest
+ * again for the result unless it was the last; true when it restarted the op. */
+static bool autotune_next(struct arch *a, uint64_t t)
+{
+	if (a->tune.final)
+		return false;
+	if (a->tune.at == 0 || t < a->tune.best_ps) {
+		a->tune.best = a->tune.at;
+		a->tune.best_ps = t;
+	}
+	if (a->tune.at + 1 < a->tune.n)
+		a->tune.at++;
+	else if (a->tune.best != a->tune.at)
+		a->tune.at = a->tune.best, a->tune.final = true;
+	else
+		return false;
+	stats_restore(a->reg, a->snap_start);
+	a->reruns = 0;
+	op_run(a, a->cfg->core.freq);
+	return true;
+}
+
 static void op_end(void *ctx)
 {
 	struct arch *a = ctx;
@@ -422,13 +463,30 @@ static void op_end(void *ctx)
 	}
 	if (a->reruns < 2 && power_limited(a, t))
 		return;
+	if (a->tune.n && autotune_next(a, t))
+		return;
 	a->result.time_ps = t;
 	a->stats.busy_ps += t;
 	/* Every modelled op paid the fixed per-kernel cost; an unmodelled one took no time. */
-	if (a->result.model != ARCH_MODEL_NONE)
+	if (a->result.model != ARCH_MODEL_NONE) {
+		a->result.gap_ps = fixed_cost_ps(a->cfg) < t ? fixed_cost_ps(a->cfg) : t;
 		a->stats.launch_ps += fixed_cost_ps(a->cfg);
-	if (a->result.model == ARCH_MODEL_TILES && t > 0)
+	}
+	/* What L2 keeps for the next ops: every device-memory byte but the named tensor's own
+	 * first fetch is other traffic. */
+	uint64_t counts[ENERGY_COUNT_N];
+	arch_energy_counts(a, counts);
+	uint64_t moved = counts[ENERGY_COUNT_HBM_BYTES] - a->counts_start[ENERGY_COUNT_HBM_BYTES];
+	uint64_t fetched = a->keep_bytes - a->warm_bytes;
+	a->result.keep_bytes = a->keep_bytes;
+	a->result.warm_bytes = a->warm_bytes;
+	a->result.other_bytes = moved > fetched ? moved - fetched : 0;
+	keep_after(a, a->keep, &a->result);
+	if (a->result.model == ARCH_MODEL_TILES && t > 0) {
 		a->result.bound = tiles_bound(a, t);
+		a->result.decode_ps = (a->core_stats.decode_busy_ps - a->busy0_decode) /
+		                      (uint64_t)a->cfg->core.count;
+	}
 	a->op_done(a->op_done_ctx);
 }
 
@@ -488,7 +546,10 @@ static void tiles_start(struct arch *a, const struct ops_launch *l)
 	 * (one item per core) repeat: the least common multiple of the two, inside a stretch; or,
 	 * where stretches are short and all alike, of the stretch and the waves, across them. */
 	uint64_t cores = (uint64_t)a->cfg->core.count;
-	tile_steady_reset(&a->run.steady, !a->opts.exact, lcm_u64(cores, l->period_items),
+	/* An op that finds part of its operand in L2 hits until that part is used up: its steps
+	 * are not periodic from the start, so it is played in full. */
+	tile_steady_reset(&a->run.steady, !a->opts.exact && !a->warm_bytes,
+	                  lcm_u64(cores, l->period_items),
 	                  l->group_items ? lcm_u64(cores, l->group_items) : 0);
 	a->busy0_tc = a->core_stats.tc_busy_ps;
 	a->busy0_port = a->smem_stats.port_busy_ps;
@@ -505,12 +566,22 @@ static void op_run(struct arch *a, double clock)
 	a->op_start_ps = kernel_now_ps();
 	a->op_cfg = *a->cfg;
 	a->op_cfg.core.freq = clock;
+	if (a->tune.n)
+		a->op_cfg.mapper.force = a->tune.choice[a->tune.at];
 	a->fabric.cfg = &a->op_cfg;
 	for (int64_t i = 0; i < a->cfg->core.count; i++)
 		a->cores[i].port.ps_per_byte = 1e12 / (a->cfg->smem.fill_bytes_per_cycle * clock);
 	struct ops_launch l;
 	ops_kind(op->type)->plan(&a->op_cfg, &a->fabric, op, a->plan, &l);
-	a->result = (struct arch_op_result){ 0, clock, l.model, l.bound, l.how ? l.how : "" };
+	a->result = (struct arch_op_result){
+		.clock_hz = clock, .model = l.model, .bound = l.bound, .how = l.how ? l.how : ""
+	};
+	a->keep = l.keep;
+	a->keep_bytes = l.keep_bytes;
+	a->warm_bytes = l2_keep_resident(&a->l2.keep, l.keep);
+	if (a->warm_bytes > a->keep_bytes)
+		a->warm_bytes = a->keep_bytes;
+	a->l2.warm_bytes = a->warm_bytes;
 	switch (l.model) {
 	case ARCH_MODEL_TILES:
 		a->result.bound = "compute";
@@ -542,5 +613,40 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 	}
 	stats_snapshot(a->reg, a->snap_start);
 	arch_energy_counts(a, a->counts_start);
+	if (a->cfg->l2.flush_between_ops)
+		l2_keep_flush(&a->l2.keep);
+	const struct op_kind *kind = ops_kind(op->type);
+	a->tune.n = a->tune.at = a->tune.best = 0;
+	a->tune.final = false;
+	/* The tile choice is made once, at the full clock (a library picks its kernel before it
+	 * runs): a power-limited rerun plays the same tiles. */
+	if (kind->choices) {
+		a->tune.n = kind->choices(a->cfg, op, a->tune.choice, LOWER_MAX_CHOICES);
+		if (!a->cfg->mapper.autotune && a->tune.n > 1) {
+			size_t best = 0; /* the estimate's pick: as lower_gemm's own */
+			for (size_t i = 1; i < a->tune.n; i++) {
+				const struct lower_choice *c = &a->tune.choice[i], *b = &a->tune.choice[best];
+				if (c->est < b->est * (1 - 1e-6) ||
+				    (c->est <= b->est * (1 + 1e-6) && c->flight > b->flight * (1 + 1e-9)))
+					best = i;
+			}
+			a->tune.choice[0] = a->tune.choice[best];
+			a->tune.n = 1;
+		}
+	}
 	op_run(a, a->cfg->core.freq);
+}
+
+uint64_t arch_op_warm_bytes(const struct arch *a, const struct trace_op *op)
+{
+	if (a->cfg->l2.flush_between_ops)
+		return 0;
+	return l2_keep_resident(&a->l2.keep, ops_named_operand(op));
+}
+
+void arch_op_booked(struct arch *a, const struct trace_op *op, const struct arch_op_result *res)
+{
+	if (a->cfg->l2.flush_between_ops)
+		l2_keep_flush(&a->l2.keep);
+	keep_after(a, ops_named_operand(op), res);
 }

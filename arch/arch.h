@@ -33,10 +33,20 @@ struct arch_op_result {
 	uint64_t time_ps;
 	double clock_hz; /* the clock the op ran at (below core.freq when power-limited) */
 	enum arch_model model;
-	/* What bounds it: "compute", "memory", "l2", "smem", "launch" (tiled ops: the block
+	/* What bounds it: "compute", "memory", "l2", "smem", "decode", "launch" (tiled ops: the block
 	 * busiest over the op); "memory", "vector", "launch" (vec); "link"; "none". */
 	const char *bound;
 	const char *how; /* the operand format's phrase ("2:4 native", "dense, scaled"), or "" */
+	/* Of time_ps, the fixed per-kernel cost (core.launch + core.host_overhead): the gap
+	 * before the kernel; the rest is the kernel's own time, what a profiler's duration shows. */
+	uint64_t gap_ps;
+	/* Tiled ops: the time a core spent decoding stored operands (arch/formats), mean of all
+	 * cores; 0 for others. */
+	uint64_t decode_ps;
+	/* What it leaves in L2 for later ops (arch/l2/l2_keep.h): the stored bytes of the named
+	 * tensor it read, the other bytes it moved between device memory and the chip, and how
+	 * many of the named tensor's bytes it found resident when it started. */
+	uint64_t keep_bytes, other_bytes, warm_bytes;
 };
 
 /* Utilisation over a span of time, one entry per shared resource. */
@@ -84,6 +94,11 @@ int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char
 void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, void *ctx);
 /* The result of the last finished op. */
 const struct arch_op_result *arch_last_result(const struct arch *a);
+/* L2 contents across ops: the bytes of op's named tensor (weight, KV cache) resident in L2 if
+ * op started now; an op costs the same whenever this and its signature are the same. */
+uint64_t arch_op_warm_bytes(const struct arch *a, const struct trace_op *op);
+/* An op not simulated (its cost was known, res): L2 contents change as if it had run. */
+void arch_op_booked(struct arch *a, const struct trace_op *op, const struct arch_op_result *res);
 
 /* The counts energy is priced from, as they stand now (energy_price turns them into joules). */
 void arch_energy_counts(const struct arch *a, uint64_t out[ENERGY_COUNT_N]);

@@ -14,8 +14,21 @@
 
 /* How the mapper picks tiles (arch/lower): from every candidate the buffer allows, or from a
  * library's menu (arch/lower/menu.c). */
+/* One tile choice: shape (activation rows x weight rows x K step), stages, split-K, and the
+ * estimate that ranked it. */
+struct lower_choice {
+	bool valid;
+	uint64_t m, n, k, stages, split;
+	double est;    /* ps */
+	double flight; /* buffer bytes: stages x a step's tiles */
+};
+/* Most tile choices an autotuned GEMM plays: the own grid's and each library menu's pick. */
+#define LOWER_MAX_CHOICES 8
 struct mapper_config {
-	int menu; /* index into lower_menu_names */
+	int menu;      /* index into lower_menu_names */
+	bool autotune; /* simulate every menu's pick and keep the fastest */
+	/* Not a setting: the netlist sets it to have one choice played (autotuning). */
+	struct lower_choice force;
 };
 extern const struct cfg_block mapper_cfg_block;
 #include "arch/smem/smem.h"

@@ -32,7 +32,8 @@ uint64_t fabric_load(struct fabric *f, struct core *c, const struct tile_load *l
 {
 	uint64_t now = kernel_now_ps();
 	bool a_hit = !ld->bytes_a || l2_access(f->l2, ld->key_a, ld->bytes_a);
-	bool b_hit = !ld->bytes_b || l2_access(f->l2, ld->key_b, ld->bytes_b);
+	bool b_hit = !ld->bytes_b || l2_access(f->l2, ld->key_b, ld->bytes_b) ||
+	             l2_warm_hit(f->l2, ld->bytes_b);
 	uint64_t total = ld->bytes_a + ld->bytes_b;
 	uint64_t miss = (a_hit ? 0 : ld->bytes_a) + (b_hit ? 0 : ld->bytes_b);
 	f->l2->stats.hit_bytes += total - miss;
@@ -60,7 +61,8 @@ uint64_t fabric_load(struct fabric *f, struct core *c, const struct tile_load *l
 void fabric_touch(struct fabric *f, const struct tile_load *ld, bool count)
 {
 	bool a_hit = !ld->bytes_a || l2_access(f->l2, ld->key_a, ld->bytes_a);
-	bool b_hit = !ld->bytes_b || l2_access(f->l2, ld->key_b, ld->bytes_b);
+	bool b_hit = !ld->bytes_b || l2_access(f->l2, ld->key_b, ld->bytes_b) ||
+	             l2_warm_hit(f->l2, ld->bytes_b);
 	if (!count)
 		return;
 	uint64_t total = ld->bytes_a + ld->bytes_b;

@@ -15,6 +15,7 @@
 struct op_key {
 	uint64_t v[7];
 	uint64_t real_bits; /* asp= of a GEMM, the pattern's density of an attention */
+	uint64_t warm;      /* bytes of its named tensor resident in L2 when it starts */
 	uint32_t type, d0, d1, d2, d3, format;
 };
 
@@ -30,9 +31,10 @@ struct cache {
 	struct slot *table; /* uthash head */
 };
 
-static void op_key(struct op_key *k, const struct trace_op *op)
+static void op_key(struct op_key *k, const struct trace_op *op, uint64_t warm)
 {
 	memset(k, 0, sizeof *k);
+	k->warm = warm;
 	k->type = (uint32_t)op->type + 1;
 	switch (op->type) {
 	case TRACE_OP_GEMM:
@@ -86,16 +88,17 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
-const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op)
+const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint64_t warm)
 {
 	struct op_key k;
-	op_key(&k, op);
+	op_key(&k, op, warm);
 	struct slot *s;
 	HASH_FIND(hh, c->table, &k, sizeof k, s);
 	return s ? &s->e : NULL;
 }
 
-int cache_insert(struct cache *c, const struct trace_op *op, const struct cache_entry *e)
+int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
+                 const struct cache_entry *e)
 {
 	if (c->used >= c->max_entries) {
 		if (!c->warned_full) {
@@ -114,7 +117,7 @@ int cache_insert(struct cache *c, const struct trace_op *op, const struct cache_
 		free(delta);
 		return -1;
 	}
-	op_key(&s->key, op);
+	op_key(&s->key, op, warm);
 	s->e = *e;
 	memcpy(delta, e->delta, c->ncounters * sizeof *delta);
 	s->e.delta = delta;

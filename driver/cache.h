@@ -3,11 +3,12 @@
  *
  * Models: nothing of the hardware. An op's signature is its type and every field the model
  * reads (sizes, dtypes, patterns, and the format id the trace reader gave the tensor it reads),
- * packed in binary — never its name, layer, line or measured time.
- * The machine is idle and its L2 directory is reset at every op start, so an op with the same
- * signature costs exactly the same again: replaying the cached time and counter deltas gives
- * reports identical to simulating it (cli/cache_exact checks this).
- * Not: ops whose cost depends on what ran before (none today).
+ * packed in binary — never its name, layer, line or measured time — and the one thing it
+ * depends on from before: how many bytes of its named tensor L2 still holds
+ * (arch_op_warm_bytes). The machine is idle and its tile directory reset at every op start, so
+ * an op with the same signature costs exactly the same again: replaying the cached time and
+ * counter deltas (and telling the L2 what the op left there, arch_op_booked) gives reports
+ * identical to simulating it (cli/cache_exact checks this).
  */
 #ifndef NMSIM_CACHE_H
 #define NMSIM_CACHE_H
@@ -34,11 +35,12 @@ struct cache;
  * if out of memory. */
 struct cache *cache_new(size_t ncounters, size_t max_entries);
 void cache_free(struct cache *c);
-/* The entry of op's signature, or NULL. */
-const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op);
-/* Stores e (its delta copied) under op's signature, which must not be present; 0, or -1 when
+/* The entry of op's signature when `warm` bytes of its named tensor are in L2, or NULL. */
+const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint64_t warm);
+/* Stores e (its delta copied) under that signature, which must not be present; 0, or -1 when
  * full or out of memory (the op is then simply simulated again next time). */
-int cache_insert(struct cache *c, const struct trace_op *op, const struct cache_entry *e);
+int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
+                 const struct cache_entry *e);
 /* Distinct ops stored. */
 size_t cache_size(const struct cache *c);
 

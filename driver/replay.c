@@ -11,7 +11,7 @@
 
 /* Every bound arch_op_result.bound may name (arch/arch.h), in report order. */
 static const char *const replay_bounds[REPLAY_BOUND_COUNT] = {
-	"compute", "memory", "l2", "smem", "vector", "launch", "link", "none",
+	"compute", "memory", "l2", "smem", "decode", "vector", "launch", "link", "none",
 };
 
 const char *replay_bound_name(int i)
@@ -29,7 +29,9 @@ static int bound_index(const char *bound)
 
 void replay_csv_header(FILE *csv)
 {
-	fputs("index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model\n", csv);
+	fputs("index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model,kernel_s,gap_s,"
+	      "decode_s,clock_mhz,measured_s\n",
+	      csv);
 }
 
 int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct spool *spool,
@@ -139,7 +141,7 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 	if (op->has_dur) {
 		bt->measured_ops++;
 		bt->measured_ns += op->dur_ns;
-		bt->measured_sim_ps += t;
+		bt->measured_sim_ps += t - res->gap_ps; /* a profiler times the kernel alone */
 	}
 	r->model_ops[op->type][res->model]++;
 	r->bound_ps[bound_index(res->bound)] += t;
@@ -151,8 +153,13 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 			fprintf(r->csv, "%" PRId64, op->layer);
 		fputc(',', r->csv);
 		csv_field(r->csv, op->name);
-		fprintf(r->csv, ",%.6e,%.6e,%" PRIu64 ",%s,%s\n", (double)t * 1e-12, e, hbm_bytes,
-		        res->bound, arch_model_name(res->model));
+		fprintf(r->csv, ",%.6e,%.6e,%" PRIu64 ",%s,%s,%.6e,%.6e,%.6e,%.1f,", (double)t * 1e-12,
+		        e, hbm_bytes, res->bound, arch_model_name(res->model),
+		        (double)(t - res->gap_ps) * 1e-12, (double)res->gap_ps * 1e-12,
+		        (double)res->decode_ps * 1e-12, res->clock_hz * 1e-6);
+		if (op->has_dur)
+			fprintf(r->csv, "%.6e", (double)op->dur_ns * 1e-9);
+		fputc('\n', r->csv);
 	}
 }
 
@@ -181,7 +188,7 @@ static void op_simulated(void *ctx)
 		stats_snapshot(r->reg, r->delta);
 		for (size_t i = 0; i < r->reg->count; i++)
 			r->delta[i] -= r->snap0[i];
-		cache_insert(r->cache, &r->op, &e);
+		cache_insert(r->cache, &r->op, r->warm, &e);
 	}
 	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes);
 	replay_next(r);
@@ -191,11 +198,15 @@ static void op_simulated(void *ctx)
  * between ops, so nothing else happens while it would run). True if it was there. */
 static bool from_cache(struct replay *r)
 {
-	const struct cache_entry *e = r->cache ? cache_find(r->cache, &r->op) : NULL;
+	if (!r->cache)
+		return false;
+	r->warm = arch_op_warm_bytes(r->arch, &r->op);
+	const struct cache_entry *e = cache_find(r->cache, &r->op, r->warm);
 	if (!e)
 		return false;
 	r->cache_hits++;
 	stats_add(r->reg, e->delta);
+	arch_op_booked(r->arch, &r->op, &e->result);
 	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes);
 	return true;
 }

@@ -25,7 +25,7 @@
 /* Distinct ops the result cache holds at most (each ~0.5 KB with its counters). */
 #define REPLAY_CACHE_MAX 65536
 /* What can bound an op (arch_op_result.bound): the names of replay_bound_name, in report order. */
-#define REPLAY_BOUND_COUNT 8
+#define REPLAY_BOUND_COUNT 9
 
 struct replay_step {
 	enum trace_step_kind kind;
@@ -60,6 +60,7 @@ struct replay {
 	struct cache *cache;
 	/* Results. */
 	uint64_t ops, cache_hits;
+	uint64_t warm; /* the op in flight: bytes of its named tensor L2 held when it started */
 	uint64_t time_ps;
 	double energy_j[ENERGY_ACTION_COUNT];
 	struct replay_step *steps;

@@ -23,6 +23,11 @@ static const struct cfg_field l2_fields[] = {
 	  "aggregate read bandwidth of all slices", NULL },
 	{ "latency", CFG_TIME, offsetof(struct l2_config, latency), "ps", 0, 1e8, "\"200 ns\"",
 	  "hit latency seen by a core", NULL },
+	{ "flush_between_ops", CFG_BOOL, offsetof(struct l2_config, flush_between_ops), "", 0, 0,
+	  "false",
+	  "empty L2 before every op (a cold-cache study; benchmarks that flush L2 between runs); "
+	  "by default a named tensor that fits stays resident for the ops after it",
+	  NULL },
 };
 
 const struct cfg_block l2_cfg_block = {
@@ -40,12 +45,14 @@ void l2_init(struct l2 *l, const struct l2_config *cfg)
 	l->cfg = cfg;
 	bwserver_init(&l->port, cfg->bandwidth, (uint64_t)cfg->latency);
 	l->capacity_bytes = (uint64_t)((double)cfg->size * cfg->usable);
+	l2_keep_init(&l->keep, l->capacity_bytes);
 }
 
 void l2_fini(struct l2 *l)
 {
 	free(l->lines);
 	free(l->slots);
+	l2_keep_fini(&l->keep);
 	l->lines = NULL;
 	l->slots = NULL;
 }
@@ -179,6 +186,15 @@ bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes)
 	lru_push_front(l, i);
 	l->resident_bytes += bytes;
 	return false;
+}
+
+bool l2_warm_hit(struct l2 *l, uint64_t bytes)
+{
+	if (!l->warm_bytes)
+		return false;
+	/* Tiles are rounded up to whole bytes: the last one may ask a little more than is left. */
+	l->warm_bytes -= bytes < l->warm_bytes ? bytes : l->warm_bytes;
+	return true;
 }
 
 uint64_t l2_transfer(struct l2 *l, uint64_t now_ps, uint64_t bytes)

@@ -5,7 +5,10 @@
  * memory; residency is least-recently-used over the usable capacity, at tile granularity.
  * Writes pass through its bandwidth but take no place in the directory (an output tile is never
  * read back by the same op, except split partials, which the reduction reads as hits). The
- * directory is reset at each op (cross-op reuse is not modelled yet).
+ * tile directory is reset at each op (tiles differ from op to op); what stays between ops is
+ * kept per named tensor by l2_keep.h: an op whose weight or KV cache is resident finds that
+ * many bytes of its first tiles of that operand already in L2 (l2_warm_hit). The setting
+ * flush_between_ops empties it before every op (cold-cache studies and benchmarks that flush).
  * Not: sets and ways, sectors, the two partitions of A100/H100 L2 and their crossbar,
  * compression, residency control.
  * Numbers: the architecture file (whitepapers: capacity, bytes per clock).
@@ -16,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/l2/l2_keep.h"
 #include "sim/bwserver.h"
 #include "sim/cfg.h"
 #include "sim/stats.h"
@@ -25,6 +29,7 @@ struct l2_config {
 	double usable;    /* fraction of size that holds operand tiles */
 	double bandwidth; /* B/s, all slices together */
 	double latency;   /* ps, hit latency */
+	bool flush_between_ops;
 };
 
 #define L2_STATS(X)                                                    \
@@ -50,6 +55,9 @@ struct l2 {
 	uint32_t *slots;
 	uint32_t nslots, nlines, cap_lines, lru_head, lru_tail;
 	uint64_t resident_bytes, capacity_bytes;
+	/* Between ops: the named tensors L2 holds; the op in flight's share of them. */
+	struct l2_keep keep;
+	uint64_t warm_bytes; /* bytes of the op's named operand still to be found resident */
 };
 
 extern const struct cfg_block l2_cfg_block;
@@ -63,6 +71,9 @@ int l2_reset(struct l2 *l, uint64_t max_tiles);
 /* Looks up tile `key` of `bytes`: true on a hit (it becomes most recent); on a miss it is
  * inserted, evicting least-recent tiles as needed. */
 bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes);
+/* A tile of the op's named operand (weight, KV cache) that missed in the directory: true if
+ * it is among the bytes the L2 kept from earlier ops (they are used up as tiles find them). */
+bool l2_warm_hit(struct l2 *l, uint64_t bytes);
 /* Moves `bytes` through the L2 port arriving at now_ps; returns their delivery time. */
 uint64_t l2_transfer(struct l2 *l, uint64_t now_ps, uint64_t bytes);
 

@@ -37,6 +37,12 @@ static const struct cfg_field mapper_fields[] = {
 	  "tiles the mapper may pick: best (every tile the buffer allows), or a library's menu: "
 	  "cutlass_sm80, cutlass_sm80_sparse, cutlass_sm90, spatha, marlin, flash_llm",
 	  lower_menu_names },
+	{ "autotune", CFG_BOOL, offsetof(struct mapper_config, autotune), "", 0, 0, "false",
+	  "with menu = best: simulate the estimate's pick from the own tile grid and from every "
+	  "library menu and keep the fastest, as an autotuner measures candidates (no library's "
+	  "menu is then ever faster than best; each distinct GEMM costs up to 7 simulations); "
+	  "false: the estimate alone picks, as a library's heuristic does",
+	  NULL },
 };
 
 const struct cfg_block mapper_cfg_block = {
@@ -52,6 +58,7 @@ static const uint64_t tile_ms[] = { 16, 32, 64, 128, 256 };
 static const uint64_t tile_ns[] = { 32, 64, 128, 256 };
 static const uint64_t tile_ks[] = { 32, 64, 128, 256, 512 };
 static const uint64_t splits[] = { 1, 2, 3, 4, 6, 8, 12, 16 };
+#define LOWER_GRID_MAX_SPLIT 16
 
 struct lower_ctx {
 	const struct arch_config *cfg;
@@ -99,7 +106,16 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	/* Split-K adds a pass over fp32 partials through L2. */
 	double t_reduce =
 	    split > 1 ? (double)p->m * p->n * p->count * 4 * (split + 1) * x->l2_ps_per_byte : 0;
-	return max3(t_cores, t_hbm, t_l2) + t_reduce + cfg->hbm.latency;
+	/* The shared memories serve the cores running at once: a full wave takes the longer of
+	 * an item and its share of the traffic, and a last, partial wave, with fewer cores
+	 * pulling, no longer keeps device memory busy (a tail the plain maximum misses). */
+	uint64_t cores = (uint64_t)cfg->core.count;
+	double share = (t_hbm > t_l2 ? t_hbm : t_l2) / (double)items;
+	uint64_t full = items / cores, tail = items % cores;
+	double t_waves = (double)full * max3(item, (double)cores * share, 0) +
+	                 (tail ? max3(item, (double)tail * share, 0) : 0);
+	(void)t_cores;
+	return t_waves + t_reduce + cfg->hbm.latency;
 }
 
 /* The datapath and the operands' storage costs of a GEMM; 0, or -1 with err if the machine
@@ -149,8 +165,10 @@ int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, c
 	return 0;
 }
 
-int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct lower_gemm_plan *p,
-               char *err, size_t errlen)
+/* The operands, the datapath and the per-MAC and decode costs of a GEMM, before any tile is
+ * picked; 0, or -1 with err. */
+static int gemm_costs(const struct arch_config *cfg, const struct trace_op *op,
+                      struct lower_gemm_plan *p, char *err, size_t errlen)
 {
 	if (gemm_operands(cfg, op, p, err, errlen))
 		return -1;
@@ -187,61 +205,153 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct 
 	else
 		p->decode_ps_per_elem = cycle * dc.per_elem / cfg->vec.issue_per_cycle;
 	p->gather_ps_per_elem = cycle * dc.per_other / cfg->vec.issue_per_cycle;
+	return 0;
+}
 
-	struct lower_ctx x = { cfg, p, cycle / cfg->smem.fill_bytes_per_cycle,
-		               1e12 / cfg->l2.bandwidth };
-	double best = INFINITY;
-	uint64_t best_stages = (uint64_t)cfg->smem.stages;
-	const struct lower_menu *menu = lower_menu_get(cfg->mapper.menu);
-	size_t ncand = menu->tiles ? menu->ntiles
-	                           : (sizeof tile_ms / sizeof *tile_ms) *
-	                                 (sizeof tile_ns / sizeof *tile_ns) *
-	                                 (sizeof tile_ks / sizeof *tile_ks);
-	for (size_t c = 0; c < ncand; c++) {
-		uint64_t tm, tn, tk, stages = (uint64_t)cfg->smem.stages;
-		if (menu->tiles) {
-			const struct lower_menu_tile *t = &menu->tiles[c];
-			tm = t->m, tn = t->n, tk = t->k;
-			if (t->stages)
-				stages = t->stages;
-		} else {
-			size_t nk = sizeof tile_ks / sizeof *tile_ks,
-			       nn = sizeof tile_ns / sizeof *tile_ns;
-			tm = tile_ms[c / (nn * nk)], tn = tile_ns[c / nk % nn],
-			tk = tile_ks[c % nk];
-		}
+/* A candidate tile: its shape, stages, the largest split its menu allows. */
+struct cand {
+	uint64_t m, n, k, stages, max_split;
+};
+
+/* Candidate c of a menu (NULL: nmsim's own grid, at the deepest pipeline the buffer holds,
+ * never below the machine's default); false past the last. */
+static bool cand_at(const struct lower_ctx *x, const struct lower_menu *menu, size_t c,
+                    struct cand *out)
+{
+	const struct arch_config *cfg = x->cfg;
+	*out = (struct cand){ 0, 0, 0, (uint64_t)cfg->smem.stages, 1 };
+	if (menu) {
+		if (c >= menu->ntiles)
+			return false;
+		const struct lower_menu_tile *t = &menu->tiles[c];
+		out->m = t->m, out->n = t->n, out->k = t->k, out->max_split = menu->max_split;
+		if (t->stages)
+			out->stages = t->stages;
+		return true;
+	}
+	size_t nk = sizeof tile_ks / sizeof *tile_ks, nn = sizeof tile_ns / sizeof *tile_ns;
+	if (c >= (sizeof tile_ms / sizeof *tile_ms) * nn * nk)
+		return false;
+	out->m = tile_ms[c / (nn * nk)], out->n = tile_ns[c / nk % nn], out->k = tile_ks[c % nk];
+	out->max_split = LOWER_GRID_MAX_SPLIT;
+	double sbytes = a_bytes(x->p, out->m, out->k) + b_bytes(x->p, out->n, out->k);
+	while (out->stages < CORE_MAX_STAGES &&
+	       (double)(out->stages + 1) * sbytes <= (double)cfg->smem.size)
+		out->stages++;
+	return true;
+}
+
+/* The best of a menu's candidates by the estimate (menu NULL: the own grid) into *best, if
+ * better than what it holds (best->est INFINITY: nothing yet). At an equal estimate (a
+ * memory-bound op, where the stream decides) the one with more bytes in flight per core wins,
+ * as it waits less on each load; ties beyond that keep the earlier candidate. */
+static void pick(const struct lower_ctx *x, const struct lower_menu *menu,
+                 struct lower_choice *best)
+{
+	const struct arch_config *cfg = x->cfg;
+	struct lower_gemm_plan *p = x->p;
+	struct cand c;
+	for (size_t i = 0; cand_at(x, menu, i, &c); i++) {
 		/* The menu's K step covers dense K; a V:N:M weight iterates over its kept share. */
-		double buf = (double)stages * (a_bytes(p, tm, tk) + b_bytes(p, tn, tk));
-		if (buf > (double)cfg->smem.size || stages > CORE_MAX_STAGES)
+		double buf = (double)c.stages * (a_bytes(p, c.m, c.k) + b_bytes(p, c.n, c.k));
+		if (buf > (double)cfg->smem.size || c.stages > CORE_MAX_STAGES)
 			continue;
-		p->stages = stages;
-		uint64_t tiles = ceil_div(p->m, tm) * ceil_div(p->n, tn) * p->count;
+		p->stages = c.stages;
+		uint64_t tiles = ceil_div(p->m, c.m) * ceil_div(p->n, c.n) * p->count;
 		for (size_t s = 0; s < sizeof splits / sizeof *splits; s++) {
 			uint64_t split = splits[s];
-			if (split > 1 && (split > menu->max_split ||
+			if (split > 1 && (split > c.max_split ||
 			                  tiles * split > 4 * (uint64_t)cfg->core.count ||
-			                  ceil_div(p->k_eff, split) < tk))
+			                  ceil_div(p->k_eff, split) < c.k))
 				break;
-			double est = estimate(&x, tm, tn, tk, split);
-			/* Strictly better only: ties keep the earlier (smaller split, smaller tile)
-			 * candidate, so the choice is deterministic. */
-			if (est < best * (1 - 1e-9)) {
-				best = est;
-				p->tile_m = tm;
-				p->tile_n = tn;
-				p->tile_k = tk;
-				p->split = split;
-				best_stages = stages;
-			}
+			double est = estimate(x, c.m, c.n, c.k, split);
+			if (est < best->est * (1 - 1e-6) ||
+			    (est <= best->est * (1 + 1e-6) && buf > best->flight * (1 + 1e-9)))
+				*best = (struct lower_choice){ true,    c.m, c.n, c.k, c.stages,
+					                       split,   est, buf };
 		}
 	}
+}
+
+/* The menus a mapper.menu setting picks from: one library's, or (best) the own grid and
+ * every library's. */
+static size_t menus_of(const struct arch_config *cfg, const struct lower_menu **out, size_t max)
+{
+	const struct lower_menu *menu = lower_menu_get(cfg->mapper.menu);
+	if (menu->tiles) {
+		out[0] = menu;
+		return 1;
+	}
+	size_t n = 0;
+	out[n++] = NULL;
+	for (int i = 0; n < max; i++) {
+		const struct lower_menu *m = lower_menu_get(i);
+		if (i > 0 && m == lower_menu_get(0))
+			break; /* past the last: lower_menu_get falls back to best */
+		if (m->tiles)
+			out[n++] = m;
+	}
+	return n;
+}
+
+size_t lower_gemm_candidates(const struct arch_config *cfg, const struct trace_op *op,
+                             struct lower_choice *out, size_t max)
+{
+	struct lower_gemm_plan p;
+	char err[256];
+	if (gemm_costs(cfg, op, &p, err, sizeof err))
+		return 0;
+	double cycle = arch_cycle_ps(cfg);
+	struct lower_ctx x = { cfg, &p, cycle / cfg->smem.fill_bytes_per_cycle,
+		               1e12 / cfg->l2.bandwidth };
+	const struct lower_menu *menus[LOWER_MAX_CHOICES];
+	size_t nm = menus_of(cfg, menus, max < LOWER_MAX_CHOICES ? max : LOWER_MAX_CHOICES), n = 0;
+	for (size_t i = 0; i < nm; i++) {
+		struct lower_choice c = { .est = INFINITY };
+		pick(&x, menus[i], &c);
+		bool seen = !c.valid;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = out[j].m == c.m && out[j].n == c.n && out[j].k == c.k &&
+			       out[j].stages == c.stages && out[j].split == c.split;
+		if (!seen)
+			out[n++] = c;
+	}
+	return n;
+}
+
+int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct lower_gemm_plan *p,
+               char *err, size_t errlen)
+{
+	if (gemm_costs(cfg, op, p, err, errlen))
+		return -1;
+	double cycle = arch_cycle_ps(cfg);
+	struct lower_ctx x = { cfg, p, cycle / cfg->smem.fill_bytes_per_cycle,
+		               1e12 / cfg->l2.bandwidth };
+	struct lower_choice best = { .est = INFINITY };
+	if (cfg->mapper.force.valid) {
+		best = cfg->mapper.force;
+	} else {
+		const struct lower_menu *menus[LOWER_MAX_CHOICES];
+		size_t nm = menus_of(cfg, menus, LOWER_MAX_CHOICES);
+		for (size_t i = 0; i < nm; i++)
+			pick(&x, menus[i], &best);
+	}
+	p->tile_m = best.valid ? best.m : 0;
+	p->tile_n = best.n;
+	p->tile_k = best.k;
+	p->split = best.split;
+	uint64_t best_stages = best.stages;
+	p->stages = best.stages;
+	if (best.valid && cfg->mapper.force.valid)
+		best.est = estimate(&x, best.m, best.n, best.k, best.split);
+	double best_est = best.est;
 	if (!p->tile_m) {
 		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
 		         tensor_prec_name(p->prec), (unsigned long long)cfg->smem.size);
 		return -1;
 	}
 	p->stages = best_stages;
-	p->est_ps = best;
+	p->est_ps = best_est;
 	p->tiles_m = ceil_div(p->m, p->tile_m);
 	p->tiles_n = ceil_div(p->n, p->tile_n);
 	p->steps_total = ceil_div(p->k_eff, p->tile_k);

@@ -7,7 +7,9 @@
  * time the core then pays. The tile simulation (arch/core) plays the plan; the estimate only
  * chooses it. For attention: query/KV block sizes, KV splits and the blocks each query block
  * streams under its mask and pattern (lower_attn.c).
- * Not: autotuning on the simulator itself, stream-K, persistent kernels, epilogue fusion.
+ * Autotuning (mapper.autotune) is the netlist's: it plays each of lower_gemm_candidates and
+ * keeps the fastest.
+ * Not: stream-K, persistent kernels, epilogue fusion.
  * Numbers: candidate tile sizes are those of CUTLASS's default GEMM configurations (16..256).
  */
 #ifndef NMSIM_LOWER_H
@@ -43,7 +45,13 @@ struct lower_gemm_plan {
  * the cheap check made on every op before simulating. 0, or -1 with err set. */
 int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
                      size_t errlen);
-/* Plans a gemm op; 0, or -1 with err set if the machine cannot run it at all. */
+/* The choices autotuning plays for op (at most max, distinct): with mapper.menu = best the
+ * estimate's pick from the own grid and from every library menu; otherwise the menu's pick.
+ * 0 if the machine cannot run op. */
+size_t lower_gemm_candidates(const struct arch_config *cfg, const struct trace_op *op,
+                             struct lower_choice *out, size_t max);
+/* Plans a gemm op (cfg->mapper.force, when valid, is the tile choice); 0, or -1 with err set
+ * if the machine cannot run it at all. */
 int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
                struct lower_gemm_plan *plan, char *err, size_t errlen);
 

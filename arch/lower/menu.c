@@ -77,3 +77,4 @@ const struct lower_menu *lower_menu_get(int index)
 {
 	return index >= 0 && (size_t)index < N(menus) ? &menus[index] : &menus[0];
 }
+

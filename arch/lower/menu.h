@@ -3,8 +3,9 @@
  *
  * Models: a named list of (tokens x weight rows x K step, stages) tiles, in the mapper's
  * convention (tile_m along the activation rows, tile_n along the weight rows), and the largest
- * split-K the library uses; "best" is every candidate the machine's buffer allows (the best
- * kernel the machine allows: the default).
+ * split-K the library uses; "best" is every candidate the machine's buffer allows, at the
+ * deepest pipeline that fits, and every library tile too (the best kernel the machine allows:
+ * the default; so a library's menu never gives a better estimate than it).
  * Not: a library's own selection heuristic (the mapper still picks, by its estimate, among the
  * menu's tiles), epilogue variants, CTA clusters, stream-K beyond split-K.
  * Numbers: each menu cites the library source it was read from (docs/research/fidelity.md §3).
@@ -31,5 +32,6 @@ struct lower_menu {
 /* The menus, in mapper.menu's enum order; NULL-terminated names for the config table. */
 extern const char *const lower_menu_names[];
 const struct lower_menu *lower_menu_get(int index);
+
 
 #endif

@@ -61,6 +61,11 @@ static void attn_plan(const struct arch_config *cfg, struct fabric *fabric,
 	/* L2 room: every K/V block of every KV head, and every query tile. */
 	uint64_t kv_blocks = (p->skv + p->block_kv - 1) / p->block_kv;
 	out->l2_tiles = p->b * p->hkv * kv_blocks + p->b * p->hq * p->q_blocks + 16;
+	if (ops_named_operand(op)) {
+		out->keep = ops_named_operand(op);
+		out->keep_bytes = bytes_of((double)p->b * p->hkv * p->skv * p->d *
+		                           formats_bits(&p->kv) / 8 * (1 + p->v_keep));
+	}
 	/* Every head (with its query blocks and key splits) repeats the same work. */
 	out->period_items = p->q_blocks * p->split;
 }
@@ -212,4 +217,5 @@ const struct op_kind ops_attn = {
 	sizeof(struct lower_attn_plan),
 	attn_check,
 	attn_plan,
+	NULL,
 };

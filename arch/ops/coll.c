@@ -31,4 +31,4 @@ static void coll_plan(const struct arch_config *cfg, struct fabric *fabric,
 	out->time_ps = (uint64_t)ceil(ps + cfg->core.host_overhead + cfg->core.launch);
 }
 
-const struct op_kind ops_coll = { "coll", 0, coll_check, coll_plan };
+const struct op_kind ops_coll = { "coll", 0, coll_check, coll_plan, NULL };

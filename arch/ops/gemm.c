@@ -64,6 +64,11 @@ static void gemm_plan(const struct arch_config *cfg, struct fabric *fabric,
 		                    .stages = p->stages,
 		                    .items = p->items };
 	out->l2_tiles = (p->tiles_m * p->count + p->tiles_n * bcount) * p->steps_total;
+	if (ops_named_operand(op)) {
+		out->keep = ops_named_operand(op);
+		out->keep_bytes = bytes_of((double)p->n * p->k_eff / p->b.k_fraction *
+		                           formats_bits(&p->b) / 8 * (double)bcount);
+	}
 	/* Inside a group of `swizzle` tile rows the launch order repeats every column (the same A
 	 * rows, the next B columns), each tile with its split parts. */
 	out->period_items = p->swizzle * p->split;
@@ -182,4 +187,5 @@ const struct op_kind ops_gemm = {
 	sizeof(struct lower_gemm_plan),
 	gemm_check,
 	gemm_plan,
+	lower_gemm_candidates,
 };

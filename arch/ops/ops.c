@@ -14,6 +14,18 @@ const struct op_kind *ops_kind(enum trace_op_type type)
 	SIM_ASSERT(0, "ops", 0, "op type %d has no op kind", (int)type);
 }
 
+const struct trace_tensor *ops_named_operand(const struct trace_op *op)
+{
+	switch (op->type) {
+	case TRACE_OP_GEMM: return op->gemm.w;
+	case TRACE_OP_ATTN: return op->attn.kv;
+	case TRACE_OP_VEC:
+	case TRACE_OP_COLL:
+	case TRACE_OP_COUNT: break;
+	}
+	return NULL;
+}
+
 size_t ops_max_plan_size(void)
 {
 	size_t max = 0;

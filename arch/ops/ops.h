@@ -41,6 +41,10 @@ struct ops_launch {
 	uint64_t group_items;
 	/* ARCH_MODEL_ANALYTIC: time from launch to end, fixed per-kernel cost included. */
 	uint64_t time_ps;
+	/* The named tensor the op reads through its B operand (a weight, a KV cache; NULL: none)
+	 * and its stored bytes: what L2 may keep of it for later ops (arch/l2/l2_keep.h). */
+	const struct trace_tensor *keep;
+	uint64_t keep_bytes;
 };
 
 struct op_kind {
@@ -56,12 +60,19 @@ struct op_kind {
 	 * on an op that passed check: a failure is an internal error. */
 	void (*plan)(const struct arch_config *cfg, struct fabric *fabric,
 	             const struct trace_op *op, void *plan, struct ops_launch *out);
+	/* The tile choices autotuning plays (cfg->mapper.force set to each in turn before plan),
+	 * at most max; 0 or 1: nothing to tune. NULL for kinds that are not tuned. */
+	size_t (*choices)(const struct arch_config *cfg, const struct trace_op *op,
+	                  struct lower_choice *out, size_t max);
 };
 
 extern const struct op_kind ops_gemm, ops_attn, ops_vec, ops_coll;
 
 /* The op kind of a trace op type (every type has one). */
 const struct op_kind *ops_kind(enum trace_op_type type);
+/* The named tensor op reads (a GEMM's weight, an attention's KV cache), or NULL: what L2 may
+ * keep for later ops; the plan's keep is this tensor. */
+const struct trace_tensor *ops_named_operand(const struct trace_op *op);
 /* The largest plan_size of all kinds. */
 size_t ops_max_plan_size(void);
 

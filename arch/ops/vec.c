@@ -94,4 +94,4 @@ static void vec_plan(const struct arch_config *cfg, struct fabric *fabric,
 	    (uint64_t)ceil(body + cfg->core.host_overhead + cfg->core.launch + cfg->hbm.latency);
 }
 
-const struct op_kind ops_vec = { "vec", 0, vec_check, vec_plan };
+const struct op_kind ops_vec = { "vec", 0, vec_check, vec_plan, NULL };

@@ -61,7 +61,7 @@ static void test_hbm_efficiency_and_write_latency(void **s)
 static void test_l2_directory_hits_and_evicts_lru(void **s)
 {
 	(void)s;
-	struct l2_config cfg = { 1000, 1.0, 1e12, 0 };
+	struct l2_config cfg = { 1000, 1.0, 1e12, 0, false };
 	struct l2 l;
 	l2_init(&l, &cfg);
 	assert_int_equal(l2_reset(&l, 16), 0);
@@ -84,7 +84,7 @@ static void test_l2_directory_hits_and_evicts_lru(void **s)
 static void test_l2_many_tiles_stay_consistent(void **s)
 {
 	(void)s;
-	struct l2_config cfg = { 64 * 100, 1.0, 1e12, 0 };
+	struct l2_config cfg = { 64 * 100, 1.0, 1e12, 0, false };
 	struct l2 l;
 	l2_init(&l, &cfg);
 	assert_int_equal(l2_reset(&l, 1000), 0);
@@ -95,6 +95,39 @@ static void test_l2_many_tiles_stay_consistent(void **s)
 		assert_true(l2_access(&l, k * 7919, 64));
 	assert_false(l2_access(&l, 0, 64));
 	l2_fini(&l);
+}
+
+/* What L2 keeps between ops: named tensors, least recent out first, other traffic evicting. */
+static void test_l2_keep_lru_across_ops(void **s)
+{
+	(void)s;
+	static const int w1 = 1, w2 = 2, w3 = 3;
+	struct l2_keep k;
+	l2_keep_init(&k, 1000);
+	assert_int_equal(l2_keep_after_op(&k, &w1, 400, 0), 0);
+	assert_int_equal(l2_keep_resident(&k, &w1), 400);
+	assert_int_equal(l2_keep_after_op(&k, &w2, 400, 100), 0); /* fits beside w1 */
+	assert_int_equal(l2_keep_resident(&k, &w1), 400);
+	/* 300 more bytes: 200 find free room, 100 come out of w1, the least recent. */
+	assert_int_equal(l2_keep_after_op(&k, NULL, 0, 300), 0);
+	assert_int_equal(l2_keep_resident(&k, &w1), 300);
+	assert_int_equal(l2_keep_resident(&k, &w2), 400);
+	/* Reading w1 again makes it the most recent and whole; w3 then takes its room from w2,
+	 * the least recent (300 of its 400 bytes). */
+	assert_int_equal(l2_keep_after_op(&k, &w1, 400, 0), 0);
+	assert_int_equal(l2_keep_after_op(&k, &w3, 500, 0), 0);
+	assert_int_equal(l2_keep_resident(&k, &w2), 100);
+	assert_int_equal(l2_keep_resident(&k, &w1), 400);
+	assert_int_equal(l2_keep_resident(&k, &w3), 500);
+	assert_true(k.resident <= k.capacity);
+	/* Larger than the capacity: streams through, keeps nothing, evicts everything. */
+	assert_int_equal(l2_keep_after_op(&k, &w2, 2000, 2000), 0);
+	assert_int_equal(l2_keep_resident(&k, &w2), 0);
+	assert_int_equal(k.resident, 0);
+	assert_int_equal(l2_keep_after_op(&k, &w1, 400, 0), 0);
+	l2_keep_flush(&k);
+	assert_int_equal(l2_keep_resident(&k, &w1), 0);
+	l2_keep_fini(&k);
 }
 
 static struct tensor_config a100_like(void)
@@ -282,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_contention_queues_in_arrival_order),
 		cmocka_unit_test(test_hbm_efficiency_and_write_latency),
 		cmocka_unit_test(test_l2_directory_hits_and_evicts_lru),
+		cmocka_unit_test(test_l2_keep_lru_across_ops),
 		cmocka_unit_test(test_l2_many_tiles_stay_consistent),
 		cmocka_unit_test(test_formats_bits_per_element),
 		cmocka_unit_test(test_patterns_the_machine_cannot_run_are_dense_compute),

@@ -14,7 +14,11 @@
 /* One op of the CSV report. */
 struct simrun_row {
 	double time_s;
-	double bytes; /* device-memory bytes */
+	double bytes;    /* device-memory bytes */
+	double kernel_s; /* time_s without the launch gap */
+	double decode_s; /* time a core spent decoding operands */
+	double clock_mhz;
+	char bound[16];
 };
 
 #define SIMRUN_MAX_ROWS 32
@@ -42,31 +46,60 @@ static inline void simrun_prepare(const char *trace, const char *extra, char *pa
 	simrun_prepare_on("configs/a100_24.cfg", trace, extra, path, cmd, len);
 }
 
-/* Runs the trace and fills rows[] (time and bytes per op) from the CSV report. */
-static inline void run_trace(const char *trace, const char *extra)
+/* Splits a CSV line without quoted fields at commas, empty fields kept; returns the count. */
+static inline int csv_split(char *line, char **field, int max)
+{
+	int n = 0;
+	line[strcspn(line, "\r\n")] = 0;
+	for (char *p = line; n < max;) {
+		field[n++] = p;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	return n;
+}
+
+/* Runs the trace on machine `arch` and fills rows[] from the CSV report (columns by name). */
+static inline void run_trace_on(const char *arch, const char *trace, const char *extra)
 {
 	char path[] = "/tmp/nmsim-test-XXXXXX", cmd[4096], full[4400];
-	simrun_prepare(trace, extra, path, cmd, sizeof cmd);
+	simrun_prepare_on(arch, trace, extra, path, cmd, sizeof cmd);
 	snprintf(full, sizeof full, "%s --csv - %s", cmd, path);
 	FILE *p = popen(full, "r");
 	assert_non_null(p);
-	char line[1024];
+	char head[1024], line[1024], *name[32], *field[32];
 	nrows = 0;
-	assert_non_null(fgets(line, sizeof line, p)); /* header */
+	assert_non_null(fgets(head, sizeof head, p));
+	int ncols = csv_split(head, name, 32);
 	while (fgets(line, sizeof line, p) && nrows < SIMRUN_MAX_ROWS) {
-		/* index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model; layer and name
-		 * may be empty and strtok skips empty fields, so count from the end. */
-		char *field[11];
-		int n = 0;
-		for (char *tok = strtok(line, ","); tok && n < 11; tok = strtok(NULL, ","))
-			field[n++] = tok;
-		assert_true(n >= 8);
-		rows[nrows].time_s = atof(field[n - 5]);
-		rows[nrows].bytes = atof(field[n - 3]);
-		nrows++;
+		assert_int_equal(csv_split(line, field, 32), ncols);
+		struct simrun_row *r = &rows[nrows++];
+		memset(r, 0, sizeof *r);
+		for (int i = 0; i < ncols; i++) {
+			if (!strcmp(name[i], "time_s"))
+				r->time_s = atof(field[i]);
+			else if (!strcmp(name[i], "bytes"))
+				r->bytes = atof(field[i]);
+			else if (!strcmp(name[i], "kernel_s"))
+				r->kernel_s = atof(field[i]);
+			else if (!strcmp(name[i], "decode_s"))
+				r->decode_s = atof(field[i]);
+			else if (!strcmp(name[i], "clock_mhz"))
+				r->clock_mhz = atof(field[i]);
+			else if (!strcmp(name[i], "bound"))
+				snprintf(r->bound, sizeof r->bound, "%s", field[i]);
+		}
 	}
 	assert_int_equal(pclose(p), 0);
 	unlink(path);
+}
+
+/* Runs the trace on configs/a100_24.cfg and fills rows[]. */
+static inline void run_trace(const char *trace, const char *extra)
+{
+	run_trace_on("configs/a100_24.cfg", trace, extra);
 }
 
 /* Runs the trace on the machine `arch` and returns its JSON report (json_object_put it). */

@@ -149,6 +149,47 @@ static void test_l2_hit_against_miss(void **s)
 	json_object_put(r);
 }
 
+/* L2 across ops: the GEMM of test_one_core_four_tiles three times, each in its own step.
+ * The second finds its 4096 weight bytes in L2 (the first left them: 4096 B of weight, 6144 B
+ * of other traffic, in 1 MiB): item 0 now fetches only A0 from memory (L+1124), and the 3072 B
+ * through L2 bound it at L+3122, 50 ps earlier; every later item was bound by L2 already, so
+ * the op takes 81834 - 50 = 81784 ps and reads 2048 B from memory instead of 6144. Between the
+ * second and third a vec op moves 4 MiB (more than L2 holds): the third is cold again. With
+ * l2.flush_between_ops every GEMM is cold. */
+static long long step_ps(json_object *r, size_t i)
+{
+	json_object *steps, *t;
+	assert_true(json_object_object_get_ex(r, "steps", &steps));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(steps, i), "time_s", &t));
+	return llround(json_object_get_double(t) * 1e12);
+}
+
+static void test_l2_keeps_weights_between_ops(void **s)
+{
+	(void)s;
+	const char *trace = "simtrace 1\n"
+	                    "tensor id=w role=weight shape=64x32 dtype=fp16\n"
+	                    "step kind=decode tokens=1 batch=1\n"
+	                    "op gemm m=32 n=64 k=32 w=w\n"
+	                    "step kind=decode tokens=1 batch=1\n"
+	                    "op gemm m=32 n=64 k=32 w=w\n"
+	                    "step kind=decode tokens=1 batch=1\n"
+	                    "op vec kind=add rows=1024 cols=1024 dtype=fp16 inputs=1\n"
+	                    "op gemm m=32 n=64 k=32 w=w\n";
+	json_object *r = timing_run(trace, "");
+	assert_int_equal(step_ps(r, 0), 81834);
+	assert_int_equal(step_ps(r, 1), 81784);
+	assert_int_equal(counter(r, "l2.miss_bytes"), 6144 + 2048 + 6144);
+	json_object *cold = timing_run(trace, "--set l2.flush_between_ops=true");
+	assert_int_equal(step_ps(cold, 1), 81834);
+	assert_int_equal(counter(cold, "l2.miss_bytes"), 3 * 6144);
+	/* The vec op costs the same either way: the third GEMM is what differs, and it does not. */
+	assert_int_equal(step_ps(r, 2),
+	                 step_ps(cold, 2));
+	json_object_put(r);
+	json_object_put(cold);
+}
+
 /* The mixed-precision rule: mixed operands run at the wider class (W4A16: fp16 math after
  * dequantization; an int8 activation with a fp16 weight stays fp16), same-class operands at
  * their own (W8A8: int8 at twice the fp16 rate: 8000 ps per step). One 16x32x32 tile each. */
@@ -215,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_split_k_reduction),
 		cmocka_unit_test(test_two_cores_contend_for_memory),
 		cmocka_unit_test(test_l2_hit_against_miss),
+		cmocka_unit_test(test_l2_keeps_weights_between_ops),
 		cmocka_unit_test(test_mixed_precision_rule),
 		cmocka_unit_test(test_attention_block_skipping),
 	};
