@@ -140,7 +140,7 @@ struct arch {
 	uint64_t counts_start[ENERGY_COUNT_N];
 	uint64_t op_start_ps;
 	uint64_t busy0_tc, busy0_port, busy0_l2, busy0_hbm, busy0_decode;
-	const struct trace_tensor *keep; /* the op's named operand, if any */
+	uint64_t keep; /* the key of the op's named data, if any (ops_keep_key) */
 	uint64_t keep_bytes, warm_bytes; /* its stored bytes; of them, resident at the start */
 	/* Autotuning: the tile choices played in turn, the one playing, the fastest so far;
 	 * final once the fastest plays for the result. */
@@ -414,13 +414,11 @@ static bool power_limited(struct arch *a, uint64_t t)
 	return true;
 }
 
-/* L2 contents after an op that read `tensor` and did what res says. */
-static void keep_after(struct arch *a, const struct trace_tensor *tensor,
-                       const struct arch_op_result *res)
+/* L2 contents after an op that read the named data `key` and did what res says. */
+static void keep_after(struct arch *a, uint64_t key, const struct arch_op_result *res)
 {
-	if (l2_keep_after_op(&a->l2.keep, tensor, res->keep_bytes, res->other_bytes))
-		log_warn("out of memory: L2 keeps nothing of tensor %s for later ops",
-		         tensor ? tensor->id : "?");
+	if (l2_keep_after_op(&a->l2.keep, key, res->keep_bytes, res->other_bytes))
+		log_warn("out of memory: L2 keeps nothing of an op's weight for later ops");
 }
 
 /* Autotuning: after choice `at` took t, plays the next one, or (all played) the fastest
@@ -641,12 +639,12 @@ uint64_t arch_op_warm_bytes(const struct arch *a, const struct trace_op *op)
 {
 	if (a->cfg->l2.flush_between_ops)
 		return 0;
-	return l2_keep_resident(&a->l2.keep, ops_named_operand(op));
+	return l2_keep_resident(&a->l2.keep, ops_keep_key(op));
 }
 
 void arch_op_booked(struct arch *a, const struct trace_op *op, const struct arch_op_result *res)
 {
 	if (a->cfg->l2.flush_between_ops)
 		l2_keep_flush(&a->l2.keep);
-	keep_after(a, ops_named_operand(op), res);
+	keep_after(a, ops_keep_key(op), res);
 }

@@ -9,7 +9,7 @@
 #include <utlist.h>
 
 struct l2_keep_entry {
-	const void *tensor;
+	uint64_t key;
 	uint64_t bytes;
 	UT_hash_handle hh;
 	struct l2_keep_entry *prev, *next; /* LRU list */
@@ -41,17 +41,17 @@ void l2_keep_fini(struct l2_keep *k)
 	HASH_CLEAR(hh, k->table);
 }
 
-static struct l2_keep_entry *find(const struct l2_keep *k, const void *tensor)
+static struct l2_keep_entry *find(const struct l2_keep *k, uint64_t key)
 {
 	struct l2_keep_entry *e = NULL;
-	if (tensor)
-		HASH_FIND_PTR(k->table, &tensor, e);
+	if (key)
+		HASH_FIND(hh, k->table, &key, sizeof key, e);
 	return e;
 }
 
-uint64_t l2_keep_resident(const struct l2_keep *k, const void *tensor)
+uint64_t l2_keep_resident(const struct l2_keep *k, uint64_t key)
 {
-	const struct l2_keep_entry *e = find(k, tensor);
+	const struct l2_keep_entry *e = find(k, key);
 	return e ? e->bytes : 0;
 }
 
@@ -70,24 +70,24 @@ static void evict(struct l2_keep *k, uint64_t bytes)
 	}
 }
 
-int l2_keep_after_op(struct l2_keep *k, const void *tensor, uint64_t tensor_bytes,
+int l2_keep_after_op(struct l2_keep *k, uint64_t key, uint64_t tensor_bytes,
                      uint64_t other_bytes)
 {
-	struct l2_keep_entry *e = find(k, tensor);
+	struct l2_keep_entry *e = find(k, key);
 	if (e)
 		drop(k, e);
 	/* The op's other traffic passed through the free space first, then older entries. */
 	uint64_t free_bytes = k->capacity - k->resident;
 	evict(k, other_bytes > free_bytes ? other_bytes - free_bytes : 0);
-	if (!tensor || !tensor_bytes || tensor_bytes > k->capacity)
+	if (!key || !tensor_bytes || tensor_bytes > k->capacity)
 		return 0;
 	if (k->resident + tensor_bytes > k->capacity)
 		evict(k, k->resident + tensor_bytes - k->capacity);
 	e = malloc(sizeof *e);
 	if (!e)
 		return -1;
-	*e = (struct l2_keep_entry){ .tensor = tensor, .bytes = tensor_bytes };
-	HASH_ADD_PTR(k->table, tensor, e);
+	*e = (struct l2_keep_entry){ .key = key, .bytes = tensor_bytes };
+	HASH_ADD(hh, k->table, key, sizeof e->key, e);
 	DL_APPEND(k->lru, e);
 	k->resident += tensor_bytes;
 	return 0;

@@ -24,7 +24,7 @@ struct l2_keep_entry;
 struct l2_keep {
 	uint64_t capacity; /* bytes that entries may hold in all */
 	uint64_t resident; /* bytes they hold now */
-	struct l2_keep_entry *table; /* uthash head, keyed by the tensor's address */
+	struct l2_keep_entry *table; /* uthash head, keyed by the tensor's key */
 	struct l2_keep_entry *lru;   /* utlist, head = least recent */
 };
 
@@ -32,13 +32,14 @@ void l2_keep_init(struct l2_keep *k, uint64_t capacity);
 void l2_keep_fini(struct l2_keep *k);
 /* Empties it (a cold-cache study flushes L2 between ops). */
 void l2_keep_flush(struct l2_keep *k);
-/* Bytes of `tensor` resident now (0: none, or tensor NULL). */
-uint64_t l2_keep_resident(const struct l2_keep *k, const void *tensor);
-/* After an op that read `tensor` (NULL: none) of `tensor_bytes` stored bytes and moved
+/* Bytes of the tensor `key` resident now (0: none, or key 0). A key names one tensor's data:
+ * a weight, or one layer's slice of a KV cache (ops_keep_key). */
+uint64_t l2_keep_resident(const struct l2_keep *k, uint64_t key);
+/* After an op that read tensor `key` (0: none) of `tensor_bytes` stored bytes and moved
  * `other_bytes` more between device memory and the chip: the others push out the least
  * recent entries, then the tensor becomes the most recent (whole if it fits, else gone).
  * 0, or -1 out of memory (the tensor is then simply not kept). */
-int l2_keep_after_op(struct l2_keep *k, const void *tensor, uint64_t tensor_bytes,
+int l2_keep_after_op(struct l2_keep *k, uint64_t key, uint64_t tensor_bytes,
                      uint64_t other_bytes);
 
 #endif

@@ -61,8 +61,8 @@ static void attn_plan(const struct arch_config *cfg, struct fabric *fabric,
 	/* L2 room: every K/V block of every KV head, and every query tile. */
 	uint64_t kv_blocks = (p->skv + p->block_kv - 1) / p->block_kv;
 	out->l2_tiles = p->b * p->hkv * kv_blocks + p->b * p->hq * p->q_blocks + 16;
-	if (ops_named_operand(op)) {
-		out->keep = ops_named_operand(op);
+	if (ops_keep_key(op)) {
+		out->keep = ops_keep_key(op);
 		out->keep_bytes = bytes_of((double)p->b * p->hkv * p->skv * p->d *
 		                           formats_bits(&p->kv) / 8 * (1 + p->v_keep));
 	}

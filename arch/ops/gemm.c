@@ -64,8 +64,8 @@ static void gemm_plan(const struct arch_config *cfg, struct fabric *fabric,
 		                    .stages = p->stages,
 		                    .items = p->items };
 	out->l2_tiles = (p->tiles_m * p->count + p->tiles_n * bcount) * p->steps_total;
-	if (ops_named_operand(op)) {
-		out->keep = ops_named_operand(op);
+	if (ops_keep_key(op)) {
+		out->keep = ops_keep_key(op);
 		out->keep_bytes = bytes_of((double)p->n * p->k_eff / p->b.k_fraction *
 		                           formats_bits(&p->b) / 8 * (double)bcount);
 	}

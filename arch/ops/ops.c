@@ -14,16 +14,21 @@ const struct op_kind *ops_kind(enum trace_op_type type)
 	SIM_ASSERT(0, "ops", 0, "op type %d has no op kind", (int)type);
 }
 
-const struct trace_tensor *ops_named_operand(const struct trace_op *op)
+uint64_t ops_keep_key(const struct trace_op *op)
 {
 	switch (op->type) {
-	case TRACE_OP_GEMM: return op->gemm.w;
-	case TRACE_OP_ATTN: return op->attn.kv;
+	case TRACE_OP_GEMM: return (uint64_t)(uintptr_t)op->gemm.w;
+	case TRACE_OP_ATTN:
+		/* One KV tensor stands for every layer's cache: each layer reads its own slice. */
+		if (!op->attn.kv)
+			return 0;
+		return (uint64_t)(uintptr_t)op->attn.kv ^
+		       ((uint64_t)(op->layer + 2) * 0x9e3779b97f4a7c15ULL);
 	case TRACE_OP_VEC:
 	case TRACE_OP_COLL:
 	case TRACE_OP_COUNT: break;
 	}
-	return NULL;
+	return 0;
 }
 
 size_t ops_max_plan_size(void)

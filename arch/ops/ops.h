@@ -41,9 +41,9 @@ struct ops_launch {
 	uint64_t group_items;
 	/* ARCH_MODEL_ANALYTIC: time from launch to end, fixed per-kernel cost included. */
 	uint64_t time_ps;
-	/* The named tensor the op reads through its B operand (a weight, a KV cache; NULL: none)
-	 * and its stored bytes: what L2 may keep of it for later ops (arch/l2/l2_keep.h). */
-	const struct trace_tensor *keep;
+	/* The named data the op reads through its B operand (ops_keep_key; 0: none) and its
+	 * stored bytes: what L2 may keep of it for later ops (arch/l2/l2_keep.h). */
+	uint64_t keep;
 	uint64_t keep_bytes;
 };
 
@@ -70,9 +70,9 @@ extern const struct op_kind ops_gemm, ops_attn, ops_vec, ops_coll;
 
 /* The op kind of a trace op type (every type has one). */
 const struct op_kind *ops_kind(enum trace_op_type type);
-/* The named tensor op reads (a GEMM's weight, an attention's KV cache), or NULL: what L2 may
- * keep for later ops; the plan's keep is this tensor. */
-const struct trace_tensor *ops_named_operand(const struct trace_op *op);
+/* What L2 may keep of op for later ops: the key of the named data it reads (a GEMM's weight,
+ * its layer's slice of an attention's KV cache), or 0; the plan's keep is this key. */
+uint64_t ops_keep_key(const struct trace_op *op);
 /* The largest plan_size of all kinds. */
 size_t ops_max_plan_size(void);
 

@@ -101,32 +101,32 @@ static void test_l2_many_tiles_stay_consistent(void **s)
 static void test_l2_keep_lru_across_ops(void **s)
 {
 	(void)s;
-	static const int w1 = 1, w2 = 2, w3 = 3;
+	enum { w1 = 1, w2 = 2, w3 = 3 };
 	struct l2_keep k;
 	l2_keep_init(&k, 1000);
-	assert_int_equal(l2_keep_after_op(&k, &w1, 400, 0), 0);
-	assert_int_equal(l2_keep_resident(&k, &w1), 400);
-	assert_int_equal(l2_keep_after_op(&k, &w2, 400, 100), 0); /* fits beside w1 */
-	assert_int_equal(l2_keep_resident(&k, &w1), 400);
+	assert_int_equal(l2_keep_after_op(&k, w1, 400, 0), 0);
+	assert_int_equal(l2_keep_resident(&k, w1), 400);
+	assert_int_equal(l2_keep_after_op(&k, w2, 400, 100), 0); /* fits beside w1 */
+	assert_int_equal(l2_keep_resident(&k, w1), 400);
 	/* 300 more bytes: 200 find free room, 100 come out of w1, the least recent. */
-	assert_int_equal(l2_keep_after_op(&k, NULL, 0, 300), 0);
-	assert_int_equal(l2_keep_resident(&k, &w1), 300);
-	assert_int_equal(l2_keep_resident(&k, &w2), 400);
+	assert_int_equal(l2_keep_after_op(&k, 0, 0, 300), 0);
+	assert_int_equal(l2_keep_resident(&k, w1), 300);
+	assert_int_equal(l2_keep_resident(&k, w2), 400);
 	/* Reading w1 again makes it the most recent and whole; w3 then takes its room from w2,
 	 * the least recent (300 of its 400 bytes). */
-	assert_int_equal(l2_keep_after_op(&k, &w1, 400, 0), 0);
-	assert_int_equal(l2_keep_after_op(&k, &w3, 500, 0), 0);
-	assert_int_equal(l2_keep_resident(&k, &w2), 100);
-	assert_int_equal(l2_keep_resident(&k, &w1), 400);
-	assert_int_equal(l2_keep_resident(&k, &w3), 500);
+	assert_int_equal(l2_keep_after_op(&k, w1, 400, 0), 0);
+	assert_int_equal(l2_keep_after_op(&k, w3, 500, 0), 0);
+	assert_int_equal(l2_keep_resident(&k, w2), 100);
+	assert_int_equal(l2_keep_resident(&k, w1), 400);
+	assert_int_equal(l2_keep_resident(&k, w3), 500);
 	assert_true(k.resident <= k.capacity);
 	/* Larger than the capacity: streams through, keeps nothing, evicts everything. */
-	assert_int_equal(l2_keep_after_op(&k, &w2, 2000, 2000), 0);
-	assert_int_equal(l2_keep_resident(&k, &w2), 0);
+	assert_int_equal(l2_keep_after_op(&k, w2, 2000, 2000), 0);
+	assert_int_equal(l2_keep_resident(&k, w2), 0);
 	assert_int_equal(k.resident, 0);
-	assert_int_equal(l2_keep_after_op(&k, &w1, 400, 0), 0);
+	assert_int_equal(l2_keep_after_op(&k, w1, 400, 0), 0);
 	l2_keep_flush(&k);
-	assert_int_equal(l2_keep_resident(&k, &w1), 0);
+	assert_int_equal(l2_keep_resident(&k, w1), 0);
 	l2_keep_fini(&k);
 }
 
