@@ -86,7 +86,9 @@ void vroof_fit(struct vdata *d)
 		mc->roofline.on_calibration = on_calibration;
 		for (size_t i = 0; i < d->nrows; i++) {
 			struct vrow *r = &d->rows[i];
-			if (fittable(r) && !strcmp(r->machine, mc->name))
+			/* Every simulated row, also the inputs of ratios (no published value). */
+			if (!r->skip && r->kind != VROW_RATIO && r->nparts &&
+			    !strcmp(r->machine, mc->name))
 				r->roof = vrow_value(r, roof_seconds(r, &mc->roofline));
 		}
 	}

@@ -40,19 +40,35 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		}
 		if (!r->has_value) {
 			/* No published value: listed for the ratio rows that divide it. */
-			fprintf(out, "%-46.46s %-40.40s %12s %12.4g %9s\n", r->id, r->group, "-",
-			        r->sim, "-");
-			if (results)
-				fprintf(results, "%s,%s,%s,,%.6g,,,\n", r->id, r->group, r->metric,
-				        r->sim);
+			if (r->roof > 0)
+				fprintf(out, "%-46.46s %-40.40s %12s %12.4g %9s %12.4g\n", r->id,
+				        r->group, "-", r->sim, "-", r->roof);
+			else
+				fprintf(out, "%-46.46s %-40.40s %12s %12.4g %9s\n", r->id, r->group,
+				        "-", r->sim, "-");
+			if (results) {
+				fprintf(results, "%s,%s,%s,,%.6g,,", r->id, r->group, r->metric, r->sim);
+				if (r->roof > 0)
+					fprintf(results, "%.6g,\n", r->roof);
+				else
+					fprintf(results, ",\n");
+			}
 			continue;
 		}
-		double err = pct(r->sim, r->value), rerr = pct(r->roof, r->value);
-		fprintf(out, "%-46.46s %-40.40s %12.4g %12.4g %+8.1f%% %12.4g %+8.1f%%\n", r->id,
-		        r->group, r->value, r->sim, err, r->roof, rerr);
-		if (results)
+		double err = pct(r->sim, r->value);
+		double rerr = r->roof > 0 ? pct(r->roof, r->value) : NAN;
+		if (r->roof > 0)
+			fprintf(out, "%-46.46s %-40.40s %12.4g %12.4g %+8.1f%% %12.4g %+8.1f%%\n",
+			        r->id, r->group, r->value, r->sim, err, r->roof, rerr);
+		else
+			fprintf(out, "%-46.46s %-40.40s %12.4g %12.4g %+8.1f%% %12s %9s\n", r->id,
+			        r->group, r->value, r->sim, err, "-", "-");
+		if (results && r->roof > 0)
 			fprintf(results, "%s,%s,%s,%.6g,%.6g,%.2f,%.6g,%.2f\n", r->id, r->group,
 			        r->metric, r->value, r->sim, err, r->roof, rerr);
+		else if (results)
+			fprintf(results, "%s,%s,%s,%.6g,%.6g,%.2f,,\n", r->id, r->group, r->metric,
+			        r->value, r->sim, err);
 		size_t g = 0;
 		while (g < ngroups && strcmp(groups[g].name, r->group))
 			g++;
