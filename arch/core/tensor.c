@@ -85,6 +85,25 @@ static int prec_parse(const char *s, size_t len, enum tensor_prec *out)
 	return -1;
 }
 
+/* A decimal number of N:M at *p (digits only, before end), saturated at 1000 so that no value
+ * wraps into range ("4294967298" is not 2); *p moves past it. 0, or -1 without digits. */
+static int mode_number(const char **p, const char *end, unsigned *out)
+{
+	const char *s = *p;
+	unsigned v = 0;
+	while (s < end && *s >= '0' && *s <= '9') {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > 1000)
+			v = 1000;
+		s++;
+	}
+	if (s == *p)
+		return -1;
+	*p = s;
+	*out = v;
+	return 0;
+}
+
 int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 {
 	cfg->nmodes = 0;
@@ -98,8 +117,9 @@ int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 		if (!end)
 			end = p + strlen(p);
 		unsigned n, m;
-		int used = 0;
-		if (sscanf(p, "%u:%u:%n", &n, &m, &used) != 2 || used == 0 || p + used > end) {
+		const char *q = p;
+		if (mode_number(&q, end, &n) || q == end || *q++ != ':' ||
+		    mode_number(&q, end, &m) || q == end || *q++ != ':') {
 			snprintf(err, errlen, "'%.*s': expected N:M:prec[,prec...]", (int)(end - p),
 			         p);
 			return -1;
@@ -116,7 +136,6 @@ int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 		mode->n = n;
 		mode->m = m;
 		mode->prec_mask = 0;
-		const char *q = p + used;
 		while (q < end) {
 			const char *comma = memchr(q, ',', (size_t)(end - q));
 			const char *stop = comma ? comma : end;
