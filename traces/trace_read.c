@@ -18,9 +18,8 @@
 #include "sim/log.h"
 #include "traces/trace_table.h"
 
-/* Bytes taken from zlib per read, and zlib's own input buffer. */
+/* Decompressed bytes taken per read. */
 #define TRACE_READ_CHUNK (64 * 1024)
-#define TRACE_READ_GZBUF (128 * 1024)
 /* A line of 4096 bytes holds at most this many fields. */
 #define TRACE_READ_TOKENS_MAX (TRACE_LINE_MAX / 2 + 2)
 /* Distinct unknown keys warned about; past it one last warning says they stop. */
@@ -34,7 +33,7 @@ enum trace_read_state {
 };
 
 struct trace_reader {
-	gzFile gz;
+	struct gzio_reader *in;
 	char *path; /* as shown in messages */
 	enum trace_read_state state;
 	uint64_t line;
@@ -82,24 +81,27 @@ __attribute__((format(printf, 2, 3))) static int trace_read_fail(struct trace_re
 
 static int trace_read_fill(struct trace_reader *r)
 {
-	int n = gzread(r->gz, r->chunk, sizeof r->chunk);
+	ssize_t n = gzio_read(r->in, r->chunk, sizeof r->chunk);
 	const char *msg;
-	enum gzio_status st = gzio_status(r->gz, errno, &msg);
 
 	if (n > 0) {
 		r->pos = 0;
 		r->len = (size_t)n;
 		return 0;
 	}
-	/* zlib reports a gzip stream cut short as Z_BUF_ERROR with a 0 return, like end of file. */
-	if (st == GZIO_TRUNCATED)
-		return trace_read_fail(r, "truncated gzip stream (%s)", msg);
-	if (st == GZIO_ERRNO)
-		return trace_read_fail(r, "read error: %s", msg);
-	if (st != GZIO_OK || n < 0)
-		return trace_read_fail(r, "corrupt gzip data (%s)", msg);
-	r->gz_eof = true;
-	return 0;
+	if (n == 0) {
+		r->gz_eof = true;
+		return 0;
+	}
+	switch (gzio_error(r->in, &msg)) {
+	case GZIO_TRUNCATED: return trace_read_fail(r, "truncated gzip stream (%s)", msg);
+	case GZIO_ERRNO: return trace_read_fail(r, "read error: %s", msg);
+	case GZIO_TRAILING: return trace_read_fail(r, "%s", msg);
+	case GZIO_NOMEM: return trace_read_fail(r, "out of memory");
+	case GZIO_OK:
+	case GZIO_CORRUPT: break;
+	}
+	return trace_read_fail(r, "corrupt gzip data (%s)", msg);
 }
 
 /* The next line, without its '\n', into text: 1, 0 at end of file, -1 on error. A last line
@@ -752,12 +754,11 @@ struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
 		e = EISDIR;
 		goto fail;
 	}
-	/* zlib looks at the first two bytes: gzip magic → inflate, anything else → copied. */
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz)
-		goto fail;
+	/* gzio looks at the first two bytes: gzip magic → inflate, anything else → copied. */
+	r->in = gzio_open(fd);
 	fd = -1;
-	gzbuffer(r->gz, TRACE_READ_GZBUF);
+	if (!r->in)
+		goto fail;
 	trace_table_init(&r->tensors);
 	r->state = TRACE_READ_MAGIC;
 	return r;
@@ -849,8 +850,7 @@ void trace_close(struct trace_reader *r)
 {
 	if (!r)
 		return;
-	if (r->gz)
-		gzclose(r->gz);
+	gzio_close(r->in);
 	trace_table_fini(&r->tensors);
 	for (size_t i = 0; i < r->nwarned; i++)
 		free(r->warned[i]);
