@@ -603,8 +603,7 @@ static void test_syntax_errors(void **state)
 	run_load(&r, "/dev/null", NULL, 0);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.lines, 1);
-	assert_has(r.cap.text,
-	           "/dev/null: cannot open: not a regular file (a character device)\n");
+	assert_has(r.cap.text, "/dev/null: cannot open: not a regular file (a character device)\n");
 	run_free(&r);
 
 	/* An empty file is valid syntax: only the required settings are missing. */

@@ -673,8 +673,8 @@ static void test_refusals(void **state)
 
 	/* Open failures. */
 	assert_null(trace_writer_open("/nonexistent/dir/x.trace", false, err, sizeof err));
-	assert_string_equal(err,
-	                    "/nonexistent/dir/x.trace: cannot open for writing: No such file or directory");
+	assert_string_equal(
+	    err, "/nonexistent/dir/x.trace: cannot open for writing: No such file or directory");
 	assert_null(trace_writer_open(tmpdir, true, err, sizeof err));
 	assert_non_null(strstr(err, ": cannot open for writing: Is a directory"));
 	w = NULL;
