@@ -113,24 +113,11 @@ static double smallest_tile_bytes(const struct lower_gemm_plan *p)
 	return (double)p->stages * (a_bytes(p, tile_ms[0], tile_ks[0]) + b_bytes(p, tile_ns[0], tile_ks[0]));
 }
 
-int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err, size_t errlen)
+/* The sizes and per-MAC costs of a GEMM (after gemm_operands): K under sparsity, the MAC and
+ * dequantization times. */
+static void gemm_rates(const struct arch_config *cfg, const struct trace_op *op,
+                       struct lower_gemm_plan *p)
 {
-	struct lower_gemm_plan p;
-	if (gemm_operands(cfg, op, &p, err, errlen))
-		return -1;
-	if (smallest_tile_bytes(&p) > (double)cfg->smem.size) {
-		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
-		         tensor_prec_name(p.prec), (unsigned long long)cfg->smem.size);
-		return -1;
-	}
-	return 0;
-}
-
-int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct lower_gemm_plan *p,
-               char *err, size_t errlen)
-{
-	if (gemm_operands(cfg, op, p, err, errlen))
-		return -1;
 	const struct trace_tensor *w = op->gemm.w;
 	enum trace_dtype wdt = w ? w->dtype : op->gemm.b;
 	p->m = op->gemm.m;
@@ -156,6 +143,34 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct 
 	if (tensor_dtype_class(wdt) != p->prec && cfg->vec.dequant_ops_per_elem > 0)
 		p->dequant_ps_per_elem =
 		    cycle * cfg->vec.dequant_ops_per_elem / cfg->vec.fp16_ops_per_cycle;
+}
+
+int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op,
+                     struct lower_gemm_size *size, char *err, size_t errlen)
+{
+	struct lower_gemm_plan p;
+	if (gemm_operands(cfg, op, &p, err, errlen))
+		return -1;
+	if (smallest_tile_bytes(&p) > (double)cfg->smem.size) {
+		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
+		         tensor_prec_name(p.prec), (unsigned long long)cfg->smem.size);
+		return -1;
+	}
+	gemm_rates(cfg, op, &p);
+	/* Tiles are multiples of the MMA's 8 x 16, so only the edges of C are padded. */
+	size->k_eff = p.k_eff;
+	size->min_ps = (double)pad(p.m, LOWER_PAD_M) * (double)pad(p.n, LOWER_PAD_N) *
+	               (double)p.k_eff * (double)p.count * p.ps_per_mac / (double)cfg->core.count;
+	return 0;
+}
+
+int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct lower_gemm_plan *p,
+               char *err, size_t errlen)
+{
+	if (gemm_operands(cfg, op, p, err, errlen))
+		return -1;
+	gemm_rates(cfg, op, p);
+	double cycle = arch_cycle_ps(cfg);
 
 	struct lower_ctx x = { cfg, p, cycle / cfg->smem.fill_bytes_per_cycle,
 		               1e12 / cfg->l2.bandwidth };

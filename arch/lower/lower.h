@@ -36,9 +36,18 @@ struct lower_gemm_plan {
 	double act_keep; /* share of K read and computed under activation sparsity (asp=) */
 };
 
+/* What the cheap check learns of a gemm op's size. */
+struct lower_gemm_size {
+	uint64_t k_eff; /* K the tensor cores iterate over */
+	double min_ps;  /* a lower bound of its time: every core busy at the datapath's rate on
+			   the padded tiles, nothing else */
+};
+
 /* Whether the machine can run a gemm op at all (a datapath exists, the smallest tile fits):
- * the cheap check made on every op before simulating. 0, or -1 with err set. */
-int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err, size_t errlen);
+ * the cheap check made on every op before simulating. 0 with *size filled, or -1 with err
+ * set. */
+int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op,
+                     struct lower_gemm_size *size, char *err, size_t errlen);
 /* Plans a gemm op; 0, or -1 with err set if the machine cannot run it at all. */
 int lower_gemm(const struct arch_config *cfg, const struct trace_op *op,
                struct lower_gemm_plan *plan, char *err, size_t errlen);
@@ -55,26 +64,27 @@ struct lower_attn_plan {
 	uint64_t b, hq, hkv, d, sq, skv, group;
 	bool causal;
 	struct trace_pattern pat;
-	bool packed;           /* a KV head's query group in one item (decode-shaped ops) */
-	uint64_t heads;        /* item heads: hkv when packed, hq otherwise */
+	bool packed;    /* a KV head's query group in one item (decode-shaped ops) */
+	uint64_t heads; /* item heads: hkv when packed, hq otherwise */
 	uint64_t block_q, block_kv, stages, split;
-	uint64_t q_blocks;     /* query blocks per head */
+	uint64_t q_blocks; /* query blocks per head */
 	uint64_t items;
-	double v_keep;         /* share of V blocks read (thresh without in-memory pruning) */
-	double block_keep;     /* share of visible KV blocks streamed (block:B:D, pruned thresh) */
-	bool prune_in_memory;  /* thresh: the memory pruned the keys (only survivors fetched) */
-	bool serial_softmax;   /* softmax waits on the MMAs (no warp-specialized overlap) */
-	double ps_per_mac;     /* per core, at prec, with efficiency */
-	double ps_per_score;   /* vector/SFU time per score element (scale, max, exp, sum) */
+	double v_keep;        /* share of V blocks read (thresh without in-memory pruning) */
+	double block_keep;    /* share of visible KV blocks streamed (block:B:D, pruned thresh) */
+	bool prune_in_memory; /* thresh: the memory pruned the keys (only survivors fetched) */
+	bool serial_softmax;  /* softmax waits on the MMAs (no warp-specialized overlap) */
+	double ps_per_mac;    /* per core, at prec, with efficiency */
+	double ps_per_score;  /* vector/SFU time per score element (scale, max, exp, sum) */
 	double dequant_ps_per_elem; /* per K/V element stored in a class other than prec */
 	uint64_t select_read_bytes; /* top-k: the selection pass over per-page key summaries */
 	uint64_t select_macs;
 };
 
 /* Plans an attn op on this machine (never fails: the checks of the trace reader suffice). */
-void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_attn_plan *p);
+void lower_attn(const struct arch_config *cfg, const struct trace_op *op,
+                struct lower_attn_plan *p);
 /* The KV blocks item (query block qb) streams: first block and count, before splitting. */
 void lower_attn_kv_range(const struct lower_attn_plan *p, uint64_t qb, uint64_t *first,
-			 uint64_t *count);
+                         uint64_t *count);
 
 #endif
