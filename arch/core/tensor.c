@@ -17,7 +17,8 @@ const char *tensor_prec_name(enum tensor_prec p)
 	{                                                                                      \
 		key, CFG_REAL, offsetof(struct tensor_config, macs_per_cycle[TENSOR_##prec]),  \
 		    "MAC/cycle", 0, 1e7, def,                                                  \
-		    "dense " key " multiply-accumulates per cycle per core (0: no such path)", \
+		    "dense " key " multiply-accumulates per cycle per core: 0 (no such path) " \
+		    "or 1 to 1e7",                                                             \
 		    NULL                                                                       \
 	}
 
@@ -59,11 +60,22 @@ static int tensor_check(const void *blk, struct cfg_checker *chk)
 {
 	struct tensor_config copy = *(const struct tensor_config *)blk;
 	char err[256];
+	int rc = 0;
+	/* A path of less than one MAC per cycle is no tensor core; a rate of 1e-300 would make
+	 * one MAC take longer than any clock counts. */
+	for (int p = 0; p < TENSOR_PREC_COUNT; p++)
+		if (copy.macs_per_cycle[p] > 0 && copy.macs_per_cycle[p] < 1) {
+			cfg_report(
+			    chk, tensor_prec_names[p],
+			    "%g MAC/cycle: a path runs 1 to 1e7 MAC per cycle, or is 0 (none)",
+			    copy.macs_per_cycle[p]);
+			rc = -1;
+		}
 	if (tensor_parse_modes(&copy, err, sizeof err)) {
 		cfg_report(chk, "sparse_modes", "%s", err);
 		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 const struct cfg_block tensor_cfg_block = {
