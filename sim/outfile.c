@@ -106,6 +106,8 @@ bool outfile_is_input(const char *out, const char *input)
 	struct stat so, si;
 	if (!out || !input || strcmp(out, "-") == 0 || strcmp(input, "-") == 0)
 		return false;
+	if (stat(out, &so) == 0 && !S_ISREG(so.st_mode))
+		return false; /* a device or FIFO is written in place: no file is replaced */
 	if (strcmp(out, input) == 0)
 		return true;
 	return stat(out, &so) == 0 && stat(input, &si) == 0 && so.st_dev == si.st_dev &&

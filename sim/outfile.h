@@ -32,7 +32,8 @@ int outfile_commit(struct outfile *o, char *err, size_t errlen);
 void outfile_abort(struct outfile *o);
 
 /* Whether writing OUT would overwrite INPUT: the same path as given, or, when both exist, the
- * same file (device and inode). "-" is never an input for this. */
+ * same file (device and inode). "-" is never an input for this, and an existing OUT that is not
+ * a regular file (/dev/null, a FIFO) replaces nothing. */
 bool outfile_is_input(const char *out, const char *input);
 
 #endif

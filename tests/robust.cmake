@@ -1,0 +1,17 @@
+# Hostile inputs of issue 13 (label robust): each either a right answer or exit 2 naming the
+# file, within a time limit and a memory limit (tests/robust_test.sh makes the large inputs).
+set(NMSIM_ROBUST_CASES
+  attn_block_tiny_density vec_bytes_overflow link_bandwidth_tiny tensor_rate_tiny
+  attn_no_datapath gemm_count_2e31 gemm_k_2e40 attn_b_2e40 gemm_m_2e31 attn_skv
+  gemm_65536_cubed time_wraps dur_ns_wraps process_substitution fifo_trace fifo_arch dev_zero
+  step_bomb gzip_members config_quadratic include_bad sparse_modes_wrap tracegen_options
+  output_is_input output_whole kineto_wraps kineto_huge_dims kineto_quadratic kineto_memory)
+foreach(c ${NMSIM_ROBUST_CASES})
+  add_test(NAME robust/${c}
+    COMMAND ${CMAKE_SOURCE_DIR}/tests/robust_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR} ${c})
+  set_tests_properties(robust/${c} PROPERTIES LABELS robust ENVIRONMENT "${NMSIM_TEST_ENV}")
+endforeach()
+# The issue's attention of 2^32 keys plays 2^24 KV steps: seconds, minutes under the sanitizers.
+add_test(NAME robust/attn_skv_2e32
+  COMMAND ${CMAKE_SOURCE_DIR}/tests/robust_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR} attn_skv_2e32)
+set_tests_properties(robust/attn_skv_2e32 PROPERTIES LABELS "robust;slow" ENVIRONMENT "${NMSIM_TEST_ENV}")
