@@ -27,7 +27,7 @@ enum gzio_status gzio_status(gzFile gz, int saved_errno, const char **msg)
 
 /* ---- Reading ---- */
 
-#define GZIO_IN_SIZE (128 * 1024)
+#define GZIO_IN_SIZE (64 * 1024)
 
 enum gzio_mode { GZIO_UNKNOWN, GZIO_PLAIN, GZIO_GZIP, GZIO_END, GZIO_FAILED };
 

@@ -5,7 +5,10 @@
  * writing the records (kineto_write.c). */
 #include "traces/kineto_internal.h"
 
+/* The project hashes its uthash tables with xxHash (as traces/trace_table.c, driver/cache.c). */
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = (unsigned)XXH3_64bits((keyptr), (keylen)))
 #include <uthash.h>
+#include <xxhash.h>
 
 #include <inttypes.h>
 #include <json-c/json.h>

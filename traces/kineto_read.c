@@ -11,7 +11,10 @@
 #include "traces/gzio.h"
 #include "traces/kineto_internal.h"
 
+/* The project hashes its uthash tables with xxHash (as traces/trace_table.c, driver/cache.c). */
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = (unsigned)XXH3_64bits((keyptr), (keylen)))
 #include <uthash.h>
+#include <xxhash.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -346,6 +349,12 @@ static int kineto_peek(struct kineto_scan *s)
 	return s->buf[0];
 }
 
+/* Whether byte ch is one of set (a NUL byte never is: strchr would find the terminator). */
+static bool kineto_one_of(int ch, const char *set)
+{
+	return ch > 0 && strchr(set, ch) != NULL;
+}
+
 /* The next byte that is not JSON white space, not taken. */
 static int kineto_skip_ws(struct kineto_scan *s)
 {
@@ -397,7 +406,7 @@ static int kineto_take_value(struct kineto_scan *s)
 	size_t depth = 0;
 	bool str = false, esc = false;
 	if (ch != '{' && ch != '[' && ch != '"') {
-		while ((ch = kineto_peek(s)) >= 0 && !strchr(",]} \t\r\n", ch)) {
+		while ((ch = kineto_peek(s)) >= 0 && !kineto_one_of(ch, ",]} \t\r\n")) {
 			if (kineto_put(s, ch))
 				return -1;
 			s->pos++;
@@ -428,7 +437,10 @@ static int kineto_take_value(struct kineto_scan *s)
 			}
 		} while (depth || str);
 	}
-	s->val[s->nval] = '\0';
+	/* The terminating NUL, not counted (an empty scalar has nothing else). */
+	if (kineto_put(s, '\0'))
+		return -1;
+	s->nval--;
 	return 0;
 }
 
@@ -453,7 +465,7 @@ static json_object *kineto_parse_value(struct kineto_scan *s)
 		return NULL;
 	}
 	for (; end < s->nval; end++)
-		if (!strchr(" \t\r\n", s->val[end])) {
+		if (!kineto_one_of((unsigned char)s->val[end], " \t\r\n")) {
 			json_object_put(o);
 			kineto_fail(s->c, "not a Chrome-trace JSON: unexpected text after a value");
 			return NULL;
@@ -467,7 +479,7 @@ static int kineto_expect(struct kineto_scan *s, const char *want)
 	int ch = kineto_skip_ws(s);
 	if (ch < 0)
 		return kineto_ends_early(s, ch);
-	if (!strchr(want, ch))
+	if (!kineto_one_of(ch, want))
 		return kineto_fail(s->c, "not a Chrome-trace JSON: unexpected '%c' (expected %s)",
 		                   ch >= 0x20 && ch < 0x7f ? ch : '?',
 		                   want[1] ? "',' or a closing bracket" : "':'");
@@ -669,8 +681,8 @@ int kineto_nest(struct kineto *c)
 		stack[depth++] = i;
 	}
 	free(stack);
-	for (size_t i = c->nops; i-- > 0;) {
-		const struct kineto_op *op = &c->ops[i];
+	for (size_t i = c->nops; i > 0; i--) { /* children before their parents */
+		const struct kineto_op *op = &c->ops[i - 1];
 		if (op->parent == KINETO_NONE)
 			continue;
 		struct kineto_op *p = &c->ops[op->parent];
@@ -846,8 +858,8 @@ int kineto_link(struct kineto *c)
 		over |= kineto_add_ns(&c->ops[i].tree_ns, c->ops[i].own_ns);
 		c->ops[i].tree_events += c->ops[i].own_events;
 	}
-	for (size_t i = c->nops; i-- > 0;) {
-		const struct kineto_op *op = &c->ops[i];
+	for (size_t i = c->nops; i > 0; i--) {
+		const struct kineto_op *op = &c->ops[i - 1];
 		if (op->parent != KINETO_NONE) {
 			over |= kineto_add_ns(&c->ops[op->parent].tree_ns, op->tree_ns);
 			c->ops[op->parent].tree_events += op->tree_events;
