@@ -112,6 +112,10 @@ step_bomb) # 2 million steps: memory stays flat, later steps are summarised (was
 	grep -q '"steps_summarised"' "$tmp/r.json" || fail "no steps_summarised in the JSON report"
 	tr -d ' \n' <"$tmp/r.json" | grep -q '"decode":{"steps":1983616,' || fail "summarised decode steps"
 	grep -q '"steps": 2000000' "$tmp/r.json" || fail "trace.steps" ;;
+tensor_bomb) # declarations are kept: more than 2^20 of them are refused (memory stays bounded)
+	{ echo 'simtrace 1'; seq 1048577 | sed 's/.*/tensor id=t& role=kv dtype=fp16/'; } >"$tmp/t.trace"
+	run 120 "$sr" --arch $tiny "$tmp/t.trace"; refused "more than 1048576 tensors declared" "t.trace:1048578:"
+	under 600 ;;
 gzip_members) # concatenated gzip members are one stream; anything else after the last is an error
 	head -n 8 $good | gzip -c >"$tmp/a.gz"; tail -n +9 $good | gzip -c >"$tmp/b.gz"
 	cat "$tmp/a.gz" "$tmp/b.gz" >"$tmp/ab.trace.gz"

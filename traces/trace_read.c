@@ -24,6 +24,10 @@
 #define TRACE_READ_TOKENS_MAX (TRACE_LINE_MAX / 2 + 2)
 /* Distinct unknown keys warned about; past it one last warning says they stop. */
 #define TRACE_READ_WARN_KEYS_MAX 256
+/* Tensors one trace may declare: the reader keeps every declaration (about 250 bytes each),
+ * so a trace of nothing but declarations would otherwise grow memory without end. A model's
+ * trace declares thousands (every expert of every layer). */
+#define TRACE_READ_TENSORS_MAX (1u << 20)
 
 enum trace_read_state {
 	TRACE_READ_MAGIC, /* no record yet: the next one must be "simtrace 1" */
@@ -50,7 +54,7 @@ struct trace_reader {
 	char meta[TRACE_LINE_MAX + 1];              /* meta_text of the last meta record */
 	struct trace_table tensors;
 	/* Steps: see trace_step.index. */
-	uint64_t ops, step;
+	uint64_t ops, step, tensors_n;
 	bool seen_step, seen_op;
 	char *warned[TRACE_READ_WARN_KEYS_MAX];
 	size_t nwarned;
@@ -632,8 +636,13 @@ static int trace_read_tensor(struct trace_reader *r, struct trace_record *out)
 	if (old)
 		return trace_read_fail(r, "%s: id already declared at line %" PRIu64, ctx,
 		                       old->line);
+	if (r->tensors_n >= TRACE_READ_TENSORS_MAX)
+		return trace_read_fail(
+		    r, "%s: more than %u tensors declared (the reader keeps them all)", ctx,
+		    TRACE_READ_TENSORS_MAX);
 	if (trace_table_add(&r->tensors, &t, &out->tensor))
 		return trace_read_fail(r, "%s: out of memory", ctx);
+	r->tensors_n++;
 	out->kind = TRACE_REC_TENSOR;
 	return 0;
 }
