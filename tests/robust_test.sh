@@ -197,6 +197,20 @@ kineto_memory) # a 16 MB profile in bounded memory (json-c held it at 18 times i
 	seq 32000 | awk 'BEGIN { printf "{\"traceEvents\": [" } { printf "%s{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::linear\", \"pid\": 1, \"tid\": 1, \"ts\": %d, \"dur\": 5, \"args\": {\"External id\": %d, \"Input Dims\": [[4, 64], [128, 64], [128]], \"Input type\": [\"c10::BFloat16\", \"c10::BFloat16\", \"c10::BFloat16\"], \"Concrete Inputs\": [\"\", \"\", \"\"]}}, {\"ph\": \"X\", \"cat\": \"python_function\", \"name\": \"nn.Module: Linear_0 and a long python stack line for the padding of this synthetic profile to a realistic size\", \"pid\": 1, \"tid\": 1, \"ts\": %d, \"dur\": 1, \"args\": {\"Python id\": %d, \"Python parent id\": 1}}, {\"ph\": \"X\", \"cat\": \"kernel\", \"name\": \"cutlass_80_tensorop_bf16_s16816gemm_relu_bf16_64x64_64x4_tn_align8 with a long kernel name\", \"pid\": 0, \"tid\": 7, \"ts\": %d, \"dur\": 2, \"args\": {\"External id\": %d, \"device\": 0, \"stream\": 7, \"correlation\": %d, \"grid\": [1, 2, 1], \"block\": [128, 1, 1]}}", (NR > 1 ? ", " : ""), NR * 10, NR, NR * 10, NR, NR * 10 + 1, NR, NR } END { print "]}" }' >"$tmp/big.json"
 	[ "$(stat -c %s "$tmp/big.json")" -gt 16000000 ] || fail "the profile is smaller than meant"
 	run 60 "$tg" --from-kineto "$tmp/big.json" -o "$tmp/x.trace"; ok; echo "peak $((kb / 1024)) MB"; under 100 ;;
+fuzz_findings) # what the fuzzers found, each kept as a case (tests/fuzz/README.md)
+	# kineto: a NUL byte was taken for a delimiter (strchr finds the terminator), and the
+	# terminator of an empty value written through a NULL buffer
+	printf '\0\0[{"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 1, "tid": 1, "ts": 1, "dur": 1}]' >"$tmp/nul.json"
+	run 10 "$tg" --from-kineto "$tmp/nul.json" -o "$tmp/x.trace"; refused "not a Chrome-trace JSON" nul.json
+	printf '{"traceEvents": []\0}' >"$tmp/nul2.json"
+	run 10 "$tg" --from-kineto "$tmp/nul2.json" -o "$tmp/x.trace"; refused "unexpected" nul2.json
+	# kineto: JSON null (a document, an event, a member's value) refused without a message
+	printf 'null' >"$tmp/null.json"
+	run 10 "$tg" --from-kineto "$tmp/null.json" -o "$tmp/x.trace"; refused "the document is not an object" null.json
+	printf '{"traceEvents": [null]}' >"$tmp/null2.json"
+	run 10 "$tg" --from-kineto "$tmp/null2.json" -o "$tmp/x.trace"; refused "traceEvents[0] is not an object" null2.json
+	printf '{"metadata": null, "traceEvents": []}' >"$tmp/null3.json"
+	run 10 "$tg" --from-kineto "$tmp/null3.json" -o "$tmp/x.trace"; ok ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"

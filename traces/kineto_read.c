@@ -444,13 +444,15 @@ static int kineto_take_value(struct kineto_scan *s)
 	return 0;
 }
 
-/* The value just taken, parsed; NULL with the reason reported. */
-static json_object *kineto_parse_value(struct kineto_scan *s)
+/* The value just taken, parsed into *out (NULL for JSON null). 0, or -1 with the reason
+ * reported. */
+static int kineto_parse_value(struct kineto_scan *s, json_object **out)
 {
 	json_tokener_reset(s->tok);
 	json_object *o = json_tokener_parse_ex(s->tok, s->val, (int)s->nval);
 	enum json_tokener_error je = json_tokener_get_error(s->tok);
 	size_t end = s->nval;
+	*out = NULL;
 	if (je == json_tokener_success) {
 		end = json_tokener_get_parse_end(s->tok);
 	} else if (je == json_tokener_continue) {
@@ -460,17 +462,17 @@ static json_object *kineto_parse_value(struct kineto_scan *s)
 	}
 	if (je != json_tokener_success || !s->nval) {
 		json_object_put(o);
-		kineto_fail(s->c, "not a Chrome-trace JSON: %s",
-		            s->nval ? json_tokener_error_desc(je) : "a value is missing");
-		return NULL;
+		return kineto_fail(s->c, "not a Chrome-trace JSON: %s",
+		                   s->nval ? json_tokener_error_desc(je) : "a value is missing");
 	}
 	for (; end < s->nval; end++)
 		if (!kineto_one_of((unsigned char)s->val[end], " \t\r\n")) {
 			json_object_put(o);
-			kineto_fail(s->c, "not a Chrome-trace JSON: unexpected text after a value");
-			return NULL;
+			return kineto_fail(
+			    s->c, "not a Chrome-trace JSON: unexpected text after a value");
 		}
-	return o;
+	*out = o;
+	return 0;
 }
 
 /* Takes the expected byte WANT (after white space), or fails naming what is there. */
@@ -499,8 +501,8 @@ static int kineto_events(struct kineto_scan *s)
 	for (;;) {
 		if (kineto_take_value(s))
 			return -1;
-		json_object *ev = kineto_parse_value(s);
-		if (!ev)
+		json_object *ev;
+		if (kineto_parse_value(s, &ev))
 			return -1;
 		int rc = kineto_event(s->c, s->c->nevents++, ev);
 		json_object_put(ev);
@@ -529,8 +531,8 @@ static int kineto_member(struct kineto_scan *s, const char *key, bool *seen_even
 	}
 	if (kineto_take_value(s))
 		return -1;
-	json_object *v = kineto_parse_value(s);
-	if (!v)
+	json_object *v;
+	if (kineto_parse_value(s, &v))
 		return -1;
 	int rc = 0;
 	if (!strcmp(key, "traceEvents")) {
@@ -564,8 +566,8 @@ static int kineto_document(struct kineto_scan *s)
 		while (ch != '}') {
 			if (kineto_take_value(s))
 				return -1;
-			json_object *k = kineto_parse_value(s);
-			if (!k)
+			json_object *k;
+			if (kineto_parse_value(s, &k))
 				return -1;
 			if (!json_object_is_type(k, json_type_string)) {
 				json_object_put(k);
@@ -588,8 +590,8 @@ static int kineto_document(struct kineto_scan *s)
 	} else {
 		if (kineto_take_value(s))
 			return -1;
-		json_object *v = kineto_parse_value(s);
-		if (!v)
+		json_object *v;
+		if (kineto_parse_value(s, &v))
 			return -1;
 		json_object_put(v);
 		return kineto_fail(s->c, "not a Chrome-trace JSON: the document is not an object");
