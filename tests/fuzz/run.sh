@@ -68,8 +68,8 @@ printf '%s\n' $harnesses | xargs -P "$jobs" -I{} bash -c 'one {} || { echo "fuzz
 echo "harness    executions   exec/s     cov      ft  corpus  findings"
 for h in $harnesses; do
 	s=$build/fuzz/$h/stats
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$s" 2>/dev/null)
-	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$s" 2>/dev/null)
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$s" 2>/dev/null | tail -1)
+	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$s" 2>/dev/null | tail -1)
 	cov=$(grep -o 'cov: [0-9]*' "$s" 2>/dev/null | tail -1 | tr -dc 0-9)
 	ft=$(grep -o 'ft: [0-9]*' "$s" 2>/dev/null | tail -1 | tr -dc 0-9)
 	n=$(ls "$build/fuzz/$h/corpus" 2>/dev/null | wc -l)
