@@ -306,54 +306,51 @@ int main(int argc, char **argv)
 	static struct arch_config cfg;
 	if (arch_load_config(args.arch_file, args.sets, args.nsets, &cfg))
 		return EXIT_USER_ERROR;
+	/* Everything below is released at `done`, whatever the outcome. */
+	static struct stats reg;
+	static struct replay replay;
+	struct output json = { .f = NULL }, csv = { .f = NULL };
+	struct spool *spool = NULL;
+	struct arch *arch = NULL;
+	bool reg_ready = false, replay_ready = false, ran = false;
+	int rc = EXIT_USER_ERROR;
 	char err[512];
 	struct trace_reader *reader = open_trace(args.trace_file);
 	if (!reader)
-		return EXIT_USER_ERROR;
-	struct spool *spool = spool_new(err, sizeof err);
-	if (!spool) {
+		goto done;
+	if (!(spool = spool_new(err, sizeof err))) {
 		log_error("%s", err);
-		trace_close(reader);
-		return EXIT_INTERNAL_ERROR;
+		rc = EXIT_INTERNAL_ERROR;
+		goto done;
 	}
 	struct trace_summary sum;
-	if (check_trace(reader, args.trace_file, &cfg, spool, &sum)) {
-		spool_free(spool);
-		trace_close(reader);
-		return EXIT_USER_ERROR;
-	}
-
-	struct output json = { .f = NULL }, csv = { .f = NULL };
-	if (args.json_file && open_out(&json, args.json_file))
-		return EXIT_USER_ERROR;
-	if (args.csv_file && open_out(&csv, args.csv_file)) {
-		close_out(&json, false);
-		return EXIT_USER_ERROR;
-	}
+	if (check_trace(reader, args.trace_file, &cfg, spool, &sum))
+		goto done;
+	if ((args.json_file && open_out(&json, args.json_file)) ||
+	    (args.csv_file && open_out(&csv, args.csv_file)))
+		goto done;
 	if (csv.f)
 		replay_csv_header(csv.f);
 
 	/* From here on, a failure is ours, not the user's (but for a run longer than the
 	 * simulator counts: the replay says so). */
-	static struct stats reg;
-	static struct replay replay;
+	rc = EXIT_INTERNAL_ERROR;
 	stats_init(&reg);
-	struct arch *arch = NULL;
+	reg_ready = true;
 	if (kernel_init() || !(arch = arch_new(&cfg, &(struct arch_opts){ args.exact }, &reg)) ||
 	    spool_rewind(spool) ||
 	    replay_init(&replay, arch, &reg, spool, csv.f, args.use_cache, args.trace_file)) {
 		log_error("cannot set up the simulation");
-		close_out(&json, false);
-		close_out(&csv, false);
-		return EXIT_INTERNAL_ERROR;
+		goto done;
 	}
+	replay_ready = true;
 	for (int k = 0; k < TRACE_STEP_COUNT; k++)
 		replay_count_empty_steps(&replay, (enum trace_step_kind)k, sum.empty_steps[k]);
 	replay_start(&replay);
 	if (kernel_run() || replay.failed) {
-		close_out(&json, false);
-		close_out(&csv, false);
-		return replay.failed == EXIT_USER_ERROR ? EXIT_USER_ERROR : EXIT_INTERNAL_ERROR;
+		if (replay.failed == EXIT_USER_ERROR)
+			rc = EXIT_USER_ERROR;
+		goto done;
 	}
 	log_info("%llu ops, %llu simulated, %llu from the result cache, %llu kernel callbacks",
 	         (unsigned long long)replay.ops,
@@ -362,21 +359,26 @@ int main(int argc, char **argv)
 
 	struct report_input in = { args.arch_file, args.trace_file, &cfg,      &replay,  arch,
 		                   &reg,           sum.ops,         sum.steps, sum.model };
-	int rc = 0;
+	rc = 0;
+	ran = true;
 	bool json_stdout = args.json_file && !strcmp(args.json_file, "-");
 	bool csv_stdout = args.csv_file && !strcmp(args.csv_file, "-");
 	if (json.f && report_write_json(json.f, &in))
 		rc = EXIT_USER_ERROR;
 	if (!json_stdout && !csv_stdout)
 		report_write_text(stdout, &in);
-	if (close_out(&json, rc == 0))
+done:
+	/* Outputs are put in place only after a run that wrote them whole. */
+	if (close_out(&json, ran && rc == 0))
 		rc = EXIT_USER_ERROR;
-	if (close_out(&csv, true))
+	if (close_out(&csv, ran))
 		rc = EXIT_USER_ERROR;
 	trace_close(reader);
 	spool_free(spool);
-	replay_fini(&replay);
+	if (replay_ready)
+		replay_fini(&replay);
 	arch_free(arch);
-	stats_fini(&reg);
+	if (reg_ready)
+		stats_fini(&reg);
 	return rc;
 }

@@ -178,6 +178,7 @@ static int cfg_lex(struct cfg_src *src)
 					q++;
 			if (cfg_lex_include(src, line, t, (size_t)(q - t)))
 				return -1;
+			src->nvalues++; /* an include counts as a setting: it is bounded with them */
 			p = q < end && *q == '"' ? q + 1 : q;
 		} else if (c == '=' || c == ':' || c == ',') {
 			src->nvalues++, p++;

@@ -71,7 +71,7 @@ struct cfg_src {
 	struct cfg_lit *lits;
 	size_t nlits, cap, cursor;
 	/* What the pre-check found (cfg_lex): */
-	size_t nvalues;                 /* '=', ':' and ',' outside strings and comments */
+	size_t nvalues; /* '=', ':', ',' and @include outside strings and comments */
 	unsigned long_line, long_token; /* first line / string over CFG_LINE_MAX; 0 = none */
 	struct cfg_inc *incs;           /* its @include lines, in order */
 	size_t nincs;

@@ -151,6 +151,7 @@ struct kineto {
 	uint32_t nthreads;                 /* those with cpu_ops */
 	struct kineto_name_ent *names;
 	struct kineto_count_ent *unmapped_idx, *ignored_idx; /* name -> index in the stats lists */
+	size_t cunmapped, cignored;                          /* and their capacity */
 	struct kineto_tensor_ent *tensor_idx;                /* shape -> index in tensors */
 	size_t args_bytes;                                   /* args_text kept, all ops */
 	struct kineto_ext *exts;

@@ -744,7 +744,7 @@ static int kineto_map_vec(struct kineto *c, size_t i, struct kineto_rec *r)
 /* ---- Counting ---- */
 
 static int kineto_count(struct kineto *c, struct kineto_count_ent **idx,
-                        struct kineto_name_count **list, size_t *n, const char *name,
+                        struct kineto_name_count **list, size_t *n, size_t *cap, const char *name,
                         uint64_t device_ns)
 {
 	size_t len = strlen(name);
@@ -758,7 +758,8 @@ static int kineto_count(struct kineto *c, struct kineto_count_ent **idx,
 		    q->device_ns > UINT64_MAX - device_ns ? UINT64_MAX : q->device_ns + device_ns;
 		return 0;
 	}
-	struct kineto_name_count *q = realloc(*list, (*n + 1) * sizeof **list);
+	/* grown by doubling: one element at a time is quadratic in distinct names */
+	struct kineto_name_count *q = kineto_grow(*list, cap, *n, sizeof **list);
 	if (!q)
 		return kineto_fail(c, "out of memory");
 	*list = q;
@@ -788,14 +789,14 @@ static int kineto_unmapped(struct kineto *c, size_t i, const char *why, uint64_t
 		name[0] = '\0';
 	c->st->unmapped++;
 	return kineto_count(c, &c->unmapped_idx, &c->st->unmapped_names, &c->st->nunmapped_names,
-	                    name, ns);
+	                    &c->cunmapped, name, ns);
 }
 
 static int kineto_ignored(struct kineto *c, size_t i)
 {
 	c->st->ignored++;
 	return kineto_count(c, &c->ignored_idx, &c->st->ignored_names, &c->st->nignored_names,
-	                    c->ops[i].name, 0);
+	                    &c->cignored, c->ops[i].name, 0);
 }
 
 /* The element type that kept op i from being mapped, for the unmapped list. */
