@@ -12,7 +12,9 @@ ARCH ?= configs/a100_24.cfg
 EXAMPLE ?= traces/examples/llama2-7b-2of4.trace.gz
 DEB_PACKAGES = cmake make gcc g++ pkg-config libsystemc-dev libconfig-dev zlib1g-dev \
                libjson-c-dev libcmocka-dev libcsv-dev uthash-dev libxxhash-dev time \
-               clang libclang-rt-14-dev
+               clang libclang-rt-14-dev llvm
+# clang and its libFuzzer runtime build the fuzzers; llvm gives the sanitizers llvm-symbolizer,
+# so that their reports name functions and lines.
 FUZZ_SECONDS ?= 300
 # Harnesses run at once (each a process on its own core).
 FUZZ_JOBS ?= $(JOBS)
