@@ -85,6 +85,9 @@ attn_skv) # was 3.6 GB for 2^32 keys: memory stays flat; 2^33 keys are too many 
 attn_skv_2e32) # the case itself: 2^24 KV blocks of 256 keys, the most an item plays
 	trace 'op attn b=1 hq=1 hkv=1 d=1 sq=1 skv=4294967296'
 	run 300 "$sr" --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
+attn_long_head) # one head of 2M causal tokens: 2^28 KV steps played one by one, refused
+	trace 'op attn b=1 hq=1 hkv=1 d=64 sq=2097152 skv=2097152'
+	run 20 "$sr" --arch $tiny "$tmp/t.trace"; refused "KV steps in one head" "t.trace:2:" ;;
 gemm_65536_cubed) # minutes with no output before the steady-state extrapolation
 	trace 'op gemm m=65536 n=65536 k=65536 b=fp16'
 	run 60 "$sr" --arch $tiny "$tmp/t.trace"; ok; under 300 ;;

@@ -62,6 +62,17 @@ static int attn_check(const struct arch_config *cfg, const struct trace_op *op, 
 		         (unsigned long long)p.block_kv, (unsigned long long)OPS_ITEM_STEPS_MAX);
 		return -1;
 	}
+	/* The query blocks of a head stream from n0 up to n1 blocks (causal: growing), or all
+	 * alike. */
+	double head = (double)p.q_blocks * ((double)n0 + (double)n1) / 2;
+	if (head > (double)OPS_HEAD_STEPS_MAX) {
+		snprintf(err, errlen,
+		         "sq=%llu skv=%llu: about %.3g KV steps in one head, beyond the %llu the "
+		         "model plays for a head",
+		         (unsigned long long)p.sq, (unsigned long long)p.skv, head,
+		         (unsigned long long)OPS_HEAD_STEPS_MAX);
+		return -1;
+	}
 	/* Every query sees at least the keys of the first block's range but one block, and at
 	 * least one key: Q.K^T and P.V at the datapath's rate on all cores, no more. */
 	double keys = n0 > 1 ? (double)(n0 - 1) * (double)p.block_kv : 1;

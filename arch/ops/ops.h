@@ -75,6 +75,11 @@ size_t ops_max_plan_size(void);
  * - an op that moves more than OPS_BYTES_MAX (2^63) bytes: the counters are 64-bit. */
 #define OPS_TIME_MAX_PS    ((double)(UINT64_C(1) << 58))
 #define OPS_ITEM_STEPS_MAX (UINT64_C(1) << 24)
+/* - an attention head (its query blocks, each with its KV blocks) of more than
+ *   OPS_HEAD_STEPS_MAX steps: heads repeat and whole waves of them are extrapolated, but the
+ *   first head is played step by step (about 100 ns a step): 2^28 is 2M tokens of causal
+ *   context in one sequence. */
+#define OPS_HEAD_STEPS_MAX (UINT64_C(1) << 28)
 #define OPS_BYTES_MAX      ((double)(UINT64_C(1) << 63))
 
 /* 0 when an op of (at least) ps fits OPS_TIME_MAX_PS, else -1 with the reason in err. */
