@@ -1,6 +1,7 @@
 #include "driver/replay.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,9 +36,10 @@ void replay_csv_header(FILE *csv)
 }
 
 int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct spool *spool,
-                FILE *csv, bool use_cache)
+                FILE *csv, bool use_cache, const char *trace_name)
 {
 	memset(r, 0, sizeof *r);
+	r->trace_name = strcmp(trace_name, "-") ? trace_name : "<stdin>";
 	r->arch = arch;
 	r->reg = reg;
 	r->spool = spool;
@@ -45,10 +47,17 @@ int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct s
 	r->use_cache = use_cache;
 	r->snap0 = calloc(reg->count ? reg->count : 1, sizeof *r->snap0);
 	r->delta = calloc(reg->count ? reg->count : 1, sizeof *r->delta);
+	r->last = calloc(reg->count ? reg->count : 1, sizeof *r->last);
 	r->cache = use_cache ? cache_new(reg->count, REPLAY_CACHE_MAX) : NULL;
-	if (!r->snap0 || !r->delta || (use_cache && !r->cache))
+	if (!r->snap0 || !r->delta || !r->last || (use_cache && !r->cache))
 		return -1;
+	stats_snapshot(reg, r->last);
 	return 0;
+}
+
+void replay_count_empty_steps(struct replay *r, enum trace_step_kind kind, uint64_t n)
+{
+	r->rest[kind].steps += n;
 }
 
 void replay_fini(struct replay *r)
@@ -56,10 +65,12 @@ void replay_fini(struct replay *r)
 	cache_free(r->cache);
 	free(r->snap0);
 	free(r->delta);
+	free(r->last);
 	free(r->steps);
 	memset(r, 0, sizeof *r);
 }
 
+/* Step index, one of the first REPLAY_STEPS_MAX; the array grows to it on first use. */
 static struct replay_step *step_at(struct replay *r, uint64_t index)
 {
 	while (r->nsteps <= index) {
@@ -74,6 +85,60 @@ static struct replay_step *step_at(struct replay *r, uint64_t index)
 		r->steps[r->nsteps++] = (struct replay_step){ TRACE_STEP_PREFILL, 0, 0, 0, 0, 0 };
 	}
 	return &r->steps[index];
+}
+
+/* Stops the replay on input the simulator cannot count: the message names the trace and the
+ * op's line. */
+__attribute__((format(printf, 2, 3))) static void replay_refuse(struct replay *r, const char *fmt,
+                                                                ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_error("%s:%" PRIu64 ": %s", r->trace_name, r->op.line, msg);
+	if (!r->failed)
+		r->failed = EXIT_USER_ERROR;
+}
+
+/* The run's totals after an op of t ps: false (and the replay stopped) when time passes
+ * REPLAY_TIME_MAX or a counter wrapped past 2^64. */
+static bool totals_fit(struct replay *r, uint64_t t)
+{
+	uint64_t total;
+	if (__builtin_add_overflow(r->time_ps, t, &total) || total > REPLAY_TIME_MAX) {
+		replay_refuse(r,
+		              "%s: the run's simulated time passes 2^63 ps (%.0f days) with this "
+		              "op: more than the simulator counts",
+		              trace_op_type_name(r->op.type),
+		              (double)REPLAY_TIME_MAX * 1e-12 / 86400);
+		return false;
+	}
+	/* Every counter only grows: one smaller than before this op went past 2^64. */
+	for (size_t i = 0; i < r->reg->count; i++) {
+		uint64_t v = *r->reg->entries[i].value;
+		if (v < r->last[i]) {
+			replay_refuse(r, "%s: counter %s.%s passes 2^64 with this op",
+			              trace_op_type_name(r->op.type), r->reg->entries[i].block,
+			              r->reg->entries[i].name);
+			return false;
+		}
+		r->last[i] = v;
+	}
+	if (r->op.has_dur) {
+		/* The report adds them over all types too. */
+		uint64_t ns = r->op.dur_ns;
+		bool over = false;
+		for (int ty = 0; ty < TRACE_OP_COUNT; ty++)
+			over |= __builtin_add_overflow(ns, r->by_type[ty].measured_ns, &ns);
+		if (over) {
+			replay_refuse(r,
+			              "dur_ns: the measured durations add up to more than 2^64 ns");
+			return false;
+		}
+	}
+	return true;
 }
 
 static void csv_field(FILE *f, const char *s)
@@ -123,6 +188,8 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
                         const double energy[ENERGY_ACTION_COUNT], uint64_t hbm_bytes)
 {
 	const struct trace_op *op = &r->op;
+	if (!totals_fit(r, t))
+		return;
 	double e = 0;
 	for (int c = 0; c < ENERGY_ACTION_COUNT; c++) {
 		r->energy_j[c] += energy[c];
@@ -130,10 +197,17 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 	}
 	r->ops++;
 	r->time_ps += t;
-	struct replay_step *s = step_at(r, op->step);
-	s->ops++;
-	s->time_ps += t;
-	s->energy_j += e;
+	if (op->step < REPLAY_STEPS_MAX) {
+		struct replay_step *s = step_at(r, op->step);
+		s->ops++;
+		s->time_ps += t;
+		s->energy_j += e;
+	} else {
+		struct replay_rest *s = &r->rest[r->rest_kind];
+		s->ops++;
+		s->time_ps += t;
+		s->energy_j += e;
+	}
 	struct replay_type_total *bt = &r->by_type[op->type];
 	bt->ops++;
 	bt->time_ps += t;
@@ -191,7 +265,8 @@ static void op_simulated(void *ctx)
 		cache_insert(r->cache, &r->op, r->warm, &e);
 	}
 	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes);
-	replay_next(r);
+	if (!r->failed)
+		replay_next(r);
 }
 
 /* An op already simulated: booked at once from the cache, with no event (the machine is idle
@@ -232,6 +307,11 @@ static void replay_next(void *ctx)
 			return;
 		}
 		if (rec.kind == SPOOL_STEP) {
+			if (rec.step.index >= REPLAY_STEPS_MAX) {
+				r->rest_kind = rec.step.kind;
+				r->rest[rec.step.kind].steps++;
+				continue;
+			}
 			struct replay_step *s = step_at(r, rec.step.index);
 			s->kind = rec.step.kind;
 			s->tokens = rec.step.tokens;
@@ -239,8 +319,11 @@ static void replay_next(void *ctx)
 			continue;
 		}
 		r->op = rec.op;
-		if (from_cache(r))
+		if (from_cache(r)) {
+			if (r->failed)
+				return;
 			continue;
+		}
 		start_op(r);
 		return;
 	}

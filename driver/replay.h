@@ -26,11 +26,25 @@
 #define REPLAY_CACHE_MAX 65536
 /* What can bound an op (arch_op_result.bound): the names of replay_bound_name, in report order. */
 #define REPLAY_BOUND_COUNT 9
+/* Steps reported one by one; later steps are summed per kind (struct replay_rest), so memory
+ * does not grow with a trace's length. Pass 1 spools only the steps below it and the later
+ * steps that hold ops (replay_count_empty_steps counts the others). */
+#define REPLAY_STEPS_MAX 16384
+/* The run's simulated time at most, in ps (about 107 days): beyond it the run stops as a user
+ * error. Below 2^64 with room for one more op, so the kernel's clock never wraps. */
+#define REPLAY_TIME_MAX (UINT64_C(1) << 63)
 
 struct replay_step {
 	enum trace_step_kind kind;
 	uint64_t tokens, batch;
 	uint64_t ops;
+	uint64_t time_ps;
+	double energy_j;
+};
+
+/* The steps from REPLAY_STEPS_MAX on, of one kind, summed. */
+struct replay_rest {
+	uint64_t steps, ops;
 	uint64_t time_ps;
 	double energy_j;
 };
@@ -63,14 +77,21 @@ struct replay {
 	uint64_t warm; /* the op in flight: bytes of its named tensor L2 held when it started */
 	uint64_t time_ps;
 	double energy_j[ENERGY_ACTION_COUNT];
-	struct replay_step *steps;
+	struct replay_step *steps; /* the first REPLAY_STEPS_MAX steps */
 	uint64_t nsteps, cap_steps;
+	struct replay_rest rest[TRACE_STEP_COUNT]; /* the later ones, per kind */
+	enum trace_step_kind rest_kind;            /* kind of the latest step past the cap */
 	struct replay_type_total by_type[TRACE_OP_COUNT];
 	uint64_t bound_ps[REPLAY_BOUND_COUNT];                /* op time by what bounded it */
 	uint64_t model_ops[TRACE_OP_COUNT][ARCH_MODEL_COUNT]; /* ops of each type by how modelled */
 	struct replay_top_op top[REPLAY_TOP_OPS];
 	int ntop;
-	int failed; /* an error stopped the replay (message already logged) */
+	/* An error stopped the replay (message already logged): EXIT_INTERNAL_ERROR, or
+	 * EXIT_USER_ERROR when the trace asks for more than the simulator counts (time past
+	 * REPLAY_TIME_MAX, a counter or the measured durations past 2^64). */
+	int failed;
+	const char *trace_name; /* for messages: the trace as given ("<stdin>" for "-") */
+	uint64_t *last;         /* the counters after the previous op, to see one wrap */
 	/* The op in flight. */
 	struct trace_op op;
 	uint64_t *snap0, *delta;
@@ -79,7 +100,10 @@ struct replay {
 
 /* Sets up a replay of a checked trace's spool on arch; csv may be NULL. 0 / -1. */
 int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct spool *spool,
-                FILE *csv, bool use_cache);
+                FILE *csv, bool use_cache, const char *trace_name);
+/* Steps past REPLAY_STEPS_MAX that hold no op, which pass 1 did not spool: counted in the
+ * summary of their kind. */
+void replay_count_empty_steps(struct replay *r, enum trace_step_kind kind, uint64_t n);
 /* Schedules the first record at time 0; kernel_run then plays the whole trace. */
 void replay_start(struct replay *r);
 void replay_fini(struct replay *r);

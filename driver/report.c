@@ -101,9 +101,8 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object_object_add(total, "energy_j_by_action", by_action);
 	struct arch_totals tot;
 	arch_totals(in->arch, &tot);
-	json_object_object_add(total, "hbm_bytes",
-	                       json_object_new_int64((int64_t)tot.device_bytes));
-	json_object_object_add(total, "macs", json_object_new_int64((int64_t)tot.macs));
+	json_object_object_add(total, "hbm_bytes", json_object_new_uint64(tot.device_bytes));
+	json_object_object_add(total, "macs", json_object_new_uint64(tot.macs));
 	/* A trace that carries measured durations (dur_ns) is a validation run. */
 	struct replay_type_total measured = measured_total(r);
 	if (measured.measured_ops) {
@@ -143,6 +142,24 @@ int report_write_json(FILE *out, const struct report_input *in)
 		json_object_array_add(steps, o);
 	}
 	json_object_object_add(root, "steps", steps);
+	/* Steps past the first REPLAY_STEPS_MAX: summed per kind, so that memory stays flat. */
+	if (r->rest[TRACE_STEP_PREFILL].steps || r->rest[TRACE_STEP_DECODE].steps) {
+		json_object *rest = json_object_new_object();
+		json_object_object_add(rest, "first_index",
+		                       json_object_new_int64(REPLAY_STEPS_MAX));
+		for (int k = 0; k < TRACE_STEP_COUNT; k++) {
+			const struct replay_rest *x = &r->rest[k];
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "steps", json_object_new_uint64(x->steps));
+			json_object_object_add(o, "time_s",
+			                       json_object_new_double(ps_to_s(x->time_ps)));
+			json_object_object_add(o, "energy_j", json_object_new_double(x->energy_j));
+			json_object_object_add(o, "ops", json_object_new_uint64(x->ops));
+			json_object_object_add(rest, trace_step_kind_name((enum trace_step_kind)k),
+			                       o);
+		}
+		json_object_object_add(root, "steps_summarised", rest);
+	}
 
 	json_object *types = json_object_new_object();
 	for (int t = 0; t < TRACE_OP_COUNT; t++) {
@@ -251,7 +268,9 @@ void report_write_text(FILE *out, const struct report_input *in)
 	}
 
 	/* Time to first token: the prefill steps; time per output token: mean decode step. */
-	uint64_t prefill_ps = 0, decode_ps = 0, ndecode = 0;
+	uint64_t prefill_ps = r->rest[TRACE_STEP_PREFILL].time_ps;
+	uint64_t decode_ps = r->rest[TRACE_STEP_DECODE].time_ps;
+	uint64_t ndecode = r->rest[TRACE_STEP_DECODE].steps;
 	for (uint64_t i = 0; i < r->nsteps; i++) {
 		if (r->steps[i].kind == TRACE_STEP_PREFILL)
 			prefill_ps += r->steps[i].time_ps;
@@ -267,6 +286,13 @@ void report_write_text(FILE *out, const struct report_input *in)
 		fprintf(out, "time per output token (decode)  %s  (mean of %" PRIu64 " steps)\n",
 		        b2, ndecode);
 	}
+
+	uint64_t rest = r->rest[TRACE_STEP_PREFILL].steps + r->rest[TRACE_STEP_DECODE].steps;
+	if (rest)
+		fprintf(out,
+		        "(steps from index %d on are summarised per kind: %" PRIu64
+		        " of them; the JSON report lists the first %d)\n",
+		        REPLAY_STEPS_MAX, rest, REPLAY_STEPS_MAX);
 
 	fprintf(out, "\nby op type        ops       time    share  model\n");
 	for (int t = 0; t < TRACE_OP_COUNT; t++) {

@@ -18,6 +18,7 @@
 #include "arch/arch.h"
 #include "sim/kernel.h"
 #include "sim/log.h"
+#include "sim/outfile.h"
 #include "sim/paths.h"
 #include "driver/replay.h"
 #include "driver/report.h"
@@ -146,32 +147,35 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		return -1;
 	}
 	a->trace_file = argv[optind];
-	if (a->json_file && a->csv_file && !strcmp(a->json_file, "-") &&
-	    !strcmp(a->csv_file, "-")) {
-		log_error("--json - and --csv - cannot both write to standard output");
+	int to_stdout = (a->json_file && !strcmp(a->json_file, "-")) +
+	                (a->csv_file && !strcmp(a->csv_file, "-")) +
+	                (a->roofline_file && !strcmp(a->roofline_file, "-"));
+	if (to_stdout > 1) {
+		log_error("only one of --json -, --csv - and --roofline - can write to standard "
+		          "output");
 		return -1;
 	}
-	return 0;
-}
-
-static FILE *open_out(const char *file)
-{
-	if (!strcmp(file, "-"))
-		return stdout;
-	FILE *f = fopen(file, "w");
-	if (!f)
-		log_error("%s: cannot open for writing: %s", file, strerror(errno));
-	return f;
-}
-
-static int close_out(FILE *f, const char *file)
-{
-	if (f == stdout)
-		return fflush(f) ? -1 : 0;
-	if (fclose(f)) {
-		log_error("%s: write failed: %s", file, strerror(errno));
-		return -1;
-	}
+	/* An output never replaces an input, nor the other output. */
+	const struct {
+		const char *opt, *file;
+	} outs[] = { { "--json", a->json_file },
+		     { "--csv", a->csv_file },
+		     { "--roofline", a->roofline_file } };
+	const struct {
+		const char *what, *file;
+	} ins[] = { { "the trace", a->trace_file },
+		    { "the architecture file", a->arch_file },
+		    { "the --csv output", a->csv_file },
+		    { "the --json output", a->json_file } };
+	/* Each output against the inputs and the outputs before it in ins. */
+	static const size_t nins[] = { 3, 2, 4 };
+	for (size_t o = 0; o < 3; o++)
+		for (size_t i = 0; i < nins[o]; i++)
+			if (outs[o].file && outfile_is_input(outs[o].file, ins[i].file)) {
+				log_error("%s %s: is %s; refusing to overwrite it", outs[o].opt,
+				          outs[o].file, ins[i].what);
+				return -1;
+			}
 	return 0;
 }
 
@@ -188,6 +192,8 @@ static struct trace_reader *open_trace(const char *file)
 struct trace_summary {
 	uint64_t ops, steps;
 	char model[64]; /* meta model=, "" if none */
+	/* Steps past REPLAY_STEPS_MAX without ops, not spooled, per kind. */
+	uint64_t empty_steps[TRACE_STEP_COUNT];
 };
 
 /* Pass 1: every record read and checked, every op checked against the machine, ops and steps
@@ -198,6 +204,10 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 	struct trace_record rec;
 	int rc;
 	uint64_t nsteps = 0, max_step = 0;
+	/* A step past REPLAY_STEPS_MAX is spooled only once an op of it comes (a trace of
+	 * millions of empty steps spools nothing for them); until then it is pending. */
+	struct trace_step pending;
+	bool has_pending = false;
 	memset(sum, 0, sizeof *sum);
 	while ((rc = trace_next(r, &rec)) == 1) {
 		switch (rec.kind) {
@@ -205,6 +215,14 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 			nsteps++;
 			if (rec.step.index > max_step)
 				max_step = rec.step.index;
+			if (has_pending)
+				sum->empty_steps[pending.kind]++;
+			has_pending = false;
+			if (rec.step.index >= REPLAY_STEPS_MAX) {
+				pending = rec.step;
+				has_pending = true;
+				break;
+			}
 			if (spool_put_step(spool, &rec.step)) {
 				log_error("%s", spool_error(spool));
 				return -1;
@@ -221,6 +239,11 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 				          trace_op_type_name(rec.op.type), err);
 				return -1;
 			}
+			if (has_pending && spool_put_step(spool, &pending)) {
+				log_error("%s", spool_error(spool));
+				return -1;
+			}
+			has_pending = false;
 			if (spool_put_op(spool, &rec.op)) {
 				log_error("%s", spool_error(spool));
 				return -1;
@@ -245,8 +268,59 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 	}
 	if (rc < 0)
 		log_error("%s", trace_error(r));
+	if (has_pending)
+		sum->empty_steps[pending.kind]++;
 	sum->steps = nsteps || sum->ops ? max_step + 1 : 0;
 	return rc < 0 ? -1 : 0;
+}
+
+/* An output: written to a temporary file, put in place by close_out (sim/outfile.h). */
+struct output {
+	struct outfile file;
+	FILE *f;
+	const char *name;
+};
+
+static int open_out(struct output *o, const char *name)
+{
+	char err[512];
+	o->name = name;
+	o->f = NULL;
+	if (outfile_open(&o->file, name, err, sizeof err)) {
+		log_error("%s", err);
+		return -1;
+	}
+	o->f = fdopen(o->file.fd, "w");
+	if (!o->f) {
+		log_error("%s: cannot open for writing: %s", name, strerror(errno));
+		close(o->file.fd);
+		outfile_abort(&o->file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Closes o; keep: put the file in place (0, or -1 with the reason logged), else remove it. */
+static int close_out(struct output *o, bool keep)
+{
+	char err[512];
+	if (!o->f)
+		return 0;
+	int rc = fclose(o->f);
+	o->f = NULL;
+	if (rc && keep) {
+		log_error("%s: write failed: %s", o->name, strerror(errno));
+		keep = false;
+	}
+	if (!keep) {
+		outfile_abort(&o->file);
+		return rc ? -1 : 0;
+	}
+	if (outfile_commit(&o->file, err, sizeof err)) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -274,58 +348,59 @@ int main(int argc, char **argv)
 		arch_write_config(stdout, &cfg);
 		return fflush(stdout) ? EXIT_USER_ERROR : 0;
 	}
+	/* Everything below is released at `done`, whatever the outcome. */
+	static struct stats reg;
+	static struct replay replay;
+	struct output json = { .f = NULL }, csv = { .f = NULL }, roofline = { .f = NULL };
+	struct spool *spool = NULL;
+	struct arch *arch = NULL;
+	bool reg_ready = false, replay_ready = false, ran = false;
+	int rc = EXIT_USER_ERROR;
 	char err[512];
 	struct trace_reader *reader = open_trace(args.trace_file);
 	if (!reader)
-		return EXIT_USER_ERROR;
-	struct spool *spool = spool_new(err, sizeof err);
-	if (!spool) {
+		goto done;
+	if (!(spool = spool_new(err, sizeof err))) {
 		log_error("%s", err);
-		trace_close(reader);
-		return EXIT_INTERNAL_ERROR;
+		rc = EXIT_INTERNAL_ERROR;
+		goto done;
 	}
-	FILE *roofline = NULL;
 	if (args.roofline_file) {
-		if (!(roofline = open_out(args.roofline_file))) {
-			spool_free(spool);
-			trace_close(reader);
-			return EXIT_USER_ERROR;
-		}
-		fputs("index,step,compute_s,memory_s,host_s\n", roofline);
+		if (open_out(&roofline, args.roofline_file))
+			goto done;
+		fputs("index,step,compute_s,memory_s,host_s\n", roofline.f);
 	}
 	struct trace_summary sum;
-	if (check_trace(reader, args.trace_file, &cfg, spool, roofline, &sum) ||
-	    (roofline && close_out(roofline, args.roofline_file))) {
-		spool_free(spool);
-		trace_close(reader);
-		return EXIT_USER_ERROR;
-	}
+	if (check_trace(reader, args.trace_file, &cfg, spool, roofline.f, &sum))
+		goto done;
+	if (roofline.f && close_out(&roofline, true))
+		goto done;
+	if ((args.json_file && open_out(&json, args.json_file)) ||
+	    (args.csv_file && open_out(&csv, args.csv_file)))
+		goto done;
+	if (csv.f)
+		replay_csv_header(csv.f);
 
-	FILE *json = NULL, *csv = NULL;
-	if ((args.json_file && !(json = open_out(args.json_file))) ||
-	    (args.csv_file && !(csv = open_out(args.csv_file)))) {
-		if (json && json != stdout)
-			fclose(json);
-		spool_free(spool);
-		trace_close(reader);
-		return EXIT_USER_ERROR;
-	}
-	if (csv)
-		replay_csv_header(csv);
-
-	/* From here on, a failure is ours, not the user's. */
-	static struct stats reg;
-	static struct replay replay;
+	/* From here on, a failure is ours, not the user's (but for a run longer than the
+	 * simulator counts: the replay says so). */
+	rc = EXIT_INTERNAL_ERROR;
 	stats_init(&reg);
-	struct arch *arch = NULL;
+	reg_ready = true;
 	if (kernel_init() || !(arch = arch_new(&cfg, &(struct arch_opts){ args.exact }, &reg)) ||
-	    spool_rewind(spool) || replay_init(&replay, arch, &reg, spool, csv, args.use_cache)) {
+	    spool_rewind(spool) ||
+	    replay_init(&replay, arch, &reg, spool, csv.f, args.use_cache, args.trace_file)) {
 		log_error("cannot set up the simulation");
-		return EXIT_INTERNAL_ERROR;
+		goto done;
 	}
+	replay_ready = true;
+	for (int k = 0; k < TRACE_STEP_COUNT; k++)
+		replay_count_empty_steps(&replay, (enum trace_step_kind)k, sum.empty_steps[k]);
 	replay_start(&replay);
-	if (kernel_run() || replay.failed)
-		return EXIT_INTERNAL_ERROR;
+	if (kernel_run() || replay.failed) {
+		if (replay.failed == EXIT_USER_ERROR)
+			rc = EXIT_USER_ERROR;
+		goto done;
+	}
 	log_info("%llu ops, %llu simulated, %llu from the result cache, %llu kernel callbacks",
 	         (unsigned long long)replay.ops,
 	         (unsigned long long)(replay.ops - replay.cache_hits),
@@ -333,21 +408,29 @@ int main(int argc, char **argv)
 
 	struct report_input in = { args.arch_file, args.trace_file, &cfg,      &replay,  arch,
 		                   &reg,           sum.ops,         sum.steps, sum.model };
-	int rc = 0;
-	if (json) {
-		if (report_write_json(json, &in) || close_out(json, args.json_file))
-			rc = EXIT_USER_ERROR;
-	}
-	if (!json || json != stdout) {
-		if (csv != stdout && !(args.roofline_file && !strcmp(args.roofline_file, "-")))
-			report_write_text(stdout, &in);
-	}
-	if (csv && close_out(csv, args.csv_file))
+	rc = 0;
+	ran = true;
+	bool json_stdout = args.json_file && !strcmp(args.json_file, "-");
+	bool csv_stdout = args.csv_file && !strcmp(args.csv_file, "-");
+	bool roof_stdout = args.roofline_file && !strcmp(args.roofline_file, "-");
+	if (json.f && report_write_json(json.f, &in))
+		rc = EXIT_USER_ERROR;
+	if (!json_stdout && !csv_stdout && !roof_stdout)
+		report_write_text(stdout, &in);
+done:
+	/* Outputs are put in place only after a run that wrote them whole. */
+	if (close_out(&roofline, false))
+		rc = EXIT_USER_ERROR;
+	if (close_out(&json, ran && rc == 0))
+		rc = EXIT_USER_ERROR;
+	if (close_out(&csv, ran))
 		rc = EXIT_USER_ERROR;
 	trace_close(reader);
 	spool_free(spool);
-	replay_fini(&replay);
+	if (replay_ready)
+		replay_fini(&replay);
 	arch_free(arch);
-	stats_fini(&reg);
+	if (reg_ready)
+		stats_fini(&reg);
 	return rc;
 }

@@ -7,12 +7,15 @@
 #include "sim/cfg_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- integer literals as written ---- */
 
@@ -88,16 +91,56 @@ static int cfg_lex_push(struct cfg_src *src, unsigned line, const char *t, size_
 	return 0;
 }
 
+/* Records an @include of SRC at LINE: the path as written, from T (N bytes). */
+static int cfg_lex_include(struct cfg_src *src, unsigned line, const char *t, size_t n)
+{
+	struct cfg_inc *grown = realloc(src->incs, (src->nincs + 1) * sizeof(*grown));
+	char *path = malloc(n + 1);
+
+	if (grown)
+		src->incs = grown;
+	if (!grown || !path) {
+		free(path);
+		return -1;
+	}
+	memcpy(path, t, n);
+	path[n] = '\0';
+	src->incs[src->nincs++] = (struct cfg_inc){ line, path };
+	return 0;
+}
+
+/* The first line of SRC longer than CFG_LINE_MAX into src->long_line. */
+static void cfg_lex_lines(struct cfg_src *src)
+{
+	const char *p = src->text, *end = src->text + src->len;
+
+	for (unsigned line = 1; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		if (n > CFG_LINE_MAX) {
+			src->long_line = line;
+			return;
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
 /* Finds the integer literals of src->text the way libconfig's scanner splits tokens:
  * comments (#, //, C-style) and strings are skipped, names swallow their digits, reals
- * are not integers. */
+ * are not integers. Also counts what the bounds of cfg_libconfig.h limit and collects the
+ * @include lines. */
 static int cfg_lex(struct cfg_src *src)
 {
 	const char *p = src->text, *end = src->text + src->len;
 	unsigned line = 1;
 
+	cfg_lex_lines(src);
 	while (p < end) {
 		char c = *p;
+		if (src->nvalues > CFG_VALUES_MAX || src->nlits > CFG_VALUES_MAX) {
+			src->nvalues = CFG_VALUES_MAX + 1; /* too many: cfg_precheck refuses it */
+			return 0;
+		}
 		if (c == '\n') {
 			line++, p++;
 		} else if (c == '#' || (c == '/' && p + 1 < end && p[1] == '/')) {
@@ -109,14 +152,36 @@ static int cfg_lex(struct cfg_src *src)
 					line++;
 			p = p < end ? p + 2 : end;
 		} else if (c == '"') {
+			const char *t = p;
+			unsigned first = line;
 			for (p++; p < end && *p != '"'; p++) {
 				if (*p == '\\' && p + 1 < end)
 					p++;
 				if (*p == '\n')
 					line++;
 			}
+			if ((size_t)(p - t) > CFG_LINE_MAX && !src->long_token)
+				src->long_token = first;
 			if (p < end)
 				p++;
+		} else if (c == '@' && (size_t)(end - p) > 8 && strncmp(p, "@include", 8) == 0 &&
+		           (p[8] == ' ' || p[8] == '\t')) {
+			const char *q = p + 8, *t;
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q == end || *q != '"') {
+				p = q; /* not an include libconfig would take: its syntax error */
+				continue;
+			}
+			for (t = ++q; q < end && *q != '"' && *q != '\n'; q++)
+				if (*q == '\\' && q + 1 < end && q[1] != '\n')
+					q++;
+			if (cfg_lex_include(src, line, t, (size_t)(q - t)))
+				return -1;
+			src->nvalues++; /* an include counts as a setting: it is bounded with them */
+			p = q < end && *q == '"' ? q + 1 : q;
+		} else if (c == '=' || c == ':' || c == ',') {
+			src->nvalues++, p++;
 		} else if (cfg_lex_is_name_start(c)) {
 			while (p < end && cfg_lex_is_name(*p))
 				p++;
@@ -199,44 +264,73 @@ static struct cfg_lit *cfg_lex_match(struct cfg_src *src, const config_setting_t
 
 /* ---- source texts ---- */
 
-/* Reads PATH whole. Returns NULL with errno set on failure. */
-static char *cfg_read_all(const char *path, size_t *len)
+/* What kind of file MODE is, for a refusal. */
+static const char *cfg_file_kind(mode_t mode)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *grown;
-	size_t n = 0, cap = 0;
+	return S_ISFIFO(mode)   ? "a FIFO or pipe"
+	       : S_ISCHR(mode)  ? "a character device"
+	       : S_ISBLK(mode)  ? "a block device"
+	       : S_ISSOCK(mode) ? "a socket"
+	                        : "not a plain file";
+}
+
+/* Reads PATH whole: a regular file of at most CFG_FILE_MAX bytes (opened without blocking, so
+ * a FIFO is refused, not waited on). Returns NULL with errno set, or with the reason of a
+ * refusal in WHY. */
+static char *cfg_read_all(const char *path, size_t *len, char *why, size_t whylen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	char *buf = NULL;
+	size_t n = 0;
+	struct stat st;
 	int err;
 
-	if (!f)
+	why[0] = '\0';
+	if (fd < 0)
 		return NULL;
-	for (;;) {
-		if (cap - n < 4096) {
-			cap = cap ? 2 * cap : 8192;
-			grown = realloc(buf, cap + 1);
-			if (!grown) {
-				errno = ENOMEM;
-				goto fail;
-			}
-			buf = grown;
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				errno = errno ? errno : EIO;
-				goto fail;
-			}
-			break;
-		}
+	if (fstat(fd, &st))
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
 	}
-	fclose(f);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file (%s)", cfg_file_kind(st.st_mode));
+		goto refused;
+	}
+	if (st.st_size > (off_t)CFG_FILE_MAX)
+		goto too_large;
+	buf = malloc((size_t)st.st_size + 2);
+	if (!buf) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	/* Up to one byte more than fstat said, to see a file that grew. */
+	while (n < (size_t)st.st_size + 1) {
+		ssize_t got = read(fd, buf + n, (size_t)st.st_size + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			goto fail;
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n > CFG_FILE_MAX)
+		goto too_large;
+	close(fd);
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+too_large:
+	snprintf(why, whylen, "larger than %u MiB (not an architecture or model file?)",
+	         CFG_FILE_MAX >> 20);
+refused:
+	errno = EINVAL;
 fail:
 	err = errno;
 	free(buf);
-	fclose(f);
+	close(fd);
 	errno = err;
 	return NULL;
 }
@@ -276,12 +370,13 @@ static struct cfg_src *cfg_src_for(struct cfg_checker *c, const char *raw)
 	}
 	src->shown = path;
 	c->nsrcs++;
-	src->text = cfg_read_all(path, &src->len);
+	src->text = cfg_read_all(path, &src->len, src->why, sizeof(src->why));
 	src->err = src->text ? 0 : errno;
 	if (src->text && cfg_lex(src)) {
 		src->nlits = 0;
 		free(src->text);
 		src->text = NULL;
+		src->err = ENOMEM;
 	}
 	return src;
 }
@@ -298,6 +393,9 @@ void cfg_src_free(struct cfg_src *src)
 	free(src->shown);
 	free(src->text);
 	free(src->lits);
+	for (size_t i = 0; i < src->nincs; i++)
+		free(src->incs[i].path);
+	free(src->incs);
 }
 
 /* Text of line LINE of SRC, trimmed, for syntax errors; "" if not there. */
@@ -379,6 +477,76 @@ config_setting_t *cfg_parse_scalar(config_t *cfg, struct cfg_src *src, const cha
 	return v;
 }
 
+/* The bounds of cfg_libconfig.h on SRC (shown as NAME) and, depth first, on every file it
+ * includes, adding to the load's totals. Reports the first problem and returns -1. */
+static int cfg_precheck(struct cfg_checker *c, const struct cfg_src *src, unsigned depth,
+                        size_t *bytes, size_t *values)
+{
+	*bytes += src->len;
+	*values += src->nvalues;
+	if (src->long_line) {
+		cfg_error(c,
+		          "%s:%u: line longer than %d bytes (not an architecture or model file?)",
+		          src->shown, src->long_line, CFG_LINE_MAX);
+		return -1;
+	}
+	if (src->long_token) {
+		cfg_error(c, "%s:%u: string longer than %d bytes", src->shown, src->long_token,
+		          CFG_LINE_MAX);
+		return -1;
+	}
+	if (*bytes > CFG_FILE_MAX) {
+		cfg_error(c, "%s: the files of this configuration hold more than %u MiB together",
+		          src->shown, CFG_FILE_MAX >> 20);
+		return -1;
+	}
+	if (*values > CFG_VALUES_MAX) {
+		cfg_error(c,
+		          "%s: more than %d settings, list elements or numbers (all files "
+		          "together); an architecture file has about a hundred",
+		          src->shown, CFG_VALUES_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < src->nincs; i++) {
+		const struct cfg_inc *inc = &src->incs[i];
+		char shown[80];
+		cfg_units_printable(shown, sizeof(shown), inc->path, strlen(inc->path), 60);
+		if (!inc->path[0]) {
+			cfg_error(c, "%s:%u: @include \"\": empty file name", src->shown,
+			          inc->line);
+			return -1;
+		}
+		if (depth + 1 > CFG_INCLUDE_DEPTH) {
+			cfg_error(c,
+			          "%s:%u: @include \"%s\": includes nested more than %d deep (does "
+			          "a file include itself?)",
+			          src->shown, inc->line, shown, CFG_INCLUDE_DEPTH);
+			return -1;
+		}
+		/* c->srcs may move: take what is needed of SRC before the next lookup. */
+		unsigned line = inc->line;
+		size_t srci = (size_t)(src - c->srcs);
+		struct cfg_src *sub = cfg_src_for(c, inc->path);
+		src = &c->srcs[srci];
+		const char *from = src->shown;
+		if (!sub) {
+			cfg_error(c, "%s:%u: out of memory", from, line);
+			return -1;
+		}
+		if (!sub->text && (sub->why[0] || sub->err == EISDIR)) {
+			cfg_error(c, "%s:%u: @include \"%s\": %s: %s", from, line, shown,
+			          sub->shown, sub->why[0] ? sub->why : strerror(sub->err));
+			return -1;
+		}
+		if (!sub->text)
+			continue; /* cannot be opened: libconfig says so, naming the line */
+		if (cfg_precheck(c, sub, depth + 1, bytes, values))
+			return -1;
+		src = &c->srcs[srci];
+	}
+	return 0;
+}
+
 int cfg_parse_file(struct cfg_checker *c, const char *file)
 {
 	const char *slash = strrchr(file, '/');
@@ -398,9 +566,13 @@ int cfg_parse_file(struct cfg_checker *c, const char *file)
 	}
 	top = cfg_src_for(c, file);
 	if (!top || !top->text) {
-		cfg_error(c, "%s: cannot open: %s", file, strerror(top ? top->err : ENOMEM));
+		cfg_error(c, "%s: cannot open: %s", file,
+		          top && top->why[0] ? top->why : strerror(top ? top->err : ENOMEM));
 		return -1;
 	}
+	size_t bytes = 0, values = 0;
+	if (cfg_precheck(c, top, 0, &bytes, &values))
+		return -1;
 	config_init(&c->cfg);
 	c->has_cfg = true;
 	config_set_include_dir(&c->cfg, c->dir);

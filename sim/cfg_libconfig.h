@@ -14,6 +14,15 @@
  *   the top file's, so every @include, nested ones too, is relative to it; messages name the
  *   file as it lies on disk.
  * Errors: libconfig gives a syntax error's line number only; the message quotes the line.
+ * Hostile files: libconfig's scanner rescans a token from its start each time its buffer grows
+ *   (a 10 MB comment line takes 40 s), its parser checks every new setting against all of its
+ *   group (quadratic in settings), a list element costs ~170 bytes, it reads a FIFO or
+ *   /dev/zero until it blocks or runs out of memory, and an @include of a directory ("." or
+ *   "") ends the program through flex's exit(). So every file a load reads, included ones
+ *   too, is read here first and checked before libconfig sees it: a regular file of at most
+ *   CFG_FILE_MAX bytes (all files of a load together), no line longer than CFG_LINE_MAX, no
+ *   string longer than CFG_LINE_MAX, at most CFG_VALUES_MAX settings and list elements, every
+ *   @include naming a regular file, nested at most CFG_INCLUDE_DEPTH deep.
  * Not: a lexer of the whole grammar (integer literals, names, strings and comments are all it
  *   tells apart); checking settings against the tables (cfg.c).
  * Numbers: what libconfig 1.5 stores for a literal: atoi / strtoul for a plain one, atoll /
@@ -27,6 +36,19 @@
 #include <stddef.h>
 
 struct cfg_checker;
+
+/* Bounds on what one load reads (see "Hostile files" above). Real architecture and model files
+ * are a few KB with lines under 200 bytes and about a hundred settings. */
+#define CFG_FILE_MAX      (16u << 20) /* bytes, every file of the load together */
+#define CFG_LINE_MAX      16384       /* bytes of a line, and of a string literal */
+#define CFG_VALUES_MAX    4096        /* settings and list elements, all files together */
+#define CFG_INCLUDE_DEPTH 10          /* @include inside @include ... */
+
+/* An @include of a source text: its line and the path as written. */
+struct cfg_inc {
+	unsigned line;
+	char *path;
+};
 
 /* One integer literal of a source text. A setting libconfig misread has a hook
  * (config_setting_get_hook) pointing at its literal, which then has bad set. */
@@ -44,9 +66,15 @@ struct cfg_src {
 	char *shown; /* the name messages use */
 	char *text;  /* contents, NUL-terminated; NULL if unreadable */
 	size_t len;
-	int err; /* errno when text could not be read */
+	int err;       /* errno when text could not be read */
+	char why[160]; /* or why it was refused ("not a regular file..."); "" otherwise */
 	struct cfg_lit *lits;
 	size_t nlits, cap, cursor;
+	/* What the pre-check found (cfg_lex): */
+	size_t nvalues; /* '=', ':', ',' and @include outside strings and comments */
+	unsigned long_line, long_token; /* first line / string over CFG_LINE_MAX; 0 = none */
+	struct cfg_inc *incs;           /* its @include lines, in order */
+	size_t nincs;
 };
 
 /* libconfig's character classes: what may start a name, continue one, and a decimal digit. */

@@ -93,7 +93,7 @@ struct json_object *stats_to_json(const struct stats *s)
 			blk = json_object_new_object();
 			json_object_object_add(root, e->block, blk);
 		}
-		json_object_object_add(blk, e->name, json_object_new_int64((int64_t)*e->value));
+		json_object_object_add(blk, e->name, json_object_new_uint64(*e->value));
 	}
 	return root;
 }

@@ -29,6 +29,13 @@ int gen_parse_rules(const char *text, struct gen_rule *rules, int *n, bool bare_
 			*eq = 0;
 			glob = item;
 			value = eq + 1;
+			if (!*glob) {
+				snprintf(err, errlen,
+				         "'=%s': empty name before '=' (expected glob=value, e.g. "
+				         "mlp.down=0.4)",
+				         value);
+				return -1;
+			}
 		} else if (!bare_allowed || *n > 0 || end) {
 			snprintf(err, errlen, "'%s': expected glob=value (e.g. mlp.down=0.4)",
 			         item);

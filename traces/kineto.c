@@ -1,8 +1,9 @@
 /* kineto — PyTorch profiler (Chrome-trace JSON) to simtrace v1. See kineto.h and docs/kineto.md.
  *
- * The import runs in passes over the parsed document: collect the cpu_ops, runtime calls,
- * device events and ProfilerStep spans; nest the cpu_ops of each thread by time (a child lies
- * inside its parent's ts..ts+dur); link every device event to the cpu_op that launched it;
+ * The import reads the document one event at a time, collecting the cpu_ops, runtime calls,
+ * device events and ProfilerStep spans; then it runs in passes over what it kept: nest the
+ * cpu_ops of each thread by time (a child lies inside its parent's ts..ts+dur); link every
+ * device event to the cpu_op that launched it;
  * walk each thread's ops in time order, writing a mapped op with its whole subtree's device
  * time and skipping what it contains; sort what was written by start time; write.
  *
@@ -92,9 +93,12 @@ void kineto_free(struct kineto *c)
 	if (!c)
 		return;
 	kineto_stats_free(&c->stats);
-	for (size_t i = 0; i < c->nthreads; i++)
-		free(c->threads[i]);
-	free(c->threads);
+	kineto_free_tables(c);
+	for (size_t i = 0; i < c->nops; i++) {
+		free(c->ops[i].args_text);
+		if (c->ops[i].args)
+			json_object_put(c->ops[i].args);
+	}
 	free(c->ops);
 	free(c->exts);
 	free(c->launches);
@@ -104,8 +108,7 @@ void kineto_free(struct kineto *c)
 	free(c->tensors);
 	free(c->decl);
 	free(c->decl_order);
-	if (c->doc)
-		json_object_put(c->doc);
+	free(c->device_name);
 	free(c->path);
 	free(c);
 }
@@ -125,27 +128,6 @@ struct kineto *kineto_load(const char *path, char *err, size_t errlen)
 	c->st = &c->stats;
 	c->shown = strcmp(path, "-") ? c->path : "<stdin>";
 	if (kineto_read(c))
-		goto fail;
-	if (json_object_is_type(c->doc, json_type_array)) {
-		c->events = c->doc; /* the bare "JSON Array Format" of Chrome traces */
-	} else if (json_object_is_type(c->doc, json_type_object)) {
-		c->events = kineto_get(c->doc, "traceEvents");
-		if (!c->events || !json_object_is_type(c->events, json_type_array)) {
-			kineto_fail(c, "not a Chrome-trace JSON: no traceEvents array");
-			goto fail;
-		}
-		json_object *props = kineto_get(c->doc, "deviceProperties");
-		if (props && json_object_is_type(props, json_type_array) &&
-		    json_object_array_length(props) > 0)
-			c->device_name =
-			    kineto_get_string(json_object_array_get_idx(props, 0), "name");
-	} else {
-		kineto_fail(c, "not a Chrome-trace JSON: the document is not an object");
-		goto fail;
-	}
-	c->nevents = json_object_array_length(c->events);
-	c->st->events = c->nevents;
-	if (kineto_collect(c))
 		goto fail;
 	c->st->cpu_ops = c->nops;
 	if (kineto_nest(c) || kineto_link(c) || kineto_walk(c) || kineto_finish(c))

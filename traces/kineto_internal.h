@@ -69,8 +69,10 @@ struct kineto_map {
 /* ---- The parsed trace ---- */
 
 struct kineto_op {
-	const char *name;
-	json_object *args; /* NULL when the event has none */
+	const char *name;  /* interned: one copy per distinct name (struct kineto.names) */
+	char *args_text;   /* the args object as JSON text, kept only for ops that map
+			      (kineto_map parses it while it maps the op); NULL otherwise */
+	json_object *args; /* parsed args while the op is mapped; NULL otherwise */
 	size_t index;      /* position in traceEvents */
 	int64_t ts, end;   /* ns */
 	uint32_t thread;
@@ -92,7 +94,17 @@ struct kineto_launch {
 	int64_t corr, ext, ts;
 	uint32_t thread; /* UINT32_MAX: a thread without cpu_ops */
 	size_t index;
+	size_t op;                       /* the innermost cpu_op around it, or KINETO_NONE */
+	struct kineto_thread_ent *where; /* its thread while reading */
 };
+
+/* A thread (pid and tid as the profile writes them) and its number among the threads that
+ * have cpu_ops, in order of their first cpu_op (UINT32_MAX until then). */
+struct kineto_thread_ent;
+/* An interned operator name, a count by name, a tensor by shape: hash tables (uthash). */
+struct kineto_name_ent;
+struct kineto_count_ent;
+struct kineto_tensor_ent;
 
 struct kineto_device {
 	int64_t ext, corr;
@@ -132,12 +144,16 @@ struct kineto {
 	char *err;         /* the caller's buffer of the call running now */
 	size_t errlen;
 	struct kineto_stats stats, *st; /* st = &stats */
-	json_object *doc, *events;
 	size_t nevents;
 	struct kineto_op *ops;
 	size_t nops, cops;
-	char **threads;
-	size_t nthreads, cthreads;
+	struct kineto_thread_ent *threads; /* every thread seen, by key */
+	uint32_t nthreads;                 /* those with cpu_ops */
+	struct kineto_name_ent *names;
+	struct kineto_count_ent *unmapped_idx, *ignored_idx; /* name -> index in the stats lists */
+	size_t cunmapped, cignored;                          /* and their capacity */
+	struct kineto_tensor_ent *tensor_idx;                /* shape -> index in tensors */
+	size_t args_bytes;                                   /* args_text kept, all ops */
 	struct kineto_ext *exts;
 	size_t nexts;
 	struct kineto_launch *launches;
@@ -153,8 +169,15 @@ struct kineto {
 	struct trace_tensor *decl; /* the declarations, indexed like tensors */
 	size_t *decl_order;        /* tensors in order of first use */
 	size_t ndecl;
-	const char *device_name;
+	char *device_name; /* deviceProperties[0].name, NULL if none */
 };
+
+/* Bounds on what an import keeps (traces/kineto_read.c): a profile is read one event at a
+ * time and only what the mapping needs is kept, within these. */
+#define KINETO_DEPTH       64           /* JSON nesting accepted (Chrome traces use about 6) */
+#define KINETO_EVENT_MAX   (16u << 20)  /* bytes of one event, or of one other top-level value */
+#define KINETO_RECORDS_MAX (1u << 23)   /* cpu_ops, runtime calls and device events together */
+#define KINETO_ARGS_MAX    (256u << 20) /* bytes of args kept for the ops that map */
 
 /* ---- The passes ---- */
 
@@ -173,14 +196,16 @@ int kineto_cmp_key(int64_t a, int64_t b, size_t ia, size_t ib);
 
 /* kineto_read.c */
 
-/* Reads c->path (gzip or plain) into c->doc. 0, or -1 with the reason in c->err. */
+/* Reads c->path (gzip or plain) one event at a time: collects the cpu_ops, runtime calls,
+ * device events and ProfilerStep spans, and the device's name. 0, or -1 with the reason in
+ * c->err. */
 int kineto_read(struct kineto *c);
 /* Member KEY of object O; NULL when O is not an object or has no KEY. */
 json_object *kineto_get(json_object *o, const char *key);
 /* The same when it is a string; NULL otherwise. */
 const char *kineto_get_string(json_object *o, const char *key);
-/* One pass over traceEvents: cpu_ops, runtime calls, device events, ProfilerStep spans. */
-int kineto_collect(struct kineto *c);
+/* Frees the hash tables of kineto_read and kineto_map. */
+void kineto_free_tables(struct kineto *c);
 /* Sorts each thread's ops by time and nests them (kineto_op.parent, .size, .mapped_below). */
 int kineto_nest(struct kineto *c);
 /* Gives every device event to the cpu_op that launched it (own_ns, tree_ns and the counts). */
@@ -188,6 +213,8 @@ int kineto_link(struct kineto *c);
 
 /* kineto_map.c */
 
+/* Frees the hash tables of the walk (counts by name, tensors by shape). */
+void kineto_free_map_tables(struct kineto *c);
 /* What operator NAME becomes; NULL when the importer does not know it. */
 const struct kineto_map *kineto_lookup(const char *name);
 /* Maps every op into c->recs and counts the rest in c->st. 0, or -1 with the reason. */

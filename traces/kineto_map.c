@@ -5,6 +5,11 @@
  * writing the records (kineto_write.c). */
 #include "traces/kineto_internal.h"
 
+/* The project hashes its uthash tables with xxHash (as traces/trace_table.c, driver/cache.c). */
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = (unsigned)XXH3_64bits((keyptr), (keylen)))
+#include <uthash.h>
+#include <xxhash.h>
+
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -303,20 +308,66 @@ static int kineto_fail_no_shapes(struct kineto *c, size_t i)
 	                      "record_shapes=True)");
 }
 
+/* The tensors of the trace by what makes them one: role, dtype, shape, sparsity. */
+struct kineto_tensor_key {
+	uint64_t rows, cols;
+	uint32_t role, dt, sparse, pad;
+};
+
+struct kineto_tensor_ent {
+	UT_hash_handle hh;
+	struct kineto_tensor_key key;
+	size_t index;
+};
+
+/* An unmapped or ignored name and its place in the stats list. */
+struct kineto_count_ent {
+	UT_hash_handle hh;
+	size_t index;
+	char name[];
+};
+
+void kineto_free_map_tables(struct kineto *c)
+{
+	struct kineto_tensor_ent *t, *tt;
+	HASH_ITER(hh, c->tensor_idx, t, tt)
+	{
+		HASH_DEL(c->tensor_idx, t);
+		free(t);
+	}
+	struct kineto_count_ent **lists[] = { &c->unmapped_idx, &c->ignored_idx };
+	for (size_t i = 0; i < 2; i++) {
+		struct kineto_count_ent *e, *et;
+		HASH_ITER(hh, *lists[i], e, et)
+		{
+			HASH_DEL(*lists[i], e);
+			free(e);
+		}
+	}
+}
+
 static int kineto_tensor_ref(struct kineto *c, enum trace_role role, enum trace_dtype dt,
                              uint64_t rows, uint64_t cols, bool sparse, size_t *out)
 {
-	for (size_t i = 0; i < c->ntensors; i++) {
-		const struct kineto_tensor *t = &c->tensors[i];
-		if (t->role == role && t->dt == dt && t->rows == rows && t->cols == cols &&
-		    t->sparse == sparse) {
-			*out = i;
-			return 0;
-		}
+	struct kineto_tensor_key key;
+	memset(&key, 0, sizeof key);
+	key.rows = rows;
+	key.cols = cols;
+	key.role = (uint32_t)role;
+	key.dt = (uint32_t)dt;
+	key.sparse = sparse;
+	struct kineto_tensor_ent *ent;
+	HASH_FIND(hh, c->tensor_idx, &key, sizeof key, ent);
+	if (ent) {
+		*out = ent->index;
+		return 0;
 	}
 	void *grown = kineto_grow(c->tensors, &c->ctensors, c->ntensors, sizeof *c->tensors);
-	if (!grown)
+	if (!grown || !(ent = malloc(sizeof *ent))) {
+		if (grown)
+			c->tensors = grown;
 		return kineto_fail(c, "out of memory");
+	}
 	c->tensors = grown;
 	struct kineto_tensor *t = &c->tensors[c->ntensors];
 	memset(t, 0, sizeof *t);
@@ -331,6 +382,9 @@ static int kineto_tensor_ref(struct kineto *c, enum trace_role role, enum trace_
 	else
 		snprintf(t->id, sizeof t->id, "w.%" PRIu64 "x%" PRIu64 ".%s%s", rows, cols,
 		         trace_dtype_name(dt), sparse ? ".2of4" : "");
+	ent->key = key;
+	ent->index = c->ntensors;
+	HASH_ADD(hh, c->tensor_idx, key, sizeof key, ent);
 	*out = c->ntensors++;
 	return 0;
 }
@@ -689,24 +743,38 @@ static int kineto_map_vec(struct kineto *c, size_t i, struct kineto_rec *r)
 
 /* ---- Counting ---- */
 
-static int kineto_count(struct kineto *c, struct kineto_name_count **list, size_t *n,
-                        const char *name, uint64_t device_ns)
+static int kineto_count(struct kineto *c, struct kineto_count_ent **idx,
+                        struct kineto_name_count **list, size_t *n, size_t *cap, const char *name,
+                        uint64_t device_ns)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*list)[i].name, name)) {
-			(*list)[i].count++;
-			(*list)[i].device_ns += device_ns;
-			return 0;
-		}
-	struct kineto_name_count *q = realloc(*list, (*n + 1) * sizeof **list);
+	size_t len = strlen(name);
+	struct kineto_count_ent *e;
+	HASH_FIND(hh, *idx, name, len, e);
+	if (e) {
+		struct kineto_name_count *q = &(*list)[e->index];
+		q->count++;
+		/* saturating: a total only printed (the dur_ns written are checked in link) */
+		q->device_ns =
+		    q->device_ns > UINT64_MAX - device_ns ? UINT64_MAX : q->device_ns + device_ns;
+		return 0;
+	}
+	/* grown by doubling: one element at a time is quadratic in distinct names */
+	struct kineto_name_count *q = kineto_grow(*list, cap, *n, sizeof **list);
 	if (!q)
 		return kineto_fail(c, "out of memory");
 	*list = q;
 	q[*n].name = strdup(name);
-	if (!q[*n].name)
+	e = malloc(sizeof *e + len + 1);
+	if (!q[*n].name || !e) {
+		free(q[*n].name);
+		free(e);
 		return kineto_fail(c, "out of memory");
+	}
 	q[*n].count = 1;
 	q[*n].device_ns = device_ns;
+	e->index = *n;
+	memcpy(e->name, name, len + 1);
+	HASH_ADD_KEYPTR(hh, *idx, e->name, len, e);
 	(*n)++;
 	return 0;
 }
@@ -714,18 +782,21 @@ static int kineto_count(struct kineto *c, struct kineto_name_count **list, size_
 static int kineto_unmapped(struct kineto *c, size_t i, const char *why, uint64_t ns)
 {
 	char name[512];
-	if (why)
-		snprintf(name, sizeof name, "%s[%s]", c->ops[i].name, why);
-	else
-		snprintf(name, sizeof name, "%s", c->ops[i].name);
+	/* cut to the buffer: a name this long is only listed */
+	int n = why ? snprintf(name, sizeof name, "%s[%s]", c->ops[i].name, why)
+	            : snprintf(name, sizeof name, "%s", c->ops[i].name);
+	if (n < 0)
+		name[0] = '\0';
 	c->st->unmapped++;
-	return kineto_count(c, &c->st->unmapped_names, &c->st->nunmapped_names, name, ns);
+	return kineto_count(c, &c->unmapped_idx, &c->st->unmapped_names, &c->st->nunmapped_names,
+	                    &c->cunmapped, name, ns);
 }
 
 static int kineto_ignored(struct kineto *c, size_t i)
 {
 	c->st->ignored++;
-	return kineto_count(c, &c->st->ignored_names, &c->st->nignored_names, c->ops[i].name, 0);
+	return kineto_count(c, &c->ignored_idx, &c->st->ignored_names, &c->st->nignored_names,
+	                    &c->cignored, c->ops[i].name, 0);
 }
 
 /* The element type that kept op i from being mapped, for the unmapped list. */
@@ -739,6 +810,16 @@ static const char *kineto_why(const struct kineto_op *op)
 			return t;
 	}
 	return "unsupported";
+}
+
+/* The args kept as text (kineto_read.c), parsed again; NULL when out of memory. */
+static json_object *kineto_parse_args(const char *text)
+{
+	json_tokener *tok = json_tokener_new_ex(KINETO_DEPTH);
+	json_object *o = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text)) : NULL;
+	if (tok)
+		json_tokener_free(tok);
+	return o;
 }
 
 /* Walks every thread's ops in time order: mapped ops become records (their subtree is part of
@@ -758,9 +839,23 @@ int kineto_walk(struct kineto *c)
 			memset(r, 0, sizeof *r);
 			r->op = i;
 			r->tensor = KINETO_NONE;
+			/* Its arguments, parsed for the time it is mapped. */
+			struct kineto_op *mop = &c->ops[i];
+			if (mop->args_text && !(mop->args = kineto_parse_args(mop->args_text)))
+				return kineto_fail_op(c, i, "out of memory");
 			int rc = map->cls == KINETO_C_GEMM   ? kineto_map_gemm(c, i, r)
 			         : map->cls == KINETO_C_ATTN ? kineto_map_attn(c, i, r)
 			                                     : kineto_map_vec(c, i, r);
+			const char *why = rc == KINETO_EMPTY              ? "empty"
+			                  : rc < 0 || rc == KINETO_MAPPED ? ""
+			                                                  : kineto_why(op);
+			/* kineto_why's text lives in the args: keep a copy past their release */
+			char whybuf[512];
+			snprintf(whybuf, sizeof whybuf, "%s", why);
+			if (mop->args) {
+				json_object_put(mop->args);
+				mop->args = NULL;
+			}
 			if (rc < 0)
 				return -1;
 			if (rc == KINETO_MAPPED) {
@@ -769,9 +864,7 @@ int kineto_walk(struct kineto *c)
 			} else if (rc == KINETO_EMPTY && !op->tree_events) {
 				if (kineto_ignored(c, i))
 					return -1;
-			} else if (kineto_unmapped(c, i,
-			                           rc == KINETO_EMPTY ? "empty" : kineto_why(op),
-			                           op->tree_ns)) {
+			} else if (kineto_unmapped(c, i, whybuf[0] ? whybuf : NULL, op->tree_ns)) {
 				return -1;
 			}
 			st->inside += op->size - 1;

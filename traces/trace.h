@@ -291,8 +291,8 @@ int trace_meta_value(const char *meta_text, const char *key, char *buf, size_t b
 
 struct trace_writer;
 
-/* Creates (truncates) path, "-" = standard output, and writes "simtrace 1". gzip selects a
- * gzip stream. NULL with "FILE: cannot open: reason" in err on failure. */
+/* Opens path for a new trace, "-" = standard output, and writes "simtrace 1". gzip selects a
+ * gzip stream. NULL with "FILE: cannot open for writing: reason" in err on failure. */
 struct trace_writer *trace_writer_open(const char *path, bool gzip, char *err, size_t errlen);
 /* Each writes one canonical record (defaults omitted; reals in the shortest form that reads back
  * to the same double) after checking it with the trace_*_check below: the writer never emits
@@ -309,9 +309,14 @@ int trace_write_step(struct trace_writer *w, const struct trace_step *s);
 /* The first error: "FILE:LINE: what" (LINE: the line the record would have had); "" while
  * there is none. After an error every write call fails. */
 const char *trace_writer_error(const struct trace_writer *w);
-/* Flushes, closes and frees (NULL allowed). -1 if this or any earlier write failed; a failure
- * first seen here (e.g. disk full on the last flush) is reported through log_error. */
+/* Flushes, closes and frees (NULL allowed). The trace is written to a temporary file beside
+ * path and renamed over it here, once complete (sim/outfile.h); after a failure it is removed
+ * and path keeps what it had. -1 if this or any earlier write failed; a failure first seen
+ * here (e.g. disk full on the last flush) is reported through log_error. */
 int trace_writer_close(struct trace_writer *w);
+/* Closes and frees without putting the trace in place (NULL allowed): for a caller that failed
+ * on its own after opening. */
+void trace_writer_abort(struct trace_writer *w);
 
 /* ---- Values and checks, shared by the reader, the writer and whoever builds records ---- */
 

@@ -18,13 +18,16 @@
 #include "sim/log.h"
 #include "traces/trace_table.h"
 
-/* Bytes taken from zlib per read, and zlib's own input buffer. */
+/* Decompressed bytes taken per read. */
 #define TRACE_READ_CHUNK (64 * 1024)
-#define TRACE_READ_GZBUF (128 * 1024)
 /* A line of 4096 bytes holds at most this many fields. */
 #define TRACE_READ_TOKENS_MAX (TRACE_LINE_MAX / 2 + 2)
 /* Distinct unknown keys warned about; past it one last warning says they stop. */
 #define TRACE_READ_WARN_KEYS_MAX 256
+/* Tensors one trace may declare: the reader keeps every declaration (about 250 bytes each),
+ * so a trace of nothing but declarations would otherwise grow memory without end. A model's
+ * trace declares thousands (every expert of every layer). */
+#define TRACE_READ_TENSORS_MAX (1u << 20)
 
 enum trace_read_state {
 	TRACE_READ_MAGIC, /* no record yet: the next one must be "simtrace 1" */
@@ -34,7 +37,7 @@ enum trace_read_state {
 };
 
 struct trace_reader {
-	gzFile gz;
+	struct gzio_reader *in;
 	char *path; /* as shown in messages */
 	enum trace_read_state state;
 	uint64_t line;
@@ -51,7 +54,7 @@ struct trace_reader {
 	char meta[TRACE_LINE_MAX + 1];              /* meta_text of the last meta record */
 	struct trace_table tensors;
 	/* Steps: see trace_step.index. */
-	uint64_t ops, step;
+	uint64_t ops, step, tensors_n;
 	bool seen_step, seen_op;
 	char *warned[TRACE_READ_WARN_KEYS_MAX];
 	size_t nwarned;
@@ -82,24 +85,27 @@ __attribute__((format(printf, 2, 3))) static int trace_read_fail(struct trace_re
 
 static int trace_read_fill(struct trace_reader *r)
 {
-	int n = gzread(r->gz, r->chunk, sizeof r->chunk);
+	ssize_t n = gzio_read(r->in, r->chunk, sizeof r->chunk);
 	const char *msg;
-	enum gzio_status st = gzio_status(r->gz, errno, &msg);
 
 	if (n > 0) {
 		r->pos = 0;
 		r->len = (size_t)n;
 		return 0;
 	}
-	/* zlib reports a gzip stream cut short as Z_BUF_ERROR with a 0 return, like end of file. */
-	if (st == GZIO_TRUNCATED)
-		return trace_read_fail(r, "truncated gzip stream (%s)", msg);
-	if (st == GZIO_ERRNO)
-		return trace_read_fail(r, "read error: %s", msg);
-	if (st != GZIO_OK || n < 0)
-		return trace_read_fail(r, "corrupt gzip data (%s)", msg);
-	r->gz_eof = true;
-	return 0;
+	if (n == 0) {
+		r->gz_eof = true;
+		return 0;
+	}
+	switch (gzio_error(r->in, &msg)) {
+	case GZIO_TRUNCATED: return trace_read_fail(r, "truncated gzip stream (%s)", msg);
+	case GZIO_ERRNO: return trace_read_fail(r, "read error: %s", msg);
+	case GZIO_TRAILING: return trace_read_fail(r, "%s", msg);
+	case GZIO_NOMEM: return trace_read_fail(r, "out of memory");
+	case GZIO_OK:
+	case GZIO_CORRUPT: break;
+	}
+	return trace_read_fail(r, "corrupt gzip data (%s)", msg);
 }
 
 /* The next line, without its '\n', into text: 1, 0 at end of file, -1 on error. A last line
@@ -630,8 +636,13 @@ static int trace_read_tensor(struct trace_reader *r, struct trace_record *out)
 	if (old)
 		return trace_read_fail(r, "%s: id already declared at line %" PRIu64, ctx,
 		                       old->line);
+	if (r->tensors_n >= TRACE_READ_TENSORS_MAX)
+		return trace_read_fail(
+		    r, "%s: more than %u tensors declared (the reader keeps them all)", ctx,
+		    TRACE_READ_TENSORS_MAX);
 	if (trace_table_add(&r->tensors, &t, &out->tensor))
 		return trace_read_fail(r, "%s: out of memory", ctx);
+	r->tensors_n++;
 	out->kind = TRACE_REC_TENSOR;
 	return 0;
 }
@@ -752,12 +763,11 @@ struct trace_reader *trace_open(const char *path, char *err, size_t errlen)
 		e = EISDIR;
 		goto fail;
 	}
-	/* zlib looks at the first two bytes: gzip magic → inflate, anything else → copied. */
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz)
-		goto fail;
+	/* gzio looks at the first two bytes: gzip magic → inflate, anything else → copied. */
+	r->in = gzio_open(fd);
 	fd = -1;
-	gzbuffer(r->gz, TRACE_READ_GZBUF);
+	if (!r->in)
+		goto fail;
 	trace_table_init(&r->tensors);
 	r->state = TRACE_READ_MAGIC;
 	return r;
@@ -849,8 +859,7 @@ void trace_close(struct trace_reader *r)
 {
 	if (!r)
 		return;
-	if (r->gz)
-		gzclose(r->gz);
+	gzio_close(r->in);
 	trace_table_fini(&r->tensors);
 	for (size_t i = 0; i < r->nwarned; i++)
 		free(r->warned[i]);

@@ -14,10 +14,12 @@
 #include <zlib.h>
 
 #include "sim/log.h"
+#include "sim/outfile.h"
 #include "traces/trace_table.h"
 
 struct trace_writer {
 	gzFile gz;
+	struct outfile out;           /* the temporary file, renamed into place by close */
 	char *path;                   /* as shown in messages */
 	bool failed;                  /* sticky: every later call fails */
 	uint64_t line;                /* lines written */
@@ -90,22 +92,32 @@ struct trace_writer *trace_writer_open(const char *path, bool gzip, char *err, s
 	bool is_stdout = strcmp(path, "-") == 0;
 	const char *shown = is_stdout ? "<stdout>" : path;
 	struct trace_writer *w = calloc(1, sizeof *w);
-	int fd = -1, e = ENOMEM;
 
-	if (!w || !(w->path = strdup(shown)))
-		goto fail;
+	if (!w || !(w->path = strdup(shown))) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot open: %s", shown, strerror(ENOMEM));
+		free(w);
+		return NULL;
+	}
 	trace_table_init(&w->tensors);
-	fd = is_stdout ? dup(STDOUT_FILENO)
-	               : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		e = errno;
-		goto fail;
+	if (outfile_open(&w->out, path, err, errlen)) {
+		trace_table_fini(&w->tensors);
+		free(w->path);
+		free(w);
+		return NULL;
 	}
 	/* "T": zlib's transparent mode, a plain file through the same stream. */
-	w->gz = gzdopen(fd, gzip ? "wb" : "wbT");
-	if (!w->gz)
-		goto fail;
-	fd = -1;
+	w->gz = gzdopen(w->out.fd, gzip ? "wb" : "wbT");
+	if (!w->gz) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot open: %s", shown, strerror(ENOMEM));
+		close(w->out.fd);
+		outfile_abort(&w->out);
+		trace_table_fini(&w->tensors);
+		free(w->path);
+		free(w);
+		return NULL;
+	}
 	trace_write_begin(w);
 	trace_write_add(w, "simtrace 1");
 	if (trace_write_end(w)) {
@@ -115,15 +127,6 @@ struct trace_writer *trace_writer_open(const char *path, bool gzip, char *err, s
 		return NULL;
 	}
 	return w;
-fail:
-	if (err && errlen)
-		snprintf(err, errlen, "%s: cannot open: %s", shown, strerror(e));
-	if (fd >= 0)
-		close(fd);
-	if (w)
-		free(w->path);
-	free(w);
-	return NULL;
 }
 
 static int trace_write_keycmp(const void *a, const void *b)
@@ -324,7 +327,8 @@ const char *trace_writer_error(const struct trace_writer *w)
 	return w->failed ? w->err : "";
 }
 
-int trace_writer_close(struct trace_writer *w)
+/* Closes w; the output is put in place when keep and nothing failed, else removed. */
+static int trace_writer_finish(struct trace_writer *w, bool keep)
 {
 	if (!w)
 		return 0;
@@ -332,14 +336,33 @@ int trace_writer_close(struct trace_writer *w)
 	if (w->gz) {
 		int zr = gzclose(w->gz);
 		if (zr != Z_OK) {
-			if (!w->failed)
+			if (!w->failed && keep)
 				log_error("%s: write failed: %s", w->path,
 				          zr == Z_ERRNO ? strerror(errno) : "zlib error");
 			rc = -1;
 		}
 	}
+	char err[512];
+	if (rc == 0 && keep) {
+		if (outfile_commit(&w->out, err, sizeof err)) {
+			log_error("%s", err);
+			rc = -1;
+		}
+	} else {
+		outfile_abort(&w->out);
+	}
 	trace_table_fini(&w->tensors);
 	free(w->path);
 	free(w);
 	return rc;
+}
+
+int trace_writer_close(struct trace_writer *w)
+{
+	return trace_writer_finish(w, true);
+}
+
+void trace_writer_abort(struct trace_writer *w)
+{
+	trace_writer_finish(w, false);
 }

@@ -23,6 +23,7 @@
 
 #include "sim/log.h"
 #include "sim/paths.h"
+#include "sim/outfile.h"
 #include "traces/gen.h"
 #include "traces/kineto.h"
 #include "traces/model.h"
@@ -140,16 +141,22 @@ static int parse_format(const char *opt, const char *s, enum trace_dtype *dt, st
 	q->scale_dtype = TRACE_DT_FP16;
 	bool block_scaled = trace_dtype_block(*dt) > 0;
 	if (colon) {
+		/* :gG or :gG:zp, nothing else after the digits */
 		uint64_t g;
 		char rest[32];
-		int zp = 0;
-		if (block_scaled || sscanf(colon, ":g%31[0-9]%n", rest, &zp) != 1)
+		const char *digits = colon + 2;
+		size_t nd = strspn(digits, "0123456789");
+		const char *tail = digits + nd;
+		if (block_scaled || colon[1] != 'g' || !nd || nd >= sizeof rest ||
+		    (*tail && strcmp(tail, ":zp") != 0))
 			goto bad;
+		memcpy(rest, digits, nd);
+		rest[nd] = 0;
 		if (parse_u64(opt, rest, 1, &g))
 			return -1;
 		q->kind = TRACE_Q_GROUP;
 		q->group = g;
-		q->zero_point = !strcmp(colon + 1 + strlen(rest) + 1, ":zp");
+		q->zero_point = *tail != 0;
 	} else if (*dt == TRACE_DT_INT8 || *dt == TRACE_DT_INT4 || *dt == TRACE_DT_INT2) {
 		q->kind = TRACE_Q_CHANNEL; /* integer weights carry per-channel scales */
 	} else if (*dt == TRACE_DT_FP8E4M3 || *dt == TRACE_DT_FP8E5M2) {
@@ -220,14 +227,14 @@ static int from_kineto(const char *in, const char *out)
 	}
 	snprintf(meta, sizeof meta, "generator=tracegen version=%s", NMSIM_VERSION);
 	int rc = kineto_write(k, w, meta, err, sizeof err);
-	if (rc)
+	if (rc) {
 		log_error("%s", err);
-	if (trace_writer_close(w))
+		trace_writer_abort(w); /* no half-written trace: the output keeps what it had */
+	} else if (trace_writer_close(w)) {
 		rc = -1;
+	}
 	if (!rc)
 		kineto_stats_print(stderr, "tracegen: ", in, kineto_stats(k));
-	else if (strcmp(out, "-"))
-		unlink(out); /* no half-written trace left behind */
 	kineto_free(k);
 	return rc ? EXIT_USER_ERROR : 0;
 }
@@ -344,6 +351,10 @@ int main(int argc, char **argv)
 		case O_MOE: {
 			char *copy = strdup(optarg), *save = NULL;
 			double sum = 0;
+			if (!copy) {
+				log_error("out of memory");
+				return EXIT_USER_ERROR;
+			}
 			for (char *tok = strtok_r(copy, ",", &save); tok;
 			     tok = strtok_r(NULL, ",", &save)) {
 				double v;
@@ -409,6 +420,13 @@ int main(int argc, char **argv)
 			log_error("--from-kineto takes only -o (got --%s)", gen_option);
 			return EXIT_USER_ERROR;
 		}
+		if (outfile_is_input(out, kineto)) {
+			log_error(
+			    "-o %s: is the profile being read (--from-kineto %s); refusing to "
+			    "overwrite an input",
+			    out, kineto);
+			return EXIT_USER_ERROR;
+		}
 		return from_kineto(kineto, out);
 	}
 	if (list)
@@ -421,6 +439,12 @@ int main(int argc, char **argv)
 	if (model_path(dir, model_name, path, sizeof path)) {
 		log_error("--model %s: no such model (looked for %s; see tracegen --list-models)",
 		          model_name, path);
+		return EXIT_USER_ERROR;
+	}
+	if (!check && outfile_is_input(out, path)) {
+		log_error(
+		    "-o %s: is the model file being read (%s); refusing to overwrite an input", out,
+		    path);
 		return EXIT_USER_ERROR;
 	}
 	static struct model_config m;
@@ -452,10 +476,12 @@ int main(int argc, char **argv)
 	}
 	uint64_t declared = 0;
 	int rc = gen_write(w, &o, &declared, err, sizeof err);
-	if (rc)
+	if (rc) {
 		log_error("%s", err);
-	if (trace_writer_close(w))
+		trace_writer_abort(w);
+	} else if (trace_writer_close(w)) {
 		rc = -1;
+	}
 	if (rc)
 		return EXIT_USER_ERROR;
 	if (check) {

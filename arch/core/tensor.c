@@ -17,7 +17,8 @@ const char *tensor_prec_name(enum tensor_prec p)
 	{                                                                                      \
 		key, CFG_REAL, offsetof(struct tensor_config, macs_per_cycle[TENSOR_##prec]),  \
 		    "MAC/cycle", 0, 1e7, def,                                                  \
-		    "dense " key " multiply-accumulates per cycle per core (0: no such path)", \
+		    "dense " key " multiply-accumulates per cycle per core: 0 (no such path) " \
+		    "or 1 to 1e7",                                                             \
 		    NULL                                                                       \
 	}
 
@@ -64,11 +65,22 @@ static int tensor_check(const void *blk, struct cfg_checker *chk)
 {
 	struct tensor_config copy = *(const struct tensor_config *)blk;
 	char err[256];
+	int rc = 0;
+	/* A path of less than one MAC per cycle is no tensor core; a rate of 1e-300 would make
+	 * one MAC take longer than any clock counts. */
+	for (int p = 0; p < TENSOR_PREC_COUNT; p++)
+		if (copy.macs_per_cycle[p] > 0 && copy.macs_per_cycle[p] < 1) {
+			cfg_report(
+			    chk, tensor_prec_names[p],
+			    "%g MAC/cycle: a path runs 1 to 1e7 MAC per cycle, or is 0 (none)",
+			    copy.macs_per_cycle[p]);
+			rc = -1;
+		}
 	if (tensor_parse_modes(&copy, err, sizeof err)) {
 		cfg_report(chk, "sparse_modes", "%s", err);
 		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 const struct cfg_block tensor_cfg_block = {
@@ -90,6 +102,25 @@ static int prec_parse(const char *s, size_t len, enum tensor_prec *out)
 	return -1;
 }
 
+/* A decimal number of N:M at *p (digits only, before end), saturated at 1000 so that no value
+ * wraps into range ("4294967298" is not 2); *p moves past it. 0, or -1 without digits. */
+static int mode_number(const char **p, const char *end, unsigned *out)
+{
+	const char *s = *p;
+	unsigned v = 0;
+	while (s < end && *s >= '0' && *s <= '9') {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > 1000)
+			v = 1000;
+		s++;
+	}
+	if (s == *p)
+		return -1;
+	*p = s;
+	*out = v;
+	return 0;
+}
+
 int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 {
 	cfg->nmodes = 0;
@@ -103,8 +134,9 @@ int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 		if (!end)
 			end = p + strlen(p);
 		unsigned n, m;
-		int used = 0;
-		if (sscanf(p, "%u:%u:%n", &n, &m, &used) != 2 || used == 0 || p + used > end) {
+		const char *q = p;
+		if (mode_number(&q, end, &n) || q == end || *q++ != ':' ||
+		    mode_number(&q, end, &m) || q == end || *q++ != ':') {
 			snprintf(err, errlen, "'%.*s': expected N:M:prec[,prec...]", (int)(end - p),
 			         p);
 			return -1;
@@ -121,7 +153,6 @@ int tensor_parse_modes(struct tensor_config *cfg, char *err, size_t errlen)
 		mode->n = n;
 		mode->m = m;
 		mode->prec_mask = 0;
-		const char *q = p + used;
 		while (q < end) {
 			const char *comma = memchr(q, ',', (size_t)(end - q));
 			const char *stop = comma ? comma : end;

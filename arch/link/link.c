@@ -7,7 +7,8 @@ static const char *const link_topology_names[] = { "ring", "switch", NULL };
 
 static const struct cfg_field link_fields[] = {
 	{ "bandwidth", CFG_RATE, offsetof(struct link_config, bandwidth), "B/s", 0, 1e15, "0",
-	  "link bandwidth per direction per device (0: no link model, collectives unmodelled)",
+	  "link bandwidth per direction per device: 0 (no link model, collectives unmodelled) or "
+	  "1 MB/s to 1 PB/s",
 	  NULL },
 	{ "efficiency", CFG_REAL, offsetof(struct link_config, efficiency), "", 0.05, 1, "1",
 	  "calibration: achievable share of the link bandwidth (NCCL bus bandwidth / peak)", NULL },
@@ -18,13 +19,27 @@ static const struct cfg_field link_fields[] = {
 	  link_topology_names },
 };
 
+/* Below 1 MB/s no link is meant: 1e-300 B/s would make one collective longer than any clock
+ * counts. */
+static int link_check(const void *blk, struct cfg_checker *chk)
+{
+	const struct link_config *l = blk;
+	if (l->bandwidth > 0 && l->bandwidth < 1e6) {
+		cfg_report(chk, "bandwidth",
+		           "%g B/s: a link runs at 1 MB/s to 1 PB/s, or is 0 (no link model)",
+		           l->bandwidth);
+		return -1;
+	}
+	return 0;
+}
+
 const struct cfg_block link_cfg_block = {
 	"link",
 	link_fields,
 	sizeof link_fields / sizeof link_fields[0],
 	0,
 	"chip-to-chip links for collectives",
-	NULL,
+	link_check,
 };
 
 double link_collective_ps(const struct link_config *l, enum trace_coll_kind kind, uint64_t bytes,

@@ -151,20 +151,6 @@ static double smallest_tile_bytes(const struct lower_gemm_plan *p)
 	       (a_bytes(p, tile_ms[0], tile_ks[0]) + b_bytes(p, tile_ns[0], tile_ks[0]));
 }
 
-int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
-                     size_t errlen)
-{
-	struct lower_gemm_plan p;
-	if (gemm_operands(cfg, op, &p, err, errlen))
-		return -1;
-	if (smallest_tile_bytes(&p) > (double)cfg->smem.size) {
-		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
-		         tensor_prec_name(p.prec), (unsigned long long)cfg->smem.size);
-		return -1;
-	}
-	return 0;
-}
-
 /* The operands, the datapath and the per-MAC and decode costs of a GEMM, before any tile is
  * picked; 0, or -1 with err. */
 static int gemm_costs(const struct arch_config *cfg, const struct trace_op *op,
@@ -205,6 +191,26 @@ static int gemm_costs(const struct arch_config *cfg, const struct trace_op *op,
 	else
 		p->decode_ps_per_elem = cycle * dc.per_elem / cfg->vec.issue_per_cycle;
 	p->gather_ps_per_elem = cycle * dc.per_other / cfg->vec.issue_per_cycle;
+	return 0;
+}
+
+int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op,
+                     struct lower_gemm_size *size, char *err, size_t errlen)
+{
+	struct lower_gemm_plan p;
+	if (gemm_operands(cfg, op, &p, err, errlen))
+		return -1;
+	if (smallest_tile_bytes(&p) > (double)cfg->smem.size) {
+		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
+		         tensor_prec_name(p.prec), (unsigned long long)cfg->smem.size);
+		return -1;
+	}
+	if (gemm_costs(cfg, op, &p, err, errlen))
+		return -1;
+	/* Tiles are multiples of the MMA's 8 x 16, so only the edges of C are padded. */
+	size->k_eff = p.k_eff;
+	size->min_ps = (double)pad(p.m, LOWER_PAD_M) * (double)pad(p.n, LOWER_PAD_N) *
+	               (double)p.k_eff * (double)p.count * p.ps_per_mac / (double)cfg->core.count;
 	return 0;
 }
 

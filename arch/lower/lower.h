@@ -41,10 +41,18 @@ struct lower_gemm_plan {
 	double act_keep; /* share of K read and computed under activation sparsity (asp=) */
 };
 
+/* What the cheap check learns of a gemm op's size. */
+struct lower_gemm_size {
+	uint64_t k_eff; /* K the tensor cores iterate over */
+	double min_ps;  /* a lower bound of its time: every core busy at the datapath's rate on
+			   the padded tiles, nothing else */
+};
+
 /* Whether the machine can run a gemm op at all (a datapath exists, the smallest tile fits):
- * the cheap check made on every op before simulating. 0, or -1 with err set. */
-int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
-                     size_t errlen);
+ * the cheap check made on every op before simulating. 0 with *size filled, or -1 with err
+ * set. */
+int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op,
+                     struct lower_gemm_size *size, char *err, size_t errlen);
 /* The choices autotuning plays for op (at most max, distinct): with mapper.menu = best the
  * estimate's pick from the own grid and from every library menu; otherwise the menu's pick.
  * 0 if the machine cannot run op. */

@@ -12,6 +12,7 @@
  * Not: causal-diagonal masking savings inside a block, paged-KV gather overheads, dropout.
  */
 #include <math.h>
+#include <stdio.h>
 
 #include "arch/lower/lower.h"
 #include "arch/ops/ops.h"
@@ -30,8 +31,54 @@ static uint64_t pad_up(uint64_t x, uint64_t g)
 static int attn_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
                       size_t errlen)
 {
-	(void)cfg, (void)op, (void)err, (void)errlen;
-	return 0;
+	enum tensor_prec prec = tensor_math_prec(&cfg->tensor, op->attn.q, op->attn.q);
+	if (cfg->tensor.macs_per_cycle[prec] <= 0) {
+		snprintf(err, errlen, "the machine has no datapath for %s attention",
+		         trace_dtype_name(op->attn.q));
+		return -1;
+	}
+	/* One query row must fit the operand buffer: the tiles are at least that. */
+	double row = (double)op->attn.d * trace_dtype_bits(op->attn.q) / 8;
+	if (row > (double)cfg->smem.size) {
+		snprintf(err, errlen,
+		         "d=%llu: one query row (%.0f bytes) does not fit the %llu-byte operand "
+		         "buffer",
+		         (unsigned long long)op->attn.d, row, (unsigned long long)cfg->smem.size);
+		return -1;
+	}
+	struct lower_attn_plan p;
+	lower_attn(cfg, op, &p);
+	/* KV blocks of the first and of the last query block: the longest item is one of them
+	 * (causal: the last; a window: the same from its second block on). */
+	uint64_t first, n0, n1;
+	lower_attn_kv_range(&p, 0, &first, &n0);
+	lower_attn_kv_range(&p, p.q_blocks - 1, &first, &n1);
+	uint64_t steps = n0 > n1 ? n0 : n1;
+	if (steps > OPS_ITEM_STEPS_MAX) {
+		snprintf(err, errlen,
+		         "skv=%llu: %llu KV blocks of %llu keys for one query block, beyond the "
+		         "%llu steps one tile of the model plays",
+		         (unsigned long long)p.skv, (unsigned long long)steps,
+		         (unsigned long long)p.block_kv, (unsigned long long)OPS_ITEM_STEPS_MAX);
+		return -1;
+	}
+	/* The query blocks of a head stream from n0 up to n1 blocks (causal: growing), or all
+	 * alike. */
+	double head = (double)p.q_blocks * ((double)n0 + (double)n1) / 2;
+	if (head > (double)OPS_HEAD_STEPS_MAX) {
+		snprintf(err, errlen,
+		         "sq=%llu skv=%llu: about %.3g KV steps in one head, beyond the %llu the "
+		         "model plays for a head",
+		         (unsigned long long)p.sq, (unsigned long long)p.skv, head,
+		         (unsigned long long)OPS_HEAD_STEPS_MAX);
+		return -1;
+	}
+	/* Every query sees at least the keys of the first block's range but one block, and at
+	 * least one key: Q.K^T and P.V at the datapath's rate on all cores, no more. */
+	double keys = n0 > 1 ? (double)(n0 - 1) * (double)p.block_kv : 1;
+	double min_ps = (double)p.b * (double)p.hq * (double)p.sq * keys * (double)p.d * 2 *
+	                p.ps_per_mac / (double)cfg->core.count;
+	return ops_check_time(min_ps, err, errlen);
 }
 
 static const struct tile_program attn_program;
@@ -60,7 +107,10 @@ static void attn_plan(const struct arch_config *cfg, struct fabric *fabric,
 		                    .items = p->items };
 	/* L2 room: every K/V block of every KV head, and every query tile. */
 	uint64_t kv_blocks = (p->skv + p->block_kv - 1) / p->block_kv;
-	out->l2_tiles = p->b * p->hkv * kv_blocks + p->b * p->hq * p->q_blocks + 16;
+	out->l2_tiles = ops_l2_tiles(
+	    cfg, ops_sat_add(ops_sat_add(ops_sat_mul(ops_sat_mul(p->b, p->hkv), kv_blocks),
+	                                 ops_sat_mul(ops_sat_mul(p->b, p->hq), p->q_blocks)),
+	                     16));
 	if (ops_keep_key(op)) {
 		out->keep = ops_keep_key(op);
 		out->keep_bytes = bytes_of((double)p->b * p->hkv * p->skv * p->d *
@@ -110,6 +160,10 @@ static uint64_t step_keys(const struct lower_attn_plan *p, const struct core *c,
 	uint64_t first = c->aux[0], count = c->aux[1];
 	uint64_t stride_num = count ? count : 1;
 	double visible = p->block_keep < 1 ? (double)count / p->block_keep : (double)count;
+	/* A density near 0 (block:16:4.9e-324) keeps one block of a range it would spread over
+	 * 10^300 blocks: the spread is cut where no block index can reach (count <= 2^24). */
+	if (visible > 0x1p53)
+		visible = 0x1p53;
 	*block = first + (uint64_t)((double)s * visible / (double)stride_num);
 	uint64_t key0 = *block * p->block_kv;
 	uint64_t limit = p->skv;

@@ -11,8 +11,12 @@
 static int coll_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
                       size_t errlen)
 {
-	(void)cfg, (void)op, (void)err, (void)errlen;
-	return 0;
+	if (cfg->link.bandwidth <= 0)
+		return 0; /* unmodelled: no time */
+	uint64_t sent;
+	double ps =
+	    link_collective_ps(&cfg->link, op->coll.kind, op->coll.bytes, op->coll.ranks, &sent);
+	return ops_check_time(ps + cfg->core.host_overhead + cfg->core.launch, err, errlen);
 }
 
 static void coll_plan(const struct arch_config *cfg, struct fabric *fabric,

@@ -11,6 +11,7 @@
  * Not: stream-K, epilogue fusion, register-level reuse effects.
  */
 #include <math.h>
+#include <stdio.h>
 
 #include "arch/lower/lower.h"
 #include "arch/ops/ops.h"
@@ -35,7 +36,20 @@ static uint64_t step_k(const struct lower_gemm_plan *p, uint64_t step)
 static int gemm_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
                       size_t errlen)
 {
-	return lower_gemm_check(cfg, op, err, errlen);
+	struct lower_gemm_size size;
+	if (lower_gemm_check(cfg, op, &size, err, errlen))
+		return -1;
+	/* K steps of the largest tile: every plan has at least as many. */
+	uint64_t steps = (size.k_eff + 511) / 512;
+	if (steps > OPS_ITEM_STEPS_MAX) {
+		snprintf(err, errlen,
+		         "k=%llu: %llu K steps of 512 or more, beyond the %llu steps one tile of "
+		         "the model plays (split K across ops)",
+		         (unsigned long long)op->gemm.k, (unsigned long long)steps,
+		         (unsigned long long)OPS_ITEM_STEPS_MAX);
+		return -1;
+	}
+	return ops_check_time(size.min_ps, err, errlen);
 }
 
 static const struct tile_program gemm_program;
@@ -63,7 +77,9 @@ static void gemm_plan(const struct arch_config *cfg, struct fabric *fabric,
 		                    .prog = &gemm_program,
 		                    .stages = p->stages,
 		                    .items = p->items };
-	out->l2_tiles = (p->tiles_m * p->count + p->tiles_n * bcount) * p->steps_total;
+	out->l2_tiles = ops_l2_tiles(cfg, ops_sat_mul(ops_sat_add(ops_sat_mul(p->tiles_m, p->count),
+	                                                          ops_sat_mul(p->tiles_n, bcount)),
+	                                              p->steps_total));
 	if (ops_keep_key(op)) {
 		out->keep = ops_keep_key(op);
 		out->keep_bytes = bytes_of((double)p->n * p->k_eff / p->b.k_fraction *

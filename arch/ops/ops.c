@@ -1,5 +1,7 @@
 #include "arch/ops/ops.h"
 
+#include <stdio.h>
+
 #include "sim/log.h"
 
 const struct op_kind *ops_kind(enum trace_op_type type)
@@ -40,4 +42,34 @@ size_t ops_max_plan_size(void)
 			max = s;
 	}
 	return max;
+}
+
+uint64_t ops_sat_mul(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+uint64_t ops_sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+uint64_t ops_l2_tiles(const struct arch_config *cfg, uint64_t tiles)
+{
+	/* As l2_init sizes the usable capacity. */
+	uint64_t lines = (uint64_t)((double)cfg->l2.size * cfg->l2.usable) + 1;
+	return tiles < lines ? tiles : lines;
+}
+
+int ops_check_time(double ps, char *err, size_t errlen)
+{
+	if (ps <= OPS_TIME_MAX_PS)
+		return 0;
+	snprintf(err, errlen,
+	         "this op would take at least %.3g s on this machine, more than the %.0f s (2^58 "
+	         "ps) one op may take",
+	         ps * 1e-12, OPS_TIME_MAX_PS * 1e-12);
+	return -1;
 }

@@ -76,4 +76,34 @@ uint64_t ops_keep_key(const struct trace_op *op);
 /* The largest plan_size of all kinds. */
 size_t ops_max_plan_size(void);
 
+/* What the checks (op_kind.check) refuse as more than the model represents:
+ * - an op whose time is surely longer than OPS_TIME_MAX_PS (2^58 ps, about 3.3 days): the
+ *   run's clock (driver/replay.h) then stays far from 2^64 ps within any op;
+ * - a work item of more than OPS_ITEM_STEPS_MAX steps (K blocks of a GEMM, KV blocks of
+ *   attention): the tile model plays every step of an item, or looks each one up in L2 when it
+ *   skips, so an item of 2^31 steps would run for tens of minutes. 2^24 is K = 2^33 or 2^28
+ *   keys and more, far beyond any model;
+ * - an op that moves more than OPS_BYTES_MAX (2^63) bytes: the counters are 64-bit. */
+#define OPS_TIME_MAX_PS    ((double)(UINT64_C(1) << 58))
+#define OPS_ITEM_STEPS_MAX (UINT64_C(1) << 24)
+/* - an attention head (its query blocks, each with its KV blocks) of more than
+ *   OPS_HEAD_STEPS_MAX steps: heads repeat and whole waves of them are extrapolated, but the
+ *   first head is played step by step (about 100 ns a step): 2^28 is 2M tokens of causal
+ *   context in one sequence. */
+#define OPS_HEAD_STEPS_MAX (UINT64_C(1) << 28)
+#define OPS_BYTES_MAX      ((double)(UINT64_C(1) << 63))
+
+/* 0 when an op of (at least) ps fits OPS_TIME_MAX_PS, else -1 with the reason in err. */
+int ops_check_time(double ps, char *err, size_t errlen);
+
+/* a*b and a+b, saturating at UINT64_MAX (sizes derived from trace values that only need to be
+ * large, never exact, beyond the model's range). */
+uint64_t ops_sat_mul(uint64_t a, uint64_t b);
+uint64_t ops_sat_add(uint64_t a, uint64_t b);
+/* What an op touching `tiles` distinct tiles asks of the L2 directory: at most what can be
+ * resident at once. Every tile the fabric inserts holds at least one byte, so the directory
+ * never holds more lines than the usable capacity has bytes: capped there, evictions by bytes
+ * still come first (no result changes) and memory no longer grows with the op's size. */
+uint64_t ops_l2_tiles(const struct arch_config *cfg, uint64_t tiles);
+
 #endif

@@ -10,6 +10,7 @@
  * architecture file.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arch/formats/formats.h"
@@ -55,17 +56,16 @@ static double vec_read_passes(enum trace_vec_kind k)
 	return k == TRACE_VEC_SOFTMAX ? 2 : 1;
 }
 
-static int vec_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
-                     size_t errlen)
-{
-	(void)cfg, (void)op, (void)err, (void)errlen;
-	return 0;
-}
+/* What a vec op costs: bytes read and written, vector operations, and its time from launch
+ * to end. In doubles, as the checks need them before anything is converted. */
+struct vec_cost {
+	double read, write, vec_ops;
+	double body; /* the roofline: memory or vector work, the slower */
+	double time_ps;
+};
 
-static void vec_plan(const struct arch_config *cfg, struct fabric *fabric,
-                     const struct trace_op *op, void *plan, struct ops_launch *out)
+static void vec_cost(const struct arch_config *cfg, const struct trace_op *op, struct vec_cost *c)
 {
-	(void)plan;
 	struct formats_operand f;
 	formats_dense(op->vec.dtype, &f);
 	double elems = (double)op->vec.rows * op->vec.cols;
@@ -77,21 +77,49 @@ static void vec_plan(const struct arch_config *cfg, struct fabric *fabric,
 		in = half;
 	else if (op->vec.kind == TRACE_VEC_DEQUANT)
 		wr = half;
-	uint64_t read = (uint64_t)(elems * op->vec.inputs * vec_read_passes(op->vec.kind) *
-	                           formats_bits(&in) / 8);
-	uint64_t write = (uint64_t)(elems * formats_bits(&wr) / 8);
-	uint64_t vec_ops = (uint64_t)(elems * vec_ops_per_elem(op->vec.kind));
+	/* Whole bytes and operations, as they are counted. */
+	c->read =
+	    floor(elems * op->vec.inputs * vec_read_passes(op->vec.kind) * formats_bits(&in) / 8);
+	c->write = floor(elems * formats_bits(&wr) / 8);
+	c->vec_ops = floor(elems * vec_ops_per_elem(op->vec.kind));
 	double vec_ps =
-	    (double)vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) * arch_cycle_ps(cfg);
+	    c->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) * arch_cycle_ps(cfg);
+	double mem_ps = hbm_stream_ps(&cfg->hbm, c->read, c->write);
+	c->body = max3(mem_ps, 0, vec_ps);
+	c->time_ps = ceil(c->body + cfg->core.host_overhead + cfg->core.launch + cfg->hbm.latency);
+}
+
+static int vec_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
+                     size_t errlen)
+{
+	struct vec_cost c;
+	vec_cost(cfg, op, &c);
+	double most = max3(c.read, c.write, c.vec_ops);
+	if (most > OPS_BYTES_MAX) {
+		snprintf(err, errlen,
+		         "rows=%llu cols=%llu: %.3g bytes or operations, more than the 2^63 the "
+		         "counters hold",
+		         (unsigned long long)op->vec.rows, (unsigned long long)op->vec.cols, most);
+		return -1;
+	}
+	return ops_check_time(c.time_ps, err, errlen);
+}
+
+static void vec_plan(const struct arch_config *cfg, struct fabric *fabric,
+                     const struct trace_op *op, void *plan, struct ops_launch *out)
+{
+	(void)plan;
+	struct vec_cost c;
+	vec_cost(cfg, op, &c);
+	uint64_t read = (uint64_t)c.read, write = (uint64_t)c.write;
+	uint64_t vec_ops = (uint64_t)c.vec_ops;
 	double mem_ps = hbm_stream_ps(&cfg->hbm, (double)read, (double)write);
-	double body = max3(mem_ps, 0, vec_ps);
-	const char *bound = body == mem_ps ? "memory" : body == 0 ? "compute" : "vector";
-	if (cfg->core.launch + cfg->core.host_overhead > body)
+	const char *bound = c.body == mem_ps ? "memory" : c.body == 0 ? "compute" : "vector";
+	if (cfg->core.launch + cfg->core.host_overhead > c.body)
 		bound = "launch";
 	fabric_book_stream(fabric, read, write, vec_ops);
 	*out = (struct ops_launch){ .model = ARCH_MODEL_ANALYTIC, .bound = bound, .how = "" };
-	out->time_ps =
-	    (uint64_t)ceil(body + cfg->core.host_overhead + cfg->core.launch + cfg->hbm.latency);
+	out->time_ps = (uint64_t)c.time_ps;
 }
 
 const struct op_kind ops_vec = { "vec", 0, vec_check, vec_plan, NULL };

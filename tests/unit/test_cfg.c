@@ -599,11 +599,23 @@ static void test_syntax_errors(void **state)
 	assert_has(r.cap.text, ": cannot open: Is a directory\n");
 	run_free(&r);
 
-	/* An empty file is valid syntax: only the required settings are missing. */
+	/* Only regular files are read: a device or a FIFO is refused, not read until it ends. */
 	run_load(&r, "/dev/null", NULL, 0);
 	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.lines, 1);
+	assert_has(r.cap.text, "/dev/null: cannot open: not a regular file (a character device)\n");
+	run_free(&r);
+
+	/* An empty file is valid syntax: only the required settings are missing. */
+	char empty[] = "/tmp/nmsim-test-cfg-XXXXXX";
+	int fd = mkstemp(empty);
+	assert_true(fd >= 0);
+	close(fd);
+	run_load(&r, empty, NULL, 0);
+	unlink(empty);
+	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.lines, 3);
-	assert_has(r.cap.text, "/dev/null: core.count: required setting missing\n");
+	assert_has(r.cap.text, ": core.count: required setting missing\n");
 	run_free(&r);
 }
 

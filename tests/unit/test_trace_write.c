@@ -535,8 +535,8 @@ static void test_stdout(void **state)
 enum bad_kind { BAD_META, BAD_TENSOR, BAD_OP, BAD_STEP };
 
 /* Writes W (int4 4096x4096) and kv, then the bad record; checks the refusal, the message, that
- * the writer stays failed, that close reports it, and that the file still reads cleanly up to
- * the records before it. */
+ * the writer stays failed, that close reports it, and that no half-written trace is left (the
+ * output is a temporary file until close puts it in place). */
 static void expect_refused(enum bad_kind kind, const void *rec, const char *want_msg)
 {
 	char path[256], err[512];
@@ -559,15 +559,7 @@ static void expect_refused(enum bad_kind kind, const void *rec, const char *want
 	struct trace_step st = { .kind = TRACE_STEP_DECODE };
 	assert_int_equal(trace_write_step(w, &st), -1);
 	assert_int_equal(trace_writer_close(w), -1);
-
-	size_t n = 0;
-	struct trace_record r;
-	struct trace_reader *rd = trace_open(path, err, sizeof err);
-	while (trace_next(rd, &r) == 1)
-		n++;
-	assert_string_equal(trace_error(rd), "");
-	assert_int_equal(n, 2);
-	trace_close(rd);
+	assert_int_equal(access(path, F_OK), -1);
 }
 
 static void test_refusals(void **state)
@@ -681,10 +673,10 @@ static void test_refusals(void **state)
 
 	/* Open failures. */
 	assert_null(trace_writer_open("/nonexistent/dir/x.trace", false, err, sizeof err));
-	assert_string_equal(err,
-	                    "/nonexistent/dir/x.trace: cannot open: No such file or directory");
+	assert_string_equal(
+	    err, "/nonexistent/dir/x.trace: cannot open for writing: No such file or directory");
 	assert_null(trace_writer_open(tmpdir, true, err, sizeof err));
-	assert_non_null(strstr(err, ": cannot open: Is a directory"));
+	assert_non_null(strstr(err, ": cannot open for writing: Is a directory"));
 	w = NULL;
 	assert_int_equal(trace_writer_close(w), 0);
 }
