@@ -151,7 +151,27 @@ struct arch {
 		bool final;
 	} tune;
 	struct arch_op_result result;
+	/* Tile events of the op in flight, when recorded (a timeline). */
+	struct {
+		bool armed, on;
+		size_t n, cap, max;
+		uint64_t dropped;
+		struct arch_tile_event *ev;
+	} rec;
 };
+
+const char *arch_note_text(int i)
+{
+	static const char *const text[ARCH_NOTE_COUNT] = {
+		"sparse weights this machine cannot run sparse: stored compressed (fewer bytes), "
+		"dense math",
+		"sparse weights stored dense (compression would not pay): no saving",
+		"operands of a precision this machine has no datapath for: promoted to a wider math",
+		"stored operands (quantized or compressed weights, a quantized KV cache) decoded in "
+		"the cores on the fly",
+	};
+	return i >= 0 && i < ARCH_NOTE_COUNT ? text[i] : "";
+}
 
 const char *arch_model_name(enum arch_model m)
 {
@@ -165,6 +185,51 @@ const char *arch_model_name(enum arch_model m)
 }
 
 /* ---- what steady-state skipping sees of the machine ---------------------------------- */
+
+static void hook_event(void *ctx, enum tile_event kind, uint32_t core, uint64_t start,
+                       uint64_t end)
+{
+	struct arch *a = ctx;
+	if (a->rec.n == a->rec.cap) {
+		size_t cap = a->rec.cap ? 2 * a->rec.cap : 4096;
+		if (cap > a->rec.max)
+			cap = a->rec.max;
+		struct arch_tile_event *ev =
+		    a->rec.n < cap ? realloc(a->rec.ev, cap * sizeof *ev) : NULL;
+		if (!ev) {
+			a->rec.dropped++;
+			return;
+		}
+		a->rec.ev = ev;
+		a->rec.cap = cap;
+	}
+	a->rec.ev[a->rec.n++] =
+	    (struct arch_tile_event){ start - a->op_start_ps, end - a->op_start_ps, core, kind };
+}
+
+const char *arch_tile_event_name(uint32_t kind)
+{
+	switch ((enum tile_event)kind) {
+	case TILE_EVENT_LOAD: return "load";
+	case TILE_EVENT_COMPUTE: return "compute";
+	case TILE_EVENT_STORE: return "store";
+	case TILE_EVENT_COUNT: break;
+	}
+	return "?";
+}
+
+void arch_record_next_op(struct arch *a, size_t max)
+{
+	a->rec.armed = max > 0;
+	a->rec.max = max;
+}
+
+const struct arch_tile_event *arch_recorded(const struct arch *a, size_t *n, uint64_t *dropped)
+{
+	*n = a->rec.on ? a->rec.n : 0;
+	*dropped = a->rec.on ? a->rec.dropped : 0;
+	return a->rec.on ? a->rec.ev : NULL;
+}
 
 static void hook_snapshot(void *ctx, uint64_t *out)
 {
@@ -250,6 +315,7 @@ void arch_free(struct arch *a)
 	free(a->cores);
 	free(a->plan);
 	free(a->snap_start);
+	free(a->rec.ev);
 	l2_fini(&a->l2);
 	tile_steady_fini(&a->run.steady);
 	free(a);
@@ -296,18 +362,20 @@ void arch_utilisation(const struct arch *a, uint64_t time_ps, double out[ARCH_UT
 	out[ARCH_UTIL_TENSOR] = (double)a->core_stats.tc_busy_ps / ((double)a->cfg->core.count * t);
 	out[ARCH_UTIL_HBM] = (double)a->hbm.stats.busy_ps / t;
 	out[ARCH_UTIL_L2] = (double)a->l2.stats.busy_ps / t;
+	out[ARCH_UTIL_DECODE] =
+	    (double)a->core_stats.decode_busy_ps / ((double)a->cfg->core.count * t);
 }
 
 const char *arch_util_key(enum arch_util u)
 {
-	static const char *const keys[ARCH_UTIL_COUNT] = { "tensor", "hbm", "l2" };
+	static const char *const keys[ARCH_UTIL_COUNT] = { "tensor", "hbm", "l2", "decode" };
 	return keys[u];
 }
 
 const char *arch_util_label(enum arch_util u)
 {
 	static const char *const labels[ARCH_UTIL_COUNT] = { "tensor cores", "device memory",
-		                                             "L2" };
+		                                             "L2", "decode" };
 	return labels[u];
 }
 
@@ -480,6 +548,15 @@ static void op_end(void *ctx)
 	a->result.warm_bytes = a->warm_bytes;
 	a->result.other_bytes = moved > fetched ? moved - fetched : 0;
 	keep_after(a, a->keep, &a->result);
+	if (t > 0) {
+		double cores = (double)a->cfg->core.count, tt = (double)t;
+		a->result.util[ARCH_UTIL_TENSOR] =
+		    (double)(a->core_stats.tc_busy_ps - a->busy0_tc) / (cores * tt);
+		a->result.util[ARCH_UTIL_HBM] = (double)(a->hbm.stats.busy_ps - a->busy0_hbm) / tt;
+		a->result.util[ARCH_UTIL_L2] = (double)(a->l2.stats.busy_ps - a->busy0_l2) / tt;
+		a->result.util[ARCH_UTIL_DECODE] =
+		    (double)(a->core_stats.decode_busy_ps - a->busy0_decode) / (cores * tt);
+	}
 	if (a->result.model == ARCH_MODEL_TILES && t > 0) {
 		a->result.bound = tiles_bound(a, t);
 		a->result.decode_ps = (a->core_stats.decode_busy_ps - a->busy0_decode) /
@@ -527,7 +604,8 @@ static void tiles_start(struct arch *a, const struct ops_launch *l)
 			                            hook_touch,
 			                            a->touched,
 			                            touched_counters(a, a->touched),
-			                            a };
+			                            a,
+			                            NULL };
 	}
 	a->run.prog = l->prog;
 	a->run.plan = a->plan;
@@ -546,14 +624,12 @@ static void tiles_start(struct arch *a, const struct ops_launch *l)
 	uint64_t cores = (uint64_t)a->cfg->core.count;
 	/* An op that finds part of its operand in L2 hits until that part is used up: its steps
 	 * are not periodic from the start, so it is played in full. */
+	a->run.hooks.event = a->rec.on ? hook_event : NULL;
+	/* A recorded op is played as any other (its result must not change): the stretch that
+	 * steady-state skipping jumps over has no events. */
 	tile_steady_reset(&a->run.steady, !a->opts.exact && !a->warm_bytes,
 	                  lcm_u64(cores, l->period_items),
 	                  l->group_items ? lcm_u64(cores, l->group_items) : 0);
-	a->busy0_tc = a->core_stats.tc_busy_ps;
-	a->busy0_port = a->smem_stats.port_busy_ps;
-	a->busy0_l2 = a->l2.stats.busy_ps;
-	a->busy0_hbm = a->hbm.stats.busy_ps;
-	a->busy0_decode = a->core_stats.decode_busy_ps;
 	kernel_call_at(fixed_cost_ps(a->cfg), tiles_start_cores, a);
 }
 
@@ -562,6 +638,13 @@ static void op_run(struct arch *a, double clock)
 {
 	const struct trace_op *op = a->op;
 	a->op_start_ps = kernel_now_ps();
+	a->busy0_tc = a->core_stats.tc_busy_ps;
+	a->busy0_port = a->smem_stats.port_busy_ps;
+	a->busy0_l2 = a->l2.stats.busy_ps;
+	a->busy0_hbm = a->hbm.stats.busy_ps;
+	a->busy0_decode = a->core_stats.decode_busy_ps;
+	a->rec.n = 0; /* a rerun records afresh */
+	a->rec.dropped = 0;
 	a->op_cfg = *a->cfg;
 	a->op_cfg.core.freq = clock;
 	if (a->tune.n)
@@ -572,7 +655,8 @@ static void op_run(struct arch *a, double clock)
 	struct ops_launch l;
 	ops_kind(op->type)->plan(&a->op_cfg, &a->fabric, op, a->plan, &l);
 	a->result = (struct arch_op_result){
-		.clock_hz = clock, .model = l.model, .bound = l.bound, .how = l.how ? l.how : ""
+		.clock_hz = clock, .model = l.model, .bound = l.bound, .how = l.how ? l.how : "",
+		.notes = l.notes
 	};
 	a->keep = l.keep;
 	a->keep_bytes = l.keep_bytes;
@@ -602,6 +686,8 @@ void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, vo
 	a->op_done_ctx = ctx;
 	a->op = op;
 	a->reruns = 0;
+	a->rec.on = a->rec.armed;
+	a->rec.armed = false;
 	a->stats.ops++;
 	if (a->nsnap != a->reg->count) {
 		free(a->snap_start);

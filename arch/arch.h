@@ -29,6 +29,26 @@
  * link collectives), or not at all (no model for it on this machine: zero time). */
 enum arch_model { ARCH_MODEL_TILES, ARCH_MODEL_ANALYTIC, ARCH_MODEL_NONE, ARCH_MODEL_COUNT };
 
+/* Utilisation over a span of time, one entry per shared resource. */
+enum arch_util {
+	ARCH_UTIL_TENSOR,
+	ARCH_UTIL_HBM,
+	ARCH_UTIL_L2,
+	ARCH_UTIL_DECODE,
+	ARCH_UTIL_COUNT
+};
+
+/* What an op asked for that the machine did not exploit, for the report to say so. */
+enum arch_note {
+	ARCH_NOTE_SPARSE_DENSE_MATH = 1u << 0, /* sparse weights stored compressed, dense math */
+	ARCH_NOTE_STORED_DENSE = 1u << 1,      /* sparse weights stored dense: no saving at all */
+	ARCH_NOTE_PROMOTED = 1u << 2, /* operands of a precision without a datapath: wider math */
+	ARCH_NOTE_DECODED = 1u << 3,  /* stored weights or KV decoded in the cores on the fly */
+	ARCH_NOTE_COUNT = 4
+};
+/* One phrase per note (i: bit index). */
+const char *arch_note_text(int i);
+
 struct arch_op_result {
 	uint64_t time_ps;
 	double clock_hz; /* the clock the op ran at (below core.freq when power-limited) */
@@ -47,10 +67,11 @@ struct arch_op_result {
 	 * tensor it read, the other bytes it moved between device memory and the chip, and how
 	 * many of the named tensor's bytes it found resident when it started. */
 	uint64_t keep_bytes, other_bytes, warm_bytes;
+	/* Over its time_ps: the share each shared resource was busy (arch_util). */
+	double util[ARCH_UTIL_COUNT];
+	unsigned notes; /* what the machine could not exploit (enum arch_note bits) */
 };
 
-/* Utilisation over a span of time, one entry per shared resource. */
-enum arch_util { ARCH_UTIL_TENSOR, ARCH_UTIL_HBM, ARCH_UTIL_L2, ARCH_UTIL_COUNT };
 
 /* Run-wide totals the report prints. */
 struct arch_totals {
@@ -92,6 +113,33 @@ int arch_check_op(const struct arch_config *cfg, const struct trace_op *op, char
                   size_t errlen);
 /* Starts op now; done(ctx) is called when it has finished and every write has drained. */
 void arch_op_start(struct arch *a, const struct trace_op *op, kernel_fn done, void *ctx);
+/* Device-memory capacity (arch/capacity.c): the stored bytes of weight tensor w on this
+ * machine (0 for a KV tensor), and what op needs besides its weight: its activations (inputs
+ * and output) and the KV cache it reads (kv_key: which layer's cache; one per key counts, at
+ * its largest). */
+struct arch_footprint {
+	uint64_t act_bytes, kv_bytes, kv_key;
+};
+uint64_t arch_weight_bytes(const struct arch_config *cfg, const struct trace_tensor *w);
+void arch_op_footprint(const struct arch_config *cfg, const struct trace_op *op,
+                       struct arch_footprint *out);
+
+/* Tile events of one op, for timelines: what a core did (arch_tile_event_name: "load",
+ * "compute", "store") from start_ps to end_ps, counted from the op's start (its fixed
+ * per-kernel cost included). */
+struct arch_tile_event {
+	uint64_t start_ps, end_ps;
+	uint32_t core, kind;
+};
+const char *arch_tile_event_name(uint32_t kind);
+/* Records the tile events of the next op started, at most max of them. The op runs as it
+ * would unrecorded: the stretch steady-state skipping jumps over has no events (--exact plays
+ * every one). */
+void arch_record_next_op(struct arch *a, size_t max);
+/* The events the last finished op recorded (NULL, 0 if it was not recorded); *dropped: events
+ * past max. Valid until the next op starts. */
+const struct arch_tile_event *arch_recorded(const struct arch *a, size_t *n, uint64_t *dropped);
+
 /* The result of the last finished op. */
 const struct arch_op_result *arch_last_result(const struct arch *a);
 /* L2 contents across ops: the bytes of op's named tensor (weight, KV cache) resident in L2 if

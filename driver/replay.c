@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver/opdesc.h"
 #include "sim/kernel.h"
 #include "sim/log.h"
 
@@ -31,7 +32,7 @@ static int bound_index(const char *bound)
 void replay_csv_header(FILE *csv)
 {
 	fputs("index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model,kernel_s,gap_s,"
-	      "decode_s,clock_mhz,measured_s\n",
+	      "decode_s,clock_mhz,measured_s,label,shape,format\n",
 	      csv);
 }
 
@@ -53,6 +54,11 @@ int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct s
 		return -1;
 	stats_snapshot(reg, r->last);
 	return 0;
+}
+
+void replay_listen(struct replay *r, const struct replay_listener *listener)
+{
+	r->listener = listener;
 }
 
 void replay_count_empty_steps(struct replay *r, enum trace_step_kind kind, uint64_t n)
@@ -185,7 +191,7 @@ static void replay_next(void *ctx);
 
 /* Books a finished op: totals, its step, its type, the CSV row. */
 static void op_finished(struct replay *r, uint64_t t, const struct arch_op_result *res,
-                        const double energy[ENERGY_ACTION_COUNT], uint64_t hbm_bytes)
+                        const double energy[ENERGY_ACTION_COUNT], uint64_t hbm_bytes, bool tiles)
 {
 	const struct trace_op *op = &r->op;
 	if (!totals_fit(r, t))
@@ -195,10 +201,13 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 		r->energy_j[c] += energy[c];
 		e += energy[c];
 	}
+	uint64_t start_ps = r->time_ps;
 	r->ops++;
 	r->time_ps += t;
+	enum trace_step_kind step_kind = r->rest_kind;
 	if (op->step < REPLAY_STEPS_MAX) {
 		struct replay_step *s = step_at(r, op->step);
+		step_kind = s->kind;
 		s->ops++;
 		s->time_ps += t;
 		s->energy_j += e;
@@ -227,13 +236,31 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 			fprintf(r->csv, "%" PRId64, op->layer);
 		fputc(',', r->csv);
 		csv_field(r->csv, op->name);
-		fprintf(r->csv, ",%.6e,%.6e,%" PRIu64 ",%s,%s,%.6e,%.6e,%.6e,%.1f,", (double)t * 1e-12,
-		        e, hbm_bytes, res->bound, arch_model_name(res->model),
+		fprintf(r->csv, ",%.6e,%.6e,%" PRIu64 ",%s,%s,%.6e,%.6e,%.6e,%.1f,",
+		        (double)t * 1e-12, e, hbm_bytes, res->bound, arch_model_name(res->model),
 		        (double)(t - res->gap_ps) * 1e-12, (double)res->gap_ps * 1e-12,
 		        (double)res->decode_ps * 1e-12, res->clock_hz * 1e-6);
 		if (op->has_dur)
 			fprintf(r->csv, "%.6e", (double)op->dur_ns * 1e-9);
+		char desc[160];
+		fputc(',', r->csv);
+		opdesc_label(op, desc, sizeof desc);
+		csv_field(r->csv, desc);
+		fputc(',', r->csv);
+		opdesc_shape(op, desc, sizeof desc);
+		csv_field(r->csv, desc);
+		fputc(',', r->csv);
+		opdesc_format(op, desc, sizeof desc);
+		csv_field(r->csv, desc);
 		fputc('\n', r->csv);
+	}
+	if (r->listener && r->listener->op_done) {
+		struct replay_op_done d = { op, step_kind, start_ps, t, res,
+			                    e,  hbm_bytes, NULL,     0, 0 };
+		if (tiles)
+			d.tiles = arch_recorded(r->arch, &d.ntiles, &d.tiles_dropped);
+		if (r->listener->op_done(r->listener->ctx, &d) && !r->failed)
+			r->failed = EXIT_INTERNAL_ERROR;
 	}
 }
 
@@ -264,7 +291,7 @@ static void op_simulated(void *ctx)
 			r->delta[i] -= r->snap0[i];
 		cache_insert(r->cache, &r->op, r->warm, &e);
 	}
-	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes);
+	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes, r->recording);
 	if (!r->failed)
 		replay_next(r);
 }
@@ -276,13 +303,15 @@ static bool from_cache(struct replay *r)
 	if (!r->cache)
 		return false;
 	r->warm = arch_op_warm_bytes(r->arch, &r->op);
+	if (r->recording)
+		return false; /* simulated, so that its tiles are seen */
 	const struct cache_entry *e = cache_find(r->cache, &r->op, r->warm);
 	if (!e)
 		return false;
 	r->cache_hits++;
 	stats_add(r->reg, e->delta);
 	arch_op_booked(r->arch, &r->op, &e->result);
-	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes);
+	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes, false);
 	return true;
 }
 
@@ -290,6 +319,8 @@ static void start_op(struct replay *r)
 {
 	stats_snapshot(r->reg, r->snap0);
 	arch_energy_counts(r->arch, r->counts0);
+	if (r->recording)
+		arch_record_next_op(r->arch, REPLAY_TILE_EVENTS_MAX);
 	arch_op_start(r->arch, &r->op, op_simulated, r);
 }
 
@@ -310,6 +341,9 @@ static void replay_next(void *ctx)
 			if (rec.step.index >= REPLAY_STEPS_MAX) {
 				r->rest_kind = rec.step.kind;
 				r->rest[rec.step.kind].steps++;
+				r->rest[rec.step.kind].tokens +=
+				    (double)(rec.step.tokens ? rec.step.tokens : 1) *
+				    (double)(rec.step.batch ? rec.step.batch : 1);
 				continue;
 			}
 			struct replay_step *s = step_at(r, rec.step.index);
@@ -319,6 +353,8 @@ static void replay_next(void *ctx)
 			continue;
 		}
 		r->op = rec.op;
+		r->recording = r->listener && r->listener->want_tiles &&
+		               r->listener->want_tiles(r->listener->ctx, &r->op);
 		if (from_cache(r)) {
 			if (r->failed)
 				return;

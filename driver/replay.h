@@ -47,6 +47,7 @@ struct replay_rest {
 	uint64_t steps, ops;
 	uint64_t time_ps;
 	double energy_j;
+	double tokens; /* tokens x batch of its steps (absent: 1) */
 };
 
 struct replay_type_total {
@@ -65,8 +66,36 @@ struct replay_top_op {
 	const char *bound, *model, *how;
 };
 
+/* Tile events recorded of one op at most (for timelines). */
+#define REPLAY_TILE_EVENTS_MAX (1u << 20)
+
+/* A finished op, as listeners see it. */
+struct replay_op_done {
+	const struct trace_op *op;
+	enum trace_step_kind step_kind; /* of the step the op is in */
+	uint64_t start_ps, time_ps;     /* on the report's clock: ops back to back */
+	const struct arch_op_result *res;
+	double energy_j;
+	uint64_t hbm_bytes;
+	/* Its tile events when the listener asked for them (NULL, 0 otherwise). */
+	const struct arch_tile_event *tiles;
+	size_t ntiles;
+	uint64_t tiles_dropped;
+};
+
+/* Who watches a replay beyond its totals (timeline, per-name statistics). */
+struct replay_listener {
+	/* Whether op's tile events are wanted: it is then simulated (not taken from the cache)
+	 * and recorded. NULL: never. */
+	bool (*want_tiles)(void *ctx, const struct trace_op *op);
+	/* Every finished op, in order. 0, or -1 to stop the replay (an error, logged). */
+	int (*op_done)(void *ctx, const struct replay_op_done *d);
+	void *ctx;
+};
+
 struct replay {
 	struct arch *arch;
+	const struct replay_listener *listener; /* NULL: none */
 	struct stats *reg;
 	struct spool *spool;
 	FILE *csv;
@@ -94,6 +123,7 @@ struct replay {
 	uint64_t *last;         /* the counters after the previous op, to see one wrap */
 	/* The op in flight. */
 	struct trace_op op;
+	bool recording; /* its tile events are recorded for the listener */
 	uint64_t *snap0, *delta;
 	uint64_t counts0[ENERGY_COUNT_N];
 };
@@ -104,6 +134,8 @@ int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct s
 /* Steps past REPLAY_STEPS_MAX that hold no op, which pass 1 did not spool: counted in the
  * summary of their kind. */
 void replay_count_empty_steps(struct replay *r, enum trace_step_kind kind, uint64_t n);
+/* Lets listener watch every op (before replay_start; it must outlive the replay). */
+void replay_listen(struct replay *r, const struct replay_listener *listener);
 /* Schedules the first record at time 0; kernel_run then plays the whole trace. */
 void replay_start(struct replay *r);
 void replay_fini(struct replay *r);

@@ -5,7 +5,13 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "driver/opstats.h"
 #include "sim/log.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <xxhash.h>
 
 static double ps_to_s(uint64_t ps)
 {
@@ -20,19 +26,137 @@ static double total_energy(const struct replay *r)
 	return e;
 }
 
-/* Always true of the model; the report adds the limits this run hit (unmodelled ops). */
-static const char *const not_modelled[] = {
-	"vec ops use a roofline per kind (bytes over achievable bandwidth against vector work, "
-	"plus launch), not tiles",
-	"activations kept in L2 from one op to the next (traces do not name them; weights and KV "
-	"caches are kept); dirty write-backs (outputs are written through); concurrent kernels",
-	"clock changes inside an op (the power governor sets one clock per op); thermal limits",
-	"bank conflicts of sparse scatters; decoding activation-sparsity (asp=) index lists",
-	"energy of links, instruction issue and control",
-};
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
 
-static const char coll_unmodelled[] = "coll ops: this machine has no link model (link.bandwidth = "
-                                      "0): zero time, counted as unmodelled";
+/* Nearest-rank percentile q (0..100] of n sorted values. */
+static uint64_t percentile(const uint64_t *v, size_t n, double q)
+{
+	size_t rank = (size_t)ceil(q / 100 * (double)n);
+	return v[rank ? rank - 1 : 0];
+}
+
+static double step_tokens(const struct replay_step *s)
+{
+	return (double)(s->tokens ? s->tokens : 1) * (double)(s->batch ? s->batch : 1);
+}
+
+void report_latency(const struct replay *r, struct report_latency *out)
+{
+	memset(out, 0, sizeof *out);
+	uint64_t prefill_ps = r->rest[TRACE_STEP_PREFILL].time_ps;
+	uint64_t decode_ps = r->rest[TRACE_STEP_DECODE].time_ps;
+	out->prefill_steps = r->rest[TRACE_STEP_PREFILL].steps;
+	out->decode_steps = r->rest[TRACE_STEP_DECODE].steps;
+	out->prefill_tokens = r->rest[TRACE_STEP_PREFILL].tokens;
+	out->output_tokens = r->rest[TRACE_STEP_DECODE].tokens;
+	uint64_t *dec = malloc((r->nsteps ? r->nsteps : 1) * sizeof *dec);
+	size_t ndec = 0;
+	for (uint64_t i = 0; i < r->nsteps; i++) {
+		const struct replay_step *s = &r->steps[i];
+		if (s->kind == TRACE_STEP_PREFILL) {
+			/* An implicit step 0 with no ops (the trace starts with decode) is none. */
+			if (!s->ops && !s->tokens)
+				continue;
+			prefill_ps += s->time_ps;
+			out->prefill_steps++;
+			out->prefill_tokens += step_tokens(s);
+		} else {
+			decode_ps += s->time_ps;
+			out->decode_steps++;
+			out->output_tokens += step_tokens(s);
+			if (dec)
+				dec[ndec++] = s->time_ps;
+		}
+	}
+	out->ttft_s = ps_to_s(prefill_ps);
+	if (out->decode_steps)
+		out->tpot_mean_s = ps_to_s(decode_ps) / (double)out->decode_steps;
+	if (ndec) {
+		qsort(dec, ndec, sizeof *dec, cmp_u64);
+		out->tpot_p50_s = ps_to_s(percentile(dec, ndec, 50));
+		out->tpot_p99_s = ps_to_s(percentile(dec, ndec, 99));
+	}
+	free(dec);
+	if (prefill_ps)
+		out->prefill_tokens_per_s = out->prefill_tokens / ps_to_s(prefill_ps);
+	if (decode_ps)
+		out->output_tokens_per_s = out->output_tokens / ps_to_s(decode_ps);
+}
+
+/* The resolved machine as --print-config writes it (NULL if out of memory), and its hash:
+ * XXH3-128 of that text, as simsweep names machines. */
+static char *resolved_config(const struct arch_config *cfg, char hash[33])
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	arch_write_config(f, cfg);
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	XXH128_hash_t h = XXH3_128bits(text, len);
+	snprintf(hash, 33, "%016llx%016llx", (unsigned long long)h.high64,
+	         (unsigned long long)h.low64);
+	return text;
+}
+
+/* The trace's meta device= (a profile's GPU), lower-cased into buf; false if none. */
+static bool meta_device(const char *meta, char *buf, size_t len)
+{
+	if (!meta || trace_meta_value(meta, "device", buf, len) != 0 || !buf[0])
+		return false;
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return true;
+}
+
+/* Whether a profile's device names the modelled machine: some word of the machine's name
+ * with a digit in it (a100, h100, 3090, sxm5; not a memory size such as 80gb) appears in the
+ * device string. */
+static bool device_matches(const char *device, const char *machine)
+{
+	char word[64];
+	size_t n = 0;
+	bool digit = false, any_word = false;
+	for (const char *p = machine;; p++) {
+		if (*p && isalnum((unsigned char)*p)) {
+			if (n + 1 < sizeof word)
+				word[n++] = (char)tolower((unsigned char)*p);
+			digit |= isdigit((unsigned char)*p) != 0;
+			continue;
+		}
+		word[n] = 0;
+		if (digit && n >= 3 && !(n > 2 && !strcmp(word + n - 2, "gb"))) {
+			any_word = true;
+			if (strstr(device, word))
+				return true;
+		}
+		n = 0;
+		digit = false;
+		if (!*p)
+			break;
+	}
+	return !any_word; /* a machine without such a word cannot be told apart */
+}
+
+int report_device_warning(const struct report_input *in, char *buf, size_t len)
+{
+	char dev[128];
+	if (!meta_device(in->meta, dev, sizeof dev) || device_matches(dev, in->cfg->top.name))
+		return 0;
+	snprintf(buf, len,
+	         "the profile was recorded on '%s', the modelled machine is '%s': measured and "
+	         "simulated times are of different hardware",
+	         dev, in->cfg->top.name);
+	return 1;
+}
 
 /* The ops that carry a measured duration (dur_ns), all types together. */
 static struct replay_type_total measured_total(const struct replay *r)
@@ -59,6 +183,72 @@ static const char *type_model(const struct replay *r, int t)
 	return kinds > 1 ? "mixed" : name;
 }
 
+/* key=value fields of the trace's meta records as an object (a repeated key: the first). */
+static json_object *meta_json(const char *meta)
+{
+	json_object *o = json_object_new_object();
+	char *copy = strdup(meta ? meta : ""), *save = NULL;
+	if (!copy)
+		return o;
+	for (char *f = strtok_r(copy, " ", &save); f; f = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(f, '=');
+		if (!eq)
+			continue;
+		*eq = 0;
+		if (!json_object_object_get_ex(o, f, NULL))
+			json_object_object_add(o, f, json_object_new_string(eq + 1));
+	}
+	free(copy);
+	return o;
+}
+
+/* The lines "path = value" of the resolved config as an object. */
+static json_object *settings_json(const char *text)
+{
+	json_object *o = json_object_new_object();
+	char *copy = strdup(text), *save = NULL;
+	if (!copy)
+		return o;
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *eq = strstr(l, " = ");
+		if (!eq)
+			continue;
+		*eq = 0;
+		json_object_object_add(o, l, json_object_new_string(eq + 3));
+	}
+	free(copy);
+	return o;
+}
+
+static json_object *errors_json(const struct runinfo_errors *e)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ops", json_object_new_uint64(e->ops));
+	json_object_object_add(o, "median_error_pct", json_object_new_double(e->median_pct));
+	json_object_object_add(o, "mape_pct", json_object_new_double(e->mape_pct));
+	json_object_object_add(o, "min_error_pct", json_object_new_double(e->min_pct));
+	json_object_object_add(o, "max_error_pct", json_object_new_double(e->max_pct));
+	return o;
+}
+
+static json_object *group_json(const struct opstats_group *g)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(g->label));
+	if (g->shape)
+		json_object_object_add(o, "shape", json_object_new_string(g->shape));
+	json_object_object_add(o, "type", json_object_new_string(trace_op_type_name(g->type)));
+	json_object_object_add(o, "ops", json_object_new_uint64(g->ops));
+	json_object_object_add(o, "time_s", json_object_new_double(ps_to_s(g->time_ps)));
+	json_object_object_add(o, "kernel_s", json_object_new_double(ps_to_s(g->kernel_ps)));
+	json_object_object_add(o, "energy_j", json_object_new_double(g->energy_j));
+	json_object_object_add(o, "hbm_bytes", json_object_new_uint64(g->bytes));
+	json_object_object_add(o, "flops", json_object_new_double(g->flops));
+	json_object_object_add(o, "bound", json_object_new_string(g->bound));
+	json_object_object_add(o, "first_line", json_object_new_uint64(g->first_line));
+	return o;
+}
+
 int report_write_json(FILE *out, const struct report_input *in)
 {
 	const struct replay *r = in->replay;
@@ -69,6 +259,17 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object *arch = json_object_new_object();
 	json_object_object_add(arch, "file", json_object_new_string(in->arch_file));
 	json_object_object_add(arch, "name", json_object_new_string(in->cfg->top.name));
+	json_object *sets = json_object_new_array();
+	for (size_t i = 0; i < in->nsets; i++)
+		json_object_array_add(sets, json_object_new_string(in->sets[i]));
+	json_object_object_add(arch, "sets", sets);
+	char hash[33];
+	char *resolved = resolved_config(in->cfg, hash);
+	if (resolved) {
+		json_object_object_add(arch, "hash", json_object_new_string(hash));
+		json_object_object_add(arch, "settings", settings_json(resolved));
+		free(resolved);
+	}
 	json_object_object_add(root, "arch", arch);
 
 	json_object *trace = json_object_new_object();
@@ -77,6 +278,7 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object_object_add(trace, "steps", json_object_new_int64((int64_t)in->trace_steps));
 	if (in->model_name[0])
 		json_object_object_add(trace, "model", json_object_new_string(in->model_name));
+	json_object_object_add(trace, "meta", meta_json(in->meta));
 	json_object_object_add(root, "trace", trace);
 
 	double time_s = ps_to_s(r->time_ps), energy = total_energy(r);
@@ -128,6 +330,24 @@ int report_write_json(FILE *out, const struct report_input *in)
 		                       json_object_new_double(ps_to_s(r->bound_ps[i])));
 	json_object_object_add(total, "time_by_bound_s", by_bound);
 	json_object_object_add(root, "total", total);
+
+	struct report_latency lat;
+	report_latency(r, &lat);
+	json_object *latency = json_object_new_object();
+	json_object_object_add(latency, "prefill_steps", json_object_new_uint64(lat.prefill_steps));
+	json_object_object_add(latency, "decode_steps", json_object_new_uint64(lat.decode_steps));
+	json_object_object_add(latency, "ttft_s", json_object_new_double(lat.ttft_s));
+	json_object_object_add(latency, "tpot_mean_s", json_object_new_double(lat.tpot_mean_s));
+	json_object_object_add(latency, "tpot_p50_s", json_object_new_double(lat.tpot_p50_s));
+	json_object_object_add(latency, "tpot_p99_s", json_object_new_double(lat.tpot_p99_s));
+	json_object_object_add(latency, "prefill_tokens",
+	                       json_object_new_double(lat.prefill_tokens));
+	json_object_object_add(latency, "output_tokens", json_object_new_double(lat.output_tokens));
+	json_object_object_add(latency, "prefill_tokens_per_s",
+	                       json_object_new_double(lat.prefill_tokens_per_s));
+	json_object_object_add(latency, "output_tokens_per_s",
+	                       json_object_new_double(lat.output_tokens_per_s));
+	json_object_object_add(root, "latency", latency);
 
 	json_object *steps = json_object_new_array();
 	for (uint64_t i = 0; i < r->nsteps; i++) {
@@ -203,11 +423,57 @@ int report_write_json(FILE *out, const struct report_input *in)
 	}
 	json_object_object_add(root, "top_ops", top);
 
+	const struct runinfo *info = in->info;
+	size_t ng = 0;
+	struct opstats_group **groups = opstats_sorted(info->stats, 0, &ng);
+	json_object *by_name = json_object_new_array();
+	for (size_t i = 0; groups && i < ng; i++)
+		json_object_array_add(by_name, group_json(groups[i]));
+	free(groups);
+	json_object_object_add(root, "ops_by_name", by_name);
+
+	json_object *ne = json_object_new_array();
+	for (int i = 0; i < ARCH_NOTE_COUNT; i++) {
+		const struct runinfo_note *n = &info->notes[i];
+		if (!n->ops)
+			continue;
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "note", json_object_new_string(arch_note_text(i)));
+		json_object_object_add(o, "ops", json_object_new_uint64(n->ops));
+		json_object_object_add(o, "time_s", json_object_new_double(ps_to_s(n->time_ps)));
+		if ((1u << i) == ARCH_NOTE_DECODED)
+			json_object_object_add(o, "decode_s",
+			                       json_object_new_double(ps_to_s(n->decode_ps)));
+		json_object_object_add(o, "example", json_object_new_string(n->example));
+		json_object_array_add(ne, o);
+	}
+	json_object_object_add(root, "not_exploited", ne);
+
+	struct runinfo_errors all_err;
+	runinfo_errors(info, TRACE_OP_COUNT, &all_err);
+	char warn[512];
+	bool mismatch = report_device_warning(in, warn, sizeof warn);
+	if (all_err.ops || mismatch) {
+		json_object *prof = errors_json(&all_err);
+		json_object *bt = json_object_new_object();
+		for (int t = 0; t < TRACE_OP_COUNT; t++) {
+			struct runinfo_errors e;
+			runinfo_errors(info, t, &e);
+			if (e.ops)
+				json_object_object_add(
+				    bt, trace_op_type_name((enum trace_op_type)t), errors_json(&e));
+		}
+		json_object_object_add(prof, "by_type", bt);
+		if (mismatch)
+			json_object_object_add(prof, "device_warning",
+			                       json_object_new_string(warn));
+		json_object_object_add(root, "profile", prof);
+	}
+
 	json_object *nm = json_object_new_array();
-	for (size_t i = 0; i < sizeof not_modelled / sizeof *not_modelled; i++)
-		json_object_array_add(nm, json_object_new_string(not_modelled[i]));
-	if (r->model_ops[TRACE_OP_COLL][ARCH_MODEL_NONE])
-		json_object_array_add(nm, json_object_new_string(coll_unmodelled));
+	for (int i = 0; i < RUNINFO_LIMIT_COUNT; i++)
+		if (info->met[i])
+			json_object_array_add(nm, json_object_new_string(runinfo_limit_text(i)));
 	json_object_object_add(root, "not_modelled", nm);
 	json_object_object_add(root, "counters", stats_to_json(in->reg));
 
@@ -232,12 +498,22 @@ static void fmt_time(char *buf, size_t len, double s)
 void report_write_text(FILE *out, const struct report_input *in)
 {
 	const struct replay *r = in->replay;
+	const struct runinfo *info = in->info;
 	char b1[32], b2[32];
 	double time_s = ps_to_s(r->time_ps), energy = total_energy(r);
 	fprintf(out, "nmsim %s: %s on %s (%s)\n", NMSIM_VERSION, in->trace_file, in->cfg->top.name,
 	        in->arch_file);
-	fprintf(out, "  %" PRIu64 " ops in %" PRIu64 " steps%s%s\n\n", in->trace_ops,
-	        in->trace_steps, in->model_name[0] ? ", model " : "", in->model_name);
+	fprintf(out, "  %" PRIu64 " ops in %" PRIu64 " steps%s%s\n", in->trace_ops, in->trace_steps,
+	        in->model_name[0] ? ", model " : "", in->model_name);
+	char hash[33];
+	char *resolved = resolved_config(in->cfg, hash);
+	if (resolved) {
+		fprintf(out, "  machine %.12s (simrun --print-config shows it whole)", hash);
+		free(resolved);
+	}
+	for (size_t i = 0; i < in->nsets; i++)
+		fprintf(out, "%s%s", i ? ", " : "; --set ", in->sets[i]);
+	fputs("\n\n", out);
 	fmt_time(b1, sizeof b1, time_s);
 	fprintf(out, "total time   %s\n", b1);
 	fprintf(out, "total energy %.4g J  (average power %.1f W)\n", energy,
@@ -267,24 +543,27 @@ void report_write_text(FILE *out, const struct report_input *in)
 		fprintf(out, ")\n");
 	}
 
-	/* Time to first token: the prefill steps; time per output token: mean decode step. */
-	uint64_t prefill_ps = r->rest[TRACE_STEP_PREFILL].time_ps;
-	uint64_t decode_ps = r->rest[TRACE_STEP_DECODE].time_ps;
-	uint64_t ndecode = r->rest[TRACE_STEP_DECODE].steps;
-	for (uint64_t i = 0; i < r->nsteps; i++) {
-		if (r->steps[i].kind == TRACE_STEP_PREFILL)
-			prefill_ps += r->steps[i].time_ps;
-		else {
-			decode_ps += r->steps[i].time_ps;
-			ndecode++;
-		}
-	}
-	fmt_time(b1, sizeof b1, ps_to_s(prefill_ps));
-	fprintf(out, "\ntime to first token (prefill)   %s\n", b1);
-	if (ndecode) {
-		fmt_time(b2, sizeof b2, ps_to_s(decode_ps) / (double)ndecode);
-		fprintf(out, "time per output token (decode)  %s  (mean of %" PRIu64 " steps)\n",
-		        b2, ndecode);
+	/* Time to first token: the prefill steps; time per output token: the decode steps. */
+	struct report_latency lat;
+	report_latency(r, &lat);
+	fmt_time(b1, sizeof b1, lat.ttft_s);
+	fprintf(out, "\ntime to first token (prefill)   %s", b1);
+	if (lat.prefill_steps)
+		fprintf(out, "  (%" PRIu64 " step%s, %.0f tokens, %.4g tokens/s)",
+		        lat.prefill_steps, lat.prefill_steps == 1 ? "" : "s", lat.prefill_tokens,
+		        lat.prefill_tokens_per_s);
+	fputc('\n', out);
+	if (lat.decode_steps) {
+		char b3[32];
+		fmt_time(b1, sizeof b1, lat.tpot_mean_s);
+		fmt_time(b2, sizeof b2, lat.tpot_p50_s);
+		fmt_time(b3, sizeof b3, lat.tpot_p99_s);
+		fprintf(out,
+		        "time per output token (decode)  %s mean, %s p50, %s p99  (%" PRIu64
+		        " steps)\n",
+		        b1, b2, b3, lat.decode_steps);
+		fprintf(out, "output tokens per second        %.4g  (%.0f tokens)\n",
+		        lat.output_tokens_per_s, lat.output_tokens);
 	}
 
 	uint64_t rest = r->rest[TRACE_STEP_PREFILL].steps + r->rest[TRACE_STEP_DECODE].steps;
@@ -309,8 +588,8 @@ void report_write_text(FILE *out, const struct report_input *in)
 
 	struct replay_type_total all = measured_total(r);
 	if (all.measured_ops) {
-		fprintf(out,
-		        "\nmeasured (dur_ns) against simulated kernel time (launch gaps left out), ops that carry a measurement\n");
+		fprintf(out, "\nmeasured (dur_ns) against simulated kernel time (launch gaps left "
+		             "out), ops that carry a measurement\n");
 		for (int t = 0; t < TRACE_OP_COUNT; t++) {
 			const struct replay_type_total *bt = &r->by_type[t];
 			if (!bt->measured_ops)
@@ -336,15 +615,77 @@ void report_write_text(FILE *out, const struct report_input *in)
 		        ? 100.0 * ((double)all.measured_sim_ps * 1e-3 - (double)all.measured_ns) /
 		              (double)all.measured_ns
 		        : 0);
+		/* Sums can cancel: op by op, the typical error and its spread. */
+		fprintf(out, "  per op (simulated - measured) / measured:\n");
+		for (int t = 0; t <= TRACE_OP_COUNT; t++) {
+			struct runinfo_errors e;
+			runinfo_errors(info, t, &e);
+			if (!e.ops)
+				continue;
+			fprintf(out,
+			        "  %-10s %8" PRIu64
+			        " ops  median %+7.1f %%  MAPE %6.1f %%  range %+.1f %% "
+			        "to %+.1f %%\n",
+			        t == TRACE_OP_COUNT ? "all"
+			                            : trace_op_type_name((enum trace_op_type)t),
+			        e.ops, e.median_pct, e.mape_pct, e.min_pct, e.max_pct);
+		}
+	}
+	char warn[512];
+	if (report_device_warning(in, warn, sizeof warn))
+		fprintf(out, "  warning: %s\n", warn);
+
+	size_t ng = 0;
+	struct opstats_group **groups = opstats_sorted(info->stats, 0, &ng);
+	/* The name column as wide as the longest name shown. */
+	int w = 4;
+	for (size_t i = 0; groups && i < ng && i < REPORT_TOP_GROUPS; i++)
+		if ((int)strlen(groups[i]->label) > w)
+			w = (int)strlen(groups[i]->label);
+	fprintf(out, "\nslowest ops, by name (all layers and steps)\n");
+	fprintf(out, "  %-*s %9s %10s %12s  %6s  %12s  %s\n", w, "name", "ops", "per step", "time",
+	        "share", "mean", "bound (slowest)");
+	for (size_t i = 0; groups && i < ng && i < REPORT_TOP_GROUPS; i++) {
+		const struct opstats_group *g = groups[i];
+		char per[32] = "-";
+		if (in->trace_steps) {
+			double ps = (double)g->ops / (double)in->trace_steps;
+			snprintf(per, sizeof per, ps == floor(ps) ? "x%.0f" : "x%.2f", ps);
+		}
+		fmt_time(b1, sizeof b1, ps_to_s(g->time_ps));
+		fmt_time(b2, sizeof b2, ps_to_s(g->time_ps) / (double)g->ops);
+		fprintf(out, "  %-*s %9" PRIu64 " %10s %12s  %5.1f %%  %12s  %s\n", w, g->label,
+		        g->ops, per, b1,
+		        r->time_ps ? 100.0 * (double)g->time_ps / (double)r->time_ps : 0, b2,
+		        g->bound);
+	}
+	if (ng > REPORT_TOP_GROUPS)
+		fprintf(out, "  (%zu more names: the JSON report's ops_by_name lists all)\n",
+		        ng - REPORT_TOP_GROUPS);
+	free(groups);
+	if (r->ntop) {
+		const struct replay_top_op *e = &r->top[0];
+		fmt_time(b1, sizeof b1, ps_to_s(e->time_ps));
+		fprintf(out, "  slowest single op: line %" PRIu64 ", %s %s, %s, %s bound%s%s\n",
+		        e->line, trace_op_type_name(e->type), e->name[0] ? e->name : "-", b1,
+		        e->bound, e->how && e->how[0] ? ", " : "", e->how ? e->how : "");
 	}
 
-	fprintf(out, "\nslowest ops\n");
-	for (int i = 0; i < r->ntop; i++) {
-		const struct replay_top_op *e = &r->top[i];
-		fmt_time(b1, sizeof b1, ps_to_s(e->time_ps));
-		fprintf(out, "  line %-7" PRIu64 " %-5s %-12.12s %12s  %-8s bound%s%s\n", e->line,
-		        trace_op_type_name(e->type), e->name[0] ? e->name : "-", b1, e->bound,
-		        e->how && e->how[0] ? "  " : "", e->how ? e->how : "");
+	bool any_note = false;
+	for (int i = 0; i < ARCH_NOTE_COUNT; i++) {
+		const struct runinfo_note *n = &info->notes[i];
+		if (!n->ops)
+			continue;
+		if (!any_note)
+			fprintf(out, "\nnot exploited by this machine\n");
+		any_note = true;
+		fmt_time(b1, sizeof b1, ps_to_s(n->time_ps));
+		fprintf(out, "  - %s: %" PRIu64 " ops, %s", arch_note_text(i), n->ops, b1);
+		if ((1u << i) == ARCH_NOTE_DECODED) {
+			fmt_time(b2, sizeof b2, ps_to_s(n->decode_ps));
+			fprintf(out, " (%s of it decoding, per core)", b2);
+		}
+		fprintf(out, "; e.g. %s\n", n->example);
 	}
 
 	double u[ARCH_UTIL_COUNT];
@@ -357,9 +698,17 @@ void report_write_text(FILE *out, const struct report_input *in)
 	fprintf(out, "\nbytes        device memory %.4g GB  (metadata %.4g GB, scales %.4g GB)\n",
 	        (double)tot.device_bytes * 1e-9, (double)tot.device_meta_bytes * 1e-9,
 	        (double)tot.device_scale_bytes * 1e-9);
-	fprintf(out, "\nnot modelled:\n");
-	for (size_t i = 0; i < sizeof not_modelled / sizeof *not_modelled; i++)
-		fprintf(out, "  - %s\n", not_modelled[i]);
-	if (r->model_ops[TRACE_OP_COLL][ARCH_MODEL_NONE])
-		fprintf(out, "  - %s\n", coll_unmodelled);
+	bool any_limit = false;
+	for (int i = 0; i < RUNINFO_LIMIT_COUNT; i++) {
+		if (!info->met[i])
+			continue;
+		if (!any_limit)
+			fprintf(out, "\nnot modelled, and met by this run:\n");
+		any_limit = true;
+		fprintf(out, "  - %s", runinfo_limit_text(i));
+		if (i == RUNINFO_LIMIT_CLOCK_IN_OP)
+			fprintf(out, " (%" PRIu64 " ops ran below full clock)",
+			        info->power_limited_ops);
+		fputc('\n', out);
+	}
 }

@@ -20,47 +20,60 @@
 #include "sim/log.h"
 #include "sim/outfile.h"
 #include "sim/paths.h"
+#include "driver/capacity.h"
+#include "driver/plot.h"
 #include "driver/replay.h"
 #include "driver/report.h"
+#include "driver/runinfo.h"
+#include "driver/timeline.h"
 #include "traces/trace.h"
 
 #define MAX_SETS 256
 
 struct simrun_args {
 	const char *arch_file, *trace_file, *json_file, *csv_file, *roofline_file;
+	const char *timeline_file, *timeline_ops, *plot_dir;
 	const char *sets[MAX_SETS];
 	size_t nsets;
-	bool describe, print_config, use_cache, exact;
+	bool describe, print_config, use_cache, exact, ignore_capacity;
 };
 
 static void usage(FILE *out)
 {
-	fputs("usage: simrun --arch ARCH.cfg [options] TRACE\n"
-	      "\n"
-	      "Replays a simtrace v1 trace (plain or gzip; - for standard input) on the machine\n"
-	      "ARCH.cfg describes and reports time, energy and what bounds each op.\n"
-	      "\n"
-	      "  --arch FILE         architecture file (required); a bare name (a100_24.cfg) not\n"
-	      "                      in the current directory is a shipped machine, else one\n"
-	      "                      found on NMSIM_CONFIG_PATH (folders separated by ':')\n"
-	      "  --set PATH=VALUE    override one setting by its dotted path (repeatable)\n"
-	      "  --json FILE         write the JSON report (nmsim.report.v1); - = standard output\n"
-	      "  --csv FILE          write one row per op; - = standard output\n"
-	      "  --roofline FILE     write each op's plain-roofline parts (peak compute time, peak\n"
-	      "                      memory time, host time): the baseline of make validate\n"
-	      "  --describe          print every architecture parameter and exit\n"
-	      "  --print-config      print every setting of --arch (with --set) as resolved, one\n"
-	      "                      'path = value' line each, and exit (no TRACE needed)\n"
-	      "  --no-cache          simulate every op, even repeats (same results, slower)\n"
-	      "  --exact             play every tile event of long ops (no steady-state skipping;\n"
-	      "                      results differ by well under 0.5 %%, runs much slower)\n"
-	      "  -q, --quiet         only errors on standard error\n"
-	      "  -v, --verbose       more on standard error (repeat for debug)\n"
-	      "  --version, --help\n"
-	      "\n"
-	      "Exit status: 0 simulated; 2 bad input (usage, architecture file, trace); 1 internal "
-	      "error.\n",
-	      out);
+	fputs(
+	    "usage: simrun --arch ARCH.cfg [options] TRACE\n"
+	    "\n"
+	    "Replays a simtrace v1 trace (plain or gzip; - for standard input) on the machine\n"
+	    "ARCH.cfg describes and reports time, energy and what bounds each op.\n"
+	    "\n"
+	    "  --arch FILE         architecture file (required); a bare name (a100_24.cfg) not\n"
+	    "                      in the current directory is a shipped machine, else one\n"
+	    "                      found on NMSIM_CONFIG_PATH (folders separated by ':')\n"
+	    "  --set PATH=VALUE    override one setting by its dotted path (repeatable)\n"
+	    "  --json FILE         write the JSON report (nmsim.report.v1); - = standard output\n"
+	    "  --csv FILE          write one row per op; - = standard output\n"
+	    "  --roofline FILE     write each op's plain-roofline parts (peak compute time, peak\n"
+	    "                      memory time, host time): the baseline of make validate\n"
+	    "  --timeline FILE     write a Chrome trace-event timeline (Perfetto, "
+	    "chrome://tracing)\n"
+	    "  --timeline-ops SPEC also the per-core tile events of these ops: op indices (as the\n"
+	    "                      CSV's), ranges A-B and name globs, comma-separated\n"
+	    "  --plot DIR          write PNG and SVG plots (gnuplot): roofline, time and energy\n"
+	    "                      by op name, per-step latency\n"
+	    "  --ignore-capacity   simulate a trace that does not fit in device memory (hbm.size)\n"
+	    "  --describe          print every architecture parameter and exit\n"
+	    "  --print-config      print every setting of --arch (with --set) as resolved, one\n"
+	    "                      'path = value' line each, and exit (no TRACE needed)\n"
+	    "  --no-cache          simulate every op, even repeats (same results, slower)\n"
+	    "  --exact             play every tile event of long ops (no steady-state skipping;\n"
+	    "                      results differ by well under 0.5 %%, runs much slower)\n"
+	    "  -q, --quiet         only errors on standard error\n"
+	    "  -v, --verbose       more on standard error (repeat for debug)\n"
+	    "  --version, --help\n"
+	    "\n"
+	    "Exit status: 0 simulated; 2 bad input (usage, architecture file, trace); 1 internal "
+	    "error.\n",
+	    out);
 }
 
 static int parse_args(int argc, char **argv, struct simrun_args *a)
@@ -76,7 +89,11 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		OPT_NOCACHE,
 		OPT_EXACT,
 		OPT_ROOFLINE,
-		OPT_PRINT_CONFIG
+		OPT_TIMELINE,
+		OPT_TIMELINE_OPS,
+		OPT_PLOT,
+		OPT_PRINT_CONFIG,
+		OPT_IGNORE_CAPACITY
 	};
 	static const struct option opts[] = {
 		{ "arch", required_argument, NULL, OPT_ARCH },
@@ -87,7 +104,11 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		{ "no-cache", no_argument, NULL, OPT_NOCACHE },
 		{ "exact", no_argument, NULL, OPT_EXACT },
 		{ "roofline", required_argument, NULL, OPT_ROOFLINE },
+		{ "timeline", required_argument, NULL, OPT_TIMELINE },
+		{ "timeline-ops", required_argument, NULL, OPT_TIMELINE_OPS },
+		{ "plot", required_argument, NULL, OPT_PLOT },
 		{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+		{ "ignore-capacity", no_argument, NULL, OPT_IGNORE_CAPACITY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -118,13 +139,17 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		case OPT_NOCACHE: a->use_cache = false; break;
 		case OPT_EXACT: a->exact = true; break;
 		case OPT_ROOFLINE: a->roofline_file = optarg; break;
+		case OPT_TIMELINE: a->timeline_file = optarg; break;
+		case OPT_TIMELINE_OPS: a->timeline_ops = optarg; break;
+		case OPT_PLOT: a->plot_dir = optarg; break;
 		case OPT_PRINT_CONFIG: a->print_config = true; break;
+		case OPT_IGNORE_CAPACITY: a->ignore_capacity = true; break;
 		case 'q': verbosity = LOG_ERROR; break;
 		case 'v': verbosity = verbosity < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;
 		case OPT_VERSION: printf("simrun (nmsim) %s\n", NMSIM_VERSION); exit(0);
 		case OPT_HELP: usage(stdout); exit(0);
 		default:
-			if (optopt >= OPT_ARCH && optopt <= OPT_ROOFLINE)
+			if (optopt >= OPT_ARCH && optopt <= OPT_PLOT)
 				log_error("%s: missing value", argv[optind - 1]);
 			else
 				log_error("unknown option '%s' (see simrun --help)",
@@ -149,10 +174,12 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 	a->trace_file = argv[optind];
 	int to_stdout = (a->json_file && !strcmp(a->json_file, "-")) +
 	                (a->csv_file && !strcmp(a->csv_file, "-")) +
-	                (a->roofline_file && !strcmp(a->roofline_file, "-"));
+	                (a->roofline_file && !strcmp(a->roofline_file, "-")) +
+	                (a->timeline_file && !strcmp(a->timeline_file, "-"));
 	if (to_stdout > 1) {
-		log_error("only one of --json -, --csv - and --roofline - can write to standard "
-		          "output");
+		log_error(
+		    "only one of --json -, --csv -, --roofline - and --timeline - can write to "
+		    "standard output");
 		return -1;
 	}
 	/* An output never replaces an input, nor the other output. */
@@ -160,16 +187,22 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		const char *opt, *file;
 	} outs[] = { { "--json", a->json_file },
 		     { "--csv", a->csv_file },
-		     { "--roofline", a->roofline_file } };
+		     { "--roofline", a->roofline_file },
+		     { "--timeline", a->timeline_file } };
 	const struct {
 		const char *what, *file;
 	} ins[] = { { "the trace", a->trace_file },
 		    { "the architecture file", a->arch_file },
 		    { "the --csv output", a->csv_file },
-		    { "the --json output", a->json_file } };
+		    { "the --json output", a->json_file },
+		    { "the --roofline output", a->roofline_file } };
 	/* Each output against the inputs and the outputs before it in ins. */
-	static const size_t nins[] = { 3, 2, 4 };
-	for (size_t o = 0; o < 3; o++)
+	static const size_t nins[] = { 3, 2, 4, 5 };
+	if (a->timeline_ops && !a->timeline_file) {
+		log_error("--timeline-ops needs --timeline FILE");
+		return -1;
+	}
+	for (size_t o = 0; o < 4; o++)
 		for (size_t i = 0; i < nins[o]; i++)
 			if (outs[o].file && outfile_is_input(outs[o].file, ins[i].file)) {
 				log_error("%s %s: is %s; refusing to overwrite it", outs[o].opt,
@@ -191,7 +224,8 @@ static struct trace_reader *open_trace(const char *file)
 /* What pass 1 learnt of the trace. */
 struct trace_summary {
 	uint64_t ops, steps;
-	char model[64]; /* meta model=, "" if none */
+	char model[64];             /* meta model=, "" if none */
+	char meta[REPORT_META_MAX]; /* every meta record's fields, space-separated ("" if none) */
 	/* Steps past REPLAY_STEPS_MAX without ops, not spooled, per kind. */
 	uint64_t empty_steps[TRACE_STEP_COUNT];
 };
@@ -199,7 +233,8 @@ struct trace_summary {
 /* Pass 1: every record read and checked, every op checked against the machine, ops and steps
  * appended to the spool. The reader stays open (the spooled ops point at its tensors). */
 static int check_trace(struct trace_reader *r, const char *file, const struct arch_config *cfg,
-                       struct spool *spool, FILE *roofline, struct trace_summary *sum)
+                       struct spool *spool, FILE *roofline, struct capacity *cap,
+                       struct trace_summary *sum)
 {
 	struct trace_record rec;
 	int rc;
@@ -239,6 +274,10 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 				          trace_op_type_name(rec.op.type), err);
 				return -1;
 			}
+			if (capacity_op(cap, cfg, &rec.op)) {
+				log_error("out of memory");
+				return -1;
+			}
 			if (has_pending && spool_put_step(spool, &pending)) {
 				log_error("%s", spool_error(spool));
 				return -1;
@@ -252,17 +291,29 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 				struct arch_roofline rl;
 				arch_roofline(cfg, &rec.op, &rl);
 				fprintf(roofline, "%llu,%llu,%.9e,%.9e,%.9e\n",
-				        (unsigned long long)rec.op.index, (unsigned long long)rec.op.step,
-				        rl.compute_ps * 1e-12, rl.memory_ps * 1e-12, rl.host_ps * 1e-12);
+				        (unsigned long long)rec.op.index,
+				        (unsigned long long)rec.op.step, rl.compute_ps * 1e-12,
+				        rl.memory_ps * 1e-12, rl.host_ps * 1e-12);
 			}
 			break;
 		}
-		case TRACE_REC_META:
+		case TRACE_REC_META: {
 			if (!sum->model[0])
 				trace_meta_value(rec.meta_text, "model", sum->model,
 				                 sizeof sum->model);
+			/* Kept whole or not at all, within the report's bound. */
+			size_t have = strlen(sum->meta), add = strlen(rec.meta_text);
+			if (add && have + add + 2 <= sizeof sum->meta)
+				snprintf(sum->meta + have, sizeof sum->meta - have, "%s%s",
+				         have ? " " : "", rec.meta_text);
 			break;
+		}
 		case TRACE_REC_TENSOR:
+			if (capacity_tensor(cap, cfg, rec.tensor, rec.line)) {
+				log_error("out of memory");
+				return -1;
+			}
+			break;
 		case TRACE_REC_COUNT: break;
 		}
 	}
@@ -351,10 +402,15 @@ int main(int argc, char **argv)
 	/* Everything below is released at `done`, whatever the outcome. */
 	static struct stats reg;
 	static struct replay replay;
-	struct output json = { .f = NULL }, csv = { .f = NULL }, roofline = { .f = NULL };
+	static struct runinfo info;
+	struct output json = { .f = NULL }, csv = { .f = NULL }, roofline = { .f = NULL },
+	              timeline = { .f = NULL };
 	struct spool *spool = NULL;
 	struct arch *arch = NULL;
-	bool reg_ready = false, replay_ready = false, ran = false;
+	struct timeline *tl = NULL;
+	struct capacity cap;
+	capacity_init(&cap);
+	bool reg_ready = false, replay_ready = false, info_ready = false, ran = false;
 	int rc = EXIT_USER_ERROR;
 	char err[512];
 	struct trace_reader *reader = open_trace(args.trace_file);
@@ -370,16 +426,27 @@ int main(int argc, char **argv)
 			goto done;
 		fputs("index,step,compute_s,memory_s,host_s\n", roofline.f);
 	}
-	struct trace_summary sum;
-	if (check_trace(reader, args.trace_file, &cfg, spool, roofline.f, &sum))
+	if (args.plot_dir && plot_prepare(args.plot_dir))
+		goto done;
+	static struct trace_summary sum;
+	if (check_trace(reader, args.trace_file, &cfg, spool, roofline.f, &cap, &sum))
+		goto done;
+	if (capacity_check(&cap, &cfg, strcmp(args.trace_file, "-") ? args.trace_file : "<stdin>",
+	                   args.ignore_capacity))
 		goto done;
 	if (roofline.f && close_out(&roofline, true))
 		goto done;
 	if ((args.json_file && open_out(&json, args.json_file)) ||
-	    (args.csv_file && open_out(&csv, args.csv_file)))
+	    (args.csv_file && open_out(&csv, args.csv_file)) ||
+	    (args.timeline_file && open_out(&timeline, args.timeline_file)))
 		goto done;
 	if (csv.f)
 		replay_csv_header(csv.f);
+	if (timeline.f && !(tl = timeline_new(timeline.f, cfg.top.name, (uint32_t)cfg.core.count,
+	                                      args.timeline_ops, err, sizeof err))) {
+		log_error("%s", err);
+		goto done;
+	}
 
 	/* From here on, a failure is ours, not the user's (but for a run longer than the
 	 * simulator counts: the replay says so). */
@@ -393,6 +460,12 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	replay_ready = true;
+	if (runinfo_init(&info, &cfg, tl)) {
+		log_error("out of memory");
+		goto done;
+	}
+	info_ready = true;
+	replay_listen(&replay, &info.listener);
 	for (int k = 0; k < TRACE_STEP_COUNT; k++)
 		replay_count_empty_steps(&replay, (enum trace_step_kind)k, sum.empty_steps[k]);
 	replay_start(&replay);
@@ -406,8 +479,15 @@ int main(int argc, char **argv)
 	         (unsigned long long)(replay.ops - replay.cache_hits),
 	         (unsigned long long)replay.cache_hits, (unsigned long long)kernel_callbacks_run());
 
-	struct report_input in = { args.arch_file, args.trace_file, &cfg,      &replay,  arch,
-		                   &reg,           sum.ops,         sum.steps, sum.model };
+	runinfo_finish(&info);
+	if (tl && timeline_finish(tl, replay.time_ps)) {
+		log_error("%s: write failed", args.timeline_file);
+		rc = EXIT_USER_ERROR;
+		goto done;
+	}
+	struct report_input in = { args.arch_file, args.trace_file, &cfg,      &replay,   arch,
+		                   &reg,           sum.ops,         sum.steps, sum.model, sum.meta,
+		                   args.sets,      args.nsets,      &info };
 	rc = 0;
 	ran = true;
 	bool json_stdout = args.json_file && !strcmp(args.json_file, "-");
@@ -415,8 +495,11 @@ int main(int argc, char **argv)
 	bool roof_stdout = args.roofline_file && !strcmp(args.roofline_file, "-");
 	if (json.f && report_write_json(json.f, &in))
 		rc = EXIT_USER_ERROR;
-	if (!json_stdout && !csv_stdout && !roof_stdout)
+	bool timeline_stdout = args.timeline_file && !strcmp(args.timeline_file, "-");
+	if (!json_stdout && !csv_stdout && !roof_stdout && !timeline_stdout)
 		report_write_text(stdout, &in);
+	if (args.plot_dir && plot_write(args.plot_dir, &in))
+		rc = EXIT_USER_ERROR;
 done:
 	/* Outputs are put in place only after a run that wrote them whole. */
 	if (close_out(&roofline, false))
@@ -425,6 +508,12 @@ done:
 		rc = EXIT_USER_ERROR;
 	if (close_out(&csv, ran))
 		rc = EXIT_USER_ERROR;
+	if (close_out(&timeline, ran))
+		rc = EXIT_USER_ERROR;
+	timeline_free(tl);
+	capacity_fini(&cap);
+	if (info_ready)
+		runinfo_fini(&info);
 	trace_close(reader);
 	spool_free(spool);
 	if (replay_ready)

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/gnuplot.h"
 #include "sim/log.h"
 #include "sweep/metrics.h"
 #include "sweep/run.h"
@@ -53,17 +54,6 @@ static size_t plot_index(const struct plot_values *v, const char *s)
 	return 0;
 }
 
-/* TEXT as a gnuplot single-quoted string. */
-static void plot_quote(FILE *f, const char *text)
-{
-	fputc('\'', f);
-	for (const char *s = text; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
-}
 
 /* TEXT as a quoted column of a data file. */
 static void plot_data_label(FILE *f, const char *text)
@@ -110,11 +100,11 @@ static void plot_outputs(FILE *script, const char *path, const char *plot_cmd)
 	fprintf(script, "set terminal pngcairo size 960,640 noenhanced\nset output ");
 	char png[PATH_MAX + 8];
 	snprintf(png, sizeof png, "%s.png", path);
-	plot_quote(script, png);
+	gnuplot_quote(script, png);
 	fprintf(script, "\n%s\nset terminal svg size 960,640 noenhanced dynamic\nset output ",
 	        plot_cmd);
 	snprintf(png, sizeof png, "%s.svg", path);
-	plot_quote(script, png);
+	gnuplot_quote(script, png);
 	fprintf(script, "\nreplot\nunset output\n\n");
 }
 
@@ -199,9 +189,9 @@ static int plot_facet(FILE *script, const struct results_table *t, const bool *u
 		}
 		fprintf(f, "\n\n");
 		fprintf(c, "%s ", block ? "," : "");
-		plot_quote(c, data);
+		gnuplot_quote(c, data);
 		fprintf(c, " index %zu using 1:2:xtic(3) with linespoints title ", block++);
-		plot_quote(c, series >= 0 ? ss.v[s] : t->layout.names[metric]);
+		gnuplot_quote(c, series >= 0 ? ss.v[s] : t->layout.names[metric]);
 	}
 	fclose(f);
 	fclose(c);
@@ -213,11 +203,11 @@ static int plot_facet(FILE *script, const struct results_table *t, const bool *u
 		         series >= 0 ? t->layout.names[series] : "", facet_title[0] ? " | " : "",
 		         facet_title);
 		fprintf(script, "reset\nset grid\nset key outside right top\nset title ");
-		plot_quote(script, title);
+		gnuplot_quote(script, title);
 		fprintf(script, "\nset xlabel ");
-		plot_quote(script, t->layout.names[x]);
+		gnuplot_quote(script, t->layout.names[x]);
 		fprintf(script, "\nset ylabel ");
-		plot_quote(script, ylabel);
+		gnuplot_quote(script, ylabel);
 		fprintf(script,
 		        "\nset xtics rotate by -30\nset offsets graph 0.04, graph 0.04, 0, 0\n");
 		/* Values spread over decades (a geometric range) read best on a log scale. */
@@ -339,18 +329,18 @@ int plot_pareto(FILE *script, const struct results_table *t, const bool *use, co
 	if (!c)
 		return -1;
 	fprintf(c, "plot ");
-	plot_quote(c, data);
+	gnuplot_quote(c, data);
 	fprintf(c, " index 0 using 1:2 with points pt 7 ps 0.6 lc rgb '#999999' title 'points', ");
-	plot_quote(c, data);
+	gnuplot_quote(c, data);
 	fprintf(c,
 	        " index 1 using 1:2 with linespoints pt 7 lc rgb '#cc0000' title 'Pareto front'");
 	fclose(c);
 	fprintf(script, "reset\nset grid\nset key outside right top\nset title ");
-	plot_quote(script, title);
+	gnuplot_quote(script, title);
 	fprintf(script, "\nset xlabel ");
-	plot_quote(script, xl);
+	gnuplot_quote(script, xl);
 	fprintf(script, "\nset ylabel ");
-	plot_quote(script, yl);
+	gnuplot_quote(script, yl);
 	fputc('\n', script);
 	plot_outputs(script, path, cmd);
 	free(cmd);
@@ -374,50 +364,18 @@ FILE *plot_begin(const char *dir)
 	return f;
 }
 
-/* The program NAME on PATH, into BUF. */
-static int plot_find(const char *name, char *buf, size_t len)
-{
-	const char *path = getenv("PATH");
-	while (path && *path) {
-		const char *colon = strchr(path, ':');
-		size_t n = colon ? (size_t)(colon - path) : strlen(path);
-		snprintf(buf, len, "%.*s/%s", (int)n, path, name);
-		if (n && !access(buf, X_OK))
-			return 0;
-		path = colon ? colon + 1 : NULL;
-	}
-	return -1;
-}
-
 int plot_end(FILE *script, const char *dir)
 {
-	char path[PATH_MAX], err[PATH_MAX], gnuplot[PATH_MAX], msg[512];
+	char path[PATH_MAX], err[PATH_MAX], msg[512];
 	snprintf(path, sizeof path, "%s/plots.gp", dir);
 	snprintf(err, sizeof err, "%s/gnuplot.err", dir);
 	if (fclose(script)) {
 		log_error("%s: write failed: %s", path, strerror(errno));
 		return -1;
 	}
-	if (plot_find("gnuplot", gnuplot, sizeof gnuplot)) {
-		log_error("gnuplot is not on PATH (Debian: apt-get install gnuplot-nox); the data "
-		          "and the script are in %s",
-		          dir);
+	if (gnuplot_run(path, err, msg, sizeof msg)) {
+		log_error("gnuplot %s: %s (the data and the script are in %s)", path, msg, dir);
 		return -1;
 	}
-	char *argv[] = { gnuplot, path, NULL };
-	struct run_pool pool;
-	if (run_pool_init(&pool, 1))
-		return -1;
-	int rc = run_start(&pool, argv, NULL, err, 0, msg, sizeof msg), status = 0;
-	size_t tag;
-	while (!rc && !run_reap(&pool, &tag, &status))
-		run_nap();
-	run_pool_fini(&pool);
-	if (rc || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		run_last_line(err, msg, sizeof msg);
-		log_error("gnuplot %s failed: %s", path, msg);
-		return -1;
-	}
-	unlink(err);
 	return 0;
 }

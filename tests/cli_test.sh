@@ -26,8 +26,8 @@ deterministic)
   for i in 1 2; do run --arch $arch --json "$tmp/j$i" --csv "$tmp/c$i" $trace >"$tmp/t$i"; done
   cmp "$tmp/j1" "$tmp/j2" && cmp "$tmp/c1" "$tmp/c2" && cmp "$tmp/t1" "$tmp/t2" || fail "two runs differ" ;;
 cache_exact)
-  run --arch $arch --json "$tmp/a" --csv "$tmp/ca" traces/examples/llama2-7b-2of4.trace.gz >/dev/null
-  run --arch $arch --no-cache --json "$tmp/b" --csv "$tmp/cb" traces/examples/llama2-7b-2of4.trace.gz >/dev/null
+  run --ignore-capacity --arch $arch --json "$tmp/a" --csv "$tmp/ca" traces/examples/llama2-7b-2of4.trace.gz >/dev/null
+  run --ignore-capacity --arch $arch --no-cache --json "$tmp/b" --csv "$tmp/cb" traces/examples/llama2-7b-2of4.trace.gz >/dev/null
   cmp "$tmp/a" "$tmp/b" && cmp "$tmp/ca" "$tmp/cb" || fail "result cache changes the report" ;;
 stdin)
   run --arch $arch --json "$tmp/f" $trace >/dev/null
@@ -39,7 +39,7 @@ stdin)
 csv)
   run --arch $arch --csv "$tmp/c" $trace >/dev/null
   ops=$(grep -c '^op ' $trace)
-  [ "$(head -n 1 "$tmp/c")" = "index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model,kernel_s,gap_s,decode_s,clock_mhz,measured_s" ] || fail "csv header"
+  [ "$(head -n 1 "$tmp/c")" = "index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model,kernel_s,gap_s,decode_s,clock_mhz,measured_s,label,shape,format" ] || fail "csv header"
   [ "$(($(wc -l <"$tmp/c") - 1))" = "$ops" ] || fail "csv rows != ops ($ops)"
   run --arch $arch --csv - $trace | grep -q '^0,' || fail "--csv -" ;;
 set_changes_result)

@@ -50,117 +50,117 @@ trace() { printf 'simtrace 1\n%s\n' "$1" >"$tmp/t.trace"; }
 case "$case" in
 attn_block_tiny_density) # a block-sparse density of 4.9e-324 keeps one block: a right answer
 	trace 'op attn b=1 hq=1 hkv=1 d=64 sq=64 skv=64 pat=block:16:4.9e-324'
-	run 20 "$sr" --arch $tiny "$tmp/t.trace"; ok
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok
 	grep -q 'total time' "$tmp/out" || fail "no report" ;;
 vec_bytes_overflow) # bytes beyond 2^64 are refused before simulating
 	trace 'op vec kind=softmax rows=4611686018427387903 cols=1 dtype=fp32'
-	run 20 "$sr" --arch $tiny "$tmp/t.trace"; refused "more than the 2^63" "t.trace:2:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "more than the 2^63" "t.trace:2:" ;;
 link_bandwidth_tiny)
-	run 20 "$sr" --arch $tiny --set 'link.bandwidth="1e-300 B/s"' $good
+	run 20 "$sr" --ignore-capacity --arch $tiny --set 'link.bandwidth="1e-300 B/s"' $good
 	refused "a link runs at 1 MB/s to 1 PB/s" "--set link.bandwidth" ;;
 tensor_rate_tiny) # was "passed its check but failed to lower", exit 1
-	run 20 "$sr" --arch $tiny --set tensor.fp16=1e-300 $good
+	run 20 "$sr" --ignore-capacity --arch $tiny --set tensor.fp16=1e-300 $good
 	refused "a path runs 1 to 1e7 MAC per cycle" "--set tensor.fp16" ;;
 attn_no_datapath) # attention on a machine without its datapath: refused, not infinite time
 	trace 'op attn b=1 hq=1 hkv=1 d=64 sq=64 skv=64'
-	run 20 "$sr" --arch $tiny --set tensor.fp16=0 --set tensor.fp32=0 "$tmp/t.trace"
+	run 20 "$sr" --ignore-capacity --arch $tiny --set tensor.fp16=0 --set tensor.fp32=0 "$tmp/t.trace"
 	refused "no datapath for fp16 attention" "t.trace:2:" ;;
 gemm_count_2e31) # was "l2 out of memory", exit 1
 	trace 'op gemm m=1 n=1 k=1 b=fp16 count=2147483647'
-	run 60 "$sr" --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
+	run 60 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
 gemm_k_2e40) # was "l2 out of memory"; 2^31 K steps in one tile: refused
 	trace 'op gemm m=1 n=1 k=1099511627776 b=fp16'
-	run 20 "$sr" --arch $tiny "$tmp/t.trace"; refused "K steps of 512 or more" "t.trace:2:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "K steps of 512 or more" "t.trace:2:" ;;
 attn_b_2e40) # was "l2 out of memory"
 	trace 'op attn b=1099511627776 hq=1 hkv=1 d=1 sq=1 skv=1'
-	run 60 "$sr" --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
+	run 60 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
 gemm_m_2e31) # memory no longer grows with the GEMM (was over 1 GB)
 	trace 'op gemm m=2147483648 n=1 k=1 b=fp16'
-	run 60 "$sr" --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
+	run 60 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
 attn_skv) # was 3.6 GB for 2^32 keys: memory stays flat; 2^33 keys are too many steps
 	trace 'op attn b=1 hq=1 hkv=1 d=1 sq=1 skv=268435456'
-	run 60 "$sr" --arch $tiny "$tmp/t.trace"; ok; under 300
+	run 60 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok; under 300
 	trace 'op attn b=1 hq=1 hkv=1 d=1 sq=1 skv=8589934592'
-	run 20 "$sr" --arch $tiny "$tmp/t.trace"; refused "KV blocks of 256 keys" "t.trace:2:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "KV blocks of 256 keys" "t.trace:2:" ;;
 attn_skv_2e32) # the issue's case itself: 2^24 KV blocks of 256 keys, the most an item plays
 	trace 'op attn b=1 hq=1 hkv=1 d=1 sq=1 skv=4294967296'
-	run 300 "$sr" --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
+	run 300 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
 attn_long_head) # one head of 2M causal tokens: 2^28 KV steps played one by one, refused
 	trace 'op attn b=1 hq=1 hkv=1 d=64 sq=2097152 skv=2097152'
-	run 20 "$sr" --arch $tiny "$tmp/t.trace"; refused "KV steps in one head" "t.trace:2:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "KV steps in one head" "t.trace:2:" ;;
 gemm_65536_cubed) # minutes with no output before the steady-state extrapolation
 	trace 'op gemm m=65536 n=65536 k=65536 b=fp16'
-	run 60 "$sr" --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
+	run 60 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
 time_wraps) # 40 ops of 2.5e17 ps: the run's time passes 2^63 ps, refused (was wrapped)
 	{ echo 'simtrace 1'; for _ in $(seq 40); do echo 'op vec kind=copy rows=4000000 cols=1000000000'; done; } >"$tmp/t.trace"
-	run 20 "$sr" --arch $tiny "$tmp/t.trace"; refused "passes 2^63 ps" "t.trace:38:"
-	run 20 "$sr" --arch $tiny --no-cache "$tmp/t.trace"; refused "passes 2^63 ps" "t.trace:38:"
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "passes 2^63 ps" "t.trace:38:"
+	run 20 "$sr" --ignore-capacity --arch $tiny --no-cache "$tmp/t.trace"; refused "passes 2^63 ps" "t.trace:38:"
 	# the issue's 20 copies of 3 Ms each: one op longer than the 2^58 ps an op may take
 	{ echo 'simtrace 1'; for _ in $(seq 20); do echo 'op vec kind=copy rows=4000000 cols=10000000000'; done; } >"$tmp/t.trace"
-	run 20 "$sr" --arch $tiny "$tmp/t.trace"; refused "one op may take" "t.trace:2:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "one op may take" "t.trace:2:" ;;
 dur_ns_wraps) # measured durations past 2^64 ns
 	{ echo 'simtrace 1'; for _ in 1 2 3; do echo 'op vec kind=add rows=1 cols=1 dur_ns=9223372036854775807'; done; } >"$tmp/t.trace"
-	run 20 "$sr" --arch $tiny "$tmp/t.trace"; refused "add up to more than 2^64 ns" "t.trace:4:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "add up to more than 2^64 ns" "t.trace:4:" ;;
 process_substitution) # read once: a pipe works like a file (was "empty")
-	run 20 "$sr" --arch $tiny --json "$tmp/f.json" $good; ok
-	run 20 "$sr" --arch $tiny --json "$tmp/p.json" <(cat $good); ok
+	run 20 "$sr" --ignore-capacity --arch $tiny --json "$tmp/f.json" $good; ok
+	run 20 "$sr" --ignore-capacity --arch $tiny --json "$tmp/p.json" <(cat $good); ok
 	grep -v '"file"' "$tmp/f.json" >"$tmp/f2"; grep -v '"file"' "$tmp/p.json" >"$tmp/p2"
 	cmp -s "$tmp/f2" "$tmp/p2" || fail "a pipe gives another report than the file" ;;
 fifo_trace) # a named FIFO as trace is read once (was a hang)
 	mkfifo "$tmp/fifo.trace"
 	cat $good >"$tmp/fifo.trace" &
-	run 20 "$sr" --arch $tiny "$tmp/fifo.trace"; ok; wait ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/fifo.trace"; ok; wait ;;
 fifo_arch) # a FIFO as --arch is refused at once (was a hang)
 	mkfifo "$tmp/fifo.cfg"
-	run 10 "$sr" --arch "$tmp/fifo.cfg" $good; refused "not a regular file (a FIFO or pipe)" fifo.cfg ;;
+	run 10 "$sr" --ignore-capacity --arch "$tmp/fifo.cfg" $good; refused "not a regular file (a FIFO or pipe)" fifo.cfg ;;
 dev_zero) # /dev/zero as trace, standard input, --arch and model file: quick errors
-	run 10 "$sr" --arch $tiny - </dev/zero; refused "line longer than 4096 bytes" "<stdin>:1:"
-	run 10 "$sr" --arch $tiny /dev/zero; refused "line longer than 4096 bytes" "/dev/zero:1:"
-	run 10 "$sr" --arch /dev/zero $good; refused "not a regular file (a character device)" /dev/zero
+	run 10 "$sr" --ignore-capacity --arch $tiny - </dev/zero; refused "line longer than 4096 bytes" "<stdin>:1:"
+	run 10 "$sr" --ignore-capacity --arch $tiny /dev/zero; refused "line longer than 4096 bytes" "/dev/zero:1:"
+	run 10 "$sr" --ignore-capacity --arch /dev/zero $good; refused "not a regular file (a character device)" /dev/zero
 	run 10 "$tg" --model /dev/zero -o "$tmp/x.trace"; refused "not a regular file" /dev/zero
 	[ -e "$tmp/x.trace" ] && fail "tracegen left an output" ; true ;;
 step_bomb) # 2 million steps: memory stays flat, later steps are summarised (was 1.45 GB)
 	{ echo 'simtrace 1'; yes 'step kind=decode' | head -n 2000000; echo 'op vec kind=add rows=1 cols=1'; } |
 		gzip -1 >"$tmp/bomb.trace.gz"
-	run 60 "$sr" --arch $tiny --json "$tmp/r.json" "$tmp/bomb.trace.gz"; ok; under 300
+	run 60 "$sr" --ignore-capacity --arch $tiny --json "$tmp/r.json" "$tmp/bomb.trace.gz"; ok; under 300
 	grep -q '"steps_summarised"' "$tmp/r.json" || fail "no steps_summarised in the JSON report"
 	tr -d ' \n' <"$tmp/r.json" | grep -q '"decode":{"steps":1983616,' || fail "summarised decode steps"
 	grep -q '"steps": 2000000' "$tmp/r.json" || fail "trace.steps" ;;
 tensor_bomb) # declarations are kept: more than 2^20 of them are refused (memory stays bounded)
 	{ echo 'simtrace 1'; seq 1048577 | sed 's/.*/tensor id=t& role=kv dtype=fp16/'; } >"$tmp/t.trace"
-	run 120 "$sr" --arch $tiny "$tmp/t.trace"; refused "more than 1048576 tensors declared" "t.trace:1048578:"
+	run 120 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "more than 1048576 tensors declared" "t.trace:1048578:"
 	under 600 ;;
 gzip_members) # concatenated gzip members are one stream; anything else after the last is an error
 	head -n 8 $good | gzip -c >"$tmp/a.gz"; tail -n +9 $good | gzip -c >"$tmp/b.gz"
 	cat "$tmp/a.gz" "$tmp/b.gz" >"$tmp/ab.trace.gz"
-	run 20 "$sr" --arch $tiny --json "$tmp/ab.json" "$tmp/ab.trace.gz"; ok
-	run 20 "$sr" --arch $tiny --json "$tmp/f.json" $good; ok
+	run 20 "$sr" --ignore-capacity --arch $tiny --json "$tmp/ab.json" "$tmp/ab.trace.gz"; ok
+	run 20 "$sr" --ignore-capacity --arch $tiny --json "$tmp/f.json" $good; ok
 	grep -v '"file"' "$tmp/ab.json" >"$tmp/x"; grep -v '"file"' "$tmp/f.json" >"$tmp/y"
 	cmp -s "$tmp/x" "$tmp/y" || fail "two members read differently from the plain trace"
 	{ gzip -c $good; echo 'op gemm m=1 n=1 k=1 b=fp16'; } >"$tmp/trail.trace.gz"
-	run 20 "$sr" --arch $tiny "$tmp/trail.trace.gz"; refused "data after the end of the gzip stream" trail.trace.gz ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/trail.trace.gz"; refused "data after the end of the gzip stream" trail.trace.gz ;;
 config_quadratic) # 20,000 settings and a 10 MB comment line: quick errors (were 1.8 s and 40 s)
 	{ cat $tiny; echo 'extra = {'; seq 20000 | sed 's/.*/k& = &;/'; echo '};'; } >"$tmp/many.cfg"
-	run 10 "$sr" --arch "$tmp/many.cfg" $good; refused "more than 4096 settings" many.cfg
+	run 10 "$sr" --ignore-capacity --arch "$tmp/many.cfg" $good; refused "more than 4096 settings" many.cfg
 	{ cat $tiny; printf '#'; head -c 10000000 /dev/zero | tr '\0' x; echo; } >"$tmp/long.cfg"
-	run 10 "$sr" --arch "$tmp/long.cfg" $good; refused "line longer than 16384 bytes" "long.cfg:16:"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/long.cfg" $good; refused "line longer than 16384 bytes" "long.cfg:16:"
 	{ cat $tiny; printf 'x = "'; head -c 100000 /dev/zero | tr '\0' '\n'; echo '";'; } >"$tmp/str.cfg"
-	run 10 "$sr" --arch "$tmp/str.cfg" $good; refused "string longer than 16384 bytes" "str.cfg:16:"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/str.cfg" $good; refused "string longer than 16384 bytes" "str.cfg:16:"
 	head -c 17000000 /dev/zero | tr '\0' '\n' >"$tmp/big.cfg"
-	run 10 "$sr" --arch "$tmp/big.cfg" $good; refused "larger than 16 MiB" big.cfg ;;
+	run 10 "$sr" --ignore-capacity --arch "$tmp/big.cfg" $good; refused "larger than 16 MiB" big.cfg ;;
 include_bad) # @include "." and "" name the file and line (were flex's exit())
 	printf 'name = "x";\n@include "."\n' >"$tmp/dot.cfg"
-	run 10 "$sr" --arch "$tmp/dot.cfg" $good; refused '@include ".": ' "dot.cfg:2:"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/dot.cfg" $good; refused '@include ".": ' "dot.cfg:2:"
 	printf '@include ""\n' >"$tmp/empty.cfg"
-	run 10 "$sr" --arch "$tmp/empty.cfg" $good; refused "empty file name" "empty.cfg:1:"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/empty.cfg" $good; refused "empty file name" "empty.cfg:1:"
 	printf '@include "self.cfg"\n' >"$tmp/self.cfg"
-	run 10 "$sr" --arch "$tmp/self.cfg" $good; refused "nested more than 10 deep" "self.cfg:1:"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/self.cfg" $good; refused "nested more than 10 deep" "self.cfg:1:"
 	mkfifo "$tmp/f.cfg"; printf '@include "f.cfg"\n' >"$tmp/incfifo.cfg"
-	run 10 "$sr" --arch "$tmp/incfifo.cfg" $good; refused "not a regular file" "incfifo.cfg:1:" ;;
+	run 10 "$sr" --ignore-capacity --arch "$tmp/incfifo.cfg" $good; refused "not a regular file" "incfifo.cfg:1:" ;;
 sparse_modes_wrap) # 4294967298:4294967300 was read as 2:4
-	run 10 "$sr" --arch $tiny --set 'tensor.sparse_modes="4294967298:4294967300:fp16"' $good
+	run 10 "$sr" --ignore-capacity --arch $tiny --set 'tensor.sparse_modes="4294967298:4294967300:fp16"' $good
 	refused "need 1 <= N < M <= 256" "--set tensor.sparse_modes"
-	run 10 "$sr" --arch $tiny --set 'tensor.sparse_modes="+2:4:fp16"' $good
+	run 10 "$sr" --ignore-capacity --arch $tiny --set 'tensor.sparse_modes="+2:4:fp16"' $good
 	refused "expected N:M:prec" "--set tensor.sparse_modes" ;;
 tracegen_options) # were exit 0
 	run 20 "$tg" --model llama-2-7b --weights int4:g128xyz -o "$tmp/x.trace"
@@ -172,11 +172,11 @@ tracegen_options) # were exit 0
 	grep -q 'q=group:128:zp' "$tmp/x.trace" || fail "int4:g128:zp not taken" ;;
 output_is_input) # an output naming an input is refused and the input kept
 	cp $good "$tmp/t.trace"; cp $tiny "$tmp/a.cfg"; cp "$tmp/t.trace" "$tmp/keep"
-	run 10 "$sr" --arch "$tmp/a.cfg" --json "$tmp/t.trace" "$tmp/t.trace"; refused "is the trace" "--json"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/a.cfg" --json "$tmp/t.trace" "$tmp/t.trace"; refused "is the trace" "--json"
 	ln -s t.trace "$tmp/link.trace"
-	run 10 "$sr" --arch "$tmp/a.cfg" --csv "$tmp/link.trace" "$tmp/t.trace"; refused "is the trace" "--csv"
-	run 10 "$sr" --arch "$tmp/a.cfg" --json "$tmp/a.cfg" "$tmp/t.trace"; refused "is the architecture file" "--json"
-	run 10 "$sr" --arch "$tmp/a.cfg" --json "$tmp/r" --csv "$tmp/r" "$tmp/t.trace"; refused "is the --csv output" "--json"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/a.cfg" --csv "$tmp/link.trace" "$tmp/t.trace"; refused "is the trace" "--csv"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/a.cfg" --json "$tmp/a.cfg" "$tmp/t.trace"; refused "is the architecture file" "--json"
+	run 10 "$sr" --ignore-capacity --arch "$tmp/a.cfg" --json "$tmp/r" --csv "$tmp/r" "$tmp/t.trace"; refused "is the --csv output" "--json"
 	cmp -s "$tmp/t.trace" "$tmp/keep" || fail "the trace was changed"
 	cmp -s "$tmp/a.cfg" $tiny || fail "the architecture file was changed"
 	cp traces/models/llama-2-7b.cfg "$tmp/m.cfg"
@@ -185,10 +185,10 @@ output_is_input) # an output naming an input is refused and the input kept
 output_whole) # outputs appear whole or not at all; devices are written in place
 	echo old >"$tmp/r.json"
 	printf 'simtrace 1\nop gemm m=0 n=1 k=1 b=fp16\n' >"$tmp/bad.trace"
-	run 10 "$sr" --arch $tiny --json "$tmp/r.json" "$tmp/bad.trace"; refused "m=0" bad.trace
+	run 10 "$sr" --ignore-capacity --arch $tiny --json "$tmp/r.json" "$tmp/bad.trace"; refused "m=0" bad.trace
 	[ "$(cat "$tmp/r.json")" = old ] || fail "a failed run changed --json"
-	run 10 "$sr" --arch $tiny --json /dev/null --csv /dev/null $good; ok
-	run 10 "$sr" --arch $tiny --json "$tmp/r.json" $good; ok
+	run 10 "$sr" --ignore-capacity --arch $tiny --json /dev/null --csv /dev/null $good; ok
+	run 10 "$sr" --ignore-capacity --arch $tiny --json "$tmp/r.json" $good; ok
 	grep -q nmsim.report.v1 "$tmp/r.json" || fail "no report written"
 	ls -a "$tmp" | grep -q '\.tmp-' && fail "a temporary file was left" ; true ;;
 kineto_wraps) # ts + dur past 2^63 ns, and device times that add up past it: exit 2
@@ -201,7 +201,7 @@ kineto_wraps) # ts + dur past 2^63 ns, and device times that add up past it: exi
 kineto_huge_dims) # imports, then simrun refuses it with exit 2 (was exit 1)
 	printf '{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 1, "tid": 1, "ts": 1, "dur": 2, "args": {"Input Dims": [[1, 1099511627776], [1099511627776, 1]], "Input type": ["c10::Half", "c10::Half"]}}]}' >"$tmp/dims.json"
 	run 10 "$tg" --from-kineto "$tmp/dims.json" -o "$tmp/x.trace"; ok
-	run 20 "$sr" --arch $tiny "$tmp/x.trace"; refused "K steps of 512 or more" "x.trace:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/x.trace"; refused "K steps of 512 or more" "x.trace:" ;;
 kineto_quadratic) # 50,000 thread ids, deep nesting, and many names: seconds (were minutes)
 	seq 50000 | awk 'BEGIN { printf "{\"traceEvents\": [" } { printf "%s{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::x%d\", \"pid\": 1, \"tid\": %d, \"ts\": %d, \"dur\": 1, \"args\": {}}, {\"ph\": \"X\", \"cat\": \"cuda_runtime\", \"name\": \"l\", \"pid\": 1, \"tid\": %d, \"ts\": %d, \"dur\": 1, \"args\": {\"correlation\": %d}}", (NR > 1 ? ", " : ""), NR, NR, NR, NR, NR, NR } END { print "]}" }' >"$tmp/threads.json"
 	run 30 "$tg" --from-kineto "$tmp/threads.json" -o "$tmp/x.trace"; ok

@@ -22,7 +22,7 @@ every_model) # every model, short prompt, replayed on every shipped machine
     d=2; grep -Eq '^encoder *= *true *;' "traces/models/$m.cfg" && d=0 # encoders have no decode steps
     "$tg" --model "$m" --prompt 32 --decode $d --batch 2 -o "$tmp/$m.trace.gz" || fail "$m"
     for a in configs/a100_24.cfg configs/h100_24.cfg; do
-      "$sr" -q --arch $a --json "$tmp/r.json" "$tmp/$m.trace.gz" >/dev/null || fail "simrun $m on $a"
+      "$sr" -q --ignore-capacity --arch $a --json "$tmp/r.json" "$tmp/$m.trace.gz" >/dev/null || fail "simrun $m on $a"
     done
     grep -q "\"model\": \"$m\"" "$tmp/r.json" || fail "meta model lost for $m"
   done ;;
@@ -70,7 +70,7 @@ ARGS
   [ "$(grep -c '^op attn ' "$tmp/a.trace")" = $((32 * 3)) ] || fail "--ops attn lost attention ops"
   ! grep -Eq '^op (gemm|vec|coll) ' "$tmp/a.trace" || fail "--ops attn kept other ops"
   "$tg" --model mixtral-8x7b --prompt 16 --decode 1 --moe-dist 0.3,0.2,0.1,0.1,0.1,0.1,0.05,0.05 -o "$tmp/m.trace" || fail moe-dist
-  "$sr" -q --arch configs/a100_24.cfg "$tmp/m.trace" >/dev/null || fail "simrun moe-dist" ;;
+  "$sr" -q --ignore-capacity --arch configs/a100_24.cfg "$tmp/m.trace" >/dev/null || fail "simrun moe-dist" ;;
 shape) # the op sequence of a decode step follows the model
   "$tg" --model llama-2-7b --prompt 8 --decode 3 -o "$tmp/t.trace" || fail tracegen
   [ "$(grep -c '^step kind=decode' "$tmp/t.trace")" = 3 ] || fail "decode steps"

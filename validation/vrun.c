@@ -54,9 +54,12 @@ static char **simrun_argv(const struct vrun_opts *o, const char *config, const c
 		return NULL;
 	}
 	size_t n = 0;
-	char **argv = vx_malloc((we.we_wordc + 11) * sizeof *argv);
+	char **argv = vx_malloc((we.we_wordc + 12) * sizeof *argv);
 	argv[n++] = vx_printf("%s/simrun", o->bindir);
 	argv[n++] = vx_strdup("-q");
+	/* A group's kernels share one trace, each with its own weight: they never sit in device
+	 * memory together, so their sum is no capacity. */
+	argv[n++] = vx_strdup("--ignore-capacity");
 	argv[n++] = vx_strdup("--arch");
 	argv[n++] = vx_strdup(config);
 	for (size_t i = 0; i < we.we_wordc; i++)

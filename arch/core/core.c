@@ -47,6 +47,8 @@ static void core_issue_load(struct core *c)
 	struct tile_load ld;
 	c->run->prog->tiles(c->run, c, step, &ld);
 	uint64_t done = c->run->hooks.load(c->run->hooks.ctx, c, &ld);
+	if (c->run->hooks.event)
+		c->run->hooks.event(c->run->hooks.ctx, TILE_EVENT_LOAD, c->id, kernel_now_ps(), done);
 	kernel_call_at(done - kernel_now_ps(), core_load_done, s);
 }
 
@@ -55,6 +57,15 @@ static void core_item_done(void *ctx)
 	struct core *c = ctx;
 	c->stats->items++;
 	core_take_item(c);
+}
+
+/* The item's output leaves for memory; the core takes its next item when it has. */
+static void core_store(struct core *c)
+{
+	uint64_t done = c->run->prog->store(c->run, c);
+	if (c->run->hooks.event)
+		c->run->hooks.event(c->run->hooks.ctx, TILE_EVENT_STORE, c->id, kernel_now_ps(), done);
+	kernel_call_at(done - kernel_now_ps(), core_item_done, c);
 }
 
 static void core_compute_done(void *ctx)
@@ -66,8 +77,7 @@ static void core_compute_done(void *ctx)
 	if (c->next_load < c->nsteps)
 		core_issue_load(c);
 	if (c->next_compute == c->nsteps) {
-		uint64_t done = c->run->prog->store(c->run, c);
-		kernel_call_at(done - kernel_now_ps(), core_item_done, c);
+		core_store(c);
 		return;
 	}
 	core_try_compute(c);
@@ -82,6 +92,9 @@ static void core_try_compute(struct core *c)
 		return;
 	c->tc_busy = true;
 	uint64_t ps = c->run->prog->compute(c->run, c, s->step);
+	if (c->run->hooks.event)
+		c->run->hooks.event(c->run->hooks.ctx, TILE_EVENT_COMPUTE, c->id, kernel_now_ps(),
+		                    kernel_now_ps() + ps);
 	kernel_call_at(ps, core_compute_done, c);
 	if (c->run->steady.enabled)
 		tile_steady_step(c->run, c);
@@ -108,8 +121,7 @@ static void core_take_item(struct core *c)
 	for (uint64_t i = 0; i < c->run->stages && c->next_load < c->nsteps; i++)
 		core_issue_load(c);
 	if (c->nsteps == 0) { /* an item with nothing to stream still stores its tile */
-		uint64_t done = c->run->prog->store(c->run, c);
-		kernel_call_at(done - kernel_now_ps(), core_item_done, c);
+		core_store(c);
 	}
 }
 

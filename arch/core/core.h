@@ -60,6 +60,9 @@ struct tile_program {
 	uint64_t (*stretch_end)(const struct tile_run *run, uint64_t item);
 };
 
+/* What a core does with a tile (for timelines). */
+enum tile_event { TILE_EVENT_LOAD, TILE_EVENT_COMPUTE, TILE_EVENT_STORE, TILE_EVENT_COUNT };
+
 /* What the machine lends a run for steady-state skipping (arch/core/steady.c): its counters as
  * one vector, and the backlog of its shared servers. */
 struct tile_hooks {
@@ -78,6 +81,9 @@ struct tile_hooks {
 	const size_t *touched;
 	size_t ntouched;
 	void *ctx;
+	/* When not NULL, told of every tile event a core plays (a timeline of the op): kind, core,
+	 * start and end in kernel ps. */
+	void (*event)(void *ctx, enum tile_event kind, uint32_t core, uint64_t start, uint64_t end);
 };
 
 /* Steady-state skipping: once every busy core computes a step every `period` ps and the shared

@@ -111,6 +111,10 @@ static void attn_plan(const struct arch_config *cfg, struct fabric *fabric,
 	    cfg, ops_sat_add(ops_sat_add(ops_sat_mul(ops_sat_mul(p->b, p->hkv), kv_blocks),
 	                                 ops_sat_mul(ops_sat_mul(p->b, p->hq), p->q_blocks)),
 	                     16));
+	if (tensor_dtype_class(op->attn.q) != p->prec)
+		out->notes |= ARCH_NOTE_PROMOTED;
+	if (p->decode_instr > 0)
+		out->notes |= ARCH_NOTE_DECODED;
 	if (ops_keep_key(op)) {
 		out->keep = ops_keep_key(op);
 		out->keep_bytes = bytes_of((double)p->b * p->hkv * p->skv * p->d *

@@ -12,6 +12,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "arch/lower/lower.h"
 #include "arch/ops/ops.h"
@@ -54,6 +55,27 @@ static int gemm_check(const struct arch_config *cfg, const struct trace_op *op, 
 
 static const struct tile_program gemm_program;
 
+/* What the machine does not exploit of op's operands (enum arch_note). */
+static unsigned gemm_notes(const struct trace_op *op, const struct lower_gemm_plan *p)
+{
+	const struct trace_tensor *w = op->gemm.w;
+	enum trace_dtype wdt = w ? w->dtype : op->gemm.b;
+	unsigned notes = 0;
+	if (w && w->sp.kind != TRACE_SP_DENSE && !p->b.native_sparse)
+		notes |= strstr(p->b.how, "stored dense") ? ARCH_NOTE_STORED_DENSE
+		                                          : ARCH_NOTE_SPARSE_DENSE_MATH;
+	/* Both operands of one precision class, yet the math runs wider: no datapath for it. */
+	if (tensor_dtype_class(op->gemm.a) == tensor_dtype_class(wdt) &&
+	    tensor_dtype_class(wdt) != p->prec)
+		notes |= ARCH_NOTE_PROMOTED;
+	/* Decoding beyond a native sparse layout's own (quantized values, scales, a scatter). */
+	bool plain_native = p->b.native_sparse && tensor_dtype_class(wdt) == p->prec &&
+	                    (!w || w->q.kind == TRACE_Q_NONE);
+	if (p->decode_instr > 0 && !plain_native)
+		notes |= ARCH_NOTE_DECODED;
+	return notes;
+}
+
 static void gemm_plan(const struct arch_config *cfg, struct fabric *fabric,
                       const struct trace_op *op, void *plan, struct ops_launch *out)
 {
@@ -80,6 +102,7 @@ static void gemm_plan(const struct arch_config *cfg, struct fabric *fabric,
 	out->l2_tiles = ops_l2_tiles(cfg, ops_sat_mul(ops_sat_add(ops_sat_mul(p->tiles_m, p->count),
 	                                                          ops_sat_mul(p->tiles_n, bcount)),
 	                                              p->steps_total));
+	out->notes = gemm_notes(op, p);
 	if (ops_keep_key(op)) {
 		out->keep = ops_keep_key(op);
 		out->keep_bytes = bytes_of((double)p->n * p->k_eff / p->b.k_fraction *

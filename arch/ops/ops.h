@@ -45,6 +45,7 @@ struct ops_launch {
 	 * stored bytes: what L2 may keep of it for later ops (arch/l2/l2_keep.h). */
 	uint64_t keep;
 	uint64_t keep_bytes;
+	unsigned notes; /* enum arch_note bits */
 };
 
 struct op_kind {

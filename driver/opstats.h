@@ -1,0 +1,40 @@
+/* opstats — a run's ops grouped by label (name=, else kind) and by label and shape: how many,
+ * their time, energy, device-memory bytes and dense-equivalent FLOPs. The report's "slowest
+ * ops" table groups by label; the roofline plot places one point per label and shape.
+ * Bounded: at most OPSTATS_MAX_GROUPS groups of each kind; ops past that are counted in one
+ * "(other)" group. */
+#ifndef NMSIM_OPSTATS_H
+#define NMSIM_OPSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "traces/trace.h"
+
+#define OPSTATS_MAX_GROUPS 65536
+
+struct opstats_group {
+	char *label; /* the op's label; "label shape" for a shape group */
+	char *shape; /* NULL for a label group */
+	enum trace_op_type type;
+	uint64_t ops, time_ps, kernel_ps, bytes;
+	double energy_j, flops;
+	const char *bound; /* of the slowest op of the group */
+	uint64_t bound_ps;
+	uint64_t first_line;
+};
+
+struct opstats;
+
+struct opstats *opstats_new(void);
+void opstats_free(struct opstats *s);
+/* Books a finished op. 0, or -1 out of memory. */
+int opstats_add(struct opstats *s, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
+                double energy_j, uint64_t bytes, const char *bound);
+/* The groups by label (by_shape false) or by label and shape, slowest first (ties: first seen);
+ * the array is the caller's to free (the groups stay the opstats'). */
+struct opstats_group **opstats_sorted(const struct opstats *s, int by_shape, size_t *n);
+/* Dense-equivalent floating-point operations of op (2 per MAC; vec: one per element and input). */
+double opstats_flops(const struct trace_op *op);
+
+#endif
