@@ -1,6 +1,7 @@
 # Thin wrapper over CMake and CTest. The real build is CMakeLists.txt.
 #   make run       install what is missing, build, simulate the shipped example
 #   make test      install what is missing, build, run the whole test suite (ctest)
+#   make labs      build, then check every course lab's reference answers (labs/, label labs)
 #   make asan      the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz      every libFuzzer harness (tests/fuzz) for FUZZ_SECONDS each (default 300)
 #   make fuzz-smoke  the same for 60 s each (CI); both fail on any finding
@@ -23,7 +24,7 @@ export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE = 1
 
 PREFIX ?= /usr/local
 
-.PHONY: deps build run test asan fuzz fuzz-smoke fuzz-build validate bench install clean
+.PHONY: deps build run test labs asan fuzz fuzz-smoke fuzz-build validate bench install clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -48,6 +49,9 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE slow
+
+labs: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L labs
 
 asan: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DNMSIM_SANITIZE=ON >/dev/null
