@@ -144,13 +144,6 @@ static int gemm_operands(const struct arch_config *cfg, const struct trace_op *o
 	return 0;
 }
 
-/* Bytes the smallest candidate tile needs in the buffer, all stages together. */
-static double smallest_tile_bytes(const struct lower_gemm_plan *p)
-{
-	return (double)p->stages *
-	       (a_bytes(p, tile_ms[0], tile_ks[0]) + b_bytes(p, tile_ns[0], tile_ks[0]));
-}
-
 /* The operands, the datapath and the per-MAC and decode costs of a GEMM, before any tile is
  * picked; 0, or -1 with err. */
 static int gemm_costs(const struct arch_config *cfg, const struct trace_op *op,
@@ -191,26 +184,6 @@ static int gemm_costs(const struct arch_config *cfg, const struct trace_op *op,
 	else
 		p->decode_ps_per_elem = cycle * dc.per_elem / cfg->vec.issue_per_cycle;
 	p->gather_ps_per_elem = cycle * dc.per_other / cfg->vec.issue_per_cycle;
-	return 0;
-}
-
-int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op,
-                     struct lower_gemm_size *size, char *err, size_t errlen)
-{
-	struct lower_gemm_plan p;
-	if (gemm_operands(cfg, op, &p, err, errlen))
-		return -1;
-	if (smallest_tile_bytes(&p) > (double)cfg->smem.size) {
-		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
-		         tensor_prec_name(p.prec), (unsigned long long)cfg->smem.size);
-		return -1;
-	}
-	if (gemm_costs(cfg, op, &p, err, errlen))
-		return -1;
-	/* Tiles are multiples of the MMA's 8 x 16, so only the edges of C are padded. */
-	size->k_eff = p.k_eff;
-	size->min_ps = (double)pad(p.m, LOWER_PAD_M) * (double)pad(p.n, LOWER_PAD_N) *
-	               (double)p.k_eff * (double)p.count * p.ps_per_mac / (double)cfg->core.count;
 	return 0;
 }
 
@@ -367,5 +340,47 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct 
 	p->items = p->tiles_m * p->tiles_n * p->count * p->split;
 	/* CUTLASS's threadblock swizzle: launch order walks LOWER_SWIZZLE tile rows at a time. */
 	p->swizzle = p->tiles_m < LOWER_SWIZZLE ? p->tiles_m : LOWER_SWIZZLE;
+	return 0;
+}
+
+/* Whether some tile of the menus mapper.menu picks from fits the buffer with its stages. */
+static bool some_tile_fits(const struct arch_config *cfg, struct lower_gemm_plan *p)
+{
+	struct lower_ctx x = { cfg, p, 0, 0 };
+	const struct lower_menu *menus[LOWER_MAX_CHOICES];
+	size_t nm = menus_of(cfg, menus, LOWER_MAX_CHOICES);
+	struct cand c;
+	for (size_t i = 0; i < nm; i++)
+		for (size_t k = 0; cand_at(&x, menus[i], k, &c); k++)
+			if (c.stages <= CORE_MAX_STAGES &&
+			    (double)c.stages * (a_bytes(p, c.m, c.k) + b_bytes(p, c.n, c.k)) <=
+			        (double)cfg->smem.size)
+				return true;
+	return false;
+}
+
+int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op,
+                     struct lower_gemm_size *size, char *err, size_t errlen)
+{
+	struct lower_gemm_plan p;
+	if (gemm_costs(cfg, op, &p, err, errlen))
+		return -1;
+	if (cfg->mapper.force.valid ? false : !some_tile_fits(cfg, &p)) {
+		const struct lower_menu *menu = lower_menu_get(cfg->mapper.menu);
+		if (menu->tiles)
+			snprintf(err, errlen,
+			         "no tile of the %s menu (mapper.menu) fits the %llu-byte buffer with "
+			         "%s operands",
+			         menu->name, (unsigned long long)cfg->smem.size,
+			         tensor_prec_name(p.prec));
+		else
+			snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
+			         tensor_prec_name(p.prec), (unsigned long long)cfg->smem.size);
+		return -1;
+	}
+	/* Tiles are multiples of the MMA's 8 x 16, so only the edges of C are padded. */
+	size->k_eff = p.k_eff;
+	size->min_ps = (double)pad(p.m, LOWER_PAD_M) * (double)pad(p.n, LOWER_PAD_N) *
+	               (double)p.k_eff * (double)p.count * p.ps_per_mac / (double)cfg->core.count;
 	return 0;
 }
