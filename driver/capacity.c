@@ -98,7 +98,7 @@ int capacity_check(const struct capacity *c, const struct arch_config *cfg, cons
 	if (need <= size)
 		return 0;
 	uint64_t tp = capacity_tp_degree(c, size);
-	char fit[160];
+	char fit[320];
 	uint64_t pow2 = 1;
 	while (pow2 < tp && pow2 < (UINT64_C(1) << 62))
 		pow2 *= 2;
