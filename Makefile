@@ -58,7 +58,7 @@ asan: deps
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp:print_suppressions=0 \
-	  ctest --output-on-failure -j $(JOBS) -LE 'slow|validation'
+	  ctest --output-on-failure -j $(JOBS) -LE 'slow|validation|labs'
 
 # Coverage-guided fuzzing with clang's libFuzzer: its own build tree (everything instrumented).
 fuzz-build: deps

@@ -167,5 +167,14 @@ struct arch_roofline {
 	double compute_ps, memory_ps, host_ps;
 };
 void arch_roofline(const struct arch_config *cfg, const struct trace_op *op, struct arch_roofline *out);
+/* A compute roof for plots: "fp16 dense peak", FLOP/s (2 per MAC, all cores, core.freq). */
+struct arch_peak {
+	char name[40];
+	double flops;
+};
+/* The roofs of the math precision a gemm or attn op runs at on this machine: dense, and 2:4
+ * when the machine has that native mode at it; how many (0 for other ops). */
+size_t arch_op_peaks(const struct arch_config *cfg, const struct trace_op *op,
+                     struct arch_peak out[2]);
 
 #endif

@@ -9,6 +9,7 @@
  * Not: tiles, waves, caches, queues, decode stages, clocks — everything the simulator adds.
  */
 #include <math.h>
+#include <stdio.h>
 
 #include "arch/arch.h"
 #include "arch/formats/formats.h"
@@ -96,4 +97,31 @@ void arch_roofline(const struct arch_config *cfg, const struct trace_op *op,
 		return;
 	case TRACE_OP_COUNT: return;
 	}
+}
+
+size_t arch_op_peaks(const struct arch_config *cfg, const struct trace_op *op,
+                     struct arch_peak out[2])
+{
+	enum tensor_prec prec;
+	if (op->type == TRACE_OP_GEMM)
+		prec = tensor_math_prec(&cfg->tensor, op->gemm.a,
+		                        op->gemm.w ? op->gemm.w->dtype : op->gemm.b);
+	else if (op->type == TRACE_OP_ATTN)
+		prec = tensor_math_prec(&cfg->tensor, op->attn.q, op->attn.q);
+	else
+		return 0;
+	double dense =
+	    2 * cfg->tensor.macs_per_cycle[prec] * (double)cfg->core.count * cfg->core.freq;
+	if (dense <= 0)
+		return 0;
+	size_t n = 0;
+	snprintf(out[n].name, sizeof out[n].name, "%s dense peak", tensor_prec_name(prec));
+	out[n++].flops = dense;
+	const struct tensor_sparse_mode *m = tensor_native_mode(&cfg->tensor, prec, 2, 4);
+	if (m) {
+		snprintf(out[n].name, sizeof out[n].name, "%s 2:4 sparse peak",
+		         tensor_prec_name(prec));
+		out[n++].flops = dense * (double)m->m / (double)m->n;
+	}
+	return n;
 }

@@ -83,7 +83,11 @@ uint64_t capacity_tp_degree(const struct capacity *c, uint64_t size)
 	if (c->act_bytes >= size)
 		return 0;
 	uint64_t shared = add_sat(c->weight_bytes, c->kv_bytes), room = size - c->act_bytes;
-	return shared / room + (shared % room ? 1 : 0) + (shared ? 0 : 1);
+	/* Tensor parallelism splits heads and hidden sizes: powers of two in every model here. */
+	uint64_t tp = 1;
+	while (tp < (UINT64_C(1) << 62) && shared / tp + (shared % tp ? 1 : 0) > room)
+		tp *= 2;
+	return tp;
 }
 
 static double gb(uint64_t b)
@@ -99,18 +103,12 @@ int capacity_check(const struct capacity *c, const struct arch_config *cfg, cons
 		return 0;
 	uint64_t tp = capacity_tp_degree(c, size);
 	char fit[320];
-	uint64_t pow2 = 1;
-	while (pow2 < tp && pow2 < (UINT64_C(1) << 62))
-		pow2 *= 2;
-	char usual[64] = "";
-	if (tp && pow2 != tp)
-		snprintf(usual, sizeof usual, ", %" PRIu64 " as a power of two", pow2);
 	if (tp)
 		snprintf(fit, sizeof fit,
 		         "it fits at a tensor-parallel degree of %" PRIu64
-		         "%s (weights and KV caches split %" PRIu64 " ways: %.2f GB a device)",
-		         tp, usual, tp,
-		         gb(add_sat(c->weight_bytes, c->kv_bytes) / tp + c->act_bytes));
+		         " (weights and KV caches split %" PRIu64
+		         " ways, each device with the whole activations: %.2f GB a device)",
+		         tp, tp, gb(add_sat(c->weight_bytes, c->kv_bytes) / tp + c->act_bytes));
 	else
 		snprintf(fit, sizeof fit,
 		         "no tensor-parallel degree fits: one op's activations alone need more");

@@ -120,6 +120,10 @@ static int book(struct table *t, uint64_t *order, const char *key, const char *l
 		t->n++;
 	}
 	struct opstats_group *g = &e->g;
+	if (!g->ops || op->step != g->last_step) {
+		g->steps++;
+		g->last_step = op->step;
+	}
 	g->ops++;
 	g->time_ps += time_ps;
 	g->kernel_ps += kernel_ps;

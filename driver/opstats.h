@@ -22,6 +22,7 @@ struct opstats_group {
 	const char *bound; /* of the slowest op of the group */
 	uint64_t bound_ps;
 	uint64_t first_line;
+	uint64_t steps, last_step; /* steps it ran in (ops of a step come together) */
 };
 
 struct opstats;

@@ -8,19 +8,34 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "arch/core/tensor.h"
 #include "driver/opstats.h"
 #include "sim/gnuplot.h"
+#include "sim/outfile.h"
 #include "sim/log.h"
 
 /* Names drawn in the time and energy chart at most (the slowest). */
 #define PLOT_BARS 16
+/* Roofline points labelled with their names at most (the slowest). */
+#define PLOT_LABELS 12
 
-int plot_prepare(const char *dir)
+/* Every file --plot writes, by name. */
+static const char *const plot_files[] = {
+	"roofline.dat",    "roofline.labels",  "roofline.gp",      "roofline.png",
+	"roofline.svg",    "roofline.err",     "time_by_op.dat",   "time_by_op.gp",
+	"time_by_op.png",  "time_by_op.svg",   "time_by_op.err",   "step_latency.dat",
+	"step_latency.gp", "step_latency.png", "step_latency.svg", "step_latency.err",
+};
+
+int plot_prepare(const char *dir, const char *const *inputs)
 {
 	char path[PATH_MAX];
-	if (!dir[0] || snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-		log_error("--plot %s: not a usable folder name", dir);
+	bool odd = !dir[0];
+	for (const char *c = dir; *c; c++)
+		odd |= (unsigned char)*c < ' ' || *c == 0x7f;
+	if (odd || snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path - 32) {
+		log_error("--plot: '%s' is not a usable folder name (empty, too long, or with a "
+		          "control character)",
+		          dir);
 		return -1;
 	}
 	/* mkdir -p: each parent in turn. */
@@ -41,6 +56,17 @@ int plot_prepare(const char *dir)
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		log_error("--plot %s: not a folder", dir);
 		return -1;
+	}
+	/* No figure replaces an input (the same path, or the same file). */
+	for (size_t i = 0; i < sizeof plot_files / sizeof *plot_files; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, plot_files[i]);
+		for (size_t k = 0; inputs && inputs[k]; k++)
+			if (outfile_is_input(path, inputs[k])) {
+				log_error(
+				    "--plot %s: %s is an input (%s); refusing to overwrite it", dir,
+				    path, inputs[k]);
+				return -1;
+			}
 	}
 	return 0;
 }
@@ -76,113 +102,100 @@ static void data_label(FILE *f, const char *s)
 /* Runs the script at dir/name.gp; 0 or -1 (logged). */
 static int run_script(const char *dir, const char *name)
 {
-	char script[PATH_MAX], errfile[PATH_MAX], msg[512];
-	snprintf(script, sizeof script, "%s/%s.gp", dir, name);
-	snprintf(errfile, sizeof errfile, "%s/%s.err", dir, name);
-	if (gnuplot_run(script, errfile, msg, sizeof msg)) {
-		log_error("--plot: %s: %s", script, msg);
+	char script[64], errfile[64], msg[512];
+	snprintf(script, sizeof script, "%s.gp", name);
+	snprintf(errfile, sizeof errfile, "%s.err", name);
+	if (gnuplot_run(dir, script, errfile, msg, sizeof msg)) {
+		log_error("--plot: %s/%s: %s", dir, script, msg);
 		return -1;
 	}
 	return 0;
 }
 
-/* The machine's peak FLOP/s at prec, dense or with its 2:4 mode (0 if it has none). */
-static double peak_flops(const struct arch_config *cfg, enum tensor_prec p, bool sparse)
-{
-	double dense = 2 * cfg->tensor.macs_per_cycle[p] * (double)cfg->core.count * cfg->core.freq;
-	if (!sparse)
-		return dense;
-	const struct tensor_sparse_mode *m = tensor_native_mode(&cfg->tensor, p, 2, 4);
-	return m ? dense * 2 : 0;
-}
-
-/* The roofs: dense and 2:4 at the widest 16-bit and the narrowest precision the machine has. */
-static size_t roofs(const struct arch_config *cfg, char names[4][64], double flops[4])
-{
-	size_t n = 0;
-	enum tensor_prec wide = TENSOR_FP16, narrow = TENSOR_PREC_COUNT;
-	if (cfg->tensor.macs_per_cycle[wide] <= 0)
-		wide = TENSOR_BF16;
-	for (int p = TENSOR_FP8; p < TENSOR_PREC_COUNT; p++)
-		if (cfg->tensor.macs_per_cycle[p] > cfg->tensor.macs_per_cycle[wide] &&
-		    (narrow == TENSOR_PREC_COUNT ||
-		     cfg->tensor.macs_per_cycle[p] > cfg->tensor.macs_per_cycle[narrow]))
-			narrow = (enum tensor_prec)p;
-	enum tensor_prec precs[2] = { wide, narrow };
-	for (int i = 0; i < 2; i++) {
-		if (precs[i] == TENSOR_PREC_COUNT || cfg->tensor.macs_per_cycle[precs[i]] <= 0)
-			continue;
-		for (int sp = 0; sp < 2; sp++) {
-			double f = peak_flops(cfg, precs[i], sp);
-			if (f <= 0)
-				continue;
-			snprintf(names[n], 64, "%s %s peak", tensor_prec_name(precs[i]),
-			         sp ? "2:4 sparse" : "dense");
-			flops[n++] = f;
-		}
-	}
-	return n;
-}
-
 static int plot_roofline(const char *dir, const struct report_input *in)
 {
 	const struct arch_config *cfg = in->cfg;
+	const struct runinfo *info = in->info;
 	char path[PATH_MAX];
 	FILE *f = open_in(dir, "roofline.dat", path, sizeof path);
 	if (!f)
 		return -1;
+	FILE *lab = NULL;
 	size_t ng = 0;
-	struct opstats_group **g = opstats_sorted(in->info->stats, 1, &ng);
+	struct opstats_group **g = opstats_sorted(info->stats, 1, &ng);
 	fprintf(f, "# op name and shape, FLOPs per device-memory byte, achieved FLOP/s, ops, "
-	           "time_s\n");
+	           "time_s (kernel time)\n");
 	size_t points = 0;
+	double ai_min = INFINITY, ai_max = 0, y_min = INFINITY;
+	char lpath[PATH_MAX];
+	lab = open_in(dir, "roofline.labels", lpath, sizeof lpath);
+	if (!lab) {
+		free(g);
+		fclose(f);
+		return -1;
+	}
+	fprintf(lab, "# the %d slowest points, labelled\n", PLOT_LABELS);
 	for (size_t i = 0; g && i < ng; i++) {
 		/* An op with no FLOPs or no device-memory bytes has no place on these axes. */
 		if (g[i]->flops <= 0 || !g[i]->bytes || !g[i]->kernel_ps)
 			continue;
 		double s = (double)g[i]->kernel_ps * 1e-12;
-		data_label(f, g[i]->label);
-		fprintf(f, " %.6e %.6e %llu %.6e\n", g[i]->flops / (double)g[i]->bytes,
-		        g[i]->flops / s, (unsigned long long)g[i]->ops, s);
+		double ai = g[i]->flops / (double)g[i]->bytes, y = g[i]->flops / s;
+		FILE *to[2] = { f, points < PLOT_LABELS ? lab : NULL };
+		for (int k = 0; k < 2 && to[k]; k++) {
+			data_label(to[k], g[i]->label);
+			fprintf(to[k], " %.6e %.6e %llu %.6e\n", ai, y,
+			        (unsigned long long)g[i]->ops, s);
+		}
+		ai_min = ai < ai_min ? ai : ai_min;
+		ai_max = ai > ai_max ? ai : ai_max;
+		y_min = y < y_min ? y : y_min;
 		points++;
 	}
 	free(g);
-	if (close_file(f, path))
+	if (close_file(f, path) || close_file(lab, lpath))
 		return -1;
-
-	char names[4][64];
-	double peaks[4];
-	size_t nroofs = roofs(cfg, names, peaks);
-	double bw = cfg->hbm.bandwidth;
+	if (!points) {
+		log_warn(
+		    "--plot: no op with both FLOPs and device-memory bytes: no roofline figure");
+		return 0;
+	}
+	double bw = cfg->hbm.bandwidth, top = 0;
+	for (size_t i = 0; i < info->nroofs; i++)
+		top = info->roofs[i].flops > top ? info->roofs[i].flops : top;
+	/* From the points, and far enough right to show every ridge. */
+	double x_lo = ai_min / 4, x_hi = ai_max * 4;
+	if (top > 0 && top / bw * 4 > x_hi)
+		x_hi = top / bw * 4;
+	double y_lo = y_min / 4, y_hi = (top > 0 ? top : ai_max * bw) * 2;
 	f = open_in(dir, "roofline.gp", path, sizeof path);
 	if (!f)
 		return -1;
-	fprintf(f, "# simrun --plot: the roofline of a run (data: roofline.dat)\n");
-	fprintf(f, "set title ");
+	fprintf(f, "# simrun --plot: the roofline of a run (data: roofline.dat); run it in this "
+	           "folder: gnuplot roofline.gp\nset title ");
 	char title[512];
 	snprintf(title, sizeof title, "%s on %s: each op name and shape (kernel time)",
 	         in->model_name[0] ? in->model_name : in->trace_file, cfg->top.name);
 	gnuplot_quote(f, title);
-	fprintf(f, "\nset logscale xy\nset xlabel 'arithmetic intensity [FLOP per device-memory "
-	           "byte]'\nset ylabel 'achieved [FLOP/s]'\nset grid\nset key bottom right\n"
-	           "set xrange [0.1:100000]\n");
-	fprintf(f, "bw = %.6e\n", bw);
+	fprintf(f,
+	        "\nset logscale xy\nset xlabel 'arithmetic intensity [FLOP per device-memory "
+	        "byte]'\nset ylabel 'achieved [FLOP/s]'\nset grid\nset key bottom right\n"
+	        "set xrange [%.6e:%.6e]\nset yrange [%.6e:%.6e]\nbw = %.6e\n",
+	        x_lo, x_hi, y_lo, y_hi, bw);
 	char cmd[4096];
 	int n = snprintf(cmd, sizeof cmd, "plot ");
-	for (size_t i = 0; i < nroofs; i++)
+	for (size_t i = 0; i < info->nroofs; i++) {
 		n += snprintf(cmd + n, sizeof cmd - (size_t)n,
-		              "(x * bw < %.6e ? x * bw : %.6e) with lines lw 2 title '%s', ",
-		              peaks[i], peaks[i], names[i]);
-	n += snprintf(cmd + n, sizeof cmd - (size_t)n,
-	              "x * bw with lines dt 2 lc rgb 'gray' title 'device memory %.0f GB/s'",
-	              bw * 1e-9);
-	if (points)
-		snprintf(cmd + n, sizeof cmd - (size_t)n,
-		         ", 'roofline.dat' using 2:3 with points pt 7 ps 1.2 title 'ops (name and "
-		         "shape)', '' using 2:3:1 with labels offset 0,1 font ',8' notitle");
-	fprintf(f, "cd ");
-	gnuplot_quote(f, dir);
-	fputc('\n', f);
+		              "(x * bw < %.6e ? x * bw : %.6e) with lines lw 2 title ",
+		              info->roofs[i].flops, info->roofs[i].flops);
+		/* The names are the simulator's own ("fp16 dense peak"): no quote to escape. */
+		n += snprintf(cmd + n, sizeof cmd - (size_t)n, "'%s', ", info->roofs[i].name);
+	}
+	snprintf(cmd + n, sizeof cmd - (size_t)n,
+	         "x * bw with lines dt 2 lc rgb 'gray' title 'device memory %.0f GB/s', "
+	         "'roofline.dat' using 2:3 with points pt 7 ps 1.2 title 'ops (name and shape)', "
+	         "'roofline.labels' using 2:3:1 with labels offset 0,1 font ',8' notitle",
+	         bw * 1e-9);
 	gnuplot_outputs(f, "roofline", cmd, 1100, 720);
 	if (close_file(f, path))
 		return -1;
@@ -206,6 +219,10 @@ static int plot_by_op(const char *dir, const struct report_input *in)
 	free(g);
 	if (close_file(f, path))
 		return -1;
+	if (!ng) {
+		log_warn("--plot: no ops: no time_by_op figure");
+		return 0;
+	}
 	f = open_in(dir, "time_by_op.gp", path, sizeof path);
 	if (!f)
 		return -1;
@@ -215,10 +232,7 @@ static int plot_by_op(const char *dir, const struct report_input *in)
 	           "set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
 	           "set xtics rotate by -40 scale 0\nset ylabel 'time [ms]'\n"
 	           "set y2label 'energy [mJ]'\nset ytics nomirror\nset y2tics\nset yrange [0:*]\n"
-	           "set y2range [0:*]\nset grid ytics\nset key top right\nset bmargin 8\n"
-	           "cd ");
-	gnuplot_quote(f, dir);
-	fputc('\n', f);
+	           "set y2range [0:*]\nset grid ytics\nset key top right\nset bmargin 8\n");
 	gnuplot_outputs(f, "time_by_op",
 	                "plot 'time_by_op.dat' using 2:xtic(1) title 'time [ms]' axes x1y1, '' "
 	                "using 3 title 'energy [mJ]' axes x1y2",
@@ -236,24 +250,28 @@ static int plot_steps(const char *dir, const struct report_input *in)
 	if (!f)
 		return -1;
 	fprintf(f, "# step index, latency_ms, kind (0 prefill, 1 decode)\n");
+	size_t rows = 0;
 	for (uint64_t i = 0; i < r->nsteps; i++) {
 		const struct replay_step *s = &r->steps[i];
 		if (!s->ops)
 			continue;
+		rows++;
 		fprintf(f, "%llu %.6e %d\n", (unsigned long long)i, (double)s->time_ps * 1e-9,
 		        s->kind == TRACE_STEP_DECODE);
 	}
 	if (close_file(f, path))
 		return -1;
+	if (!rows) {
+		log_warn("--plot: no step with ops: no step_latency figure");
+		return 0;
+	}
 	f = open_in(dir, "step_latency.gp", path, sizeof path);
 	if (!f)
 		return -1;
 	fprintf(f, "# simrun --plot: each step's latency (data: step_latency.dat)\n"
 	           "set title 'latency per step (prefill, then one decode step per output token)'\n"
 	           "set xlabel 'step'\nset ylabel 'latency [ms]'\nset logscale y\nset grid\n"
-	           "set key top left\ncd ");
-	gnuplot_quote(f, dir);
-	fputc('\n', f);
+	           "set key top left\n");
 	gnuplot_outputs(f, "step_latency",
 	                "plot 'step_latency.dat' using 1:($3 == 0 ? $2 : 1/0) with points pt 5 ps "
 	                "1.5 title 'prefill', '' using 1:($3 == 1 ? $2 : 1/0) with linespoints pt "

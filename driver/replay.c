@@ -291,7 +291,7 @@ static void op_simulated(void *ctx)
 			r->delta[i] -= r->snap0[i];
 		cache_insert(r->cache, &r->op, r->warm, &e);
 	}
-	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes, r->recording);
+	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes, r->recording > 0);
 	if (!r->failed)
 		replay_next(r);
 }
@@ -320,7 +320,9 @@ static void start_op(struct replay *r)
 	stats_snapshot(r->reg, r->snap0);
 	arch_energy_counts(r->arch, r->counts0);
 	if (r->recording)
-		arch_record_next_op(r->arch, REPLAY_TILE_EVENTS_MAX);
+		arch_record_next_op(r->arch, r->recording < REPLAY_TILE_EVENTS_MAX
+		                                 ? r->recording
+		                                 : REPLAY_TILE_EVENTS_MAX);
 	arch_op_start(r->arch, &r->op, op_simulated, r);
 }
 
@@ -353,8 +355,9 @@ static void replay_next(void *ctx)
 			continue;
 		}
 		r->op = rec.op;
-		r->recording = r->listener && r->listener->want_tiles &&
-		               r->listener->want_tiles(r->listener->ctx, &r->op);
+		r->recording = r->listener && r->listener->want_tiles
+		                   ? r->listener->want_tiles(r->listener->ctx, &r->op)
+		                   : 0;
 		if (from_cache(r)) {
 			if (r->failed)
 				return;

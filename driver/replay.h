@@ -85,9 +85,9 @@ struct replay_op_done {
 
 /* Who watches a replay beyond its totals (timeline, per-name statistics). */
 struct replay_listener {
-	/* Whether op's tile events are wanted: it is then simulated (not taken from the cache)
-	 * and recorded. NULL: never. */
-	bool (*want_tiles)(void *ctx, const struct trace_op *op);
+	/* How many of op's tile events are wanted (0: none): it is then simulated (not taken
+	 * from the cache) and recorded, at most that many. NULL: never. */
+	size_t (*want_tiles)(void *ctx, const struct trace_op *op);
 	/* Every finished op, in order. 0, or -1 to stop the replay (an error, logged). */
 	int (*op_done)(void *ctx, const struct replay_op_done *d);
 	void *ctx;
@@ -123,7 +123,7 @@ struct replay {
 	uint64_t *last;         /* the counters after the previous op, to see one wrap */
 	/* The op in flight. */
 	struct trace_op op;
-	bool recording; /* its tile events are recorded for the listener */
+	size_t recording; /* its tile events recorded for the listener, at most (0: not) */
 	uint64_t *snap0, *delta;
 	uint64_t counts0[ENERGY_COUNT_N];
 };

@@ -110,11 +110,7 @@ static char *resolved_config(const struct arch_config *cfg, char hash[33])
 /* The trace's meta device= (a profile's GPU), lower-cased into buf; false if none. */
 static bool meta_device(const char *meta, char *buf, size_t len)
 {
-	if (!meta || trace_meta_value(meta, "device", buf, len) != 0 || !buf[0])
-		return false;
-	for (char *p = buf; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return true;
+	return meta && trace_meta_value(meta, "device", buf, len) == 0 && buf[0];
 }
 
 /* Whether a profile's device names the modelled machine: some word of the machine's name
@@ -146,10 +142,18 @@ static bool device_matches(const char *device, const char *machine)
 	return !any_word; /* a machine without such a word cannot be told apart */
 }
 
+static struct replay_type_total measured_total(const struct replay *r);
+
 int report_device_warning(const struct report_input *in, char *buf, size_t len)
 {
-	char dev[128];
-	if (!meta_device(in->meta, dev, sizeof dev) || device_matches(dev, in->cfg->top.name))
+	char dev[128], low[128];
+	struct replay_type_total all = measured_total(in->replay);
+	if (!all.measured_ops || !meta_device(in->meta, dev, sizeof dev))
+		return 0;
+	for (size_t i = 0; i < sizeof low; i++)
+		if (!(low[i] = (char)tolower((unsigned char)dev[i])))
+			break;
+	if (device_matches(low, in->cfg->top.name))
 		return 0;
 	snprintf(buf, len,
 	         "the profile was recorded on '%s', the modelled machine is '%s': measured and "
@@ -246,6 +250,7 @@ static json_object *group_json(const struct opstats_group *g)
 	json_object_object_add(o, "flops", json_object_new_double(g->flops));
 	json_object_object_add(o, "bound", json_object_new_string(g->bound));
 	json_object_object_add(o, "first_line", json_object_new_uint64(g->first_line));
+	json_object_object_add(o, "steps", json_object_new_uint64(g->steps));
 	return o;
 }
 
@@ -336,17 +341,22 @@ int report_write_json(FILE *out, const struct report_input *in)
 	json_object *latency = json_object_new_object();
 	json_object_object_add(latency, "prefill_steps", json_object_new_uint64(lat.prefill_steps));
 	json_object_object_add(latency, "decode_steps", json_object_new_uint64(lat.decode_steps));
-	json_object_object_add(latency, "ttft_s", json_object_new_double(lat.ttft_s));
-	json_object_object_add(latency, "tpot_mean_s", json_object_new_double(lat.tpot_mean_s));
-	json_object_object_add(latency, "tpot_p50_s", json_object_new_double(lat.tpot_p50_s));
-	json_object_object_add(latency, "tpot_p99_s", json_object_new_double(lat.tpot_p99_s));
+	/* null where the trace has no step of the kind. */
+	bool pre = lat.prefill_steps > 0, dec = lat.decode_steps > 0;
+	json_object_object_add(latency, "ttft_s", pre ? json_object_new_double(lat.ttft_s) : NULL);
+	json_object_object_add(latency, "tpot_mean_s",
+	                       dec ? json_object_new_double(lat.tpot_mean_s) : NULL);
+	json_object_object_add(latency, "tpot_p50_s",
+	                       dec ? json_object_new_double(lat.tpot_p50_s) : NULL);
+	json_object_object_add(latency, "tpot_p99_s",
+	                       dec ? json_object_new_double(lat.tpot_p99_s) : NULL);
 	json_object_object_add(latency, "prefill_tokens",
 	                       json_object_new_double(lat.prefill_tokens));
 	json_object_object_add(latency, "output_tokens", json_object_new_double(lat.output_tokens));
 	json_object_object_add(latency, "prefill_tokens_per_s",
-	                       json_object_new_double(lat.prefill_tokens_per_s));
+	                       pre ? json_object_new_double(lat.prefill_tokens_per_s) : NULL);
 	json_object_object_add(latency, "output_tokens_per_s",
-	                       json_object_new_double(lat.output_tokens_per_s));
+	                       dec ? json_object_new_double(lat.output_tokens_per_s) : NULL);
 	json_object_object_add(root, "latency", latency);
 
 	json_object *steps = json_object_new_array();
@@ -453,7 +463,7 @@ int report_write_json(FILE *out, const struct report_input *in)
 	runinfo_errors(info, TRACE_OP_COUNT, &all_err);
 	char warn[512];
 	bool mismatch = report_device_warning(in, warn, sizeof warn);
-	if (all_err.ops || mismatch) {
+	if (all_err.ops) {
 		json_object *prof = errors_json(&all_err);
 		json_object *bt = json_object_new_object();
 		for (int t = 0; t < TRACE_OP_COUNT; t++) {
@@ -546,13 +556,16 @@ void report_write_text(FILE *out, const struct report_input *in)
 	/* Time to first token: the prefill steps; time per output token: the decode steps. */
 	struct report_latency lat;
 	report_latency(r, &lat);
-	fmt_time(b1, sizeof b1, lat.ttft_s);
-	fprintf(out, "\ntime to first token (prefill)   %s", b1);
-	if (lat.prefill_steps)
-		fprintf(out, "  (%" PRIu64 " step%s, %.0f tokens, %.4g tokens/s)",
-		        lat.prefill_steps, lat.prefill_steps == 1 ? "" : "s", lat.prefill_tokens,
-		        lat.prefill_tokens_per_s);
 	fputc('\n', out);
+	if (lat.prefill_steps) {
+		fmt_time(b1, sizeof b1, lat.ttft_s);
+		fprintf(out,
+		        "time to first token (prefill)   %s  (%" PRIu64
+		        " step%s, %.0f tokens, %.4g "
+		        "tokens/s)\n",
+		        b1, lat.prefill_steps, lat.prefill_steps == 1 ? "" : "s",
+		        lat.prefill_tokens, lat.prefill_tokens_per_s);
+	}
 	if (lat.decode_steps) {
 		char b3[32];
 		fmt_time(b1, sizeof b1, lat.tpot_mean_s);
@@ -647,9 +660,10 @@ void report_write_text(FILE *out, const struct report_input *in)
 	        "share", "mean", "bound (slowest)");
 	for (size_t i = 0; groups && i < ng && i < REPORT_TOP_GROUPS; i++) {
 		const struct opstats_group *g = groups[i];
+		/* Per step it runs in: a prefill-only op is x32, not x6.4 over 5 steps. */
 		char per[32] = "-";
-		if (in->trace_steps) {
-			double ps = (double)g->ops / (double)in->trace_steps;
+		if (g->steps) {
+			double ps = (double)g->ops / (double)g->steps;
 			snprintf(per, sizeof per, ps == floor(ps) ? "x%.0f" : "x%.2f", ps);
 		}
 		fmt_time(b1, sizeof b1, ps_to_s(g->time_ps));

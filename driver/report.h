@@ -27,8 +27,8 @@ struct report_input {
 	const struct arch *arch;
 	const struct stats *reg;
 	uint64_t trace_ops, trace_steps;
-	const char *model_name; /* the trace's meta model=, "" if none */
-	const char *meta;       /* every meta record's key=value fields, space-separated */
+	const char *model_name;  /* the trace's meta model=, "" if none */
+	const char *meta;        /* every meta record's key=value fields, space-separated */
 	const char *const *sets; /* the --set options, as given */
 	size_t nsets;
 	const struct runinfo *info;
@@ -44,8 +44,8 @@ struct report_latency {
 	double prefill_tokens_per_s, output_tokens_per_s;
 };
 void report_latency(const struct replay *r, struct report_latency *out);
-/* When the trace's meta device= (a profile's GPU) does not name the modelled machine: 1 with
- * the warning in buf; else 0. */
+/* When ops carry measured durations and the trace's meta device= (a profile's GPU) does not
+ * name the modelled machine: 1 with the warning in buf; else 0. */
 int report_device_warning(const struct report_input *in, char *buf, size_t len);
 
 /* 0 / -1 (write error). */

@@ -27,10 +27,10 @@ const char *runinfo_limit_text(int i)
 	return i >= 0 && i < RUNINFO_LIMIT_COUNT ? text[i] : "";
 }
 
-static bool want_tiles(void *ctx, const struct trace_op *op)
+static size_t want_tiles(void *ctx, const struct trace_op *op)
 {
 	struct runinfo *ri = ctx;
-	return ri->timeline && timeline_selected(ri->timeline, op);
+	return ri->timeline ? timeline_selected(ri->timeline, op) : 0;
 }
 
 static void close_step(struct runinfo *ri)
@@ -127,6 +127,23 @@ static int op_done(void *ctx, const struct replay_op_done *d)
 			n->decode_ps += res->decode_ps;
 	}
 	note_limits(ri, d);
+	/* The precision follows from the op type and its operands' dtypes: each pair once. */
+	bool *seen = NULL;
+	if (op->type == TRACE_OP_GEMM)
+		seen = &ri->roofs_seen[0][op->gemm.a][op->gemm.w ? op->gemm.w->dtype : op->gemm.b];
+	else if (op->type == TRACE_OP_ATTN)
+		seen = &ri->roofs_seen[1][op->attn.q][op->attn.q];
+	struct arch_peak pk[2];
+	size_t np = seen && !*seen ? arch_op_peaks(ri->cfg, op, pk) : 0;
+	if (seen)
+		*seen = true;
+	for (size_t i = 0; i < np; i++) {
+		size_t j = 0;
+		while (j < ri->nroofs && strcmp(ri->roofs[j].name, pk[i].name))
+			j++;
+		if (j == ri->nroofs && j < RUNINFO_ROOFS)
+			ri->roofs[ri->nroofs++] = pk[i];
+	}
 	if (op->has_dur && op->dur_ns > 0) {
 		double sim_ns = (double)(d->time_ps - res->gap_ps) * 1e-3;
 		if (add_error(ri, op->type,
@@ -180,7 +197,7 @@ void runinfo_errors(const struct runinfo *ri, int t, struct runinfo_errors *out)
 		return;
 	size_t i = 0;
 	for (int k = 0; k < TRACE_OP_COUNT; k++)
-		if (t == TRACE_OP_COUNT || t == k) {
+		if ((t == TRACE_OP_COUNT || t == k) && ri->nerr[k]) {
 			memcpy(v + i, ri->err[k], ri->nerr[k] * sizeof *v);
 			i += ri->nerr[k];
 		}

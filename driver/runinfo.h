@@ -17,6 +17,8 @@
 #include "driver/replay.h"
 #include "driver/timeline.h"
 
+#define RUNINFO_ROOFS 8
+
 /* The model's limits a run can meet: the report lists those it met (runinfo_limit_text). */
 enum runinfo_limit {
 	RUNINFO_LIMIT_VEC_ROOFLINE,    /* a vec op */
@@ -53,6 +55,10 @@ struct runinfo {
 	struct runinfo_note notes[ARCH_NOTE_COUNT];
 	bool met[RUNINFO_LIMIT_COUNT];
 	uint64_t power_limited_ops;
+	/* The compute roofs of the precisions the run's GEMMs and attention used (for plots). */
+	struct arch_peak roofs[RUNINFO_ROOFS];
+	size_t nroofs;
+	bool roofs_seen[2][TRACE_DT_COUNT][TRACE_DT_COUNT]; /* gemm/attn x operand dtypes done */
 	/* Per-op relative errors in %, per op type, of ops with dur_ns. */
 	double *err[TRACE_OP_COUNT];
 	size_t nerr[TRACE_OP_COUNT], cap_err[TRACE_OP_COUNT];

@@ -66,7 +66,7 @@ static void usage(FILE *out)
 	    "                      'path = value' line each, and exit (no TRACE needed)\n"
 	    "  --no-cache          simulate every op, even repeats (same results, slower)\n"
 	    "  --exact             play every tile event of long ops (no steady-state skipping;\n"
-	    "                      results differ by well under 0.5 %%, runs much slower)\n"
+	    "                      results differ by well under 0.5 %, runs much slower)\n"
 	    "  -q, --quiet         only errors on standard error\n"
 	    "  -v, --verbose       more on standard error (repeat for debug)\n"
 	    "  --version, --help\n"
@@ -411,6 +411,7 @@ int main(int argc, char **argv)
 	struct capacity cap;
 	capacity_init(&cap);
 	bool reg_ready = false, replay_ready = false, info_ready = false, ran = false;
+	bool json_ok = false;
 	int rc = EXIT_USER_ERROR;
 	char err[512];
 	struct trace_reader *reader = open_trace(args.trace_file);
@@ -426,13 +427,14 @@ int main(int argc, char **argv)
 			goto done;
 		fputs("index,step,compute_s,memory_s,host_s\n", roofline.f);
 	}
-	if (args.plot_dir && plot_prepare(args.plot_dir))
-		goto done;
 	static struct trace_summary sum;
 	if (check_trace(reader, args.trace_file, &cfg, spool, roofline.f, &cap, &sum))
 		goto done;
 	if (capacity_check(&cap, &cfg, strcmp(args.trace_file, "-") ? args.trace_file : "<stdin>",
 	                   args.ignore_capacity))
+		goto done;
+	const char *inputs[] = { args.trace_file, args.arch_file, NULL };
+	if (args.plot_dir && plot_prepare(args.plot_dir, inputs))
 		goto done;
 	if (roofline.f && close_out(&roofline, true))
 		goto done;
@@ -480,6 +482,8 @@ int main(int argc, char **argv)
 	         (unsigned long long)replay.cache_hits, (unsigned long long)kernel_callbacks_run());
 
 	runinfo_finish(&info);
+	if (tl && args.timeline_ops)
+		timeline_warn_unused(tl, args.timeline_ops);
 	if (tl && timeline_finish(tl, replay.time_ps)) {
 		log_error("%s: write failed", args.timeline_file);
 		rc = EXIT_USER_ERROR;
@@ -493,7 +497,8 @@ int main(int argc, char **argv)
 	bool json_stdout = args.json_file && !strcmp(args.json_file, "-");
 	bool csv_stdout = args.csv_file && !strcmp(args.csv_file, "-");
 	bool roof_stdout = args.roofline_file && !strcmp(args.roofline_file, "-");
-	if (json.f && report_write_json(json.f, &in))
+	json_ok = !json.f || !report_write_json(json.f, &in);
+	if (!json_ok)
 		rc = EXIT_USER_ERROR;
 	bool timeline_stdout = args.timeline_file && !strcmp(args.timeline_file, "-");
 	if (!json_stdout && !csv_stdout && !roof_stdout && !timeline_stdout)
@@ -504,7 +509,7 @@ done:
 	/* Outputs are put in place only after a run that wrote them whole. */
 	if (close_out(&roofline, false))
 		rc = EXIT_USER_ERROR;
-	if (close_out(&json, ran && rc == 0))
+	if (close_out(&json, ran && json_ok))
 		rc = EXIT_USER_ERROR;
 	if (close_out(&csv, ran))
 		rc = EXIT_USER_ERROR;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "driver/opdesc.h"
+#include "sim/log.h"
 
 enum { PID_MACHINE = 1, PID_CORES = 2, TID_OPS = 1 };
 
@@ -92,43 +93,84 @@ static void counter(struct timeline *t, const char *name, uint64_t at, const cha
 	put_event(t, ev);
 }
 
+/* An op index: digits only, below 2^64. */
+static bool parse_index(const char *s, const char *end, uint64_t *out)
+{
+	if (s == end)
+		return false;
+	uint64_t v = 0;
+	for (const char *c = s; c < end; c++) {
+		if (*c < '0' || *c > '9' || v > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*c - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* One item of --timeline-ops: 0, or -1 with err set. */
+static int parse_item(const char *item, struct pick *p, char *err, size_t errlen)
+{
+	*p = (struct pick){ 0 };
+	bool blank = !*item;
+	for (const char *c = item; *c; c++)
+		blank |= (unsigned char)*c <= ' ' || *c == 0x7f;
+	if (blank) {
+		snprintf(err, errlen,
+		         "--timeline-ops: '%s': an empty item, or one with a space or "
+		         "control character",
+		         item);
+		return -1;
+	}
+	if ((*item >= '0' && *item <= '9') || *item == '-') {
+		const char *dash = strchr(item, '-'), *end = item + strlen(item);
+		if (!parse_index(item, dash ? dash : end, &p->lo) ||
+		    (dash && !parse_index(dash + 1, end, &p->hi)) ||
+		    (!dash && (p->hi = p->lo, 0)) || p->hi < p->lo) {
+			snprintf(
+			    err, errlen,
+			    "--timeline-ops: '%s' is not an op index (0 to 2^64-1) or a range A-B "
+			    "with A <= B",
+			    item);
+			return -1;
+		}
+		return 0;
+	}
+	/* A name glob: its brackets closed (fnmatch takes an open one for no match at all). */
+	const char *open = strchr(item, '[');
+	if (open && !strchr(open + 1, ']')) {
+		snprintf(err, errlen, "--timeline-ops: '%s': an unclosed [ in a name pattern",
+		         item);
+		return -1;
+	}
+	p->by_name = true;
+	p->glob = strdup(item);
+	if (!p->glob) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_select(struct timeline *t, const char *select, char *err, size_t errlen)
 {
-	char *copy = strdup(select), *save = NULL;
-	if (!copy)
+	char *copy = strdup(select);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		struct pick p = { 0 };
-		char *end;
-		errno = 0;
-		unsigned long long lo = strtoull(item, &end, 10);
-		if (end != item && item[0] != '-' && !errno) {
-			p.lo = p.hi = lo;
-			if (*end == '-') {
-				char *e2;
-				unsigned long long hi = strtoull(end + 1, &e2, 10);
-				if (e2 == end + 1 || *e2 || errno || hi < lo || end[1] == '-') {
-					snprintf(
-					    err, errlen,
-					    "--timeline-ops: '%s' is not an op index, a range A-B "
-					    "(A <= B) or a name",
-					    item);
-					free(copy);
-					return -1;
-				}
-				p.hi = hi;
-			} else if (*end) {
-				p.by_name = true;
-			}
-		} else {
-			p.by_name = true;
-		}
-		if (p.by_name && !(p.glob = strdup(item))) {
+	}
+	for (char *item = copy, *next; item; item = next) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = 0;
+		struct pick p;
+		if (parse_item(item, &p, err, errlen)) {
 			free(copy);
 			return -1;
 		}
 		struct pick *np = realloc(t->picks, (t->npicks + 1) * sizeof *np);
 		if (!np) {
+			snprintf(err, errlen, "out of memory");
 			free(p.glob);
 			free(copy);
 			return -1;
@@ -137,10 +179,6 @@ static int parse_select(struct timeline *t, const char *select, char *err, size_
 		t->picks[t->npicks++] = p;
 	}
 	free(copy);
-	if (!t->npicks) {
-		snprintf(err, errlen, "--timeline-ops: empty selection");
-		return -1;
-	}
 	return 0;
 }
 
@@ -187,15 +225,32 @@ void timeline_free(struct timeline *t)
 	free(t);
 }
 
-bool timeline_selected(const struct timeline *t, const struct trace_op *op)
+size_t timeline_selected(struct timeline *t, const struct trace_op *op)
 {
+	if (!t->npicks || t->ops_written >= TIMELINE_MAX_OPS ||
+	    t->tiles_written >= TIMELINE_MAX_TILE_EVENTS)
+		return 0;
+	char label[128];
+	bool labelled = false;
 	for (size_t i = 0; i < t->npicks; i++) {
 		const struct pick *p = &t->picks[i];
-		if (p->by_name ? op->name && !fnmatch(p->glob, op->name, 0)
+		if (p->by_name && !labelled) {
+			opdesc_label(op, label, sizeof label);
+			labelled = true;
+		}
+		if (p->by_name ? !fnmatch(p->glob, label, 0)
 		               : op->index >= p->lo && op->index <= p->hi)
-			return true;
+			return TIMELINE_MAX_TILE_EVENTS - t->tiles_written;
 	}
-	return false;
+	return 0;
+}
+
+void timeline_warn_unused(const struct timeline *t, const char *select)
+{
+	if (t->npicks && !t->tiles_written && !t->tiles_dropped)
+		log_warn("--timeline-ops %s: no tile events recorded (it selects no op, or only "
+		         "vec and coll ops, which have no tiles)",
+		         select);
 }
 
 static void counters_at(struct timeline *t, uint64_t at, const struct arch_op_result *res,
@@ -272,7 +327,7 @@ void timeline_op(struct timeline *t, const struct trace_op *op, uint64_t start_p
                  uint64_t tiles_dropped)
 {
 	t->ops_seen++;
-	if (t->ops_written >= TIMELINE_MAX_OPS && !ntiles) {
+	if (t->ops_written >= TIMELINE_MAX_OPS) {
 		/* Past the limit: the per-op counters fall to zero until the steps' own. */
 		if (t->counters_open)
 			counters_at(t, start_ps, NULL, 0, 0, 0, 0);

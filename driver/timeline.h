@@ -39,8 +39,13 @@ struct timeline;
 struct timeline *timeline_new(FILE *f, const char *machine, uint32_t cores, const char *select,
                               char *err, size_t errlen);
 void timeline_free(struct timeline *t);
-/* Whether op's tiles are to be recorded (then: arch_record_next_op before it starts). */
-bool timeline_selected(const struct timeline *t, const struct trace_op *op);
+/* How many of op's tile events the file still takes if --timeline-ops selects op (by index,
+ * or its label: name=, else the kind, as the CSV's label), 0 if it does not or the file is
+ * full (TIMELINE_MAX_OPS ops or TIMELINE_MAX_TILE_EVENTS tile events written). */
+size_t timeline_selected(struct timeline *t, const struct trace_op *op);
+/* After the run: a warning when a selection recorded no tile event (it matched no op, or only
+ * ops without tiles: vec and coll ops are analytic). */
+void timeline_warn_unused(const struct timeline *t, const char *select);
 /* An op that ran from start_ps for its result's time_ps; tiles: its recorded events (NULL if
  * none). */
 void timeline_op(struct timeline *t, const struct trace_op *op, uint64_t start_ps,

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np (glibc 2.29) */
 #include "sim/gnuplot.h"
 
 #include <errno.h>
@@ -27,13 +28,15 @@ static void last_line(const char *path, char *msg, size_t len)
 	fclose(f);
 }
 
-int gnuplot_run(const char *script, const char *errfile, char *msg, size_t len)
+int gnuplot_run(const char *dir, const char *script, const char *errfile, char *msg, size_t len)
 {
 	posix_spawn_file_actions_t fa;
 	if (posix_spawn_file_actions_init(&fa)) {
 		snprintf(msg, len, "out of memory");
 		return -1;
 	}
+	if (dir)
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -52,13 +55,18 @@ int gnuplot_run(const char *script, const char *errfile, char *msg, size_t len)
 			snprintf(msg, len, "waitpid: %s", strerror(errno));
 			return -1;
 		}
+	char path[4096];
+	if (dir)
+		snprintf(path, sizeof path, "%s/%s", dir, errfile);
+	else
+		snprintf(path, sizeof path, "%s", errfile);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		last_line(errfile, msg, len);
+		last_line(path, msg, len);
 		if (!msg[0])
 			snprintf(msg, len, "gnuplot failed (status %d)", status);
 		return -1;
 	}
-	unlink(errfile);
+	unlink(path);
 	return 0;
 }
 

@@ -6,9 +6,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Runs `gnuplot SCRIPT` with standard error into ERRFILE (removed when it succeeds). 0, or -1
- * with the reason (gnuplot missing, or its last message) in msg. */
-int gnuplot_run(const char *script, const char *errfile, char *msg, size_t len);
+/* Runs `gnuplot SCRIPT` in folder DIR (NULL: the current one; SCRIPT and ERRFILE are then
+ * relative to DIR) with standard error into ERRFILE (removed when it succeeds). 0, or -1 with
+ * the reason (gnuplot missing, or its last message) in msg. */
+int gnuplot_run(const char *dir, const char *script, const char *errfile, char *msg, size_t len);
 /* TEXT as a gnuplot single-quoted string (a quote doubled). */
 void gnuplot_quote(FILE *f, const char *text);
 /* The lines that draw PLOT_CMD (a complete plot command) into PATH.png and PATH.svg, w x h. */

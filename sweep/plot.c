@@ -373,7 +373,7 @@ int plot_end(FILE *script, const char *dir)
 		log_error("%s: write failed: %s", path, strerror(errno));
 		return -1;
 	}
-	if (gnuplot_run(path, err, msg, sizeof msg)) {
+	if (gnuplot_run(NULL, path, err, msg, sizeof msg)) {
 		log_error("gnuplot %s: %s (the data and the script are in %s)", path, msg, dir);
 		return -1;
 	}

@@ -40,7 +40,13 @@ timeline_bounded)
   run --arch a100_24.cfg --timeline "$tmp/tl.json" --json "$tmp/a.json" "$tmp/t.gz" >/dev/null
   "$check" "$tmp/tl.json" "$tmp/a.json" || fail "timeline structure"
   grep -q '"ops":53605,"ops_written":20000' "$tmp/tl.json" || fail "op bound not kept"
-  size=$(stat -c %s "$tmp/tl.json"); [ "$size" -lt 20000000 ] || fail "timeline of $size bytes" ;;
+  size=$(stat -c %s "$tmp/tl.json"); [ "$size" -lt 20000000 ] || fail "timeline of $size bytes"
+  # Selecting ops by name keeps the bounds too: tiles stop at 250,000, op slices at 20,000.
+  run --arch a100_24.cfg --timeline "$tmp/ts.json" --timeline-ops 'mlp.*' --json "$tmp/b.json" "$tmp/t.gz" >/dev/null
+  "$check" "$tmp/ts.json" "$tmp/b.json" --tiles || fail "timeline structure with tiles"
+  grep -q '"ops":53605,"ops_written":20000,"steps":151,"steps_written":151,"tile_events":250000' "$tmp/ts.json" ||
+    fail "bounds with a selection: $(grep -o '"name":"nmsim".*' "$tmp/ts.json")"
+  size=$(stat -c %s "$tmp/ts.json"); [ "$size" -lt 40000000 ] || fail "timeline of $size bytes with tiles" ;;
 plots)
   run --arch a100_24.cfg --plot "$tmp/p/q" traces/examples/llama2-7b-2of4.trace.gz >/dev/null
   for f in roofline time_by_op step_latency; do
@@ -48,10 +54,27 @@ plots)
     [ "$(head -c 4 "$tmp/p/q/$f.png" | od -An -c | tr -d ' ')" = '211PNG' ] || fail "$f.png is not a PNG"
   done
   # Each figure holds the series it promises.
-  # A100's widest tensor-core precision and its narrowest (int4), dense and 2:4.
-  for s in 'fp16 dense peak' 'fp16 2:4 sparse peak' 'int4 dense peak' 'int4 2:4 sparse peak' \
+  # The roofs of the precision the trace uses (fp16), dense and 2:4; none it does not use.
+  for s in 'fp16 dense peak' 'fp16 2:4 sparse peak' \
            'device memory 2039 GB/s' 'ops (name and shape)' 'mlp.gate_up'; do
     grep -qF "$s" "$tmp/p/q/roofline.svg" || fail "roofline.svg lacks '$s'"; done
+  grep -qF 'int8 dense peak' "$tmp/p/q/roofline.svg" && fail "int8 roof on an fp16 trace"
+  # 312 TFLOP/s dense fp16 on A100: 2 x 1024 MAC x 108 SMs x 1410 MHz.
+  grep -q '3.118[0-9]*e+14 ? x \* bw' "$tmp/p/q/roofline.gp" || fail "fp16 dense roof value"
+  "$tracegen" --model llama-2-7b --prompt 16 --decode 1 --weights int8 -o "$tmp/i8.gz" 2>/dev/null
+  run --arch a100_24.cfg --plot "$tmp/i8" "$tmp/i8.gz" >/dev/null
+  grep -qF 'int8 2:4 sparse peak' "$tmp/i8/roofline.svg" || fail "int8 roofs of a W8A8 trace"
+  # Nothing to draw: a trace without ops gives no figures, a warning, exit 0.
+  printf 'simtrace 1\n' >"$tmp/e.trace"
+  run --arch a100_24.cfg --plot "$tmp/e" --json "$tmp/e.json" "$tmp/e.trace" 2>"$tmp/err" >/dev/null
+  [ -s "$tmp/e.json" ] && grep -q 'no ops: no time_by_op figure' "$tmp/err" || fail "empty trace plots"
+  [ -e "$tmp/e/time_by_op.png" ] && fail "a figure of nothing"
+  # A figure never replaces the trace; the scripts rerun inside the folder.
+  mkdir -p "$tmp/pd"; cp traces/examples/llama2-7b-2of4.trace.gz "$tmp/pd/roofline.dat"
+  "$simrun" --arch a100_24.cfg --plot "$tmp/pd" "$tmp/pd/roofline.dat" >/dev/null 2>"$tmp/err"
+  [ $? = 2 ] && grep -q 'refusing to overwrite' "$tmp/err" || fail "--plot over the trace"
+  cmp -s "$tmp/pd/roofline.dat" traces/examples/llama2-7b-2of4.trace.gz || fail "trace overwritten"
+  (cd "$tmp/p/q" && rm roofline.svg && gnuplot roofline.gp 2>/dev/null && [ -s roofline.svg ]) || fail "rerun roofline.gp" 
   for s in 'time [ms]' 'energy [mJ]' 'mlp.gate_up' 'vec.rmsnorm'; do
     grep -qF "$s" "$tmp/p/q/time_by_op.svg" || fail "time_by_op.svg lacks '$s'"; done
   for s in prefill decode; do grep -qF "$s" "$tmp/p/q/step_latency.svg" || fail "step_latency.svg lacks $s"; done
@@ -75,6 +98,11 @@ latency)
     if (ttft != t[1] || (mean - d / 4) ^ 2 > (1e-9 * mean) ^ 2 || p50 > p99 || p50 < t[2] && p50 < t[5]) exit 1
     if ((tps - 4 / d) ^ 2 > (1e-6 * tps) ^ 2) exit 1 }' || fail "latency figures: $steps"
   grep -q 'p50.*p99' "$tmp/text" || fail "text lacks TPOT percentiles"
+  # A decode-only trace has no time to first token: no line, null in the JSON.
+  gen --model llama-2-7b --prompt 0 --context 64 --decode 2 -o "$tmp/d.gz"
+  run --arch a100_24.cfg --json "$tmp/d.json" "$tmp/d.gz" >"$tmp/dtext"
+  grep -q 'time to first token' "$tmp/dtext" && fail "TTFT of a decode-only trace"
+  grep -q '"ttft_s": null' "$tmp/d.json" || fail "ttft_s not null"
   grep -q '^output tokens per second' "$tmp/text" || fail "text lacks tokens/s"
   # The resolved machine: every --set applied, its hash that of --print-config's text.
   run --arch a100_24.cfg --set 'hbm.bandwidth=1 TB/s' --json "$tmp/s.json" traces/examples/llama2-7b-2of4.trace.gz >/dev/null
@@ -129,7 +157,7 @@ csv_columns)
 profile)
   gen --from-kineto tests/data/kineto/qwen1.5-0.5b-chat.mi300.json.gz -o "$tmp/q.trace"
   run --arch h100_24.cfg --json "$tmp/q.json" "$tmp/q.trace" >"$tmp/o"
-  grep -q "warning: the profile was recorded on 'amd_instinct_mi300x_vf'" "$tmp/o" || fail "no device warning"
+  grep -q "warning: the profile was recorded on 'AMD_Instinct_MI300X_VF'" "$tmp/o" || fail "no device warning"
   grep -q '"device_warning"' "$tmp/q.json" || fail "JSON lacks the device warning"
   grep -q '^  gemm .* ops  median .*MAPE' "$tmp/o" || fail "no per-op errors"
   # The per-op figures are of the ops themselves: 977 mapped ops, a median between the extremes.
