@@ -318,7 +318,7 @@ static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, voi
 	case CFG_TIME:
 	case CFG_ENERGY:
 	case CFG_POWER: {
-		double v;
+		double v = 0;
 		if (integer) {
 			v = (double)config_setting_get_int64(s);
 		} else if (t == CONFIG_TYPE_FLOAT) {
@@ -332,6 +332,14 @@ static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, voi
 				return -1;
 		} else {
 			return cfg_expected(f, s, err, n);
+		}
+		if (number && v != 0) {
+			/* A plain number would be in the stored unit (ps, B/s, Hz, pJ, W): 4 for a
+			 * launch cost is 4 ps, not 4 us. Only 0 reads the same in every unit. */
+			char got[96];
+			snprintf(err, n, "%s needs a unit: %s (%s)", cfg_got(got, sizeof(got), s),
+			         cfg_units_expected(f->type), cfg_units_accepted(f->type));
+			return -1;
 		}
 		if (cfg_range(f, v, NULL, err, n))
 			return -1;

@@ -23,7 +23,9 @@
 #define CFG_STRING_MAX 128
 
 /* What a field holds, and what the file may write for it. "Unit string" means a string holding
- * a number, optional spaces, then one of the listed units; a plain number means the stored unit.
+ * a number, optional spaces, then one of the listed units. A plain number is bytes for a size;
+ * for a rate, frequency, time, energy or power it is refused unless it is 0 (launch = 4 would
+ * be 4 ps: "FILE:LINE: core.launch: 4 needs a unit: expected a time like ...").
  * Every number must be finite; integers wider than 32 bits need libconfig's L suffix or a unit
  * string (a plain 3000000000 is rejected, not wrapped). */
 enum cfg_type {
@@ -32,7 +34,8 @@ enum cfg_type {
 	CFG_REAL,   /* double; an integer or real literal */
 	CFG_BYTES,  /* uint64_t bytes; an integer, a whole real, or a unit string:
 		       B, KB, MB, GB, TB (powers of 1000), KiB, MiB, GiB, TiB (powers of 1024) */
-	CFG_RATE,   /* double bytes per second; B/s, KB/s, MB/s, GB/s, TB/s, KiB/s .. TiB/s */
+	CFG_RATE,   /* double bytes per second; B/s, KB/s, MB/s, GB/s, TB/s, KiB/s .. TiB/s, and
+		       bits: b/s, kb/s, Mb/s, Gb/s, Tb/s (an eighth: "3200 Gb/s" = 400 GB/s) */
 	CFG_FREQ,   /* double Hz; Hz, kHz, MHz, GHz */
 	CFG_TIME,   /* double picoseconds; ps, ns, us, ms, s */
 	CFG_ENERGY, /* double picojoules; fJ, pJ, nJ, uJ, mJ, J */

@@ -113,9 +113,9 @@ void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks)
 		}
 	fprintf(out,
 	        "# Every setting of an architecture file (libconfig syntax; --set PATH=VALUE).\n");
-	fprintf(out,
-	        "# Values with units are strings, e.g. size = \"40 MiB\"; a plain number is in the "
-	        "unit column.\n");
+	fprintf(out, "# Values with units are strings, e.g. size = \"40 MiB\". A size may be a "
+	             "plain number of bytes;\n# a rate, frequency, time, energy or power needs "
+	             "its unit (only 0 may be plain).\n");
 	for (size_t t = 0; t < sizeof(unit_types) / sizeof(unit_types[0]); t++)
 		fprintf(out, "#   %-6s %s\n", cfg_units_type_name(unit_types[t]),
 		        cfg_units_accepted(unit_types[t]));
