@@ -116,9 +116,13 @@ struct cfg_block {
  *   --set hbm.bandwidth=fast: expected a rate like "2039 GB/s", got "fast"
  *   FILE:LINE: syntax error (the line reads: x = = 3;)   (libconfig's message; it stops there)
  *   FILE: cannot open: No such file or directory
- * Errors inside an @include'd file name that file and its line. Every @include path, nested
- * ones too, is relative to FILE's directory (libconfig 1.5 has a single include directory and
- * cannot open an absolute path once one is set); @include must start its line.
+ * Errors inside an @include'd file name that file and its line. A file may build on another:
+ * the included file's settings apply where the @include stands (inside a group: under that
+ * group), and a key set again later, by the including file or a later include, overrides the
+ * earlier value (which is then not checked); within one file a key may appear once per group.
+ * An @include path is relative to the including file's folder, an absolute one is used as
+ * given, and a bare name not found there is looked up as --arch looks one up (sim/paths.h);
+ * @include must start its line.
  * Returns 0 or -1 (the caller exits 2). FILE NULL = defaults and SETS only. A broken table
  * (see cfg_check_tables) is an internal error: it is reported and the program exits 1. */
 int cfg_load(const char *file, const struct cfg_block *blocks, size_t nblocks,

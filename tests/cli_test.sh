@@ -55,6 +55,25 @@ include)
   run --arch $arch --json "$tmp/d" $trace >/dev/null
   rm -f configs/test/.include_test.cfg
   sed 's#configs/test/.include_test.cfg#'$arch'#' "$tmp/i" | cmp - "$tmp/d" || fail "@include differs" ;;
+include_override) # a file built on a shipped one, named bare and by absolute path, one key overridden
+  mkdir "$tmp/d"
+  printf '@include "a100_24.cfg"\nhbm: { bandwidth = "100 GB/s"; };\n' >"$tmp/d/slow.cfg"
+  printf '@include "%s"\n' "$src/configs/a100_24.cfg" >"$tmp/base.cfg"
+  run --arch "$tmp/d/slow.cfg" --print-config >"$tmp/ps"
+  run --arch "$tmp/base.cfg" --print-config >"$tmp/pb"
+  run --arch configs/a100_24.cfg --print-config | cmp - "$tmp/pb" || fail "absolute @include differs from its file"
+  grep -qx 'hbm.bandwidth = 100 GB/s' "$tmp/ps" || fail "--print-config lacks the override"
+  [ "$(diff "$tmp/pb" "$tmp/ps" | grep -c '^>')" = 1 ] || fail "the override changed more than hbm.bandwidth"
+  run --arch "$tmp/base.cfg" --json "$tmp/jb" $trace >/dev/null
+  run --arch "$tmp/d/slow.cfg" --json "$tmp/js" $trace >/dev/null
+  tb=$(grep -m1 '"time_s"' "$tmp/jb" | tr -dc '0-9.e-'); ts=$(grep -m1 '"time_s"' "$tmp/js" | tr -dc '0-9.e-')
+  awk -v a="$tb" -v b="$ts" 'BEGIN { exit !(b > a * 1.2) }' || fail "the derived machine is not slower ($tb -> $ts)" ;;
+units) # bit rates are an eighth of byte rates; a plain time is refused naming the setting
+  run --arch $arch --set 'hbm.bandwidth=512 Gb/s' --print-config | grep -qx 'hbm.bandwidth = 64 GB/s' || fail "512 Gb/s is not 64 GB/s"
+  err=$("$simrun" --arch $arch --set core.launch=4 --print-config 2>&1); rc=$?
+  [ $rc = 2 ] || fail "plain launch = 4: exit $rc"
+  case "$err" in *"core.launch=4: 4 needs a unit"*"(ps, ns, us, ms, s)"*) ;; *) fail "message: $err";; esac
+  "$simrun" --describe | grep -q 'Gb/s' || fail "--describe does not list bit rates" ;;
 quiet)
   [ -z "$("$simrun" -q --arch $arch $trace 2>&1 >/dev/null)" ] || fail "-q printed on stderr" ;;
 *) fail "unknown case $case" ;;

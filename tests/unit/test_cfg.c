@@ -590,7 +590,8 @@ static void test_syntax_errors(void **state)
 	assert_int_equal(r.lines, 1);
 	assert_has(
 	    r.cap.text,
-	    "bad_cfg_duplicate.cfg:3: duplicate setting name (a key may appear once per group; "
+	    "bad_cfg_duplicate.cfg:3: duplicate setting name (a key may appear once per group in "
+	    "one file; "
 	    "the line reads: hbm = { capacity = \"1 GiB\"; capacity = \"2 GiB\"; };)\n");
 	run_free(&r);
 
@@ -705,6 +706,49 @@ static void test_include(void **state)
 	run_free(&r);
 
 	assert_int_equal(chdir(cwd), 0);
+}
+
+/* A file builds on another: later settings override earlier ones, one key at a time. */
+static void test_include_override(void **state)
+{
+	struct test_run r;
+	char abs[sizeof(test_src) + 200], path[] = "/tmp/nmsim-test-cfg-XXXXXX";
+	(void)state;
+	run_load(&r, test_path("cfg_override.cfg"), NULL, 0);
+	if (r.rc != 0)
+		fail_msg("%s", r.cap.text);
+	assert_string_equal(r.root.top.name, "derived");
+	assert_true(r.root.hbm.bandwidth == 3e12);        /* overridden */
+	assert_true(r.root.hbm.capacity == 80000000000ull); /* kept from the included file */
+	assert_true(r.root.hbm.latency == 120e3);
+	assert_int_equal(r.root.tensor.rate, 1024);
+	assert_int_equal(r.root.core.count, 108);
+	run_free(&r);
+
+	/* Two levels, an @include inside a group, and an overridden bad value (latency = 7 would
+	 * need a unit) that is never checked. */
+	run_load(&r, test_path("cfg_override_nested.cfg"), NULL, 0);
+	if (r.rc != 0)
+		fail_msg("%s", r.cap.text);
+	assert_true(r.root.hbm.latency == 90e3);
+	assert_int_equal(r.root.hbm.channels, 16);
+	assert_true(r.root.hbm.bandwidth == 3e12);
+	run_free(&r);
+
+	/* An absolute @include, from a file elsewhere; its errors name the file and line. */
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	snprintf(abs, sizeof(abs), "@include \"%s\"\nhbm = { latency = 4; };\n",
+	         test_path("cfg_override.cfg"));
+	assert_true(write(fd, abs, strlen(abs)) == (ssize_t)strlen(abs));
+	close(fd);
+	run_load(&r, path, NULL, 0);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.lines, 1);
+	snprintf(abs, sizeof(abs), "%s:2: hbm.latency: 4 needs a unit", path);
+	assert_has(r.cap.text, abs);
+	run_free(&r);
+	unlink(path);
 }
 
 static void test_set_override(void **state)
@@ -997,7 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_required_missing), cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_wrong_types),      cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_three_errors),     cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_include), cmocka_unit_test(test_plain_numbers),          cmocka_unit_test(test_set_override),
+		cmocka_unit_test(test_include), cmocka_unit_test(test_plain_numbers), cmocka_unit_test(test_include_override),          cmocka_unit_test(test_set_override),
 		cmocka_unit_test(test_set_errors),       cmocka_unit_test(test_wrap_guard),
 		cmocka_unit_test(test_check_callback),   cmocka_unit_test(test_strings_and_enums),
 		cmocka_unit_test(test_describe),         cmocka_unit_test(test_check_tables),
