@@ -74,8 +74,13 @@ units) # bit rates are an eighth of byte rates; a plain time is refused naming t
   [ $rc = 2 ] || fail "plain launch = 4: exit $rc"
   case "$err" in *"core.launch=4: 4 needs a unit"*"(ps, ns, us, ms, s)"*) ;; *) fail "message: $err";; esac
   "$simrun" --describe | grep -q 'Gb/s' || fail "--describe does not list bit rates" ;;
-quiet)
-  [ -z "$("$simrun" -q --arch $arch $trace 2>&1 >/dev/null)" ] || fail "-q printed on stderr" ;;
+quiet) # -q: only errors on standard error; warnings (an unknown key of the trace) are dropped
+  [ -z "$("$simrun" -q --arch $arch $trace 2>&1 >/dev/null)" ] || fail "-q printed on stderr"
+  sed '0,/^op gemm/s/^op gemm .*$/& frob=1/' $trace >"$tmp/unk.trace"
+  "$simrun" --arch $arch "$tmp/unk.trace" 2>&1 >/dev/null | grep -q "warning: .*unknown key 'frob'" || fail "no warning for an unknown key"
+  [ -z "$("$simrun" -q --arch $arch "$tmp/unk.trace" 2>&1 >/dev/null)" ] || fail "-q printed a warning"
+  [ -z "$("$simrun" --quiet --arch $arch "$tmp/unk.trace" 2>&1 >/dev/null)" ] || fail "--quiet printed a warning"
+  err=$("$simrun" -q --arch $arch --set core.count=0 $trace 2>&1 >/dev/null); [ -n "$err" ] || fail "-q hid an error" ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"

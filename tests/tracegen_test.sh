@@ -104,6 +104,15 @@ deterministic)
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/a.trace.gz"
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/b.trace.gz"
   cmp "$tmp/a.trace.gz" "$tmp/b.trace.gz" || fail "two runs differ" ;;
+quiet) # -q: only errors on standard error (no Kineto summary, no warnings); the trace is the same
+  "$tg" --from-kineto tests/data/kineto/synthetic.json -o "$tmp/k.trace" 2>"$tmp/k.err" || fail "from-kineto"
+  [ -s "$tmp/k.err" ] || fail "no summary without -q"
+  "$tg" -q --from-kineto tests/data/kineto/synthetic.json -o "$tmp/kq.trace" 2>"$tmp/kq.err" || fail "from-kineto -q"
+  [ ! -s "$tmp/kq.err" ] || fail "-q printed: $(cat "$tmp/kq.err")"
+  cmp "$tmp/k.trace" "$tmp/kq.trace" || fail "-q changed the Kineto trace"
+  "$tg" --model llama-2-7b --prompt 8 --decode 1 -o "$tmp/a.trace" && "$tg" -q --model llama-2-7b --prompt 8 --decode 1 -o "$tmp/b.trace" || fail tracegen
+  cmp "$tmp/a.trace" "$tmp/b.trace" || fail "-q changed the trace (meta)"
+  err=$("$tg" -q --model nosuchmodel 2>&1); [ -n "$err" ] || fail "-q hid an error" ;;
 bad) # bad options: exit 2 with a message naming the option
   while IFS='|' read -r want args; do
     err=$("$tg" $args -o "$tmp/x.trace" 2>&1); rc=$?

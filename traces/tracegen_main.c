@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -70,6 +71,8 @@ static void usage(FILE *out)
 	    "                      its GEMM, attention, norm and element-wise ops with their\n"
 	    "                      measured device times (dur_ns); a summary and every unmapped\n"
 	    "                      op go to standard error (docs/kineto.md)\n"
+	    "  -q, --quiet         only errors on standard error (no warnings, no --from-kineto\n"
+	    "                      summary); -v, --verbose: more\n"
 	    "  --version, --help\n",
 	    out);
 }
@@ -210,7 +213,7 @@ static int check_density(const char *v, char *err, size_t len)
 
 /* --from-kineto: the profile's ops as a trace; the summary on standard error. The profile is
  * read and checked before the output is created. */
-static int from_kineto(const char *in, const char *out)
+static int from_kineto(const char *in, const char *out, bool quiet)
 {
 	char err[1024], meta[128];
 	struct kineto *k = kineto_load(in, err, sizeof err);
@@ -233,7 +236,7 @@ static int from_kineto(const char *in, const char *out)
 	} else if (trace_writer_close(w)) {
 		rc = -1;
 	}
-	if (!rc)
+	if (!rc && !quiet)
 		kineto_stats_print(stderr, "tracegen: ", in, kineto_stats(k));
 	kineto_free(k);
 	return rc ? EXIT_USER_ERROR : 0;
@@ -287,6 +290,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "from-kineto", required_argument, NULL, O_KINETO },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct gen_options o;
@@ -307,9 +312,9 @@ int main(int argc, char **argv)
 	char meta[2048];
 	int mlen = snprintf(meta, sizeof meta, "generator=tracegen version=%s", NMSIM_VERSION);
 	char err[512];
-	int c;
+	int c, verbosity = LOG_WARN;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
 		int rc = 0;
 		switch (c) {
 		case O_MODEL: model_name = optarg; break;
@@ -375,6 +380,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'o': out = optarg; break;
+		case 'q': verbosity = LOG_ERROR; break;
+		case 'v': verbosity = verbosity < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;
 		case O_KINETO: kineto = optarg; break;
 		case O_LIST: list = true; break;
 		case O_DIR: snprintf(dir, sizeof dir, "%s", optarg); break;
@@ -389,6 +396,8 @@ int main(int argc, char **argv)
 		}
 		if (rc)
 			return EXIT_USER_ERROR;
+		if (c == 'q' || c == 'v')
+			continue; /* how much is said on standard error: not part of the trace */
 		if (c != 'o' && c != O_KINETO && c != O_DIR)
 			for (const struct option *p = opts; p->name; p++)
 				if (p->val == c)
@@ -411,6 +420,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	log_set_level((enum log_level)verbosity);
 	if (optind != argc) {
 		log_error("unexpected argument '%s' (see tracegen --help)", argv[optind]);
 		return EXIT_USER_ERROR;
@@ -427,7 +437,7 @@ int main(int argc, char **argv)
 			    out, kineto);
 			return EXIT_USER_ERROR;
 		}
-		return from_kineto(kineto, out);
+		return from_kineto(kineto, out, verbosity == LOG_ERROR);
 	}
 	if (list)
 		return list_models(dir);
