@@ -139,6 +139,10 @@ int cfg_check_tables(const struct cfg_block *blocks, size_t nblocks);
 /* Prints every parameter, grouped per block in table order, one line each:
  * path.key, type, unit, default (or "required"), range, description. Deterministic. */
 void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks);
+/* The same under the heading TITLE (one line; NULL = an architecture file's), for other files
+ * read through cfg (tracegen's model files). The units legend only when a field takes units. */
+void cfg_describe_as(FILE *out, const char *title, const struct cfg_block *blocks,
+                     size_t nblocks);
 
 /* Writes every field's value in ROOT (as loaded), one "path.key = value" line each, in table
  * order; values as cfg_format_field writes them. The resolved configuration as text: two roots

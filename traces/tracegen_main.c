@@ -7,6 +7,7 @@
  *            [--attn window:4096|topk:2048|thresh:0.1] [--tp 8] [--moe-dist P,P,...] \
  *            [--act fp16|bf16|fp32|int8] [--ops attn] \
  *            -o out.trace.gz
+ *   tracegen --model llama-2-7b --prompt 0 --context 4096 --decode 64 -o decode.trace.gz
  *   tracegen --list-models
  *   tracegen --from-kineto trace.json[.gz] -o out.trace.gz
  *
@@ -38,11 +39,15 @@ static void usage(FILE *out)
 	    "\n"
 	    "Writes the simtrace v1 trace of one inference: a prefill step then one decode step "
 	    "per\n"
-	    "generated token, every layer's ops, the KV cache growing.\n"
+	    "generated token, every layer's ops, the KV cache growing (--prompt 0: decode steps\n"
+	    "only, from a KV cache of --context tokens).\n"
 	    "\n"
 	    "  --model NAME|FILE   a model of traces/models/ (--list-models) or a model file\n"
 	    "  --batch N           sequences (default 1)\n"
-	    "  --prompt N          prompt tokens per sequence (default 512)\n"
+	    "  --prompt N          prompt tokens per sequence (default 512); 0: no prefill, decode\n"
+	    "                      steps only (on a KV cache of --context tokens)\n"
+	    "  --context N         tokens already in the KV cache of each sequence before the\n"
+	    "                      first step (default 0): decode-only traces of a long context\n"
 	    "  --decode N          generated tokens (default 128; 0 for encoders)\n"
 	    "  --weights W         fp16 bf16 fp8e4m3 int8 int4[:gG[:zp]] int8:gG mxfp4 mxfp8 "
 	    "nvfp4\n"
@@ -249,6 +254,7 @@ int main(int argc, char **argv)
 		O_MODEL = 256,
 		O_BATCH,
 		O_PROMPT,
+		O_CONTEXT,
 		O_DECODE,
 		O_WEIGHTS,
 		O_ACT,
@@ -272,6 +278,7 @@ int main(int argc, char **argv)
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "prompt", required_argument, NULL, O_PROMPT },
+		{ "context", required_argument, NULL, O_CONTEXT },
 		{ "decode", required_argument, NULL, O_DECODE },
 		{ "weights", required_argument, NULL, O_WEIGHTS },
 		{ "act", required_argument, NULL, O_ACT },
@@ -319,7 +326,8 @@ int main(int argc, char **argv)
 		switch (c) {
 		case O_MODEL: model_name = optarg; break;
 		case O_BATCH: rc = parse_u64("--batch", optarg, 1, &o.batch); break;
-		case O_PROMPT: rc = parse_u64("--prompt", optarg, 1, &o.prompt); break;
+		case O_PROMPT: rc = parse_u64("--prompt", optarg, 0, &o.prompt); break;
+		case O_CONTEXT: rc = parse_u64("--context", optarg, 0, &o.context); break;
 		case O_DECODE:
 			rc = parse_u64("--decode", optarg, 0, &o.decode);
 			decode_given = true;
