@@ -757,3 +757,29 @@ void cfg_report(struct cfg_checker *chk, const char *key, const char *fmt, ...)
 		snprintf(path, sizeof(path), "(top level)");
 	cfg_error_where(chk, w, path, def, msg);
 }
+
+bool cfg_given(const struct cfg_checker *chk, const char *key)
+{
+	size_t fi;
+	if (!cfg_find_field(&chk->blocks[chk->block], key, &fi))
+		return false;
+	enum cfg_from from = chk->where[chk->base[chk->block] + fi].from;
+	return from == CFG_FROM_FILE || from == CFG_FROM_SET;
+}
+
+void cfg_report_missing(struct cfg_checker *chk, const char *key, const char *fmt, ...)
+{
+	char msg[CFG_MSG_MAX], path[CFG_PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_full_path(path, sizeof(path), chk->blocks[chk->block].path, key);
+	cfg_error(chk, "%s: %s: required setting missing (%s)", chk->label, path, msg);
+}
+
+const void *cfg_checker_root(const struct cfg_checker *chk)
+{
+	return chk->root;
+}

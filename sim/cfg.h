@@ -156,6 +156,17 @@ void cfg_write_values(FILE *out, const struct cfg_block *blocks, size_t nblocks,
 void cfg_report(struct cfg_checker *chk, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* For check callbacks: whether setting KEY of the block being checked was given (by the file or
+ * a --set), not taken from its default. */
+bool cfg_given(const struct cfg_checker *chk, const char *key);
+/* For check callbacks: reports that KEY of the block being checked, which has a default, is
+ * needed here all the same ("FILE: path.key: required setting missing (WHY)"). Counts as an
+ * error. */
+void cfg_report_missing(struct cfg_checker *chk, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* For check callbacks that compare blocks: the ROOT passed to cfg_load. */
+const void *cfg_checker_root(const struct cfg_checker *chk);
+
 /* Formats FIELD's stored value in BLOCK_STRUCT as text ("2039 GB/s", "40 MiB", "true",
  * "dense"); exact enough to read back. Returns buf. */
 const char *cfg_format_field(char *buf, size_t len, const struct cfg_field *field,

@@ -76,6 +76,12 @@ units) # bit rates are an eighth of byte rates; a plain time is refused naming t
   "$simrun" --describe | grep -q 'Gb/s' || fail "--describe does not list bit rates" ;;
 attn_buffer) # attention's tile fits the buffer with smem.stages K/V blocks: 12 KiB takes 2 stages, not 3 (tests/badinput.cmake)
   run --arch $arch --set 'smem.size=12 KiB' --set smem.stages=2 tests/bad/run/attn_buffer.trace >/dev/null ;;
+toy) # a minimal machine: MAC energies only for the datapaths it has; an int8 GEMM runs (and is priced) on fp16
+  printf 'simtrace 1\ntensor id=w role=weight shape=256x256 dtype=int8 q=channel\nop gemm m=64 n=256 k=256 w=w a=int8\n' >"$tmp/i8.trace"
+  run --arch configs/test/toy.cfg --json "$tmp/t.json" "$tmp/i8.trace" >/dev/null
+  grep -q '"mac": [1-9]' "$tmp/t.json" || fail "no MAC energy on the toy machine"
+  err=$("$simrun" --arch configs/test/toy.cfg --set tensor.fp16=0 --set tensor.fp32=0 "$tmp/i8.trace" 2>&1); rc=$?
+  [ $rc = 2 ] && case "$err" in *"i8.trace:3: gemm: "*"no datapath"*) true;; *) false;; esac || fail "no datapath at all: exit $rc: $err" ;;
 quiet) # -q: only errors on standard error; warnings (an unknown key of the trace) are dropped
   [ -z "$("$simrun" -q --arch $arch $trace 2>&1 >/dev/null)" ] || fail "-q printed on stderr"
   sed '0,/^op gemm/s/^op gemm .*$/& frob=1/' $trace >"$tmp/unk.trace"
