@@ -9,7 +9,9 @@
  * a 64-bit (L) literal beyond 2^63-1 as a saturated one, without complaint. cfg_libconfig.c
  * reads every file again as text and marks each setting whose literal did not survive (its hook
  * points at the literal); converting such a setting reports the literal. cfg_libconfig.c also
- * sets the @include directory and words libconfig's syntax errors.
+ * resolves @include (each file is parsed on its own; the walk below enters an included file
+ * where its @include stands, and a key set again later overrides the earlier one) and words
+ * libconfig's syntax errors.
  *
  * Not here: the tables' own checks and path lookups (cfg_tables.c), --describe and formatting a
  * value (cfg_describe.c), units (cfg_units.c).
@@ -318,7 +320,7 @@ static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, voi
 	case CFG_TIME:
 	case CFG_ENERGY:
 	case CFG_POWER: {
-		double v;
+		double v = 0;
 		if (integer) {
 			v = (double)config_setting_get_int64(s);
 		} else if (t == CONFIG_TYPE_FLOAT) {
@@ -332,6 +334,14 @@ static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, voi
 				return -1;
 		} else {
 			return cfg_expected(f, s, err, n);
+		}
+		if (number && v != 0) {
+			/* A plain number would be in the stored unit (ps, B/s, Hz, pJ, W): 4 for a
+			 * launch cost is 4 ps, not 4 us. Only 0 reads the same in every unit. */
+			char got[96];
+			snprintf(err, n, "%s needs a unit: %s (%s)", cfg_got(got, sizeof(got), s),
+			         cfg_units_expected(f->type), cfg_units_accepted(f->type));
+			return -1;
 		}
 		if (cfg_range(f, v, NULL, err, n))
 			return -1;
@@ -418,18 +428,22 @@ static int cfg_store(struct cfg_checker *c, size_t b, size_t f, const config_set
 	return -1;
 }
 
-/* Walks group G (at dotted PATH) of the file: unknown groups and keys are reported, known keys
- * converted unless a --set overrides them. */
-static void cfg_walk(struct cfg_checker *c, const config_setting_t *g, const char *path)
+/* Walks group G (at dotted PATH) of file SRCI, and the files it @includes where they stand.
+ * A key set again later (in the including file after an @include, or in a later include)
+ * overrides the earlier setting, which is then neither converted nor checked. So the walk runs
+ * twice: RECORD notes the last setting of every known key; then, in file order, unknown groups
+ * and keys are reported and each key's last setting is converted (unless a --set overrides it). */
+static void cfg_walk(struct cfg_checker *c, size_t srci, const config_setting_t *g,
+                     const char *path, bool record)
 {
 	int n = config_setting_length(g);
 	size_t bi = 0;
 	const struct cfg_block *blk = cfg_find_block(c->blocks, c->nblocks, path, &bi);
+	const char *file = c->srcs[srci].shown;
 
 	for (int i = 0; i < n; i++) {
 		config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(s);
-		const char *file = cfg_shown(c, config_setting_source_file(s));
 		unsigned line = config_setting_source_line(s);
 		char full[CFG_PATH_MAX], hint[CFG_PATH_MAX + 32];
 		const struct cfg_field *fld = NULL;
@@ -437,21 +451,36 @@ static void cfg_walk(struct cfg_checker *c, const config_setting_t *g, const cha
 
 		if (!name)
 			continue;
+		if (strncmp(name, CFG_INCLUDE_MARK, strlen(CFG_INCLUDE_MARK)) == 0 &&
+		    config_setting_type(s) == CONFIG_TYPE_BOOL) {
+			size_t k = (size_t)strtoul(name + strlen(CFG_INCLUDE_MARK), NULL, 10);
+			const struct cfg_src *src = &c->srcs[srci];
+			if (k < src->nincs && src->incs[k].resolved) {
+				size_t sub = src->incs[k].sub;
+				cfg_walk(c, sub, config_root_setting(&c->srcs[sub].cfg), path, record);
+			}
+			continue;
+		}
 		cfg_full_path(full, sizeof(full), path, name);
 		if (blk)
 			fld = cfg_find_field(blk, name, &fi);
 		if (fld) {
+			size_t k = c->base[bi] + fi;
 			struct cfg_where w = { CFG_FROM_FILE, file, line, 0 };
-			if (!c->overridden[c->base[bi] + fi])
+			if (record)
+				c->last[k] = s;
+			else if (c->overridden[k])
+				c->where[k] = w;
+			else if (c->last[k] == s)
 				cfg_store(c, bi, fi, s, &w);
-			else
-				c->where[c->base[bi] + fi] = w;
 			continue;
 		}
 		if (config_setting_is_group(s) && cfg_is_group(c->blocks, c->nblocks, full)) {
-			cfg_walk(c, s, full);
+			cfg_walk(c, srci, s, full, record);
 			continue;
 		}
+		if (record)
+			continue;
 		if (!config_setting_is_group(s) && cfg_is_group(c->blocks, c->nblocks, full)) {
 			cfg_error(c, "%s:%u: %s: expected a group { ... }", file, line, full);
 			continue;
@@ -587,12 +616,14 @@ static void cfg_apply_set(struct cfg_checker *c, size_t i)
 	cfg_store(c, set->block, set->field, set->setting, &w);
 }
 
-/* Reads the file into c->cfg and walks it. Returns -1 when it could not be read at all. */
+/* Reads the file and those it includes and walks them. Returns -1 when they could not be read
+ * at all. */
 static int cfg_read_file(struct cfg_checker *c, const char *file)
 {
 	if (cfg_parse_file(c, file))
 		return -1;
-	cfg_walk(c, config_root_setting(&c->cfg), "");
+	cfg_walk(c, 0, config_root_setting(&c->srcs[0].cfg), "", true);
+	cfg_walk(c, 0, config_root_setting(&c->srcs[0].cfg), "", false);
 	return 0;
 }
 
@@ -619,8 +650,9 @@ int cfg_load(const char *file, const struct cfg_block *blocks, size_t nblocks,
 	nf = cfg_nfields(&c);
 	c.where = calloc(nf + 1, sizeof(*c.where));
 	c.overridden = calloc(nf + 1, sizeof(*c.overridden));
+	c.last = calloc(nf + 1, sizeof(*c.last));
 	c.sets = calloc(nsets + 1, sizeof(*c.sets));
-	if (!c.where || !c.overridden || !c.sets)
+	if (!c.where || !c.overridden || !c.last || !c.sets)
 		goto oom;
 	c.nsets = nsets;
 	for (size_t b = 0; b < nblocks; b++)
@@ -685,15 +717,13 @@ out:
 		free(c.sets[i].path);
 		free(c.sets[i].value);
 	}
-	if (c.has_cfg)
-		config_destroy(&c.cfg);
 	for (size_t i = 0; i < c.nsrcs; i++)
 		cfg_src_free(&c.srcs[i]);
 	free(c.srcs);
-	free(c.dir);
 	free(c.sets);
 	free(c.where);
 	free(c.overridden);
+	free(c.last);
 	free(c.block_bad);
 	free(c.base);
 	return rc;
@@ -726,4 +756,30 @@ void cfg_report(struct cfg_checker *chk, const char *key, const char *fmt, ...)
 	if (!path[0])
 		snprintf(path, sizeof(path), "(top level)");
 	cfg_error_where(chk, w, path, def, msg);
+}
+
+bool cfg_given(const struct cfg_checker *chk, const char *key)
+{
+	size_t fi;
+	if (!cfg_find_field(&chk->blocks[chk->block], key, &fi))
+		return false;
+	enum cfg_from from = chk->where[chk->base[chk->block] + fi].from;
+	return from == CFG_FROM_FILE || from == CFG_FROM_SET;
+}
+
+void cfg_report_missing(struct cfg_checker *chk, const char *key, const char *fmt, ...)
+{
+	char msg[CFG_MSG_MAX], path[CFG_PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg_full_path(path, sizeof(path), chk->blocks[chk->block].path, key);
+	cfg_error(chk, "%s: %s: required setting missing (%s)", chk->label, path, msg);
+}
+
+const void *cfg_checker_root(const struct cfg_checker *chk)
+{
+	return chk->root;
 }

@@ -23,7 +23,9 @@
 #define CFG_STRING_MAX 128
 
 /* What a field holds, and what the file may write for it. "Unit string" means a string holding
- * a number, optional spaces, then one of the listed units; a plain number means the stored unit.
+ * a number, optional spaces, then one of the listed units. A plain number is bytes for a size;
+ * for a rate, frequency, time, energy or power it is refused unless it is 0 (launch = 4 would
+ * be 4 ps: "FILE:LINE: core.launch: 4 needs a unit: expected a time like ...").
  * Every number must be finite; integers wider than 32 bits need libconfig's L suffix or a unit
  * string (a plain 3000000000 is rejected, not wrapped). */
 enum cfg_type {
@@ -32,7 +34,8 @@ enum cfg_type {
 	CFG_REAL,   /* double; an integer or real literal */
 	CFG_BYTES,  /* uint64_t bytes; an integer, a whole real, or a unit string:
 		       B, KB, MB, GB, TB (powers of 1000), KiB, MiB, GiB, TiB (powers of 1024) */
-	CFG_RATE,   /* double bytes per second; B/s, KB/s, MB/s, GB/s, TB/s, KiB/s .. TiB/s */
+	CFG_RATE,   /* double bytes per second; B/s, KB/s, MB/s, GB/s, TB/s, KiB/s .. TiB/s, and
+		       bits: b/s, kb/s, Mb/s, Gb/s, Tb/s (an eighth: "3200 Gb/s" = 400 GB/s) */
 	CFG_FREQ,   /* double Hz; Hz, kHz, MHz, GHz */
 	CFG_TIME,   /* double picoseconds; ps, ns, us, ms, s */
 	CFG_ENERGY, /* double picojoules; fJ, pJ, nJ, uJ, mJ, J */
@@ -113,9 +116,13 @@ struct cfg_block {
  *   --set hbm.bandwidth=fast: expected a rate like "2039 GB/s", got "fast"
  *   FILE:LINE: syntax error (the line reads: x = = 3;)   (libconfig's message; it stops there)
  *   FILE: cannot open: No such file or directory
- * Errors inside an @include'd file name that file and its line. Every @include path, nested
- * ones too, is relative to FILE's directory (libconfig 1.5 has a single include directory and
- * cannot open an absolute path once one is set); @include must start its line.
+ * Errors inside an @include'd file name that file and its line. A file may build on another:
+ * the included file's settings apply where the @include stands (inside a group: under that
+ * group), and a key set again later, by the including file or a later include, overrides the
+ * earlier value (which is then not checked); within one file a key may appear once per group.
+ * An @include path is relative to the including file's folder, an absolute one is used as
+ * given, and a bare name not found there is looked up as --arch looks one up (sim/paths.h);
+ * @include must start its line.
  * Returns 0 or -1 (the caller exits 2). FILE NULL = defaults and SETS only. A broken table
  * (see cfg_check_tables) is an internal error: it is reported and the program exits 1. */
 int cfg_load(const char *file, const struct cfg_block *blocks, size_t nblocks,
@@ -132,6 +139,10 @@ int cfg_check_tables(const struct cfg_block *blocks, size_t nblocks);
 /* Prints every parameter, grouped per block in table order, one line each:
  * path.key, type, unit, default (or "required"), range, description. Deterministic. */
 void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks);
+/* The same under the heading TITLE (one line; NULL = an architecture file's), for other files
+ * read through cfg (tracegen's model files). The units legend only when a field takes units. */
+void cfg_describe_as(FILE *out, const char *title, const struct cfg_block *blocks,
+                     size_t nblocks);
 
 /* Writes every field's value in ROOT (as loaded), one "path.key = value" line each, in table
  * order; values as cfg_format_field writes them. The resolved configuration as text: two roots
@@ -144,6 +155,17 @@ void cfg_write_values(FILE *out, const struct cfg_block *blocks, size_t nblocks,
  * error. */
 void cfg_report(struct cfg_checker *chk, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* For check callbacks: whether setting KEY of the block being checked was given (by the file or
+ * a --set), not taken from its default. */
+bool cfg_given(const struct cfg_checker *chk, const char *key);
+/* For check callbacks: reports that KEY of the block being checked, which has a default, is
+ * needed here all the same ("FILE: path.key: required setting missing (WHY)"). Counts as an
+ * error. */
+void cfg_report_missing(struct cfg_checker *chk, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* For check callbacks that compare blocks: the ROOT passed to cfg_load. */
+const void *cfg_checker_root(const struct cfg_checker *chk);
 
 /* Formats FIELD's stored value in BLOCK_STRUCT as text ("2039 GB/s", "40 MiB", "true",
  * "dense"); exact enough to read back. Returns buf. */

@@ -91,6 +91,11 @@ static void cfg_describe_range(char *buf, size_t len, const struct cfg_field *f)
 
 void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks)
 {
+	cfg_describe_as(out, NULL, blocks, nblocks);
+}
+
+void cfg_describe_as(FILE *out, const char *title, const struct cfg_block *blocks, size_t nblocks)
+{
 	static const enum cfg_type unit_types[] = { CFG_BYTES, CFG_RATE,   CFG_FREQ,
 		                                    CFG_TIME,  CFG_ENERGY, CFG_POWER };
 	char path[CFG_PATH_MAX], range[CFG_MSG_MAX];
@@ -111,14 +116,22 @@ void cfg_describe(FILE *out, const struct cfg_block *blocks, size_t nblocks)
 			CFG_WIDEN(wrange, range);
 #undef CFG_WIDEN
 		}
-	fprintf(out,
-	        "# Every setting of an architecture file (libconfig syntax; --set PATH=VALUE).\n");
-	fprintf(out,
-	        "# Values with units are strings, e.g. size = \"40 MiB\"; a plain number is in the "
-	        "unit column.\n");
-	for (size_t t = 0; t < sizeof(unit_types) / sizeof(unit_types[0]); t++)
-		fprintf(out, "#   %-6s %s\n", cfg_units_type_name(unit_types[t]),
-		        cfg_units_accepted(unit_types[t]));
+	bool units = false;
+	for (size_t b = 0; b < nblocks; b++)
+		for (size_t f = 0; f < blocks[b].nfields; f++)
+			units |= blocks[b].fields[f].type >= CFG_BYTES &&
+			         blocks[b].fields[f].type <= CFG_POWER;
+	fprintf(out, "# %s\n",
+	        title ? title
+	              : "Every setting of an architecture file (libconfig syntax; --set PATH=VALUE).");
+	if (units) {
+		fprintf(out, "# Values with units are strings, e.g. size = \"40 MiB\". A size may be a "
+		             "plain number of bytes;\n# a rate, frequency, time, energy or power needs "
+		             "its unit (only 0 may be plain).\n");
+		for (size_t t = 0; t < sizeof(unit_types) / sizeof(unit_types[0]); t++)
+			fprintf(out, "#   %-6s %s\n", cfg_units_type_name(unit_types[t]),
+			        cfg_units_accepted(unit_types[t]));
+	}
 	for (size_t b = 0; b < nblocks; b++) {
 		fprintf(out, "\n[%s] %s\n", blocks[b].path[0] ? blocks[b].path : "(top level)",
 		        blocks[b].desc);

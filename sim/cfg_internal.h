@@ -43,17 +43,15 @@ struct cfg_checker {
 	const struct cfg_block *blocks;
 	size_t nblocks;
 	char *root;
-	const char *label; /* the file as given, or "defaults" */
-	char *dir;         /* where includes are looked for */
-	config_t cfg;
-	bool has_cfg;
-	struct cfg_src *srcs;
+	const char *label;    /* the file as given, or "defaults" */
+	struct cfg_src *srcs; /* the files read: [0] the file given, then what it includes */
 	size_t nsrcs;
 	struct cfg_set *sets;
 	size_t nsets;
 	size_t *base;            /* base[b]: index of block b's first field in the flat arrays */
 	struct cfg_where *where; /* per field */
 	bool *overridden;        /* per field: a --set names it */
+	const config_setting_t **last; /* per field: the file's last setting of it (overrides) */
 	bool *block_bad;         /* per block: a field of it failed */
 	size_t block;            /* the block whose check runs */
 	int nerrors;

@@ -1,10 +1,12 @@
 /* cfg_libconfig — integer literals as written, the source text of every file a load reads, and
- * reading a file through libconfig 1.5: @include relative to the top file, errors naming the
- * file on disk and quoting the line. Why each is needed is in cfg_libconfig.h.
+ * reading files through libconfig 1.5: each file on its own, its @include lines resolved here
+ * (relative to the including file) and left as markers for cfg.c's walk, errors naming the file
+ * on disk and quoting the line. Why each is needed is in cfg_libconfig.h.
  * Not: converting or checking settings (cfg.c). */
 #include "sim/cfg_libconfig.h"
 
 #include "sim/cfg_internal.h"
+#include "sim/paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,8 +93,10 @@ static int cfg_lex_push(struct cfg_src *src, unsigned line, const char *t, size_
 	return 0;
 }
 
-/* Records an @include of SRC at LINE: the path as written, from T (N bytes). */
-static int cfg_lex_include(struct cfg_src *src, unsigned line, const char *t, size_t n)
+/* Records an @include of SRC at LINE: the path as written, from T (N bytes); the directive
+ * spans [START, END) of the text. */
+static int cfg_lex_include(struct cfg_src *src, unsigned line, const char *t, size_t n,
+                           size_t start, size_t end)
 {
 	struct cfg_inc *grown = realloc(src->incs, (src->nincs + 1) * sizeof(*grown));
 	char *path = malloc(n + 1);
@@ -105,7 +109,7 @@ static int cfg_lex_include(struct cfg_src *src, unsigned line, const char *t, si
 	}
 	memcpy(path, t, n);
 	path[n] = '\0';
-	src->incs[src->nincs++] = (struct cfg_inc){ line, path };
+	src->incs[src->nincs++] = (struct cfg_inc){ line, path, start, end, 0, false };
 	return 0;
 }
 
@@ -123,6 +127,15 @@ static void cfg_lex_lines(struct cfg_src *src)
 		}
 		p = nl ? nl + 1 : end;
 	}
+}
+
+/* Whether only blanks stand between the start of P's line and P (libconfig takes an @include
+ * only at the start of a line). */
+static bool cfg_lex_line_start(const char *text, const char *p)
+{
+	while (p > text && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	return p == text || p[-1] == '\n';
 }
 
 /* Finds the integer literals of src->text the way libconfig's scanner splits tokens:
@@ -165,8 +178,8 @@ static int cfg_lex(struct cfg_src *src)
 			if (p < end)
 				p++;
 		} else if (c == '@' && (size_t)(end - p) > 8 && strncmp(p, "@include", 8) == 0 &&
-		           (p[8] == ' ' || p[8] == '\t')) {
-			const char *q = p + 8, *t;
+		           (p[8] == ' ' || p[8] == '\t') && cfg_lex_line_start(src->text, p)) {
+			const char *q = p + 8, *t, *at = p;
 			while (q < end && (*q == ' ' || *q == '\t'))
 				q++;
 			if (q == end || *q != '"') {
@@ -176,7 +189,12 @@ static int cfg_lex(struct cfg_src *src)
 			for (t = ++q; q < end && *q != '"' && *q != '\n'; q++)
 				if (*q == '\\' && q + 1 < end && q[1] != '\n')
 					q++;
-			if (cfg_lex_include(src, line, t, (size_t)(q - t)))
+			if (q == end || *q != '"') {
+				p = q; /* no closing quote: libconfig's syntax error */
+				continue;
+			}
+			if (cfg_lex_include(src, line, t, (size_t)(q - t), (size_t)(at - src->text),
+			                    (size_t)(q + 1 - src->text)))
 				return -1;
 			src->nvalues++; /* an include counts as a setting: it is bounded with them */
 			p = q < end && *q == '"' ? q + 1 : q;
@@ -335,16 +353,13 @@ fail:
 	return NULL;
 }
 
-/* The source record for libconfig's file name RAW, read and scanned on first use. */
-static struct cfg_src *cfg_src_for(struct cfg_checker *c, const char *raw)
+/* The source record for the file at PATH, read and scanned on first use. */
+static struct cfg_src *cfg_src_open(struct cfg_checker *c, const char *path)
 {
 	struct cfg_src *src, *grown;
-	char *path = NULL;
 
-	if (!raw)
-		return NULL;
 	for (size_t i = 0; i < c->nsrcs; i++)
-		if (strcmp(c->srcs[i].raw, raw) == 0)
+		if (strcmp(c->srcs[i].shown, path) == 0)
 			return &c->srcs[i];
 	grown = realloc(c->srcs, (c->nsrcs + 1) * sizeof(*grown));
 	if (!grown)
@@ -352,23 +367,13 @@ static struct cfg_src *cfg_src_for(struct cfg_checker *c, const char *raw)
 	c->srcs = grown;
 	src = &c->srcs[c->nsrcs];
 	memset(src, 0, sizeof(*src));
-	/* libconfig names the top file as it was given, an included one as its @include wrote it
-	 * (relative to the include directory). */
-	if (strcmp(raw, c->label) == 0 || raw[0] == '/' || strcmp(c->dir, ".") == 0) {
-		path = cfg_strdup(raw);
-	} else {
-		size_t n = strlen(c->dir) + strlen(raw) + 2;
-		path = malloc(n);
-		if (path)
-			snprintf(path, n, "%s/%s", c->dir, raw);
-	}
-	src->raw = cfg_strdup(raw);
-	if (!path || !src->raw) {
-		free(path);
+	src->raw = cfg_strdup(path);
+	src->shown = cfg_strdup(path);
+	if (!src->raw || !src->shown) {
 		free(src->raw);
+		free(src->shown);
 		return NULL;
 	}
-	src->shown = path;
 	c->nsrcs++;
 	src->text = cfg_read_all(path, &src->len, src->why, sizeof(src->why));
 	src->err = src->text ? 0 : errno;
@@ -381,14 +386,29 @@ static struct cfg_src *cfg_src_for(struct cfg_checker *c, const char *raw)
 	return src;
 }
 
-const char *cfg_shown(struct cfg_checker *c, const char *raw)
+/* The file @include NAME of the file FROM stands for, into OUT: an absolute NAME as given; else
+ * NAME in FROM's folder; else, for a bare name (no '/'), the file --arch would take for it
+ * (sim/paths.h); else NAME in FROM's folder (which does not exist: the error names it). */
+static void cfg_include_path(const char *from, const char *name, char *out, size_t len)
 {
-	struct cfg_src *src = cfg_src_for(c, raw);
-	return src ? src->shown : raw ? raw : "?";
+	const char *slash = strrchr(from, '/');
+	char found[4096], looked[64];
+	struct stat st;
+
+	if (name[0] == '/' || !slash)
+		snprintf(out, len, "%s", name);
+	else
+		snprintf(out, len, "%.*s/%s", (int)(slash - from), from, name);
+	if (name[0] == '/' || stat(out, &st) == 0 || strchr(name, '/'))
+		return;
+	if (paths_find_config(name, found, sizeof(found), looked, sizeof(looked)) == 0)
+		snprintf(out, len, "%s", found);
 }
 
 void cfg_src_free(struct cfg_src *src)
 {
+	if (src->has_cfg)
+		config_destroy(&src->cfg);
 	free(src->raw);
 	free(src->shown);
 	free(src->text);
@@ -423,24 +443,18 @@ static void cfg_src_line(const struct cfg_src *src, unsigned line, char *buf, si
 	cfg_units_printable(buf, len, p, (size_t)(e - p), 60);
 }
 
-/* Marks every integer setting under S whose literal libconfig misread. FIXED is the source of
- * a string config (whose settings name no file). */
-static void cfg_mark_misread(struct cfg_checker *c, config_setting_t *s, struct cfg_src *fixed)
+/* Marks every integer setting under S (parsed from SRC's text) whose literal libconfig misread. */
+static void cfg_mark_misread(config_setting_t *s, struct cfg_src *src)
 {
 	int type = config_setting_type(s);
 
 	if (config_setting_is_aggregate(s)) {
 		int n = config_setting_length(s);
 		for (int i = 0; i < n; i++)
-			cfg_mark_misread(c, config_setting_get_elem(s, (unsigned)i), fixed);
+			cfg_mark_misread(config_setting_get_elem(s, (unsigned)i), src);
 		return;
 	}
 	if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
-		return;
-	struct cfg_src *src = fixed ? fixed
-	                      : c   ? cfg_src_for(c, config_setting_source_file(s))
-	                            : NULL;
-	if (!src)
 		return;
 	struct cfg_lit *lit = cfg_lex_match(src, s);
 	if (lit && lit->bad)
@@ -473,7 +487,7 @@ config_setting_t *cfg_parse_scalar(config_t *cfg, struct cfg_src *src, const cha
 	src->text = doc;
 	src->len = strlen(doc);
 	if (cfg_lex(src) == 0)
-		cfg_mark_misread(NULL, v, src);
+		cfg_mark_misread(v, src);
 	return v;
 }
 
@@ -525,8 +539,10 @@ static int cfg_precheck(struct cfg_checker *c, const struct cfg_src *src, unsign
 		}
 		/* c->srcs may move: take what is needed of SRC before the next lookup. */
 		unsigned line = inc->line;
-		size_t srci = (size_t)(src - c->srcs);
-		struct cfg_src *sub = cfg_src_for(c, inc->path);
+		size_t srci = (size_t)(src - c->srcs), i_inc = i;
+		char path[4096];
+		cfg_include_path(src->shown, inc->path, path, sizeof(path));
+		struct cfg_src *sub = cfg_src_open(c, path);
 		src = &c->srcs[srci];
 		const char *from = src->shown;
 		if (!sub) {
@@ -538,8 +554,16 @@ static int cfg_precheck(struct cfg_checker *c, const struct cfg_src *src, unsign
 			          sub->shown, sub->why[0] ? sub->why : strerror(sub->err));
 			return -1;
 		}
-		if (!sub->text)
-			continue; /* cannot be opened: libconfig says so, naming the line */
+		if (!sub->text) {
+			cfg_error(c,
+			          "%s:%u: cannot open include file \"%s\": %s: %s (a relative "
+			          "@include is looked for beside the file that includes it, a bare "
+			          "name also among the shipped configs)",
+			          from, line, shown, sub->shown, strerror(sub->err));
+			return -1;
+		}
+		src->incs[i_inc].sub = (size_t)(sub - c->srcs);
+		src->incs[i_inc].resolved = true;
 		if (cfg_precheck(c, sub, depth + 1, bytes, values))
 			return -1;
 		src = &c->srcs[srci];
@@ -547,24 +571,67 @@ static int cfg_precheck(struct cfg_checker *c, const struct cfg_src *src, unsign
 	return 0;
 }
 
-int cfg_parse_file(struct cfg_checker *c, const char *file)
+/* SRC's text with each @include replaced by its marker setting, for libconfig; NULL when out of
+ * memory. Line numbers are kept (a directive holds no newline). */
+static char *cfg_marked_text(const struct cfg_src *src)
 {
-	const char *slash = strrchr(file, '/');
-	struct cfg_src *top;
+	size_t cap = src->len + 1 + src->nincs * 48, o = 0, from = 0;
+	char *out = malloc(cap);
 
-	if (!slash)
-		c->dir = cfg_strdup(".");
-	else if (slash == file)
-		c->dir = cfg_strdup("/");
-	else if ((c->dir = malloc((size_t)(slash - file) + 1)) != NULL) {
-		memcpy(c->dir, file, (size_t)(slash - file));
-		c->dir[slash - file] = '\0';
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < src->nincs; i++) {
+		const struct cfg_inc *inc = &src->incs[i];
+		memcpy(out + o, src->text + from, inc->start - from);
+		o += inc->start - from;
+		o += (size_t)snprintf(out + o, cap - o, "%s%zu = true;", CFG_INCLUDE_MARK, i);
+		from = inc->end;
 	}
-	if (!c->dir) {
-		cfg_error(c, "%s: out of memory", file);
+	memcpy(out + o, src->text + from, src->len - from);
+	o += src->len - from;
+	out[o] = '\0';
+	return out;
+}
+
+/* Parses SRC on its own into src->cfg. Reports a syntax error and returns -1. */
+static int cfg_parse_src(struct cfg_checker *c, struct cfg_src *src)
+{
+	char *text = cfg_marked_text(src);
+	char line_text[160];
+
+	if (!text) {
+		cfg_error(c, "%s: out of memory", src->shown);
 		return -1;
 	}
-	top = cfg_src_for(c, file);
+	config_init(&src->cfg);
+	src->has_cfg = true;
+	if (!config_read_string(&src->cfg, text)) {
+		int line = config_error_line(&src->cfg);
+		const char *what = config_error_text(&src->cfg);
+
+		free(text);
+		cfg_src_line(src, (unsigned)line, line_text, sizeof(line_text));
+		if (what && strcmp(what, "duplicate setting name") == 0)
+			cfg_error(c,
+			          "%s:%d: duplicate setting name (a key may appear once per group "
+			          "in one file; the line reads: %s)",
+			          src->shown, line, line_text);
+		else if (line_text[0])
+			cfg_error(c, "%s:%d: %s (the line reads: %s)", src->shown, line,
+			          what ? what : "syntax error", line_text);
+		else
+			cfg_error(c, "%s:%d: %s", src->shown, line, what ? what : "syntax error");
+		return -1;
+	}
+	free(text);
+	cfg_mark_misread(config_root_setting(&src->cfg), src);
+	return 0;
+}
+
+int cfg_parse_file(struct cfg_checker *c, const char *file)
+{
+	struct cfg_src *top = cfg_src_open(c, file);
+
 	if (!top || !top->text) {
 		cfg_error(c, "%s: cannot open: %s", file,
 		          top && top->why[0] ? top->why : strerror(top ? top->err : ENOMEM));
@@ -573,38 +640,9 @@ int cfg_parse_file(struct cfg_checker *c, const char *file)
 	size_t bytes = 0, values = 0;
 	if (cfg_precheck(c, top, 0, &bytes, &values))
 		return -1;
-	config_init(&c->cfg);
-	c->has_cfg = true;
-	config_set_include_dir(&c->cfg, c->dir);
-	if (!config_read_file(&c->cfg, file)) {
-		const char *raw = config_error_file(&c->cfg);
-		int line = config_error_line(&c->cfg);
-		const char *what = config_error_text(&c->cfg);
-		char text[160];
-
-		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO || !raw) {
-			cfg_error(c, "%s: cannot read: %s", file, what ? what : "I/O error");
+	/* Every file on its own, in the order they were found (the top file first). */
+	for (size_t i = 0; i < c->nsrcs; i++)
+		if (cfg_parse_src(c, &c->srcs[i]))
 			return -1;
-		}
-		struct cfg_src *src = cfg_src_for(c, raw);
-		cfg_src_line(src, (unsigned)line, text, sizeof(text));
-		if (strcmp(what, "cannot open include file") == 0)
-			cfg_error(c,
-			          "%s:%d: cannot open include file (the line reads: %s; @include "
-			          "paths are relative to %s)",
-			          src ? src->shown : raw, line, text, c->dir);
-		else if (strcmp(what, "duplicate setting name") == 0)
-			cfg_error(c,
-			          "%s:%d: duplicate setting name (a key may appear once per group; "
-			          "the line reads: %s)",
-			          src ? src->shown : raw, line, text);
-		else if (text[0])
-			cfg_error(c, "%s:%d: %s (the line reads: %s)", src ? src->shown : raw, line,
-			          what, text);
-		else
-			cfg_error(c, "%s:%d: %s", src ? src->shown : raw, line, what);
-		return -1;
-	}
-	cfg_mark_misread(c, config_root_setting(&c->cfg), NULL);
 	return 0;
 }

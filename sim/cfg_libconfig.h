@@ -9,9 +9,16 @@
  *   is marked: its hook points at the struct cfg_lit, and any field reading it reports the
  *   literal as written. --set values and the tables' defaults go through the same check, each
  *   parsed as a one-line document "v = TEXT;".
- * @include: libconfig 1.5 has one include directory and cannot open an absolute path once one
- *   is set, and it names an included file as its @include wrote it. The include directory is
- *   the top file's, so every @include, nested ones too, is relative to it; messages name the
+ * @include: libconfig 1.5 has one include directory, cannot open an absolute path once one is
+ *   set, names an included file as its @include wrote it, and refuses a key that appears twice
+ *   in a group even when one comes from an included file (so a file could not build on another
+ *   and change one of its settings). So libconfig never sees an @include: each file is parsed
+ *   on its own, its @include lines replaced by a marker setting (CFG_INCLUDE_MARK and the
+ *   include's index, on the same line, so line numbers hold), and cfg.c walks an included file
+ *   where its marker stands, under the marker's group. Later settings override earlier ones.
+ *   An @include path is resolved against the including file's folder; an absolute one is used
+ *   as given; a bare name not beside the including file is looked up as --arch looks up a
+ *   bare name (sim/paths.h: the shipped configs, then NMSIM_CONFIG_PATH). Messages name the
  *   file as it lies on disk.
  * Errors: libconfig gives a syntax error's line number only; the message quotes the line.
  * Hostile files: libconfig's scanner rescans a token from its start each time its buffer grows
@@ -44,11 +51,18 @@ struct cfg_checker;
 #define CFG_VALUES_MAX    4096        /* settings and list elements, all files together */
 #define CFG_INCLUDE_DEPTH 10          /* @include inside @include ... */
 
-/* An @include of a source text: its line and the path as written. */
+/* An @include of a source text: its line, the path as written and where the directive lies in
+ * the text ([start, end): from '@' to the closing quote). */
 struct cfg_inc {
 	unsigned line;
 	char *path;
+	size_t start, end;
+	size_t sub; /* index of the included file in the checker's srcs, once resolved */
+	bool resolved;
 };
+
+/* The setting an @include becomes in the text libconfig parses: CFG_INCLUDE_MARK "<index>". */
+#define CFG_INCLUDE_MARK "nmsim-include-"
 
 /* One integer literal of a source text. A setting libconfig misread has a hook
  * (config_setting_get_hook) pointing at its literal, which then has bad set. */
@@ -75,6 +89,8 @@ struct cfg_src {
 	unsigned long_line, long_token; /* first line / string over CFG_LINE_MAX; 0 = none */
 	struct cfg_inc *incs;           /* its @include lines, in order */
 	size_t nincs;
+	config_t cfg; /* a file: its settings, parsed on their own (has_cfg) */
+	bool has_cfg;
 };
 
 /* libconfig's character classes: what may start a name, continue one, and a decimal digit. */
@@ -82,16 +98,13 @@ bool cfg_lex_is_name_start(char c);
 bool cfg_lex_is_name(char c);
 bool cfg_lex_is_digit(char c);
 
-/* Reads FILE into c->cfg, every @include relative to FILE's directory (kept in c->dir), and
- * marks the integer settings libconfig misread. Reports why (as FILE:LINE: what, quoting the
- * line) and returns -1 when the file could not be read or parsed; 0 otherwise. */
+/* Reads FILE and every file it includes (c->srcs[0] is FILE), each parsed on its own into its
+ * src's cfg, and marks the integer settings libconfig misread. Reports why (as FILE:LINE: what,
+ * quoting the line) and returns -1 when a file could not be read or parsed; 0 otherwise. */
 int cfg_parse_file(struct cfg_checker *c, const char *file);
 /* Parses TEXT as "v = TEXT;" into CFG and returns the setting, marking misread integers
  * against SRC (which keeps TEXT; free it with cfg_src_free). NULL if it is not a single scalar. */
 config_setting_t *cfg_parse_scalar(config_t *cfg, struct cfg_src *src, const char *text);
-/* The name messages use for libconfig's file name RAW (a setting's source file): the path on
- * disk; RAW itself, or "?", when that cannot be worked out. */
-const char *cfg_shown(struct cfg_checker *c, const char *raw);
 /* Frees what SRC owns (not SRC itself). */
 void cfg_src_free(struct cfg_src *src);
 

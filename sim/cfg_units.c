@@ -23,10 +23,13 @@ static const struct cfg_unit cfg_units_size[] = {
 	{ "KiB", 0, 10 }, { "MiB", 0, 20 }, { "GiB", 0, 30 }, { "TiB", 0, 40 }, { NULL, 0, 0 },
 };
 
+/* Bit rates (b/s .. Tb/s, a link's or a memory interface's datasheet unit) are an eighth of
+ * the byte rate of the same number: "3200 Gb/s" is 400 GB/s. They are read, never written. */
 static const struct cfg_unit cfg_units_rate[] = {
 	{ "B/s", 0, 0 },    { "KB/s", 3, 0 },   { "MB/s", 6, 0 },   { "GB/s", 9, 0 },
 	{ "TB/s", 12, 0 },  { "KiB/s", 0, 10 }, { "MiB/s", 0, 20 }, { "GiB/s", 0, 30 },
-	{ "TiB/s", 0, 40 }, { NULL, 0, 0 },
+	{ "TiB/s", 0, 40 }, { "b/s", 0, -3 },   { "kb/s", 3, -3 },  { "Mb/s", 6, -3 },
+	{ "Gb/s", 9, -3 },  { "Tb/s", 12, -3 }, { NULL, 0, 0 },
 };
 
 static const struct cfg_unit cfg_units_freq[] = {
@@ -69,7 +72,9 @@ const char *cfg_units_accepted(enum cfg_type type)
 {
 	switch (type) {
 	case CFG_BYTES: return "B, KB, MB, GB, TB, KiB, MiB, GiB, TiB";
-	case CFG_RATE: return "B/s, KB/s, MB/s, GB/s, TB/s, KiB/s, MiB/s, GiB/s, TiB/s";
+	case CFG_RATE:
+		return "B/s, KB/s, MB/s, GB/s, TB/s, KiB/s, MiB/s, GiB/s, TiB/s; bits: b/s, kb/s, "
+		       "Mb/s, Gb/s, Tb/s (1/8 of the byte rate)";
 	case CFG_FREQ: return "Hz, kHz, MHz, GHz";
 	case CFG_TIME: return "ps, ns, us, ms, s";
 	case CFG_ENERGY: return "fJ, pJ, nJ, uJ, mJ, J";
@@ -284,7 +289,7 @@ static int cfg_units_split(enum cfg_type type, const char *text, const char **nu
 		char uname[32];
 		bool found;
 		enum cfg_type owner;
-		const struct cfg_unit *near = NULL;
+		const struct cfg_unit *near = NULL, *near2 = NULL;
 
 		if (ulen >= sizeof(uname)) {
 			snprintf(err, errlen, "%s, got \"%s\"", cfg_units_expected(type),
@@ -303,9 +308,18 @@ static int cfg_units_split(enum cfg_type type, const char *text, const char **nu
 			return -1;
 		}
 		for (const struct cfg_unit *t = table; t && t->name; t++)
-			if (strlen(t->name) == ulen && cfg_units_same_letters(t->name, uname))
-				near = t;
-		if (near)
+			if (strlen(t->name) == ulen && cfg_units_same_letters(t->name, uname)) {
+				if (near)
+					near2 = t;
+				else
+					near = t;
+			}
+		if (near && near2)
+			snprintf(err, errlen,
+			         "unknown unit \"%s\" in \"%s\" (did you mean %s or %s?)", ushown,
+			         cfg_units_quote(shown, sizeof(shown), text), near->name,
+			         near2->name);
+		else if (near)
 			snprintf(err, errlen, "unknown unit \"%s\" in \"%s\" (did you mean %s?)",
 			         ushown, cfg_units_quote(shown, sizeof(shown), text), near->name);
 		else
@@ -460,6 +474,8 @@ const char *cfg_units_format(char *buf, size_t len, enum cfg_type type, double v
 		double q = ldexp(value, -u->exp2), back;
 		size_t cost;
 
+		if (u->exp2 < 0)
+			continue; /* bit rates are read, not written */
 		q = u->exp10 >= 0 ? q / pow(10.0, u->exp10) : q * pow(10.0, -u->exp10);
 		if (fabs(q) < 1 && !(u->exp10 == 0 && u->exp2 == 0))
 			continue;

@@ -63,7 +63,8 @@ static void usage(FILE *out)
 	    "  --jsonl FILE        also write the rows as JSON lines\n"
 	    "  --check             check the sweep file and every point's machine (with -o, make\n"
 	    "                      the traces too), then exit without simulating\n"
-	    "  -q, --quiet         no progress; -v, --verbose: more\n"
+	    "  -q, --quiet         no progress, only errors on standard error (also for\n"
+	    "                      report and merge); -v, --verbose: more\n"
 	    "  --version, --help\n"
 	    "\n"
 	    "report options:\n"
@@ -98,14 +99,18 @@ static int simsweep_report(int argc, char **argv)
 		{ "metric", required_argument, NULL, O_METRIC },
 		{ "top", required_argument, NULL, O_TOP },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct analysis_opts o = { .top = 20 };
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q': log_set_level(LOG_ERROR); break;
+		case 'v': log_set_level(log_get_level() < LOG_INFO ? LOG_INFO : LOG_DEBUG); break;
 		case O_SORT: o.sort = optarg; break;
 		case O_PARETO: o.pareto = optarg; break;
 		case O_PLOT: o.plot = optarg; break;
@@ -364,6 +369,17 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return simsweep_report(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "merge")) {
+		/* -q / -v anywhere; the rest are files. */
+		int n = 2;
+		for (int i = 2; i < argc; i++) {
+			if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+				log_set_level(LOG_ERROR);
+			else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+				log_set_level(LOG_INFO);
+			else
+				argv[n++] = argv[i];
+		}
+		argc = n;
 		if (argc < 4) {
 			log_error("merge: expected RESULTS.csv PART.csv... (see simsweep --help)");
 			return EXIT_USER_ERROR;

@@ -55,8 +55,40 @@ include)
   run --arch $arch --json "$tmp/d" $trace >/dev/null
   rm -f configs/test/.include_test.cfg
   sed 's#configs/test/.include_test.cfg#'$arch'#' "$tmp/i" | cmp - "$tmp/d" || fail "@include differs" ;;
-quiet)
-  [ -z "$("$simrun" -q --arch $arch $trace 2>&1 >/dev/null)" ] || fail "-q printed on stderr" ;;
+include_override) # a file built on a shipped one, named bare and by absolute path, one key overridden
+  mkdir "$tmp/d"
+  printf '@include "a100_24.cfg"\nhbm: { bandwidth = "100 GB/s"; };\n' >"$tmp/d/slow.cfg"
+  printf '@include "%s"\n' "$src/configs/a100_24.cfg" >"$tmp/base.cfg"
+  run --arch "$tmp/d/slow.cfg" --print-config >"$tmp/ps"
+  run --arch "$tmp/base.cfg" --print-config >"$tmp/pb"
+  run --arch configs/a100_24.cfg --print-config | cmp - "$tmp/pb" || fail "absolute @include differs from its file"
+  grep -qx 'hbm.bandwidth = 100 GB/s' "$tmp/ps" || fail "--print-config lacks the override"
+  [ "$(diff "$tmp/pb" "$tmp/ps" | grep -c '^>')" = 1 ] || fail "the override changed more than hbm.bandwidth"
+  run --arch "$tmp/base.cfg" --json "$tmp/jb" $trace >/dev/null
+  run --arch "$tmp/d/slow.cfg" --json "$tmp/js" $trace >/dev/null
+  tb=$(grep -m1 '"time_s"' "$tmp/jb" | tr -dc '0-9.e-'); ts=$(grep -m1 '"time_s"' "$tmp/js" | tr -dc '0-9.e-')
+  awk -v a="$tb" -v b="$ts" 'BEGIN { exit !(b > a * 1.2) }' || fail "the derived machine is not slower ($tb -> $ts)" ;;
+units) # bit rates are an eighth of byte rates; a plain time is refused naming the setting
+  run --arch $arch --set 'hbm.bandwidth=512 Gb/s' --print-config | grep -qx 'hbm.bandwidth = 64 GB/s' || fail "512 Gb/s is not 64 GB/s"
+  err=$("$simrun" --arch $arch --set core.launch=4 --print-config 2>&1); rc=$?
+  [ $rc = 2 ] || fail "plain launch = 4: exit $rc"
+  case "$err" in *"core.launch=4: 4 needs a unit"*"(ps, ns, us, ms, s)"*) ;; *) fail "message: $err";; esac
+  "$simrun" --describe | grep -q 'Gb/s' || fail "--describe does not list bit rates" ;;
+attn_buffer) # attention's tile fits the buffer with smem.stages K/V blocks: 12 KiB takes 2 stages, not 3 (tests/badinput.cmake)
+  run --arch $arch --set 'smem.size=12 KiB' --set smem.stages=2 tests/bad/run/attn_buffer.trace >/dev/null ;;
+toy) # a minimal machine: MAC energies only for the datapaths it has; an int8 GEMM runs (and is priced) on fp16
+  printf 'simtrace 1\ntensor id=w role=weight shape=256x256 dtype=int8 q=channel\nop gemm m=64 n=256 k=256 w=w a=int8\n' >"$tmp/i8.trace"
+  run --arch configs/test/toy.cfg --json "$tmp/t.json" "$tmp/i8.trace" >/dev/null
+  grep -q '"mac": [1-9]' "$tmp/t.json" || fail "no MAC energy on the toy machine"
+  err=$("$simrun" --arch configs/test/toy.cfg --set tensor.fp16=0 --set tensor.fp32=0 "$tmp/i8.trace" 2>&1); rc=$?
+  [ $rc = 2 ] && case "$err" in *"i8.trace:3: gemm: "*"no datapath"*) true;; *) false;; esac || fail "no datapath at all: exit $rc: $err" ;;
+quiet) # -q: only errors on standard error; warnings (an unknown key of the trace) are dropped
+  [ -z "$("$simrun" -q --arch $arch $trace 2>&1 >/dev/null)" ] || fail "-q printed on stderr"
+  sed '0,/^op gemm/s/^op gemm .*$/& frob=1/' $trace >"$tmp/unk.trace"
+  "$simrun" --arch $arch "$tmp/unk.trace" 2>&1 >/dev/null | grep -q "warning: .*unknown key 'frob'" || fail "no warning for an unknown key"
+  [ -z "$("$simrun" -q --arch $arch "$tmp/unk.trace" 2>&1 >/dev/null)" ] || fail "-q printed a warning"
+  [ -z "$("$simrun" --quiet --arch $arch "$tmp/unk.trace" 2>&1 >/dev/null)" ] || fail "--quiet printed a warning"
+  err=$("$simrun" -q --arch $arch --set core.count=0 $trace 2>&1 >/dev/null); [ -n "$err" ] || fail "-q hid an error" ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"

@@ -149,7 +149,12 @@ report)
   [ -s "$tmp/plots/pareto-tpot_s-energy_j.png" ] && [ -s "$tmp/plots/pareto-tpot_s-energy_j.svg" ] || fail "no Pareto figure"
   [ "$(awk '/Pareto front/ { on = 1; next } on && NF' "$tmp/plots/pareto-tpot_s-energy_j.dat" | wc -l)" = "$front" ] ||
     fail "the Pareto figure's front is not the marked one"
-  "$simsweep" report "$tmp/ref.csv" --sort nosuch >/dev/null 2>&1; [ $? = 2 ] || fail "--sort nosuch" ;;
+  "$simsweep" report "$tmp/ref.csv" --sort nosuch >/dev/null 2>&1; [ $? = 2 ] || fail "--sort nosuch"
+  # -q: only errors on standard error (a torn last row is a warning)
+  cp "$tmp/ref.csv" "$tmp/torn.csv"; printf 'torn' >>"$tmp/torn.csv"
+  "$simsweep" report "$tmp/torn.csv" 2>&1 >/dev/null | grep -q 'warning: .*torn last row' || fail "no warning for a torn row"
+  [ -z "$("$simsweep" report -q "$tmp/torn.csv" 2>&1 >/dev/null)" ] || fail "report -q printed on stderr"
+  [ -z "$("$simsweep" merge -q "$tmp/m.csv" "$tmp/torn.csv" 2>&1 >/dev/null)" ] || fail "merge -q printed on stderr" ;;
 mpi2|mpi4)
   mpi_ok
   n=${case#mpi}

@@ -89,7 +89,24 @@ shape) # the op sequence of a decode step follows the model
   grep -q '^op attn .* layer=23$' "$tmp/al.trace" || fail "24 layers of attention"
   grep -q '^tensor id=embed role=weight dtype=fp16 shape=30000x128$' "$tmp/al.trace" || fail "narrow embedding table"
   grep -q '^op gemm m=8 n=2048 k=128 w=embed_proj ' "$tmp/al.trace" || fail "embedding projection GEMM"
-  grep -q '^op vec kind=layernorm rows=8 cols=128' "$tmp/al.trace" || fail "embedding norm over 128" ;;
+  grep -q '^op vec kind=layernorm rows=8 cols=128' "$tmp/al.trace" || fail "embedding norm over 128"
+  # Decode only: no prefill, the KV cache starts at --context and grows by one per step
+  "$tg" --model llama-2-7b --prompt 0 --context 1024 --decode 3 -o "$tmp/d.trace" || fail "--prompt 0"
+  ! grep -q '^step kind=prefill' "$tmp/d.trace" || fail "--prompt 0 wrote a prefill step"
+  [ "$(grep -c '^step kind=decode tokens=1 batch=1$' "$tmp/d.trace")" = 3 ] || fail "--prompt 0: decode steps"
+  for kv in 1025 1026 1027; do
+    [ "$(grep -c "^op attn b=1 hq=32 hkv=32 d=128 sq=1 skv=$kv " "$tmp/d.trace")" = 32 ] || fail "--context 1024: no step at skv=$kv"
+  done
+  "$sr" -q --arch configs/a100_24.cfg --json "$tmp/d.json" "$tmp/d.trace" >/dev/null || fail "simrun on a decode-only trace"
+  grep -q '"kind": "prefill"' "$tmp/d.json" && fail "a prefill step in the report of a decode-only trace"
+  # --context under a prompt: the prefill attends to the cached prefix as well
+  "$tg" --model llama-2-7b --prompt 8 --context 100 --decode 1 -o "$tmp/c.trace" || fail "--context with a prompt"
+  grep -q '^op attn b=1 hq=32 hkv=32 d=128 sq=8 skv=108 ' "$tmp/c.trace" && grep -q 'sq=1 skv=109 ' "$tmp/c.trace" || fail "--context with a prompt: KV lengths"
+  # --describe-model describes model files, not architecture files
+  "$tg" --describe-model >"$tmp/dm" || fail "--describe-model"
+  head -n 1 "$tmp/dm" | grep -q 'model file' || fail "--describe-model heading: $(head -n 1 "$tmp/dm")"
+  grep -q 'architecture' "$tmp/dm" && fail "--describe-model speaks of architecture files"
+  grep -q '^kv_heads ' "$tmp/dm" || fail "--describe-model lacks kv_heads" ;;
 machines) # every shipped machine replays an attention-only int8 trace (every machine has a path for it)
   "$tg" --model bert-base --prompt 64 --ops attn --act int8 --kv int8 --attn thresh:0.1 -o "$tmp/a.trace" || fail tracegen
   for a in configs/*.cfg; do
@@ -104,6 +121,15 @@ deterministic)
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/a.trace.gz"
   "$tg" --model llama-3-8b --prompt 16 --decode 2 -o "$tmp/b.trace.gz"
   cmp "$tmp/a.trace.gz" "$tmp/b.trace.gz" || fail "two runs differ" ;;
+quiet) # -q: only errors on standard error (no Kineto summary, no warnings); the trace is the same
+  "$tg" --from-kineto tests/data/kineto/synthetic.json -o "$tmp/k.trace" 2>"$tmp/k.err" || fail "from-kineto"
+  [ -s "$tmp/k.err" ] || fail "no summary without -q"
+  "$tg" -q --from-kineto tests/data/kineto/synthetic.json -o "$tmp/kq.trace" 2>"$tmp/kq.err" || fail "from-kineto -q"
+  [ ! -s "$tmp/kq.err" ] || fail "-q printed: $(cat "$tmp/kq.err")"
+  cmp "$tmp/k.trace" "$tmp/kq.trace" || fail "-q changed the Kineto trace"
+  "$tg" --model llama-2-7b --prompt 8 --decode 1 -o "$tmp/a.trace" && "$tg" -q --model llama-2-7b --prompt 8 --decode 1 -o "$tmp/b.trace" || fail tracegen
+  cmp "$tmp/a.trace" "$tmp/b.trace" || fail "-q changed the trace (meta)"
+  err=$("$tg" -q --model nosuchmodel 2>&1); [ -n "$err" ] || fail "-q hid an error" ;;
 bad) # bad options: exit 2 with a message naming the option
   while IFS='|' read -r want args; do
     err=$("$tg" $args -o "$tmp/x.trace" 2>&1); rc=$?
@@ -116,6 +142,12 @@ no such model|--model nosuchmodel
 --act-sparsity|--model llama-2-7b --act-sparsity mlp.down=1.5
 does not divide|--model llama-2-7b --tp 3
 no decode steps|--model bert-large --decode 4
+no decode steps|--model bert-large --prompt 0 --decode 1
+decode steps only: give --decode N|--model llama-2-7b --prompt 0 --decode 0
+'mpl.*' matches no weight of llama-2-7b (its weights: attn.qkv attn.o mlp.gate_up mlp.down lm_head)|--model llama-2-7b --sparsity mpl.*=nm:2:4
+--sparsity: 'lm_head' matches no weight|--model gpt2-large --sparsity lm_head=nm:2:4
+--act-sparsity: 'mlp.up' matches no GEMM|--model llama-2-7b --act-sparsity mlp.up=0.5
+--context|--model llama-2-7b --context x
 --batch|--model llama-2-7b --batch 0
 --moe-dist|--model mixtral-8x7b --moe-dist 0.5,0.6
 --attn|--model llama-2-7b --attn window:0

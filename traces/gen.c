@@ -79,6 +79,38 @@ const char *gen_rule_lookup(const struct gen_rule *rules, int n, const char *nam
 	return NULL;
 }
 
+void gen_weight_names(const struct model_config *m, bool gemms, char *buf, size_t len)
+{
+	/* A tied lm_head reads the embedding table, which takes no sparsity: a GEMM, no weight. */
+	snprintf(buf, len, "attn.qkv attn.o%s%s%s%s%s", m->experts > 1 ? " mlp.router" : "",
+	         m->experts > 1 || m->gated ? " mlp.gate_up" : " mlp.up", " mlp.down",
+	         m->encoder ? " pooler" : gemms || !m->tied_embeddings ? " lm_head" : "",
+	         m->embedding_size && m->embedding_size < m->hidden ? " embed_proj" : "");
+}
+
+/* Every rule's glob must match a weight of M: a glob that matches none (a typo, another
+ * model's names) would leave the trace dense without a word. */
+static int gen_check_globs(const struct gen_rule *rules, int n, const struct model_config *m,
+                           bool gemms, const char *opt, char *err, size_t errlen)
+{
+	char names[256], copy[256];
+	gen_weight_names(m, gemms, names, sizeof names);
+	for (int i = 0; i < n; i++) {
+		bool hit = false;
+		snprintf(copy, sizeof copy, "%s", names);
+		char *save = NULL;
+		for (char *t = strtok_r(copy, " ", &save); t && !hit; t = strtok_r(NULL, " ", &save))
+			hit = !fnmatch(rules[i].glob, t, 0);
+		if (!hit) {
+			snprintf(err, errlen, "%s: '%s' matches no %s of %s (its %s: %s)", opt,
+			         rules[i].glob, gemms ? "GEMM" : "weight", m->name,
+			         gemms ? "GEMMs" : "weights", names);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* ---- writing --------------------------------------------------------------------------- */
 
 struct gen {
@@ -410,11 +442,21 @@ int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *dec
 		         (unsigned long long)tp, (long long)m->heads, (long long)m->ffn);
 		goto fail;
 	}
-	if (m->encoder && o->decode) {
-		snprintf(err, errlen, "%s is an encoder: it has no decode steps (use --decode 0)",
+	if (!o->prompt && !o->decode) {
+		snprintf(err, errlen, "--prompt 0 writes decode steps only: give --decode N (N >= 1)");
+		goto fail;
+	}
+	if (m->encoder && (o->decode || !o->prompt || o->context)) {
+		snprintf(err, errlen,
+		         "%s is an encoder: it has no decode steps and no KV cache (use --decode 0, "
+		         "a prompt and no --context)",
 		         m->name);
 		goto fail;
 	}
+	if (gen_check_globs(o->sparsity, o->nsparsity, m, false, "--sparsity", err, errlen) ||
+	    gen_check_globs(o->act_sparsity, o->nact_sparsity, m, true, "--act-sparsity", err,
+	                    errlen))
+		goto fail;
 	if (o->nmoe_dist && o->nmoe_dist != m->experts) {
 		snprintf(err, errlen, "--moe-dist gives %d shares for %lld experts", o->nmoe_dist,
 		         (long long)m->experts);
@@ -450,11 +492,13 @@ int gen_write(struct trace_writer *w, const struct gen_options *o, uint64_t *dec
 			fail_writer(g);
 	}
 	uint64_t h = (uint64_t)m->hidden;
-	for (uint64_t step = 0; step <= o->decode && !g->failed; step++) {
+	/* Step 0 is the prefill (none with --prompt 0); decode step s attends to the context, the
+	 * prompt and the s tokens generated so far (its own included). */
+	for (uint64_t step = o->prompt ? 0 : 1; step <= o->decode && !g->failed; step++) {
 		bool prefill = step == 0;
 		uint64_t sq = prefill ? o->prompt : 1;
 		uint64_t tokens = o->batch * sq;
-		uint64_t skv = prefill ? o->prompt : o->prompt + step;
+		uint64_t skv = o->context + o->prompt + step;
 		struct trace_step s;
 		memset(&s, 0, sizeof s);
 		s.kind = prefill ? TRACE_STEP_PREFILL : TRACE_STEP_DECODE;

@@ -1,6 +1,7 @@
 /* gen — writes the simtrace of a model's inference: one prefill step and one decode step per
  * generated token, every layer's ops in order, with the weight, KV-cache and sparsity formats
- * asked for. Used by tracegen.
+ * asked for; with no prompt (prompt 0), decode steps only, on a KV cache of `context` tokens.
+ * Used by tracegen.
  *
  * Models: the op sequence of a Hugging-Face-style decoder (or encoder) forward pass — norms,
  * QKV/O/FFN GEMMs, rotary embedding, fused attention with a growing KV cache, residual adds,
@@ -8,7 +9,8 @@
  * split across ranks, an all-reduce after the O and down projections) and the lm_head on the
  * last token of each sequence; shared layer weights (every layer's ops read layer 0's) and a
  * factorized embedding (narrow tables, then a projection GEMM to the hidden size).
- * Not: sampling, beam search, continuous batching, pipeline parallelism, prefix caching.
+ * Not: sampling, beam search, continuous batching, pipeline parallelism, prefix caching (beyond
+ * a KV cache that is there before the first step: `context`).
  * Numbers: the model file (traces/models/NAME.cfg).
  */
 #ifndef NMSIM_GEN_H
@@ -33,6 +35,8 @@ struct gen_rule {
 struct gen_options {
 	const struct model_config *model;
 	uint64_t batch, prompt, decode, tp;
+	uint64_t context; /* KV-cache tokens per sequence before the first step (a cached prefix);
+	                     with prompt 0 the trace is decode steps only */
 	enum trace_dtype weight_dtype, act_dtype;
 	struct trace_quant weight_q;
 	struct gen_rule sparsity[GEN_MAX_RULES]; /* sp= per weight; no rule = dense */
@@ -58,6 +62,10 @@ int gen_parse_rules(const char *text, struct gen_rule *rules, int *n, bool bare_
                     size_t errlen);
 /* The value of the first rule matching name, or NULL. */
 const char *gen_rule_lookup(const struct gen_rule *rules, int n, const char *name);
+
+/* The layer-local names of M's weights (what --sparsity globs match) or, with GEMMS, of its
+ * GEMMs (what --act-sparsity globs match), space-separated, into BUF. */
+void gen_weight_names(const struct model_config *m, bool gemms, char *buf, size_t len);
 
 /* Writes the whole trace. *declared_params receives the elements of every weight declared.
  * 0, or -1 with err set (a writer error or an option the model cannot take). */

@@ -159,7 +159,7 @@ const struct kineto_map *kineto_lookup(const char *name)
 	return NULL;
 }
 
-/* "Input type" strings (c10 type names) to spec dtypes. exact: the element type itself;
+/* "Input type" strings (c10 type names) to simtrace dtypes. exact: the element type itself;
  * otherwise a stand-in of the same width (or narrower: 64-bit types are priced as 32-bit),
  * accepted for vec ops only. */
 static const struct {
@@ -627,7 +627,7 @@ static int kineto_map_attn(struct kineto *c, size_t i, struct kineto_rec *r)
 	else if (flag && *flag >= '0' && *flag <= '9')
 		r->causal = strtol(flag, NULL, 10) != 0; /* a mask type: 0 = none */
 	else {
-		r->causal = true; /* not recorded: decoders are causal, the spec's default */
+		r->causal = true; /* not recorded: decoders are causal, docs/trace-format.md's default */
 		c->st->causal_defaulted++;
 	}
 	r->type = TRACE_OP_ATTN;

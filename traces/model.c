@@ -109,5 +109,8 @@ int model_path(const char *dir, const char *name, char *out, size_t len)
 
 void model_describe(FILE *out)
 {
-	cfg_describe(out, &model_block, 1);
+	cfg_describe_as(out,
+	                "Every setting of a model file (traces/models/NAME.cfg, libconfig syntax; "
+	                "tracegen --model NAME|FILE).",
+	                &model_block, 1);
 }

@@ -6,7 +6,7 @@
  * holds a whole trace, only the declared tensors (memory grows with tensors, not with ops).
  * Numbers: element and scale sizes from the OCP Microscaling Formats spec v1.0 (mx*: 32-element
  * blocks, one E8M0 scale) and NVIDIA's NVFP4 (16-element blocks, one E4M3 scale); limits
- * (4096-byte lines, 63-bit integers, N:M with M <= 256) from the trace spec.
+ * (4096-byte lines, 63-bit integers, N:M with M <= 256) from docs/trace-format.md.
  */
 #ifndef NMSIM_TRACE_H
 #define NMSIM_TRACE_H
@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest line, in bytes, without its '\n' (spec §1). */
+/* Longest line, in bytes, without its '\n' (docs/trace-format.md §1). */
 #define TRACE_LINE_MAX 4096
 
-/* ---- Value lists (spec §3–§6). Each enum has a name table; the names are the spec's. ---- */
+/* ---- Value lists (docs/trace-format.md §3–§6). Each enum has a name table; the names are the spec's. ---- */
 
-/* Element types, spec §3. */
+/* Element types, docs/trace-format.md §3. */
 enum trace_dtype {
 	TRACE_DT_FP32,
 	TRACE_DT_TF32,
@@ -42,10 +42,10 @@ enum trace_dtype {
 	TRACE_DT_COUNT
 };
 
-/* "weight" or "kv" (spec §2.1). */
+/* "weight" or "kv" (docs/trace-format.md §2.1). */
 enum trace_role { TRACE_ROLE_WEIGHT, TRACE_ROLE_KV, TRACE_ROLE_COUNT };
 
-/* Sparsity forms, spec §4: "dense", "nm", "vnm", "unstructured", "block". */
+/* Sparsity forms, docs/trace-format.md §4: "dense", "nm", "vnm", "unstructured", "block". */
 enum trace_sp_kind {
 	TRACE_SP_DENSE,
 	TRACE_SP_NM,
@@ -55,11 +55,11 @@ enum trace_sp_kind {
 	TRACE_SP_COUNT
 };
 
-/* Quantization forms, spec §5: "none" (no q=; not a valid q= value), "tensor", "channel",
+/* Quantization forms, docs/trace-format.md §5: "none" (no q=; not a valid q= value), "tensor", "channel",
  * "group". */
 enum trace_q_kind { TRACE_Q_NONE, TRACE_Q_TENSOR, TRACE_Q_CHANNEL, TRACE_Q_GROUP, TRACE_Q_COUNT };
 
-/* Attention patterns, spec §6: "dense", "window", "topk", "block", "thresh". */
+/* Attention patterns, docs/trace-format.md §6: "dense", "window", "topk", "block", "thresh". */
 enum trace_pat_kind {
 	TRACE_PAT_DENSE,
 	TRACE_PAT_WINDOW,
@@ -69,10 +69,10 @@ enum trace_pat_kind {
 	TRACE_PAT_COUNT
 };
 
-/* op types, spec §2.2: "gemm", "attn", "vec", "coll". */
+/* op types, docs/trace-format.md §2.2: "gemm", "attn", "vec", "coll". */
 enum trace_op_type { TRACE_OP_GEMM, TRACE_OP_ATTN, TRACE_OP_VEC, TRACE_OP_COLL, TRACE_OP_COUNT };
 
-/* op vec kind=, spec §2.2, in the spec's order. */
+/* op vec kind=, docs/trace-format.md §2.2, in the spec's order. */
 enum trace_vec_kind {
 	TRACE_VEC_RMSNORM,
 	TRACE_VEC_LAYERNORM,
@@ -141,12 +141,12 @@ unsigned trace_dtype_bits(enum trace_dtype dt);
 unsigned trace_dtype_block(enum trace_dtype dt);
 /* Bits of that block scale: 8 (E8M0) for mx*, 8 (E4M3) for nvfp4, 0 for the others. */
 unsigned trace_dtype_block_scale_bits(enum trace_dtype dt);
-/* Default inputs of a vec kind: 2 for add, mul and swiglu, 1 otherwise (spec §2.2). */
+/* Default inputs of a vec kind: 2 for add, mul and swiglu, 1 otherwise (docs/trace-format.md §2.2). */
 unsigned trace_vec_kind_default_inputs(enum trace_vec_kind kind);
 
 /* ---- Records ---- */
 
-/* sp= (spec §4). Fields a form does not use are 0. Sparsity runs along K, per output row. */
+/* sp= (docs/trace-format.md §4). Fields a form does not use are 0. Sparsity runs along K, per output row. */
 struct trace_sparsity {
 	enum trace_sp_kind kind;
 	uint64_t n, m;  /* nm:N:M and vnm:V:N:M */
@@ -155,7 +155,7 @@ struct trace_sparsity {
 	double density; /* always filled: dense 1; nm, vnm N/M; unstructured, block D */
 };
 
-/* q= (spec §5). */
+/* q= (docs/trace-format.md §5). */
 struct trace_quant {
 	enum trace_q_kind kind;       /* TRACE_Q_NONE when q= is absent */
 	uint64_t group;               /* group: G, elements along K per scale; 0 otherwise */
@@ -178,7 +178,7 @@ struct trace_tensor {
 	uint32_t format;
 };
 
-/* pat= of op attn (spec §6). */
+/* pat= of op attn (docs/trace-format.md §6). */
 struct trace_pattern {
 	enum trace_pat_kind kind;
 	uint64_t size;  /* window: W; topk: K; block: B; 0 for dense and thresh */
@@ -339,11 +339,11 @@ int trace_pattern_parse(const char *s, struct trace_pattern *out, char *err, siz
 int trace_sparsity_format(const struct trace_sparsity *sp, char *buf, size_t len);
 int trace_quant_format(const struct trace_quant *q, char *buf, size_t len);
 int trace_pattern_format(const struct trace_pattern *p, char *buf, size_t len);
-/* Range rules of one value (spec §4–§6, §7); density of nm/vnm is not compared with N/M. */
+/* Range rules of one value (docs/trace-format.md §4–§6, §7); density of nm/vnm is not compared with N/M. */
 int trace_sparsity_check(const struct trace_sparsity *sp, char *err, size_t errlen);
 int trace_pattern_check(const struct trace_pattern *p, char *err, size_t errlen);
 
-/* Every rule of spec §7 that a single record must obey, on a record built in memory: 0, or -1
+/* Every rule of docs/trace-format.md §7 that a single record must obey, on a record built in memory: 0, or -1
  * with "CONTEXT: key=value: what" in err (CONTEXT "tensor ID", "gemm", "step"...). For ops,
  * gemm.w and attn.kv are checked for role and shape as they point. */
 int trace_tensor_check(const struct trace_tensor *t, char *err, size_t errlen);

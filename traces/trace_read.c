@@ -1,5 +1,5 @@
 /* trace_read — the streaming simtrace v1 reader: lines from a zlib stream (gzip or plain, told
- * apart by magic), one record at a time, every rule of spec §1–§7 checked. See trace.h. */
+ * apart by magic), one record at a time, every rule of docs/trace-format.md §1–§7 checked. See trace.h. */
 #include "traces/gzio.h"
 #include "traces/trace.h"
 

@@ -1,5 +1,5 @@
-/* trace_types — the value lists of simtrace v1 (spec §3–§6), the parsers and printers of its
- * values, and the validity rules one record must obey (spec §7). Shared by the reader, the
+/* trace_types — the value lists of simtrace v1 (docs/trace-format.md §3–§6), the parsers and printers of its
+ * values, and the validity rules one record must obey (docs/trace-format.md §7). Shared by the reader, the
  * writer and whoever builds records in memory (tracegen, importers). See trace.h. */
 #include "sim/num.h"
 #include "traces/trace.h"

@@ -7,6 +7,7 @@
  *            [--attn window:4096|topk:2048|thresh:0.1] [--tp 8] [--moe-dist P,P,...] \
  *            [--act fp16|bf16|fp32|int8] [--ops attn] \
  *            -o out.trace.gz
+ *   tracegen --model llama-2-7b --prompt 0 --context 4096 --decode 64 -o decode.trace.gz
  *   tracegen --list-models
  *   tracegen --from-kineto trace.json[.gz] -o out.trace.gz
  *
@@ -14,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -37,11 +39,15 @@ static void usage(FILE *out)
 	    "\n"
 	    "Writes the simtrace v1 trace of one inference: a prefill step then one decode step "
 	    "per\n"
-	    "generated token, every layer's ops, the KV cache growing.\n"
+	    "generated token, every layer's ops, the KV cache growing (--prompt 0: decode steps\n"
+	    "only, from a KV cache of --context tokens).\n"
 	    "\n"
 	    "  --model NAME|FILE   a model of traces/models/ (--list-models) or a model file\n"
 	    "  --batch N           sequences (default 1)\n"
-	    "  --prompt N          prompt tokens per sequence (default 512)\n"
+	    "  --prompt N          prompt tokens per sequence (default 512); 0: no prefill, decode\n"
+	    "                      steps only (on a KV cache of --context tokens)\n"
+	    "  --context N         tokens already in the KV cache of each sequence before the\n"
+	    "                      first step (default 0): decode-only traces of a long context\n"
 	    "  --decode N          generated tokens (default 128; 0 for encoders)\n"
 	    "  --weights W         fp16 bf16 fp8e4m3 int8 int4[:gG[:zp]] int8:gG mxfp4 mxfp8 "
 	    "nvfp4\n"
@@ -70,6 +76,8 @@ static void usage(FILE *out)
 	    "                      its GEMM, attention, norm and element-wise ops with their\n"
 	    "                      measured device times (dur_ns); a summary and every unmapped\n"
 	    "                      op go to standard error (docs/kineto.md)\n"
+	    "  -q, --quiet         only errors on standard error (no warnings, no --from-kineto\n"
+	    "                      summary); -v, --verbose: more\n"
 	    "  --version, --help\n",
 	    out);
 }
@@ -210,7 +218,7 @@ static int check_density(const char *v, char *err, size_t len)
 
 /* --from-kineto: the profile's ops as a trace; the summary on standard error. The profile is
  * read and checked before the output is created. */
-static int from_kineto(const char *in, const char *out)
+static int from_kineto(const char *in, const char *out, bool quiet)
 {
 	char err[1024], meta[128];
 	struct kineto *k = kineto_load(in, err, sizeof err);
@@ -233,7 +241,7 @@ static int from_kineto(const char *in, const char *out)
 	} else if (trace_writer_close(w)) {
 		rc = -1;
 	}
-	if (!rc)
+	if (!rc && !quiet)
 		kineto_stats_print(stderr, "tracegen: ", in, kineto_stats(k));
 	kineto_free(k);
 	return rc ? EXIT_USER_ERROR : 0;
@@ -246,6 +254,7 @@ int main(int argc, char **argv)
 		O_MODEL = 256,
 		O_BATCH,
 		O_PROMPT,
+		O_CONTEXT,
 		O_DECODE,
 		O_WEIGHTS,
 		O_ACT,
@@ -269,6 +278,7 @@ int main(int argc, char **argv)
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "batch", required_argument, NULL, O_BATCH },
 		{ "prompt", required_argument, NULL, O_PROMPT },
+		{ "context", required_argument, NULL, O_CONTEXT },
 		{ "decode", required_argument, NULL, O_DECODE },
 		{ "weights", required_argument, NULL, O_WEIGHTS },
 		{ "act", required_argument, NULL, O_ACT },
@@ -287,6 +297,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "from-kineto", required_argument, NULL, O_KINETO },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct gen_options o;
@@ -307,14 +319,15 @@ int main(int argc, char **argv)
 	char meta[2048];
 	int mlen = snprintf(meta, sizeof meta, "generator=tracegen version=%s", NMSIM_VERSION);
 	char err[512];
-	int c;
+	int c, verbosity = LOG_WARN;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
 		int rc = 0;
 		switch (c) {
 		case O_MODEL: model_name = optarg; break;
 		case O_BATCH: rc = parse_u64("--batch", optarg, 1, &o.batch); break;
-		case O_PROMPT: rc = parse_u64("--prompt", optarg, 1, &o.prompt); break;
+		case O_PROMPT: rc = parse_u64("--prompt", optarg, 0, &o.prompt); break;
+		case O_CONTEXT: rc = parse_u64("--context", optarg, 0, &o.context); break;
 		case O_DECODE:
 			rc = parse_u64("--decode", optarg, 0, &o.decode);
 			decode_given = true;
@@ -375,6 +388,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'o': out = optarg; break;
+		case 'q': verbosity = LOG_ERROR; break;
+		case 'v': verbosity = verbosity < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;
 		case O_KINETO: kineto = optarg; break;
 		case O_LIST: list = true; break;
 		case O_DIR: snprintf(dir, sizeof dir, "%s", optarg); break;
@@ -389,6 +404,8 @@ int main(int argc, char **argv)
 		}
 		if (rc)
 			return EXIT_USER_ERROR;
+		if (c == 'q' || c == 'v')
+			continue; /* how much is said on standard error: not part of the trace */
 		if (c != 'o' && c != O_KINETO && c != O_DIR)
 			for (const struct option *p = opts; p->name; p++)
 				if (p->val == c)
@@ -411,6 +428,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	log_set_level((enum log_level)verbosity);
 	if (optind != argc) {
 		log_error("unexpected argument '%s' (see tracegen --help)", argv[optind]);
 		return EXIT_USER_ERROR;
@@ -427,7 +445,7 @@ int main(int argc, char **argv)
 			    out, kineto);
 			return EXIT_USER_ERROR;
 		}
-		return from_kineto(kineto, out);
+		return from_kineto(kineto, out, verbosity == LOG_ERROR);
 	}
 	if (list)
 		return list_models(dir);

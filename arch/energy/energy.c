@@ -1,6 +1,9 @@
 #include "arch/energy/energy.h"
 
+#include "arch/arch_config.h"
+
 #include <stddef.h>
+#include <stdio.h>
 
 #define ENERGY_NAME(id, name, block)  name,
 #define ENERGY_BLOCK(id, name, block) block,
@@ -20,8 +23,9 @@ const char *energy_action_block(enum energy_action c)
 #define MAC_FIELD(prec, key)                                                                      \
 	{                                                                                         \
 		"mac_" key, CFG_ENERGY, offsetof(struct energy_config, mac_pj[TENSOR_##prec]),    \
-		    "pJ", 0, 1e3, NULL,                                                           \
-		    "energy per " key " multiply-accumulate (datapath, operand delivery, issue)", \
+		    "pJ", 0, 1e3, "0",                                                            \
+		    "energy per " key " multiply-accumulate (datapath, operand delivery, issue); " \
+		    "required when tensor." key " > 0",                                           \
 		    NULL                                                                          \
 	}
 #define ENERGY_FIELD(key, member, type, unit, def, desc)                                         \
@@ -64,13 +68,36 @@ static const struct cfg_field energy_fields[] = {
 	             "idle power of the rest of the board (I/O, clocks, regulators)"),
 };
 
+/* A MAC entry is needed for every datapath the machine has (tensor.PREC > 0); a precision it
+ * lacks is never the math's (tensor_math_prec promotes past it), so its entry may be left out. */
+static int energy_check(const void *blk, struct cfg_checker *chk)
+{
+	const struct energy_config *e = blk;
+	const struct arch_config *a = cfg_checker_root(chk);
+	int rc = 0;
+	(void)e;
+	for (int p = 0; p < TENSOR_PREC_COUNT; p++) {
+		char key[32];
+		const char *name = tensor_prec_name((enum tensor_prec)p);
+		snprintf(key, sizeof key, "mac_%s", name);
+		if (a->tensor.macs_per_cycle[p] > 0 && !cfg_given(chk, key)) {
+			cfg_report_missing(chk, key,
+			                   "tensor.%s = %g MAC/cycle: each datapath the machine "
+			                   "has needs its MAC energy",
+			                   name, a->tensor.macs_per_cycle[p]);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 const struct cfg_block energy_cfg_block = {
 	"energy",
 	energy_fields,
 	sizeof energy_fields / sizeof energy_fields[0],
 	0,
 	"per-action energy table and static power per block",
-	NULL,
+	energy_check,
 };
 
 double energy_static_w(const struct energy_config *cfg, uint64_t cores)

@@ -11,7 +11,7 @@
  * Clock-dependent voltage scales the core domain's actions (arch/power: dyn_scale).
  * Not: temperature, leakage that varies with voltage.
  * Numbers: the architecture file; each entry cites its source or says how it is derived
- * (see shared reference/energy.md and docs/energy.md).
+ * (see docs/reference/energy.md and docs/energy.md).
  */
 #ifndef NMSIM_ENERGY_H
 #define NMSIM_ENERGY_H

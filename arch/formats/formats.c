@@ -109,7 +109,7 @@ void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
 /* ---- decoding ------------------------------------------------------------------------- */
 
 /* Instructions per stored element to convert dtype to the math precision prec (0 when the
- * tensor cores take it as stored), from the published kernels' inner loops (fidelity.md §1.2):
+ * tensor cores take it as stored), from the published kernels' inner loops (docs/research/fidelity.md §1.2):
  * Marlin int4->fp16 1.125 (1 SHR + 4 LOP3 + 2 HSUB2 + 2 HFMA2 per 8), FasterTransformer
  * int4->bf16 1.375, int8->fp16 1.0 (2 PRMT + 2 HSUB2 per 4), int8->bf16 2.5, fp8 and fp4 in
  * software on sm_80 about 2.3 (AND/AND/SHR/OR + SHL + HMUL2), fp8 with the sm_89+ pair

@@ -77,7 +77,8 @@ struct lower_attn_plan {
 	struct trace_pattern pat;
 	bool packed;    /* a KV head's query group in one item (decode-shaped ops) */
 	uint64_t heads; /* item heads: hkv when packed, hq otherwise */
-	uint64_t block_q, block_kv, stages, split;
+	uint64_t block_q, block_kv, stages, split; /* stages: smem.stages K/V blocks in flight */
+	bool fits; /* the query block and `stages` K/V blocks fit the operand buffer */
 	uint64_t q_blocks; /* query blocks per head */
 	uint64_t items;
 	double v_keep;        /* share of V blocks read (thresh without in-memory pruning) */
@@ -92,7 +93,10 @@ struct lower_attn_plan {
 	uint64_t select_macs;
 };
 
-/* Plans an attn op on this machine (never fails: the checks of the trace reader suffice). */
+/* Bytes P's tile holds in the operand buffer: its query block and `stages` K and V blocks. */
+double lower_attn_tile_bytes(const struct lower_attn_plan *p);
+/* Plans an attn op on this machine (never fails; p->fits false: its smallest tile does not fit
+ * the operand buffer, which the op's check refuses). */
 void lower_attn(const struct arch_config *cfg, const struct trace_op *op,
                 struct lower_attn_plan *p);
 /* The KV blocks item (query block qb) streams: first block and count, before splitting. */

@@ -3,13 +3,21 @@
 
 #include "arch/lower/lower.h"
 
-/* Rows a query block may hold on the tensor cores, and the KV block sizes tried. */
-enum { ATTN_MAX_ROWS = 128, ATTN_STAGES = 2 };
+/* Rows a query block may hold on the tensor cores, the fewest it is cut to when the buffer is
+ * small, and the KV block sizes tried (the last is the smallest tile's). */
+enum { ATTN_MAX_ROWS = 128, ATTN_MIN_ROWS = 16 };
 static const uint64_t attn_kv_blocks[] = { 256, 128, 64, 32, 16 };
 
 static uint64_t ceil_div(uint64_t a, uint64_t b)
 {
 	return (a + b - 1) / b;
+}
+
+double lower_attn_tile_bytes(const struct lower_attn_plan *p)
+{
+	double qbytes = (double)p->block_q * p->d * formats_bits(&p->q) / 8;
+	double kvbytes = 2.0 * p->block_kv * p->d * formats_bits(&p->kv) / 8;
+	return qbytes + (double)p->stages * kvbytes;
 }
 
 void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct lower_attn_plan *p)
@@ -60,24 +68,38 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 			p->v_keep = p->pat.density;
 	}
 
-	/* Decode-shaped ops pack the query heads of a KV head into one item (GQA/MQA). */
+	/* The K/V blocks stream through the buffer's stages like a GEMM's operand tiles. */
+	p->stages = (uint64_t)cfg->smem.stages;
+	/* Decode-shaped ops pack the query heads of a KV head into one item (GQA/MQA). The largest
+	 * KV block whose stages fit beside the query tile is taken; when even the smallest does
+	 * not, a packed op is played per query head, and a query block is cut (down to
+	 * ATTN_MIN_ROWS rows). If nothing fits, p->fits is false (the op's check refuses it). */
+	size_t nkv = sizeof attn_kv_blocks / sizeof *attn_kv_blocks;
 	p->packed = p->sq * p->group <= ATTN_MAX_ROWS;
-	p->heads = p->packed ? p->hkv : p->hq;
+	p->fits = false;
 	p->block_q = p->packed ? p->sq * p->group : (p->d > 128 ? 64 : 128);
 	if (!p->packed && p->block_q > p->sq)
 		p->block_q = p->sq;
-	p->q_blocks = p->packed ? 1 : ceil_div(p->sq, p->block_q);
-	p->stages = ATTN_STAGES;
-	/* The largest KV block whose stages fit beside the query tile. */
-	double qbytes = (double)p->block_q * p->d * formats_bits(&p->q) / 8;
-	p->block_kv = 16;
-	for (size_t i = 0; i < sizeof attn_kv_blocks / sizeof *attn_kv_blocks; i++) {
-		double kvbytes = 2.0 * attn_kv_blocks[i] * p->d * formats_bits(&p->kv) / 8;
-		if (qbytes + p->stages * kvbytes <= (double)cfg->smem.size) {
+	for (;;) {
+		for (size_t i = 0; i < nkv && !p->fits; i++) {
 			p->block_kv = attn_kv_blocks[i];
+			p->fits = lower_attn_tile_bytes(p) <= (double)cfg->smem.size;
+		}
+		if (p->fits)
+			break;
+		if (p->packed) {
+			p->packed = false;
+			p->block_q = p->d > 128 ? 64 : 128;
+			if (p->block_q > p->sq)
+				p->block_q = p->sq;
+		} else if (p->block_q > ATTN_MIN_ROWS) {
+			p->block_q = p->block_q / 2 > ATTN_MIN_ROWS ? p->block_q / 2 : ATTN_MIN_ROWS;
+		} else {
 			break;
 		}
 	}
+	p->heads = p->packed ? p->hkv : p->hq;
+	p->q_blocks = p->packed ? 1 : ceil_div(p->sq, p->block_q);
 	if (p->block_kv > 128 && !p->packed)
 		p->block_kv = 128; /* FlashAttention-2's prefill tiles */
 	/* FlashDecoding: split the keys across cores when the items alone cannot fill them. */

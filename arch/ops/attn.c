@@ -8,7 +8,9 @@
  * (asynchronous MMA on Hopper); K/V dequantization when the cache is stored in another type;
  * the score tile never leaves the core; the output tile written once, or fp32 partials and
  * their log-sum-exp kept in L2 and reduced at the end when keys are split. A top-k pattern
- * first runs a selection pass over per-page key summaries.
+ * first runs a selection pass over per-page key summaries. The K/V blocks stream through
+ * smem.stages buffers beside the query tile; an op whose smallest tile (a 16-row query block
+ * and smem.stages 16-key K and V blocks) does not fit the operand buffer is refused.
  * Not: causal-diagonal masking savings inside a block, paged-KV gather overheads, dropout.
  */
 #include <math.h>
@@ -48,6 +50,16 @@ static int attn_check(const struct arch_config *cfg, const struct trace_op *op, 
 	}
 	struct lower_attn_plan p;
 	lower_attn(cfg, op, &p);
+	if (!p.fits) {
+		snprintf(err, errlen,
+		         "the smallest attention tile (a %llu-row query block and %llu stages of "
+		         "%llu-key K and V blocks, d=%llu: %.0f bytes) does not fit the %llu-byte "
+		         "operand buffer",
+		         (unsigned long long)p.block_q, (unsigned long long)p.stages,
+		         (unsigned long long)p.block_kv, (unsigned long long)p.d,
+		         lower_attn_tile_bytes(&p), (unsigned long long)cfg->smem.size);
+		return -1;
+	}
 	/* KV blocks of the first and of the last query block: the longest item is one of them
 	 * (causal: the last; a window: the same from its second block on). */
 	uint64_t first, n0, n1;

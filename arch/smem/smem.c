@@ -6,7 +6,9 @@ static const struct cfg_field smem_fields[] = {
 	{ "size", CFG_BYTES, offsetof(struct smem_config, size), "B", 1024, 1e9, NULL,
 	  "operand buffer capacity per core", NULL },
 	{ "stages", CFG_INT, offsetof(struct smem_config, stages), "", 2, 8, "2",
-	  "tile buffers in flight per operand (2 = double buffering)", NULL },
+	  "tile buffers in flight per operand, GEMM tiles and attention K/V blocks (2 = double "
+	  "buffering)",
+	  NULL },
 	{ "fill_bytes_per_cycle", CFG_REAL, offsetof(struct smem_config, fill_bytes_per_cycle),
 	  "B/cycle", 1, 1e5, NULL, "per-core fill bandwidth from L2", NULL },
 };

@@ -241,6 +241,12 @@ static void test_units_each(void **state)
 	assert_true(parse_ok(CFG_RATE, "1 MiB/s") == 1048576.0);
 	assert_true(parse_ok(CFG_RATE, "900 GiB/s") == 900.0 * 1073741824.0);
 	assert_true(parse_ok(CFG_RATE, "2 TiB/s") == 2.0 * 1099511627776.0);
+	/* Bit rates are an eighth of the byte rate of the same number. */
+	assert_true(parse_ok(CFG_RATE, "8 b/s") == 1.0);
+	assert_true(parse_ok(CFG_RATE, "8 kb/s") == 1e3);
+	assert_true(parse_ok(CFG_RATE, "8 Mb/s") == 1e6);
+	assert_true(parse_ok(CFG_RATE, "3200 Gb/s") == 400e9);
+	assert_true(parse_ok(CFG_RATE, "1 Tb/s") == 125e9);
 	assert_true(parse_ok(CFG_RATE, "42") == 42.0);
 	/* frequencies */
 	assert_true(parse_ok(CFG_FREQ, "7 Hz") == 7.0);
@@ -334,7 +340,8 @@ static void test_units_errors(void **state)
 {
 	(void)state;
 	assert_has(parse_err(CFG_RATE, "3 TBps"), "unknown unit \"TBps\"");
-	assert_has(parse_err(CFG_RATE, "3 tb/s"), "did you mean TB/s?");
+	assert_has(parse_err(CFG_RATE, "3 tb/s"), "did you mean TB/s or Tb/s?");
+	assert_has(parse_err(CFG_RATE, "3 Kb/s"), "did you mean KB/s or kb/s?");
 	assert_has(parse_err(CFG_RATE, "3 GB"), "GB is a size unit");
 	assert_has(parse_err(CFG_FREQ, "1 mhz"), "did you mean MHz?");
 	assert_has(parse_err(CFG_FREQ, "fast"), "expected a frequency");
@@ -583,7 +590,8 @@ static void test_syntax_errors(void **state)
 	assert_int_equal(r.lines, 1);
 	assert_has(
 	    r.cap.text,
-	    "bad_cfg_duplicate.cfg:3: duplicate setting name (a key may appear once per group; "
+	    "bad_cfg_duplicate.cfg:3: duplicate setting name (a key may appear once per group in "
+	    "one file; "
 	    "the line reads: hbm = { capacity = \"1 GiB\"; capacity = \"2 GiB\"; };)\n");
 	run_free(&r);
 
@@ -617,6 +625,33 @@ static void test_syntax_errors(void **state)
 	assert_int_equal(r.lines, 3);
 	assert_has(r.cap.text, ": core.count: required setting missing\n");
 	run_free(&r);
+}
+
+/* A time, rate, frequency, energy or power needs its unit: a plain number would be in the
+ * stored unit (launch = 4 is 4 ps). 0 is the same in every unit. */
+static void test_plain_numbers(void **state)
+{
+	struct test_run r;
+	const char *bad[] = { "hbm.latency=4", "hbm.bandwidth=2039", "core.clock=1410",
+		              "hbm.static_power=5", "core.tensor.mac_energy=0.5" };
+	const char *zero[] = { "hbm.latency=0", "hbm.static_power=0.0" };
+	(void)state;
+	for (size_t i = 0; i < TEST_N(bad); i++) {
+		run_load(&r, test_path("cfg_good.cfg"), &bad[i], 1);
+		assert_int_equal(r.rc, -1);
+		assert_int_equal(r.lines, 1);
+		assert_has(r.cap.text, "needs a unit: expected a");
+		run_free(&r);
+	}
+	run_load(&r, test_path("cfg_good.cfg"), zero, TEST_N(zero));
+	if (r.rc != 0)
+		fail_msg("%s", r.cap.text);
+	assert_true(r.root.hbm.latency == 0);
+	run_free(&r);
+	/* Bit rates are read but never written: 125 B/s is not "1 kb/s". */
+	char buf[64];
+	assert_string_equal(cfg_units_format(buf, sizeof(buf), CFG_RATE, 125.0), "125 B/s");
+	assert_string_equal(cfg_units_format(buf, sizeof(buf), CFG_RATE, 400e9), "400 GB/s");
 }
 
 static void test_include(void **state)
@@ -673,6 +708,49 @@ static void test_include(void **state)
 	assert_int_equal(chdir(cwd), 0);
 }
 
+/* A file builds on another: later settings override earlier ones, one key at a time. */
+static void test_include_override(void **state)
+{
+	struct test_run r;
+	char abs[sizeof(test_src) + 200], path[] = "/tmp/nmsim-test-cfg-XXXXXX";
+	(void)state;
+	run_load(&r, test_path("cfg_override.cfg"), NULL, 0);
+	if (r.rc != 0)
+		fail_msg("%s", r.cap.text);
+	assert_string_equal(r.root.top.name, "derived");
+	assert_true(r.root.hbm.bandwidth == 3e12);        /* overridden */
+	assert_true(r.root.hbm.capacity == 80000000000ull); /* kept from the included file */
+	assert_true(r.root.hbm.latency == 120e3);
+	assert_int_equal(r.root.tensor.rate, 1024);
+	assert_int_equal(r.root.core.count, 108);
+	run_free(&r);
+
+	/* Two levels, an @include inside a group, and an overridden bad value (latency = 7 would
+	 * need a unit) that is never checked. */
+	run_load(&r, test_path("cfg_override_nested.cfg"), NULL, 0);
+	if (r.rc != 0)
+		fail_msg("%s", r.cap.text);
+	assert_true(r.root.hbm.latency == 90e3);
+	assert_int_equal(r.root.hbm.channels, 16);
+	assert_true(r.root.hbm.bandwidth == 3e12);
+	run_free(&r);
+
+	/* An absolute @include, from a file elsewhere; its errors name the file and line. */
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	snprintf(abs, sizeof(abs), "@include \"%s\"\nhbm = { latency = 4; };\n",
+	         test_path("cfg_override.cfg"));
+	assert_true(write(fd, abs, strlen(abs)) == (ssize_t)strlen(abs));
+	close(fd);
+	run_load(&r, path, NULL, 0);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.lines, 1);
+	snprintf(abs, sizeof(abs), "%s:2: hbm.latency: 4 needs a unit", path);
+	assert_has(r.cap.text, abs);
+	run_free(&r);
+	unlink(path);
+}
+
 static void test_set_override(void **state)
 {
 	struct test_run r;
@@ -690,7 +768,7 @@ static void test_set_override(void **state)
 		"year=2024",
 		"core.buffer=1 MiB",
 		"hbm.static_power=300 mW",
-		"core.tensor.mac_energy=1e-1",
+		"core.tensor.mac_energy=1e-1 pJ",
 	};
 	(void)state;
 	run_load(&r, test_path("cfg_good.cfg"), sets, TEST_N(sets));
@@ -963,7 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_required_missing), cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_wrong_types),      cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_three_errors),     cmocka_unit_test(test_syntax_errors),
-		cmocka_unit_test(test_include),          cmocka_unit_test(test_set_override),
+		cmocka_unit_test(test_include), cmocka_unit_test(test_plain_numbers), cmocka_unit_test(test_include_override),          cmocka_unit_test(test_set_override),
 		cmocka_unit_test(test_set_errors),       cmocka_unit_test(test_wrap_guard),
 		cmocka_unit_test(test_check_callback),   cmocka_unit_test(test_strings_and_enums),
 		cmocka_unit_test(test_describe),         cmocka_unit_test(test_check_tables),

@@ -42,7 +42,7 @@ import time
 # Shapes (no torch needed)
 # --------------------------------------------------------------------------------------------
 HEAD_DIM = 128
-# name: hidden, heads, kv_heads, ffn, gated   (models.md, from the HF config.json files)
+# name: hidden, heads, kv_heads, ffn, gated   (docs/reference/models.md, from the HF config.json files)
 MODELS = {
     "llama2-7b": (4096, 32, 32, 11008, True),
     "llama2-13b": (5120, 40, 40, 13824, True),
