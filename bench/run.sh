@@ -56,10 +56,10 @@ for shape in "8192 8192 8192" "16384 9216 12288" "32768 12288 12288"; do
 done
 "$build/tracegen" --model llama-3-70b --prompt 2048 --decode 0 -o "$tmp/p70.trace.gz" 2>/dev/null ||
   "$build/tracegen" --model llama-3-70b --prompt 2048 --decode 1 -o "$tmp/p70.trace.gz"
-timed "$simrun" -q --no-cache --arch configs/a100_24.cfg "$tmp/p70.trace.gz"
+timed "$simrun" -q --no-cache --ignore-capacity --arch configs/a100_24.cfg "$tmp/p70.trace.gz"
 p70=$wall
 n70=$(zcat "$tmp/p70.trace.gz" | grep -c '^op ')
-timed "$simrun" -q --arch configs/a100_24.cfg "$tmp/p70.trace.gz"
+timed "$simrun" -q --ignore-capacity --arch configs/a100_24.cfg "$tmp/p70.trace.gz"
 printf "%-34s %8.3f s (cache off), %.3f s (cache on), %d ops\n" "Llama-3-70B prefill 2048" "$p70" "$wall" "$n70"
 
 echo

@@ -11,9 +11,13 @@
 
 #include "driver/opdesc.h"
 
+/* Names up to this long are keyed as bytes; longer ones by their formatted label. */
+#define TRACE_NAME_KEY_MAX 192
+
 struct entry {
 	struct opstats_group g;
-	char *key;
+	void *key;
+	size_t klen;
 	uint64_t order;
 	UT_hash_handle hh;
 };
@@ -82,13 +86,16 @@ double opstats_flops(const struct trace_op *op)
 	return 0;
 }
 
-static struct entry *entry_new(const char *key, const char *label, const char *shape,
+static struct entry *entry_new(const void *key, size_t klen, const char *label, const char *shape,
                                enum trace_op_type type, uint64_t line, uint64_t order)
 {
 	struct entry *e = calloc(1, sizeof *e);
 	if (!e)
 		return NULL;
-	e->key = strdup(key);
+	e->key = malloc(klen ? klen : 1);
+	if (e->key)
+		memcpy(e->key, key, klen);
+	e->klen = klen;
 	e->g.label = strdup(label);
 	e->g.shape = shape ? strdup(shape) : NULL;
 	if (!e->key || !e->g.label || (shape && !e->g.shape)) {
@@ -101,25 +108,75 @@ static struct entry *entry_new(const char *key, const char *label, const char *s
 	return e;
 }
 
-static int book(struct table *t, uint64_t *order, const char *key, const char *label,
-                const char *shape, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
-                double energy_j, uint64_t bytes, const char *bound)
+/* The binary key of an op's group: what its label and (shape) its shape are made of, so that
+ * an op of a known group is booked without formatting either. */
+struct key {
+	unsigned char bytes[8 * 8 + TRACE_NAME_KEY_MAX];
+	size_t len;
+};
+
+static void key_put(struct key *k, const void *p, size_t n)
 {
-	struct entry *e;
-	HASH_FIND(hh, t->head, key, strlen(key), e);
-	if (!e && t->n >= OPSTATS_MAX_GROUPS) {
-		if (!t->other && !(t->other = entry_new("(other)", "(other)", shape ? "" : NULL,
-		                                        op->type, op->line, (*order)++)))
-			return -1;
-		e = t->other;
+	memcpy(k->bytes + k->len, p, n);
+	k->len += n;
+}
+
+static void op_key(const struct trace_op *op, bool shape, struct key *k)
+{
+	k->len = 0;
+	uint64_t v[7] = { (uint64_t)op->type, 0, 0, 0, 0, 0, 0 };
+	size_t nv = 2;
+	switch (op->type) {
+	case TRACE_OP_VEC: v[1] = (uint64_t)op->vec.kind; break;
+	case TRACE_OP_COLL: v[1] = (uint64_t)op->coll.kind; break;
+	case TRACE_OP_GEMM:
+	case TRACE_OP_ATTN:
+	case TRACE_OP_COUNT: break;
 	}
-	if (!e) {
-		if (!(e = entry_new(key, label, shape, op->type, op->line, (*order)++)))
-			return -1;
-		HASH_ADD_KEYPTR(hh, t->head, e->key, strlen(e->key), e);
-		t->n++;
+	if (shape) {
+		switch (op->type) {
+		case TRACE_OP_GEMM:
+			v[2] = op->gemm.m, v[3] = op->gemm.n, v[4] = op->gemm.k,
+			v[5] = op->gemm.count;
+			nv = 6;
+			break;
+		case TRACE_OP_ATTN:
+			v[2] = op->attn.b, v[3] = op->attn.hq, v[4] = op->attn.hkv,
+			v[5] = op->attn.d * 65536 + op->attn.sq, v[6] = op->attn.skv;
+			/* d and sq share a word only when both fit; else the shape string decides. */
+			nv = op->attn.d < 65536 && op->attn.sq < (UINT64_C(1) << 47) ? 7 : 0;
+			break;
+		case TRACE_OP_VEC: v[2] = op->vec.rows, v[3] = op->vec.cols, nv = 4; break;
+		case TRACE_OP_COLL: v[2] = op->coll.bytes, v[3] = op->coll.ranks, nv = 4; break;
+		case TRACE_OP_COUNT: break;
+		}
 	}
-	struct opstats_group *g = &e->g;
+	size_t name = op->name ? strlen(op->name) : 0;
+	if (!nv || name > TRACE_NAME_KEY_MAX) {
+		k->len = 0; /* no binary key: the slow path formats the strings */
+		return;
+	}
+	key_put(k, v, nv * sizeof *v);
+	if (name)
+		key_put(k, op->name, name);
+}
+
+static int book(struct table *t, uint64_t *order, const struct key *bk, const char *label,
+                const char *shape, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
+                double energy_j, uint64_t bytes, const char *bound);
+
+/* The entry of a binary key, NULL if new. */
+static struct entry *find_fast(struct table *t, const struct key *k)
+{
+	struct entry *e = NULL;
+	if (k->len)
+		HASH_FIND(hh, t->head, k->bytes, k->len, e);
+	return e;
+}
+
+static void add_to(struct opstats_group *g, const struct trace_op *op, uint64_t time_ps,
+                   uint64_t kernel_ps, double energy_j, uint64_t bytes, const char *bound)
+{
 	if (!g->ops || op->step != g->last_step) {
 		g->steps++;
 		g->last_step = op->step;
@@ -134,20 +191,64 @@ static int book(struct table *t, uint64_t *order, const char *key, const char *l
 		g->bound = bound;
 		g->bound_ps = time_ps;
 	}
+}
+
+static int book(struct table *t, uint64_t *order, const struct key *bk, const char *label,
+                const char *shape, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
+                double energy_j, uint64_t bytes, const char *bound)
+{
+	/* The key: the binary one, or the strings when the op has none. */
+	char skey[400];
+	const void *key = bk->bytes;
+	size_t klen = bk->len;
+	if (!klen) {
+		snprintf(skey, sizeof skey, "\x1f%s\x1f%s", label, shape ? shape : "");
+		key = skey;
+		klen = strlen(skey);
+	}
+	struct entry *e;
+	HASH_FIND(hh, t->head, key, klen, e);
+	if (!e && t->n >= OPSTATS_MAX_GROUPS) {
+		if (!t->other && !(t->other = entry_new("(other)", 7, "(other)", shape ? "" : NULL,
+		                                        op->type, op->line, (*order)++)))
+			return -1;
+		e = t->other;
+	}
+	if (!e) {
+		if (!(e = entry_new(key, klen, label, shape, op->type, op->line, (*order)++)))
+			return -1;
+		HASH_ADD_KEYPTR(hh, t->head, e->key, e->klen, e);
+		t->n++;
+	}
+	add_to(&e->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
 	return 0;
 }
 
 int opstats_add(struct opstats *s, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
                 double energy_j, uint64_t bytes, const char *bound)
 {
-	char label[256], shape[128], key[400];
+	struct key kl, ks;
+	op_key(op, false, &kl);
+	op_key(op, true, &ks);
+	struct entry *el = find_fast(&s->by_label, &kl), *es = find_fast(&s->by_shape, &ks);
+	if (el && es) {
+		add_to(&el->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
+		add_to(&es->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
+		return 0;
+	}
+	char label[256], shape[128];
 	opdesc_label(op, label, sizeof label);
 	opdesc_shape(op, shape, sizeof shape);
-	if (book(&s->by_label, &s->order, label, label, NULL, op, time_ps, kernel_ps, energy_j,
-	         bytes, bound))
+	if (el)
+		add_to(&el->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
+	else if (book(&s->by_label, &s->order, &kl, label, NULL, op, time_ps, kernel_ps, energy_j,
+	              bytes, bound))
 		return -1;
-	snprintf(key, sizeof key, "%s\x1f%s", label, shape);
-	return book(&s->by_shape, &s->order, key, label, shape, op, time_ps, kernel_ps, energy_j,
+	if (es) {
+		add_to(&es->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
+		return 0;
+	}
+	return book(&s->by_shape, &s->order, &ks, label, shape, op, time_ps, kernel_ps, energy_j,
 	            bytes, bound);
 }
 
