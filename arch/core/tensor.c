@@ -237,16 +237,19 @@ enum tensor_prec tensor_math_prec(const struct tensor_config *cfg, enum trace_dt
 const struct tensor_sparse_mode *tensor_native_mode(const struct tensor_config *cfg,
                                                     enum tensor_prec p, uint32_t n, uint32_t m)
 {
+	/* Of the modes that hold the pattern, the sparsest (the largest m'/n', the most MACs
+	 * skipped); ties go to the first listed. */
+	const struct tensor_sparse_mode *best = NULL;
 	for (int i = 0; i < cfg->nmodes; i++) {
 		const struct tensor_sparse_mode *mode = &cfg->modes[i];
 		if (!(mode->prec_mask & (1u << p)))
 			continue;
-		/* m' divides M: worst case all N non-zeros in one m'-group. */
-		if (m % mode->m == 0 && n <= mode->n)
-			return mode;
-		/* M divides m': an m'-group spans m'/M groups of at most N each. */
-		if (mode->m % m == 0 && n * (mode->m / m) <= mode->n)
-			return mode;
+		/* m' divides M: worst case all N non-zeros in one m'-group. M divides m': an
+		 * m'-group spans m'/M groups of at most N each. */
+		bool holds = (m % mode->m == 0 && n <= mode->n) ||
+		             (mode->m % m == 0 && n * (mode->m / m) <= mode->n);
+		if (holds && (!best || (uint64_t)mode->m * best->n > (uint64_t)best->m * mode->n))
+			best = mode;
 	}
-	return NULL;
+	return best;
 }

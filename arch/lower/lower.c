@@ -98,11 +98,15 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	double item = (double)steps * step + cbytes * x->port_ps_per_byte + cfg->l2.latency;
 	uint64_t waves = ceil_div(items, (uint64_t)cfg->core.count);
 	double t_cores = (double)waves * item;
-	/* Device memory: every operand once (L2 catches reuse), outputs once. */
-	double t_hbm = hbm_stream_ps(
-	    &cfg->hbm, (a_bytes(p, p->m, p->k_eff) + b_bytes(p, p->n, p->k_eff)) * p->count,
-	    (double)p->m * p->n * p->count * formats_bits(&p->c) / 8);
-	double t_l2 = (double)items * steps * sbytes * x->l2_ps_per_byte;
+	/* Device memory: every operand once (L2 catches reuse), outputs once; on a machine whose
+	 * L2 cannot hold even one wave's steps (none at all, as Sprint's or an accelerator's
+	 * with only its operand buffers), every tile load comes from device memory. */
+	double once = (a_bytes(p, p->m, p->k_eff) + b_bytes(p, p->n, p->k_eff)) * (double)p->count;
+	double loads = (double)items * (double)steps * sbytes;
+	bool no_reuse = (double)cfg->l2.size * cfg->l2.usable < (double)cfg->core.count * sbytes;
+	double t_hbm = hbm_stream_ps(&cfg->hbm, no_reuse && loads > once ? loads : once,
+	                             (double)p->m * p->n * p->count * formats_bits(&p->c) / 8);
+	double t_l2 = loads * x->l2_ps_per_byte;
 	/* Split-K adds a pass over fp32 partials through L2. */
 	double t_reduce =
 	    split > 1 ? (double)p->m * p->n * p->count * 4 * (split + 1) * x->l2_ps_per_byte : 0;
@@ -239,15 +243,15 @@ static void pick(const struct lower_ctx *x, const struct lower_menu *menu,
 		uint64_t tiles = ceil_div(p->m, c.m) * ceil_div(p->n, c.n) * p->count;
 		for (size_t s = 0; s < sizeof splits / sizeof *splits; s++) {
 			uint64_t split = splits[s];
-			if (split > 1 && (split > c.max_split ||
-			                  tiles * split > 4 * (uint64_t)cfg->core.count ||
-			                  ceil_div(p->k_eff, split) < c.k))
+			if (split > 1 &&
+			    (split > c.max_split || tiles * split > 4 * (uint64_t)cfg->core.count ||
+			     ceil_div(p->k_eff, split) < c.k))
 				break;
 			double est = estimate(x, c.m, c.n, c.k, split);
 			if (est < best->est * (1 - 1e-6) ||
 			    (est <= best->est * (1 + 1e-6) && buf > best->flight * (1 + 1e-9)))
-				*best = (struct lower_choice){ true,    c.m, c.n, c.k, c.stages,
-					                       split,   est, buf };
+				*best = (struct lower_choice){ true,     c.m,   c.n, c.k,
+					                       c.stages, split, est, buf };
 		}
 	}
 }
@@ -368,11 +372,12 @@ int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op,
 	if (cfg->mapper.force.valid ? false : !some_tile_fits(cfg, &p)) {
 		const struct lower_menu *menu = lower_menu_get(cfg->mapper.menu);
 		if (menu->tiles)
-			snprintf(err, errlen,
-			         "no tile of the %s menu (mapper.menu) fits the %llu-byte buffer with "
-			         "%s operands",
-			         menu->name, (unsigned long long)cfg->smem.size,
-			         tensor_prec_name(p.prec));
+			snprintf(
+			    err, errlen,
+			    "no tile of the %s menu (mapper.menu) fits the %llu-byte buffer with "
+			    "%s operands",
+			    menu->name, (unsigned long long)cfg->smem.size,
+			    tensor_prec_name(p.prec));
 		else
 			snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
 			         tensor_prec_name(p.prec), (unsigned long long)cfg->smem.size);

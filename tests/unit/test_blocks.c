@@ -251,6 +251,32 @@ static void test_sparse_modes_syntax(void **s)
 	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), -1);
 }
 
+/* A pattern runs in the sparsest mode that holds it, whatever the order the modes are listed
+ * in (2:8 was run as 2:4 when 2:4 came first: the labs found it). */
+static void test_sparsest_mode_wins(void **s)
+{
+	(void)s;
+	struct tensor_config tc;
+	memset(&tc, 0, sizeof tc);
+	char err[128];
+	const char *orders[] = { "1:4:int8 2:4:int8 2:8:int8", "2:8:int8 2:4:int8 1:4:int8" };
+	for (int o = 0; o < 2; o++) {
+		strcpy(tc.sparse_modes, orders[o]);
+		assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), 0);
+		const struct tensor_sparse_mode *m = tensor_native_mode(&tc, TENSOR_INT8, 2, 8);
+		assert_non_null(m);
+		assert_int_equal(m->n, 2);
+		assert_int_equal(m->m, 8);
+		/* 2:4 holds only in 2:4 (1:4 is too sparse for it); 1:8 is held by 1:4 and 2:8,
+		 * both 4x: the first listed. */
+		m = tensor_native_mode(&tc, TENSOR_INT8, 2, 4);
+		assert_true(m && m->n == 2 && m->m == 4);
+		m = tensor_native_mode(&tc, TENSOR_INT8, 1, 8);
+		assert_true(m && (uint64_t)m->m / m->n == 4);
+		assert_int_equal(m->m, o == 0 ? 4 : 8);
+	}
+}
+
 static void test_link_collectives_follow_nccl_costs(void **s)
 {
 	(void)s;
@@ -321,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_patterns_the_machine_cannot_run_are_dense_compute),
 		cmocka_unit_test(test_math_precision_choice),
 		cmocka_unit_test(test_sparse_modes_syntax),
+		cmocka_unit_test(test_sparsest_mode_wins),
 		cmocka_unit_test(test_link_collectives_follow_nccl_costs),
 		cmocka_unit_test(test_vnm_unstructured_and_block_storage),
 	};
