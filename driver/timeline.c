@@ -10,7 +10,10 @@
 #include "driver/opdesc.h"
 #include "sim/log.h"
 
-enum { PID_MACHINE = 1, PID_CORES = 2, TID_OPS = 1 };
+/* Steps and ops on tracks of their own, one above the other: a step's slice is known only when
+ * its last op has ended, and viewers nest slices of equal start on one track by the order they
+ * come in (chrome://tracing and Perfetto alike put a later, longer one under the first). */
+enum { PID_MACHINE = 1, PID_CORES = 2, TID_STEPS = 1, TID_OPS = 2 };
 
 /* One item of --timeline-ops. */
 struct pick {
@@ -206,7 +209,8 @@ struct timeline *timeline_new(FILE *f, const char *machine, uint32_t cores, cons
 	char name[320];
 	snprintf(name, sizeof name, "nmsim: %s", machine);
 	meta_name(t, "process_name", PID_MACHINE, 0, name);
-	meta_name(t, "thread_name", PID_MACHINE, TID_OPS, "stream: steps and their ops");
+	meta_name(t, "thread_name", PID_MACHINE, TID_STEPS, "steps");
+	meta_name(t, "thread_name", PID_MACHINE, TID_OPS, "ops (one stream)");
 	if (t->npicks)
 		meta_name(t, "process_name", PID_CORES, 0, "cores: tiles of the selected ops");
 	return t;
@@ -374,7 +378,7 @@ void timeline_step(struct timeline *t, uint64_t index, const char *kind, uint64_
 	json_object_object_add(args, "index", json_object_new_int64((int64_t)index));
 	json_object_object_add(args, "ops", json_object_new_int64((int64_t)ops));
 	json_object_object_add(args, "energy_j", json_object_new_double(energy_j));
-	slice(t, name, PID_MACHINE, TID_OPS, start_ps, time_ps, args);
+	slice(t, name, PID_MACHINE, TID_STEPS, start_ps, time_ps, args);
 	/* Past the op limit, power comes once per step: its average. */
 	if (t->ops_seen > TIMELINE_MAX_OPS) {
 		double s = (double)time_ps * 1e-12;

@@ -1,7 +1,7 @@
 /* timeline — a Chrome trace-event file of a run (loads in Perfetto and chrome://tracing).
  *
- * Process 1 is the machine: one track, the stream, with each step as a slice enclosing its ops
- * and each op as a slice carrying its name, shape, format, bound, device-memory bytes, energy
+ * Process 1 is the machine: a "steps" track whose slices span their ops, above the "ops" track
+ * (the one stream) with each op as a slice carrying its name, shape, format, bound, device-memory bytes, energy
  * and clock; counter tracks sampled at every op: device-memory and L2 bandwidth, tensor-core
  * and decode-stage utilisation, power. Process 2 holds, for the ops selected with
  * --timeline-ops (indices, ranges, names), a core's tile loads, computes and stores on tracks
