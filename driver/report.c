@@ -586,6 +586,21 @@ void report_write_text(FILE *out, const struct report_input *in)
 		        " of them; the JSON report lists the first %d)\n",
 		        REPLAY_STEPS_MAX, rest, REPLAY_STEPS_MAX);
 
+	/* What bounded the time, op by op: the bounds that took any, largest first. */
+	fprintf(out, "\ntime by bound  ");
+	bool listed[REPLAY_BOUND_COUNT] = { false };
+	for (int n = 0; n < REPLAY_BOUND_COUNT; n++) {
+		int best = -1;
+		for (int i = 0; i < REPLAY_BOUND_COUNT; i++)
+			if (!listed[i] && r->bound_ps[i] && (best < 0 || r->bound_ps[i] > r->bound_ps[best]))
+				best = i;
+		if (best < 0)
+			break;
+		listed[best] = true;
+		fprintf(out, "%s%s %.1f %%", n ? ", " : "", replay_bound_name(best),
+		        r->time_ps ? 100.0 * (double)r->bound_ps[best] / (double)r->time_ps : 0);
+	}
+	fputc('\n', out);
 	fprintf(out, "\nby op type        ops       time    share  model\n");
 	for (int t = 0; t < TRACE_OP_COUNT; t++) {
 		const struct replay_type_total *bt = &r->by_type[t];

@@ -104,6 +104,8 @@ latency)
   grep -q 'time to first token' "$tmp/dtext" && fail "TTFT of a decode-only trace"
   grep -q '"ttft_s": null' "$tmp/d.json" || fail "ttft_s not null"
   grep -q '^output tokens per second' "$tmp/text" || fail "text lacks tokens/s"
+  # Time by bound in the text, largest first, as the JSON's time_by_bound_s.
+  grep -q '^time by bound  memory [0-9.]* %, launch [0-9.]* %$' "$tmp/text" || fail "text lacks time by bound"
   # The resolved machine: every --set applied, its hash that of --print-config's text.
   run --arch a100_24.cfg --set 'hbm.bandwidth=1 TB/s' --json "$tmp/s.json" traces/examples/llama2-7b-2of4.trace.gz >/dev/null
   grep -q '"hbm.bandwidth": "1e+12"\|"hbm.bandwidth": "1000000000000"' "$tmp/s.json" || \
