@@ -96,8 +96,6 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	double step = max3(max3(compute, dequant, sbytes * x->port_ps_per_byte), latency, 0);
 	double cbytes = (double)rows * cols * (split > 1 ? 32 : formats_bits(&p->c)) / 8;
 	double item = (double)steps * step + cbytes * x->port_ps_per_byte + cfg->l2.latency;
-	uint64_t waves = ceil_div(items, (uint64_t)cfg->core.count);
-	double t_cores = (double)waves * item;
 	/* Device memory: every operand once (L2 catches reuse), outputs once; on a machine whose
 	 * L2 cannot hold even one wave's steps (none at all, as Sprint's or an accelerator's
 	 * with only its operand buffers), every tile load comes from device memory. */
@@ -118,7 +116,6 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	uint64_t full = items / cores, tail = items % cores;
 	double t_waves = (double)full * max3(item, (double)cores * share, 0) +
 	                 (tail ? max3(item, (double)tail * share, 0) : 0);
-	(void)t_cores;
 	return t_waves + t_reduce + cfg->hbm.latency;
 }
 
