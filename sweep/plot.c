@@ -94,20 +94,6 @@ static void plot_ylabel(char *buf, size_t len, const struct results_table *t, in
 		snprintf(buf, len, "%s", t->layout.names[c]);
 }
 
-/* The terminal lines: PNG first, then the same figure as SVG. */
-static void plot_outputs(FILE *script, const char *path, const char *plot_cmd)
-{
-	fprintf(script, "set terminal pngcairo size 960,640 noenhanced\nset output ");
-	char png[PATH_MAX + 8];
-	snprintf(png, sizeof png, "%s.png", path);
-	gnuplot_quote(script, png);
-	fprintf(script, "\n%s\nset terminal svg size 960,640 noenhanced dynamic\nset output ",
-	        plot_cmd);
-	snprintf(png, sizeof png, "%s.svg", path);
-	gnuplot_quote(script, png);
-	fprintf(script, "\nreplot\nunset output\n\n");
-}
-
 /* Whether every value of X reads as a number, with one unit. */
 static bool plot_numeric(const struct plot_values *x)
 {
@@ -219,7 +205,7 @@ static int plot_facet(FILE *script, const struct results_table *t, const bool *u
 		}
 		if (numeric && lo > 0 && hi / lo >= 8)
 			fprintf(script, "set logscale x 2\n");
-		plot_outputs(script, path, cmd);
+		gnuplot_outputs(script, path, cmd, 960, 640);
 	} else {
 		log_warn("%s: no ok point has a %s: no figure", name, t->layout.names[metric]);
 	}
@@ -342,7 +328,7 @@ int plot_pareto(FILE *script, const struct results_table *t, const bool *use, co
 	fprintf(script, "\nset ylabel ");
 	gnuplot_quote(script, yl);
 	fputc('\n', script);
-	plot_outputs(script, path, cmd);
+	gnuplot_outputs(script, path, cmd, 960, 640);
 	free(cmd);
 	return 0;
 }
