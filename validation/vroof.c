@@ -98,13 +98,8 @@ void vroof_fit(struct vdata *d)
 		struct vrow *r = &d->rows[i];
 		if (r->kind != VROW_RATIO || r->skip)
 			continue;
-		const struct vrow *num = NULL, *den = NULL;
-		for (size_t j = 0; j < d->nrows; j++) {
-			if (!strcmp(d->rows[j].id, r->num_id))
-				num = &d->rows[j];
-			if (!strcmp(d->rows[j].id, r->den_id))
-				den = &d->rows[j];
-		}
+		const struct vrow *num, *den;
+		vdata_ratio_inputs(d, r, &num, &den);
 		if (num && den && num->roof > 0 && den->roof > 0)
 			r->roof = num->roof / den->roof;
 	}

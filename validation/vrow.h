@@ -99,6 +99,9 @@ int vdata_load(struct vdata *d, const char *root);
 void vdata_free(struct vdata *d);
 /* The config path of a machine, NULL if machines.csv does not list it. */
 const char *vdata_config(const struct vdata *d, const char *machine);
+/* The rows ratio row r divides (its num_id over its den_id); NULL where there is none. */
+void vdata_ratio_inputs(const struct vdata *d, const struct vrow *r, const struct vrow **num,
+                        const struct vrow **den);
 /* The rule of a group, NULL if groups.csv does not list it. */
 const struct vgroup_rule *vdata_group_rule(const struct vdata *d, const char *group);
 

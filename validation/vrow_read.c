@@ -739,3 +739,15 @@ const struct vgroup_rule *vdata_group_rule(const struct vdata *d, const char *gr
 			found = &d->groups[i]; /* the last rule wins, as before */
 	return found;
 }
+
+void vdata_ratio_inputs(const struct vdata *d, const struct vrow *r, const struct vrow **num,
+                        const struct vrow **den)
+{
+	*num = *den = NULL;
+	for (size_t j = 0; j < d->nrows; j++) {
+		if (!strcmp(d->rows[j].id, r->num_id))
+			*num = &d->rows[j];
+		if (!strcmp(d->rows[j].id, r->den_id))
+			*den = &d->rows[j];
+	}
+}

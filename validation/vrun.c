@@ -422,13 +422,8 @@ static int ratio_rows(struct vdata *d)
 		struct vrow *r = &d->rows[i];
 		if (r->kind != VROW_RATIO || r->skip)
 			continue;
-		const struct vrow *num = NULL, *den = NULL;
-		for (size_t j = 0; j < d->nrows; j++) {
-			if (!strcmp(d->rows[j].id, r->num_id))
-				num = &d->rows[j];
-			if (!strcmp(d->rows[j].id, r->den_id))
-				den = &d->rows[j];
-		}
+		const struct vrow *num, *den;
+		vdata_ratio_inputs(d, r, &num, &den);
 		if (!num || !den || num->sim <= 0 || den->sim <= 0) {
 			free(r->why);
 			r->why = vx_printf("ratio %s/%s: rows not found or not simulated",
