@@ -110,10 +110,10 @@ size_t arch_op_peaks(const struct arch_config *cfg, const struct trace_op *op,
 		prec = tensor_math_prec(&cfg->tensor, op->attn.q, op->attn.q);
 	else
 		return 0;
-	double dense =
-	    2 * cfg->tensor.macs_per_cycle[prec] * (double)cfg->core.count * cfg->core.freq;
-	if (dense <= 0)
+	double ps = peak_ps_per_mac(cfg, prec, 1);
+	if (ps <= 0)
 		return 0;
+	double dense = 2 * 1e12 / ps; /* 2 FLOPs a MAC */
 	size_t n = 0;
 	snprintf(out[n].name, sizeof out[n].name, "%s dense peak", tensor_prec_name(prec));
 	out[n++].flops = dense;

@@ -112,6 +112,17 @@ static int run_script(const char *dir, const char *name)
 	return 0;
 }
 
+/* Ends figure NAME's script f (at path): the lines drawing cmd into NAME.png and NAME.svg,
+ * w x h, then runs it. 0, or -1 (logged). */
+static int draw(const char *dir, const char *name, FILE *f, const char *path, const char *cmd,
+                int w, int h)
+{
+	gnuplot_outputs(f, name, cmd, w, h);
+	if (close_file(f, path))
+		return -1;
+	return run_script(dir, name);
+}
+
 static int plot_roofline(const char *dir, const struct report_input *in)
 {
 	const struct arch_config *cfg = in->cfg;
@@ -196,10 +207,7 @@ static int plot_roofline(const char *dir, const struct report_input *in)
 	         "'roofline.dat' using 2:3 with points pt 7 ps 1.2 title 'ops (name and shape)', "
 	         "'roofline.labels' using 2:3:1 with labels offset 0,1 font ',8' notitle",
 	         bw * 1e-9);
-	gnuplot_outputs(f, "roofline", cmd, 1100, 720);
-	if (close_file(f, path))
-		return -1;
-	return run_script(dir, "roofline");
+	return draw(dir, "roofline", f, path, cmd, 1100, 720);
 }
 
 static int plot_by_op(const char *dir, const struct report_input *in)
@@ -233,13 +241,10 @@ static int plot_by_op(const char *dir, const struct report_input *in)
 	           "set xtics rotate by -40 scale 0\nset ylabel 'time [ms]'\n"
 	           "set y2label 'energy [mJ]'\nset ytics nomirror\nset y2tics\nset yrange [0:*]\n"
 	           "set y2range [0:*]\nset grid ytics\nset key top right\nset bmargin 8\n");
-	gnuplot_outputs(f, "time_by_op",
-	                "plot 'time_by_op.dat' using 2:xtic(1) title 'time [ms]' axes x1y1, '' "
-	                "using 3 title 'energy [mJ]' axes x1y2",
-	                1100, 640);
-	if (close_file(f, path))
-		return -1;
-	return run_script(dir, "time_by_op");
+	return draw(dir, "time_by_op", f, path,
+	            "plot 'time_by_op.dat' using 2:xtic(1) title 'time [ms]' axes x1y1, '' "
+	            "using 3 title 'energy [mJ]' axes x1y2",
+	            1100, 640);
 }
 
 static int plot_steps(const char *dir, const struct report_input *in)
@@ -272,14 +277,11 @@ static int plot_steps(const char *dir, const struct report_input *in)
 	           "set title 'latency per step (prefill, then one decode step per output token)'\n"
 	           "set xlabel 'step'\nset ylabel 'latency [ms]'\nset logscale y\nset grid\n"
 	           "set key top left\n");
-	gnuplot_outputs(f, "step_latency",
-	                "plot 'step_latency.dat' using 1:($3 == 0 ? $2 : 1/0) with points pt 5 ps "
-	                "1.5 title 'prefill', '' using 1:($3 == 1 ? $2 : 1/0) with linespoints pt "
-	                "7 ps 0.6 title 'decode'",
-	                1000, 600);
-	if (close_file(f, path))
-		return -1;
-	return run_script(dir, "step_latency");
+	return draw(dir, "step_latency", f, path,
+	            "plot 'step_latency.dat' using 1:($3 == 0 ? $2 : 1/0) with points pt 5 ps "
+	            "1.5 title 'prefill', '' using 1:($3 == 1 ? $2 : 1/0) with linespoints pt "
+	            "7 ps 0.6 title 'decode'",
+	            1000, 600);
 }
 
 int plot_write(const char *dir, const struct report_input *in)

@@ -54,7 +54,6 @@ static size_t plot_index(const struct plot_values *v, const char *s)
 	return 0;
 }
 
-
 /* TEXT as a quoted column of a data file. */
 static void plot_data_label(FILE *f, const char *text)
 {
