@@ -229,3 +229,28 @@ void kineto_stats_print(FILE *out, const char *prefix, const char *path,
 	kineto_print_names(out, prefix, shown, "ignored (no device work)", st->ignored_names,
 	                   st->nignored_names, false);
 }
+
+int kineto_sort(struct kineto *c, void *base, size_t n, size_t size,
+                int (*cmp)(const void *, const void *, const struct kineto *))
+{
+	unsigned char *a = base, *tmp = malloc((n ? n : 1) * size);
+	if (!tmp)
+		return kineto_fail(c, "out of memory");
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t x = lo, y = mid, o = lo;
+			while (x < mid && y < hi) {
+				/* The left run wins ties: stable. */
+				size_t from = cmp(a + y * size, a + x * size, c) < 0 ? y++ : x++;
+				memcpy(tmp + o++ * size, a + from * size, size);
+			}
+			memcpy(tmp + o * size, a + x * size, (mid - x) * size);
+			o += mid - x;
+			memcpy(tmp + o * size, a + y * size, (hi - y) * size);
+		}
+		memcpy(a, tmp, n * size);
+	}
+	free(tmp);
+	return 0;
+}

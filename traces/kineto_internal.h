@@ -185,6 +185,10 @@ struct kineto {
 
 /* Writes "FILE: " and the message into the caller's error buffer. Returns -1. */
 int kineto_fail(struct kineto *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sorts n elements of size bytes at base by cmp, stably (a merge sort: qsort_r, which would
+ * pass c to cmp, is not in POSIX 2008). 0, or -1 with c's error set (out of memory). */
+int kineto_sort(struct kineto *c, void *base, size_t n, size_t size,
+                int (*cmp)(const void *, const void *, const struct kineto *));
 /* The same for cpu_op i: "FILE: traceEvents[I] NAME: what". Returns -1. */
 int kineto_fail_op(struct kineto *c, size_t i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -707,31 +707,6 @@ static int kineto_launch_time_cmp(const void *pa, const void *pb, const struct k
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
-/* Merge sort of the indices idx[0..n) with kineto_launch_time_cmp (no qsort_r in POSIX). */
-static int kineto_sort_launch_idx(struct kineto *c, size_t *idx, size_t n)
-{
-	size_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
-	if (!tmp)
-		return kineto_fail(c, "out of memory");
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t x = lo, y = mid, o = lo;
-			while (x < mid && y < hi)
-				tmp[o++] = kineto_launch_time_cmp(&idx[y], &idx[x], c) < 0
-				               ? idx[y++]
-				               : idx[x++];
-			while (x < mid)
-				tmp[o++] = idx[x++];
-			while (y < hi)
-				tmp[o++] = idx[y++];
-		}
-		memcpy(idx, tmp, n * sizeof *tmp);
-	}
-	free(tmp);
-	return 0;
-}
-
 /* For every launch on a thread with cpu_ops, the innermost op of that thread that holds its
  * time (launch.op): one sweep over the ops (sorted by thread and time, nested) and the
  * launches in the same order, with the stack of ops open at the sweep's time. A walk up the
@@ -749,7 +724,7 @@ static int kineto_ops_at(struct kineto *c)
 	for (size_t i = 0; i < c->nlaunches; i++)
 		if (c->launches[i].thread < UINT32_MAX - 1)
 			idx[n++] = i;
-	if (kineto_sort_launch_idx(c, idx, n))
+	if (kineto_sort(c, idx, n, sizeof *idx, kineto_launch_time_cmp))
 		goto fail;
 	uint32_t th = UINT32_MAX;
 	for (size_t k = 0; k < n; k++) {

@@ -14,9 +14,8 @@
 
 /* ---- Writing ---- */
 
-static int kineto_rec_cmp(const void *pa, const void *pb, void *ctx)
+static int kineto_rec_cmp(const void *pa, const void *pb, const struct kineto *c)
 {
-	const struct kineto *c = ctx;
 	const struct kineto_rec *ra = pa, *rb = pb;
 	const struct kineto_op *a = &c->ops[ra->op], *b = &c->ops[rb->op];
 	if (a->ts != b->ts)
@@ -24,32 +23,6 @@ static int kineto_rec_cmp(const void *pa, const void *pb, void *ctx)
 	if (a->thread != b->thread)
 		return a->thread < b->thread ? -1 : 1;
 	return a->index < b->index ? -1 : a->index > b->index;
-}
-
-/* qsort with a context, by hand (qsort_r is not in POSIX 2008): a merge sort, stable. */
-static int kineto_sort_recs(struct kineto *c)
-{
-	size_t n = c->nrecs;
-	struct kineto_rec *tmp = malloc((n ? n : 1) * sizeof *tmp);
-	if (!tmp)
-		return kineto_fail(c, "out of memory");
-	for (size_t w = 1; w < n; w *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * w) {
-			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t x = lo, y = mid, o = lo;
-			while (x < mid && y < hi)
-				tmp[o++] = kineto_rec_cmp(&c->recs[y], &c->recs[x], c) < 0
-				               ? c->recs[y++]
-				               : c->recs[x++];
-			while (x < mid)
-				tmp[o++] = c->recs[x++];
-			while (y < hi)
-				tmp[o++] = c->recs[y++];
-		}
-		memcpy(c->recs, tmp, n * sizeof *tmp);
-	}
-	free(tmp);
-	return 0;
 }
 
 /* Copies s into out (len bytes), every byte a meta value or a name= cannot hold (white space,
@@ -193,7 +166,7 @@ int kineto_finish(struct kineto *c)
 	struct trace_op *op = NULL;
 	char err[1024], name[KINETO_OPNAME + 1];
 	int rc = -1;
-	if (kineto_sort_recs(c))
+	if (kineto_sort(c, c->recs, c->nrecs, sizeof *c->recs, kineto_rec_cmp))
 		goto fail;
 	if (st->nunmapped_names) /* qsort wants a non-null base even for no elements */
 		qsort(st->unmapped_names, st->nunmapped_names, sizeof *st->unmapped_names,
