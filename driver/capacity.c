@@ -35,7 +35,8 @@ void capacity_fini(struct capacity *c)
 	}
 }
 
-uint64_t capacity_needed(const struct capacity *c)
+/* The sum the trace needs. */
+static uint64_t capacity_needed(const struct capacity *c)
 {
 	return add_sat(add_sat(c->weight_bytes, c->kv_bytes), c->act_bytes);
 }
@@ -78,7 +79,10 @@ int capacity_op(struct capacity *c, const struct arch_config *cfg, const struct 
 	return 0;
 }
 
-uint64_t capacity_tp_degree(const struct capacity *c, uint64_t size)
+/* The smallest tensor-parallel degree, a power of two, at which weights and KV caches, split
+ * that many ways, fit beside the (unsplit) activations in `size` bytes; 0 if none does
+ * (activations alone too large). */
+static uint64_t capacity_tp_degree(const struct capacity *c, uint64_t size)
 {
 	if (c->act_bytes >= size)
 		return 0;

@@ -26,12 +26,6 @@ void capacity_fini(struct capacity *c);
 int capacity_tensor(struct capacity *c, const struct arch_config *cfg, const struct trace_tensor *t,
                     uint64_t line);
 int capacity_op(struct capacity *c, const struct arch_config *cfg, const struct trace_op *op);
-/* The sum the trace needs. */
-uint64_t capacity_needed(const struct capacity *c);
-/* The smallest tensor-parallel degree, a power of two, at which weights and KV caches, split
- * that many ways, fit beside the (unsplit) activations in `size` bytes; 0 if none does
- * (activations alone too large). */
-uint64_t capacity_tp_degree(const struct capacity *c, uint64_t size);
 /* 0 if the trace fits (or ignore: then a warning); else logs the error, naming the trace and
  * the line where it stopped fitting, and returns -1. */
 int capacity_check(const struct capacity *c, const struct arch_config *cfg, const char *trace_file,

@@ -67,7 +67,9 @@ void opstats_free(struct opstats *s)
 	free(s);
 }
 
-double opstats_flops(const struct trace_op *op)
+/* Dense-equivalent floating-point operations of op (2 per MAC; vec: one per element and
+ * input). */
+static double opstats_flops(const struct trace_op *op)
 {
 	switch (op->type) {
 	case TRACE_OP_GEMM: return 2.0 * op->gemm.m * op->gemm.n * op->gemm.k * op->gemm.count;

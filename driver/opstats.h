@@ -35,7 +35,5 @@ int opstats_add(struct opstats *s, const struct trace_op *op, uint64_t time_ps, 
 /* The groups by label (by_shape false) or by label and shape, slowest first (ties: first seen);
  * the array is the caller's to free (the groups stay the opstats'). */
 struct opstats_group **opstats_sorted(const struct opstats *s, int by_shape, size_t *n);
-/* Dense-equivalent floating-point operations of op (2 per MAC; vec: one per element and input). */
-double opstats_flops(const struct trace_op *op);
 
 #endif

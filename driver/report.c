@@ -26,6 +26,16 @@ static double total_energy(const struct replay *r)
 	return e;
 }
 
+/* Figures derived from the steps: time to first token, time per output token. */
+struct report_latency {
+	uint64_t prefill_steps, decode_steps;
+	double ttft_s;                              /* all prefill steps */
+	double tpot_mean_s, tpot_p50_s, tpot_p99_s; /* over decode steps; p50/p99 over the first
+						       REPLAY_STEPS_MAX steps */
+	double prefill_tokens, output_tokens;       /* tokens x batch of the steps */
+	double prefill_tokens_per_s, output_tokens_per_s;
+};
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -44,7 +54,7 @@ static double step_tokens(const struct replay_step *s)
 	return (double)(s->tokens ? s->tokens : 1) * (double)(s->batch ? s->batch : 1);
 }
 
-void report_latency(const struct replay *r, struct report_latency *out)
+static void report_latency(const struct replay *r, struct report_latency *out)
 {
 	memset(out, 0, sizeof *out);
 	uint64_t prefill_ps = r->rest[TRACE_STEP_PREFILL].time_ps;
@@ -144,7 +154,9 @@ static bool device_matches(const char *device, const char *machine)
 
 static struct replay_type_total measured_total(const struct replay *r);
 
-int report_device_warning(const struct report_input *in, char *buf, size_t len)
+/* When ops carry measured durations and the trace's meta device= (a profile's GPU) does not
+ * name the modelled machine: 1 with the warning in buf; else 0. */
+static int report_device_warning(const struct report_input *in, char *buf, size_t len)
 {
 	char dev[128], low[128];
 	struct replay_type_total all = measured_total(in->replay);
@@ -592,7 +604,8 @@ void report_write_text(FILE *out, const struct report_input *in)
 	for (int n = 0; n < REPLAY_BOUND_COUNT; n++) {
 		int best = -1;
 		for (int i = 0; i < REPLAY_BOUND_COUNT; i++)
-			if (!listed[i] && r->bound_ps[i] && (best < 0 || r->bound_ps[i] > r->bound_ps[best]))
+			if (!listed[i] && r->bound_ps[i] &&
+			    (best < 0 || r->bound_ps[i] > r->bound_ps[best]))
 				best = i;
 		if (best < 0)
 			break;

@@ -34,20 +34,6 @@ struct report_input {
 	const struct runinfo *info;
 };
 
-/* Figures derived from the steps: time to first token, time per output token. */
-struct report_latency {
-	uint64_t prefill_steps, decode_steps;
-	double ttft_s;                              /* all prefill steps */
-	double tpot_mean_s, tpot_p50_s, tpot_p99_s; /* over decode steps; p50/p99 over the first
-						       REPLAY_STEPS_MAX steps */
-	double prefill_tokens, output_tokens;       /* tokens x batch of the steps */
-	double prefill_tokens_per_s, output_tokens_per_s;
-};
-void report_latency(const struct replay *r, struct report_latency *out);
-/* When ops carry measured durations and the trace's meta device= (a profile's GPU) does not
- * name the modelled machine: 1 with the warning in buf; else 0. */
-int report_device_warning(const struct report_input *in, char *buf, size_t len);
-
 /* 0 / -1 (write error). */
 int report_write_json(FILE *out, const struct report_input *in);
 void report_write_text(FILE *out, const struct report_input *in);
