@@ -205,6 +205,17 @@ BAD
 	err=$("$tg" --from-kineto "$data/$bert" --model llama-2-7b 2>&1); rc=$?
 	[ $rc = 2 ] && case "$err" in *"--from-kineto takes only -o"*) ;; *) false;; esac ||
 		fail "--from-kineto with --model: $err" ;;
+threads) # two threads whose ops interleave in time, events in reverse file order, kernels
+	# linked by correlation only: records come out in time order across threads (the sort of
+	# the records), each with its own kernel's time (the sweep over launches in time order)
+	import threads.json
+	got=$(grep '^op ' "$tmp/threads.json.trace" | sed 's/ w=[^ ]*//; s/ name=[^ ]*//')
+	want='op gemm m=1 n=128 k=64 dur_ns=5000
+op gemm m=2 n=256 k=64 dur_ns=6000
+op gemm m=3 n=384 k=64 dur_ns=7000
+op gemm m=4 n=512 k=64 dur_ns=8000'
+	[ "$got" = "$want" ] || fail "threads: got
+$got" ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"
