@@ -104,6 +104,15 @@ latency)
   grep -q 'time to first token' "$tmp/dtext" && fail "TTFT of a decode-only trace"
   grep -q '"ttft_s": null' "$tmp/d.json" || fail "ttft_s not null"
   grep -q '^output tokens per second' "$tmp/text" || fail "text lacks tokens/s"
+  # Ops per step count the steps an op runs in: 32 layers a step; lm_head once a step; the
+  # final rmsnorm makes 65 a step (5 steps, 325 ops).
+  grep -Eq '^  mlp.gate_up +160 +x32 ' "$tmp/text" && grep -Eq '^  lm_head +5 +x1 ' "$tmp/text" &&
+    grep -Eq '^  vec.rmsnorm +325 +x65 ' "$tmp/text" || fail "ops per step"
+  # An op of the prefill only is counted per the step it runs in, not per all the trace's steps.
+  printf 'simtrace 1\nstep kind=prefill\nop gemm m=64 n=64 k=64 b=fp16 name=pre\nop gemm m=64 n=64 k=64 b=fp16 name=pre\nstep kind=decode\nop gemm m=1 n=64 k=64 b=fp16 name=dec\n' >"$tmp/ps.trace"
+  run --arch a100_24.cfg "$tmp/ps.trace" >"$tmp/pstext"
+  grep -Eq '^  pre +2 +x2 ' "$tmp/pstext" && grep -Eq '^  dec +1 +x1 ' "$tmp/pstext" ||
+    fail "ops per step of a prefill-only op: $(grep -E '^  (pre|dec) ' "$tmp/pstext")"
   # Time by bound in the text, largest first, as the JSON's time_by_bound_s.
   grep -q '^time by bound  memory [0-9.]* %, launch [0-9.]* %$' "$tmp/text" || fail "text lacks time by bound"
   # The resolved machine: every --set applied, its hash that of --print-config's text.
