@@ -88,7 +88,7 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
-const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint64_t warm)
+struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint64_t warm)
 {
 	struct op_key k;
 	op_key(&k, op, warm);
@@ -124,6 +124,33 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
 	HASH_ADD(hh, c->table, key, sizeof s->key, s);
 	c->used++;
 	return 0;
+}
+
+size_t cache_flush(struct cache *c, struct stats *reg)
+{
+	uint64_t *sum = calloc(reg->count ? reg->count : 1, sizeof *sum);
+	SIM_ASSERT(sum != NULL, "cache", 0, "out of memory");
+	struct slot *s, *tmp;
+	size_t over = reg->count;
+	for (size_t i = 0; i < reg->count && over == reg->count; i++) {
+		sum[i] = *reg->values[i];
+		HASH_ITER(hh, c->table, s, tmp)
+		{
+			uint64_t d;
+			if (__builtin_mul_overflow(s->e.delta[i], s->e.pending, &d) ||
+			    __builtin_add_overflow(sum[i], d, &sum[i])) {
+				over = i;
+				break;
+			}
+		}
+	}
+	if (over == reg->count) {
+		stats_restore(reg, sum);
+		HASH_ITER(hh, c->table, s, tmp)
+		s->e.pending = 0;
+	}
+	free(sum);
+	return over;
 }
 
 size_t cache_size(const struct cache *c)

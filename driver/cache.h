@@ -18,6 +18,7 @@
 
 #include "arch/arch.h"
 #include "arch/energy/energy.h"
+#include "sim/stats.h"
 #include "traces/trace.h"
 
 struct cache_entry {
@@ -26,6 +27,7 @@ struct cache_entry {
 	double energy_j[ENERGY_ACTION_COUNT];
 	uint64_t hbm_bytes; /* device-memory bytes of the op, for its CSV row */
 	uint64_t *delta;    /* one per registered counter: what the op added */
+	uint64_t pending;   /* replays of it whose delta the counters do not hold yet */
 };
 
 struct cache;
@@ -36,7 +38,12 @@ struct cache;
 struct cache *cache_new(size_t ncounters, size_t max_entries);
 void cache_free(struct cache *c);
 /* The entry of op's signature when `warm` bytes of its named tensor are in L2, or NULL. */
-const struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint64_t warm);
+struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint64_t warm);
+/* Adds to reg's counters the deltas of the replays counted in the entries' `pending` (a
+ * replayed op bumps it instead of adding a whole delta per op; nothing in the simulation reads
+ * absolute counter values, only changes). Returns reg->count, or the index of a counter that
+ * would pass 2^64 (then the counters are left as they were). */
+size_t cache_flush(struct cache *c, struct stats *reg);
 /* Stores e (its delta copied) under that signature, which must not be present; 0, or -1 when
  * full or out of memory (the op is then simply simulated again next time). */
 int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,

@@ -109,8 +109,10 @@ __attribute__((format(printf, 2, 3))) static void replay_refuse(struct replay *r
 }
 
 /* The run's totals after an op of t ps: false (and the replay stopped) when time passes
- * REPLAY_TIME_MAX or a counter wrapped past 2^64. */
-static bool totals_fit(struct replay *r, uint64_t t)
+ * REPLAY_TIME_MAX or a counter wrapped past 2^64. A simulated op's counters are checked here
+ * (each only grows, so one smaller than after the last simulated op went past 2^64); a cached
+ * op's are added, and checked, at the end (flush_cached). */
+static bool totals_fit(struct replay *r, uint64_t t, bool simulated)
 {
 	uint64_t total;
 	if (__builtin_add_overflow(r->time_ps, t, &total) || total > REPLAY_TIME_MAX) {
@@ -121,9 +123,8 @@ static bool totals_fit(struct replay *r, uint64_t t)
 		              (double)REPLAY_TIME_MAX * 1e-12 / 86400);
 		return false;
 	}
-	/* Every counter only grows: one smaller than before this op went past 2^64. */
-	for (size_t i = 0; i < r->reg->count; i++) {
-		uint64_t v = *r->reg->entries[i].value;
+	for (size_t i = 0; simulated && i < r->reg->count; i++) {
+		uint64_t v = *r->reg->values[i];
 		if (v < r->last[i]) {
 			replay_refuse(r, "%s: counter %s.%s passes 2^64 with this op",
 			              trace_op_type_name(r->op.type), r->reg->entries[i].block,
@@ -191,10 +192,11 @@ static void replay_next(void *ctx);
 
 /* Books a finished op: totals, its step, its type, the CSV row. */
 static void op_finished(struct replay *r, uint64_t t, const struct arch_op_result *res,
-                        const double energy[ENERGY_ACTION_COUNT], uint64_t hbm_bytes, bool tiles)
+                        const double energy[ENERGY_ACTION_COUNT], uint64_t hbm_bytes,
+                        bool simulated, bool tiles)
 {
 	const struct trace_op *op = &r->op;
-	if (!totals_fit(r, t))
+	if (!totals_fit(r, t, simulated))
 		return;
 	double e = 0;
 	for (int c = 0; c < ENERGY_ACTION_COUNT; c++) {
@@ -291,7 +293,7 @@ static void op_simulated(void *ctx)
 			r->delta[i] -= r->snap0[i];
 		cache_insert(r->cache, &r->op, r->warm, &e);
 	}
-	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes, r->recording > 0);
+	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes, true, r->recording > 0);
 	if (!r->failed)
 		replay_next(r);
 }
@@ -305,13 +307,13 @@ static bool from_cache(struct replay *r)
 	r->warm = arch_op_warm_bytes(r->arch, &r->op);
 	if (r->recording)
 		return false; /* simulated, so that its tiles are seen */
-	const struct cache_entry *e = cache_find(r->cache, &r->op, r->warm);
+	struct cache_entry *e = cache_find(r->cache, &r->op, r->warm);
 	if (!e)
 		return false;
 	r->cache_hits++;
-	stats_add(r->reg, e->delta);
+	e->pending++; /* its counter deltas are added at the end (flush_cached) */
 	arch_op_booked(r->arch, &r->op, &e->result);
-	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes, false);
+	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes, false, false);
 	return true;
 }
 
@@ -326,14 +328,27 @@ static void start_op(struct replay *r)
 	arch_op_start(r->arch, &r->op, op_simulated, r);
 }
 
+/* The counters of the ops replayed from the cache, added at once. */
+static void flush_cached(struct replay *r)
+{
+	if (!r->cache)
+		return;
+	size_t over = cache_flush(r->cache, r->reg);
+	if (over < r->reg->count)
+		replay_refuse(r, "counter %s.%s passes 2^64 over the trace's ops",
+		              r->reg->entries[over].block, r->reg->entries[over].name);
+}
+
 static void replay_next(void *ctx)
 {
 	struct replay *r = ctx;
 	struct spool_rec rec;
 	for (;;) {
 		int rc = spool_next(r->spool, &rec);
-		if (rc == 0)
+		if (rc == 0) {
+			flush_cached(r);
 			return; /* no event left: the simulation ends */
+		}
 		if (rc < 0) {
 			log_error("%s", spool_error(r->spool));
 			r->failed = 1;

@@ -37,11 +37,13 @@ struct timed_call {
 	void *ctx;
 };
 
-// Min-heap on (due_ps, seq).
-bool call_later(const timed_call &a, const timed_call &b)
-{
-	return a.due_ps != b.due_ps ? a.due_ps > b.due_ps : a.seq > b.seq;
-}
+// Min-heap on (due_ps, seq); a function object, so that the heap's sift loops inline it.
+struct call_later {
+	bool operator()(const timed_call &a, const timed_call &b) const
+	{
+		return a.due_ps != b.due_ps ? a.due_ps > b.due_ps : a.seq > b.seq;
+	}
+};
 
 struct kernel_state {
 	std::vector<timed_call> heap;
@@ -83,7 +85,7 @@ void deliver_due()
 	state->wake_at = UINT64_MAX;
 	state->delivering = true;
 	while (!state->heap.empty() && state->heap.front().due_ps <= now) {
-		std::pop_heap(state->heap.begin(), state->heap.end(), call_later);
+		std::pop_heap(state->heap.begin(), state->heap.end(), call_later());
 		timed_call c = state->heap.back();
 		state->heap.pop_back();
 		state->delivered++;
@@ -213,7 +215,7 @@ extern "C" void kernel_call_at(uint64_t delay_ps, kernel_fn fn, void *ctx)
 {
 	uint64_t due = now_ps() + delay_ps;
 	state->heap.push_back(timed_call{ due, state->next_seq++, fn, ctx });
-	std::push_heap(state->heap.begin(), state->heap.end(), call_later);
+	std::push_heap(state->heap.begin(), state->heap.end(), call_later());
 	// Inside deliver_due the wake is re-armed on return; elsewhere arm it now.
 	if (!state->delivering && due < state->wake_at)
 		arm_wake();

@@ -14,6 +14,7 @@ void stats_init(struct stats *s)
 void stats_fini(struct stats *s)
 {
 	free(s->entries);
+	free(s->values);
 	memset(s, 0, sizeof *s);
 }
 
@@ -31,8 +32,13 @@ int stats_register(struct stats *s, const char *block, const char *name, const c
 		if (!e)
 			return -1;
 		s->entries = e;
+		uint64_t **v = realloc(s->values, cap * sizeof *v);
+		if (!v)
+			return -1;
+		s->values = v;
 		s->cap = cap;
 	}
+	s->values[s->count] = value;
 	struct stats_entry *e = &s->entries[s->count++];
 	snprintf(e->block, sizeof e->block, "%s", block);
 	e->name = name;
@@ -45,25 +51,19 @@ int stats_register(struct stats *s, const char *block, const char *name, const c
 void stats_snapshot(const struct stats *s, uint64_t *out)
 {
 	for (size_t i = 0; i < s->count; i++)
-		out[i] = *s->entries[i].value;
-}
-
-void stats_add(struct stats *s, const uint64_t *delta)
-{
-	for (size_t i = 0; i < s->count; i++)
-		*s->entries[i].value += delta[i];
+		out[i] = *s->values[i];
 }
 
 void stats_restore(struct stats *s, const uint64_t *snap)
 {
 	for (size_t i = 0; i < s->count; i++)
-		*s->entries[i].value = snap[i];
+		*s->values[i] = snap[i];
 }
 
 void stats_add_times(struct stats *s, const uint64_t *delta, uint64_t times)
 {
 	for (size_t i = 0; i < s->count; i++)
-		*s->entries[i].value += delta[i] * times;
+		*s->values[i] += delta[i] * times;
 }
 
 uint64_t stats_get(const struct stats *s, const char *block, const char *name)

@@ -26,6 +26,7 @@ struct stats_entry {
 
 struct stats {
 	struct stats_entry *entries;
+	uint64_t **values; /* entries[i].value, packed: what the per-op loops walk */
 	size_t count, cap;
 };
 
@@ -52,7 +53,6 @@ void stats_snapshot(const struct stats *s, uint64_t *out);
 /* The value of block.name, or 0 if none is registered (for reports; not for hot paths). */
 uint64_t stats_get(const struct stats *s, const char *block, const char *name);
 /* Adds delta[0..count) to the counters; times x delta[0..count). */
-void stats_add(struct stats *s, const uint64_t *delta);
 void stats_add_times(struct stats *s, const uint64_t *delta, uint64_t times);
 /* Sets every counter back to a snapshot. */
 void stats_restore(struct stats *s, const uint64_t *snap);

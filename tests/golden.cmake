@@ -19,4 +19,4 @@ set_tests_properties(cli/include PROPERTIES RUN_SERIAL TRUE)
 # Steady-state skipping against the full play (--exact) on >= 200 shapes (label steady).
 add_test(NAME steady/shapes
   COMMAND ${CMAKE_SOURCE_DIR}/tests/steady_shapes.sh $<TARGET_FILE:simrun> $<TARGET_FILE:json_diff> ${CMAKE_SOURCE_DIR})
-set_tests_properties(steady/shapes PROPERTIES LABELS steady ENVIRONMENT "${NMSIM_TEST_ENV}")
+set_tests_properties(steady/shapes PROPERTIES LABELS steady ENVIRONMENT "${NMSIM_TEST_ENV}" COST 500)

@@ -253,6 +253,7 @@ enum trace_read_type {
 /* One known key of a record: the one table per record kind that the reader follows. */
 struct trace_read_field {
 	const char *key;
+	size_t klen; /* strlen(key) */
 	enum trace_read_type type;
 	size_t offset; /* in the record's struct */
 	bool required;
@@ -260,70 +261,73 @@ struct trace_read_field {
 
 #define TRACE_READ_FIELDS_MAX 16
 
+/* A key and its length, for the field tables. */
+#define KEY(k) k, sizeof(k) - 1
+
 #define OP(f) offsetof(struct trace_op, f)
-#define TRACE_READ_OP_COMMON                                \
-	{ "layer", TRACE_READ_LAYER, OP(layer), false },    \
-	    { "name", TRACE_READ_TEXT, OP(name), false },   \
-	{                                                   \
-		"dur_ns", TRACE_READ_INT, OP(dur_ns), false \
+#define TRACE_READ_OP_COMMON                                     \
+	{ KEY("layer"), TRACE_READ_LAYER, OP(layer), false },    \
+	    { KEY("name"), TRACE_READ_TEXT, OP(name), false },   \
+	{                                                        \
+		KEY("dur_ns"), TRACE_READ_INT, OP(dur_ns), false \
 	}
 
 static const struct trace_read_field trace_read_gemm[] = {
-	{ "m", TRACE_READ_SIZE, OP(gemm.m), true },
-	{ "n", TRACE_READ_SIZE, OP(gemm.n), true },
-	{ "k", TRACE_READ_SIZE, OP(gemm.k), true },
-	{ "w", TRACE_READ_WEIGHT, OP(gemm.w), false },
-	{ "b", TRACE_READ_DTYPE, OP(gemm.b), false },
-	{ "a", TRACE_READ_DTYPE, OP(gemm.a), false },
-	{ "out", TRACE_READ_DTYPE, OP(gemm.out), false },
-	{ "count", TRACE_READ_SIZE, OP(gemm.count), false },
-	{ "asp", TRACE_READ_REAL, OP(gemm.asp), false },
+	{ KEY("m"), TRACE_READ_SIZE, OP(gemm.m), true },
+	{ KEY("n"), TRACE_READ_SIZE, OP(gemm.n), true },
+	{ KEY("k"), TRACE_READ_SIZE, OP(gemm.k), true },
+	{ KEY("w"), TRACE_READ_WEIGHT, OP(gemm.w), false },
+	{ KEY("b"), TRACE_READ_DTYPE, OP(gemm.b), false },
+	{ KEY("a"), TRACE_READ_DTYPE, OP(gemm.a), false },
+	{ KEY("out"), TRACE_READ_DTYPE, OP(gemm.out), false },
+	{ KEY("count"), TRACE_READ_SIZE, OP(gemm.count), false },
+	{ KEY("asp"), TRACE_READ_REAL, OP(gemm.asp), false },
 	TRACE_READ_OP_COMMON,
 };
 static const struct trace_read_field trace_read_attn[] = {
-	{ "b", TRACE_READ_SIZE, OP(attn.b), true },
-	{ "hq", TRACE_READ_SIZE, OP(attn.hq), true },
-	{ "hkv", TRACE_READ_SIZE, OP(attn.hkv), true },
-	{ "d", TRACE_READ_SIZE, OP(attn.d), true },
-	{ "sq", TRACE_READ_SIZE, OP(attn.sq), true },
-	{ "skv", TRACE_READ_SIZE, OP(attn.skv), true },
-	{ "causal", TRACE_READ_BOOL, OP(attn.causal), false },
-	{ "kv", TRACE_READ_KV, OP(attn.kv), false },
-	{ "q", TRACE_READ_DTYPE, OP(attn.q), false },
-	{ "pat", TRACE_READ_PAT, OP(attn.pat), false },
+	{ KEY("b"), TRACE_READ_SIZE, OP(attn.b), true },
+	{ KEY("hq"), TRACE_READ_SIZE, OP(attn.hq), true },
+	{ KEY("hkv"), TRACE_READ_SIZE, OP(attn.hkv), true },
+	{ KEY("d"), TRACE_READ_SIZE, OP(attn.d), true },
+	{ KEY("sq"), TRACE_READ_SIZE, OP(attn.sq), true },
+	{ KEY("skv"), TRACE_READ_SIZE, OP(attn.skv), true },
+	{ KEY("causal"), TRACE_READ_BOOL, OP(attn.causal), false },
+	{ KEY("kv"), TRACE_READ_KV, OP(attn.kv), false },
+	{ KEY("q"), TRACE_READ_DTYPE, OP(attn.q), false },
+	{ KEY("pat"), TRACE_READ_PAT, OP(attn.pat), false },
 	TRACE_READ_OP_COMMON,
 };
 static const struct trace_read_field trace_read_vec[] = {
-	{ "kind", TRACE_READ_VEC_KIND, OP(vec.kind), true },
-	{ "rows", TRACE_READ_SIZE, OP(vec.rows), true },
-	{ "cols", TRACE_READ_SIZE, OP(vec.cols), true },
-	{ "dtype", TRACE_READ_DTYPE, OP(vec.dtype), false },
-	{ "inputs", TRACE_READ_SIZE, OP(vec.inputs), false },
+	{ KEY("kind"), TRACE_READ_VEC_KIND, OP(vec.kind), true },
+	{ KEY("rows"), TRACE_READ_SIZE, OP(vec.rows), true },
+	{ KEY("cols"), TRACE_READ_SIZE, OP(vec.cols), true },
+	{ KEY("dtype"), TRACE_READ_DTYPE, OP(vec.dtype), false },
+	{ KEY("inputs"), TRACE_READ_SIZE, OP(vec.inputs), false },
 	TRACE_READ_OP_COMMON,
 };
 static const struct trace_read_field trace_read_coll[] = {
-	{ "kind", TRACE_READ_COLL_KIND, OP(coll.kind), true },
-	{ "bytes", TRACE_READ_SIZE, OP(coll.bytes), true },
-	{ "ranks", TRACE_READ_SIZE, OP(coll.ranks), true },
+	{ KEY("kind"), TRACE_READ_COLL_KIND, OP(coll.kind), true },
+	{ KEY("bytes"), TRACE_READ_SIZE, OP(coll.bytes), true },
+	{ KEY("ranks"), TRACE_READ_SIZE, OP(coll.ranks), true },
 	TRACE_READ_OP_COMMON,
 };
 #undef OP
 
 #define TENSOR(f) offsetof(struct trace_tensor, f)
 static const struct trace_read_field trace_read_tensor_fields[] = {
-	{ "id", TRACE_READ_ID, TENSOR(id), true },
-	{ "role", TRACE_READ_ROLE, TENSOR(role), true },
-	{ "dtype", TRACE_READ_DTYPE, TENSOR(dtype), true },
-	{ "shape", TRACE_READ_SHAPE, 0, false },
-	{ "sp", TRACE_READ_SP, TENSOR(sp), false },
-	{ "q", TRACE_READ_Q, TENSOR(q), false },
+	{ KEY("id"), TRACE_READ_ID, TENSOR(id), true },
+	{ KEY("role"), TRACE_READ_ROLE, TENSOR(role), true },
+	{ KEY("dtype"), TRACE_READ_DTYPE, TENSOR(dtype), true },
+	{ KEY("shape"), TRACE_READ_SHAPE, 0, false },
+	{ KEY("sp"), TRACE_READ_SP, TENSOR(sp), false },
+	{ KEY("q"), TRACE_READ_Q, TENSOR(q), false },
 };
 #undef TENSOR
 
 static const struct trace_read_field trace_read_step_fields[] = {
-	{ "kind", TRACE_READ_STEP_KIND, offsetof(struct trace_step, kind), true },
-	{ "tokens", TRACE_READ_SIZE, offsetof(struct trace_step, tokens), false },
-	{ "batch", TRACE_READ_SIZE, offsetof(struct trace_step, batch), false },
+	{ KEY("kind"), TRACE_READ_STEP_KIND, offsetof(struct trace_step, kind), true },
+	{ KEY("tokens"), TRACE_READ_SIZE, offsetof(struct trace_step, tokens), false },
+	{ KEY("batch"), TRACE_READ_SIZE, offsetof(struct trace_step, batch), false },
 };
 
 #define TRACE_READ_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -336,6 +340,19 @@ struct trace_read_record {
 	size_t nfields;
 	bool any_key; /* meta: any key, empty values allowed, no warnings */
 };
+
+/* The index of the key of klen bytes among rec's fields, or rec->nfields: length and first
+ * letter rule out all but (in the shipped tables) one field, which one memcmp confirms. */
+static inline size_t trace_read_find(const struct trace_read_record *rec, const char *key,
+                                     size_t klen)
+{
+	for (size_t k = 0; k < rec->nfields; k++) {
+		const struct trace_read_field *f = &rec->fields[k];
+		if (f->klen == klen && f->key[0] == key[0] && memcmp(f->key, key, klen) == 0)
+			return k;
+	}
+	return rec->nfields;
+}
 
 /* Matches tok[first..ntok) against rec's keys into val[] (NULL = not given). Checks the key
  * syntax and duplicates, warns about unknown keys once. */
@@ -357,10 +374,7 @@ static int trace_read_fields(struct trace_reader *r, const struct trace_read_rec
 			return trace_read_fail(
 			    r, "%s: malformed key '" CLIP "' (keys are [a-z][a-z0-9_]*)", rec->ctx,
 			    CLIP_ARG(key));
-		size_t k = 0;
-		while (k < rec->nfields &&
-		       (rec->fields[k].key[0] != key[0] || strcmp(rec->fields[k].key, key) != 0))
-			k++;
+		size_t k = trace_read_find(rec, key, (size_t)(eq - key));
 		if (k < rec->nfields) {
 			if (val[k])
 				return trace_read_fail(r, "%s: duplicate key '%s'", rec->ctx, key);
@@ -393,13 +407,11 @@ static int trace_read_required(struct trace_reader *r, const struct trace_read_r
 	return 0;
 }
 
-static const char *trace_read_given(const struct trace_read_record *rec, const char **val,
-                                    const char *key)
+static inline const char *trace_read_given(const struct trace_read_record *rec, const char **val,
+                                           const char *key)
 {
-	for (size_t i = 0; i < rec->nfields; i++)
-		if (rec->fields[i].key[0] == key[0] && strcmp(rec->fields[i].key, key) == 0)
-			return val[i];
-	return NULL;
+	size_t k = trace_read_find(rec, key, strlen(key));
+	return k < rec->nfields ? val[k] : NULL;
 }
 
 /* "a, b or c" from a name function over [0, count). */
