@@ -27,8 +27,8 @@ struct slot {
 
 struct cache {
 	size_t ncounters, max_entries, used;
-	bool warned_full;
-	struct slot *table; /* uthash head */
+	bool warned_full, quiet; /* quiet: a set of checked ops, which says nothing when full */
+	struct slot *table;      /* uthash head */
 };
 
 static void op_key(struct op_key *k, const struct trace_op *op, uint64_t warm)
@@ -101,7 +101,7 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
                  const struct cache_entry *e)
 {
 	if (c->used >= c->max_entries) {
-		if (!c->warned_full) {
+		if (!c->warned_full && !c->quiet) {
 			c->warned_full = true;
 			log_warn(
 			    "result cache full at %zu distinct ops: ops not yet seen are simulated "
@@ -119,11 +119,31 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
 	}
 	op_key(&s->key, op, warm);
 	s->e = *e;
-	memcpy(delta, e->delta, c->ncounters * sizeof *delta);
+	if (c->ncounters)
+		memcpy(delta, e->delta, c->ncounters * sizeof *delta);
 	s->e.delta = delta;
 	HASH_ADD(hh, c->table, key, sizeof s->key, s);
 	c->used++;
 	return 0;
+}
+
+struct cache *cache_new_checked(size_t max_entries)
+{
+	struct cache *c = cache_new(0, max_entries);
+	if (c)
+		c->quiet = true;
+	return c;
+}
+
+bool cache_checked(struct cache *c, const struct trace_op *op)
+{
+	return c && cache_find(c, op, 0) != NULL;
+}
+
+void cache_note_checked(struct cache *c, const struct trace_op *op)
+{
+	if (c)
+		(void)cache_insert(c, op, 0, &(struct cache_entry){ 0 });
 }
 
 size_t cache_flush(struct cache *c, struct stats *reg)

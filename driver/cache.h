@@ -13,6 +13,7 @@
 #ifndef NMSIM_CACHE_H
 #define NMSIM_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,12 @@ size_t cache_flush(struct cache *c, struct stats *reg);
  * full or out of memory (the op is then simply simulated again next time). */
 int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
                  const struct cache_entry *e);
+/* Pass 1's memory of ops that passed the machine's check: since the check reads no more of
+ * an op than its signature does, an op like one seen is not checked again. A set of at most
+ * max_entries signatures (past that, ops are checked every time); NULL if out of memory. */
+struct cache *cache_new_checked(size_t max_entries);
+bool cache_checked(struct cache *c, const struct trace_op *op);
+void cache_note_checked(struct cache *c, const struct trace_op *op);
 /* Distinct ops stored. */
 size_t cache_size(const struct cache *c);
 

@@ -20,6 +20,7 @@
 #include "sim/log.h"
 #include "sim/outfile.h"
 #include "sim/paths.h"
+#include "driver/cache.h"
 #include "driver/capacity.h"
 #include "driver/plot.h"
 #include "driver/replay.h"
@@ -234,7 +235,7 @@ struct trace_summary {
  * appended to the spool. The reader stays open (the spooled ops point at its tensors). */
 static int check_trace(struct trace_reader *r, const char *file, const struct arch_config *cfg,
                        struct spool *spool, FILE *roofline, struct capacity *cap,
-                       struct trace_summary *sum)
+                       struct cache *checked, struct trace_summary *sum)
 {
 	struct trace_record rec;
 	int rc;
@@ -268,11 +269,15 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 			sum->ops++;
 			if (rec.op.step > max_step)
 				max_step = rec.op.step;
-			if (arch_check_op(cfg, &rec.op, err, sizeof err)) {
-				log_error("%s:%llu: %s: %s", !strcmp(file, "-") ? "<stdin>" : file,
-				          (unsigned long long)rec.line,
-				          trace_op_type_name(rec.op.type), err);
-				return -1;
+			if (!cache_checked(checked, &rec.op)) {
+				if (arch_check_op(cfg, &rec.op, err, sizeof err)) {
+					log_error("%s:%llu: %s: %s",
+					          !strcmp(file, "-") ? "<stdin>" : file,
+					          (unsigned long long)rec.line,
+					          trace_op_type_name(rec.op.type), err);
+					return -1;
+				}
+				cache_note_checked(checked, &rec.op);
 			}
 			if (capacity_op(cap, cfg, &rec.op)) {
 				log_error("out of memory");
@@ -428,7 +433,12 @@ int main(int argc, char **argv)
 		fputs("index,step,compute_s,memory_s,host_s\n", roofline.f);
 	}
 	static struct trace_summary sum;
-	if (check_trace(reader, args.trace_file, &cfg, spool, roofline.f, &cap, &sum))
+	/* Distinct ops are checked once (with --no-cache, every op is). */
+	struct cache *checked = args.use_cache ? cache_new_checked(REPLAY_CACHE_MAX) : NULL;
+	int checked_rc =
+	    check_trace(reader, args.trace_file, &cfg, spool, roofline.f, &cap, checked, &sum);
+	cache_free(checked);
+	if (checked_rc)
 		goto done;
 	if (capacity_check(&cap, &cfg, strcmp(args.trace_file, "-") ? args.trace_file : "<stdin>",
 	                   args.ignore_capacity))
