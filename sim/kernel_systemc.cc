@@ -30,18 +30,23 @@ struct kernel_event {
 namespace
 {
 
+// A timed call's order is (due time, issue number), packed in one 128-bit key: the heap's
+// sift loops then compare once.
 struct timed_call {
-	uint64_t due_ps;
-	uint64_t seq;
+	unsigned __int128 order; // due_ps << 64 | sequence number
 	kernel_fn fn;
 	void *ctx;
+	uint64_t due_ps() const
+	{
+		return (uint64_t)(order >> 64);
+	}
 };
 
-// Min-heap on (due_ps, seq); a function object, so that the heap's sift loops inline it.
+// Min-heap on the order; a function object, so that the heap's sift loops inline it.
 struct call_later {
 	bool operator()(const timed_call &a, const timed_call &b) const
 	{
-		return a.due_ps != b.due_ps ? a.due_ps > b.due_ps : a.seq > b.seq;
+		return a.order > b.order;
 	}
 };
 
@@ -53,6 +58,7 @@ struct kernel_state {
 	uint64_t wake_at = UINT64_MAX; // time of the pending notification of wake, if any
 	bool ran = false;
 	bool delivering = false; // inside deliver_due: the wake is re-armed on return
+	uint64_t now = 0;        // the time, while delivering (SystemC's does not move then)
 	std::vector<kernel_event *> events;
 	// SystemC needs an or-list given to next_trigger to outlive the wait: one per distinct set.
 	std::map<std::vector<kernel_event *>, sc_core::sc_event_or_list *> or_lists;
@@ -62,6 +68,8 @@ kernel_state *state;
 
 uint64_t now_ps()
 {
+	if (state && state->delivering)
+		return state->now;
 	return (uint64_t)sc_core::sc_time_stamp().value();
 }
 
@@ -69,11 +77,12 @@ void arm_wake()
 {
 	if (state->heap.empty())
 		return;
-	uint64_t due = state->heap.front().due_ps;
+	uint64_t due = state->heap.front().due_ps();
 	if (due == state->wake_at)
 		return;
 	uint64_t now = now_ps();
-	state->wake->cancel();
+	if (state->wake_at != UINT64_MAX)
+		state->wake->cancel();
 	// The time resolution is 1 ps, so a time value is a count of picoseconds.
 	state->wake->notify(sc_core::sc_time::from_value(due - now));
 	state->wake_at = due;
@@ -83,8 +92,9 @@ void deliver_due()
 {
 	uint64_t now = now_ps();
 	state->wake_at = UINT64_MAX;
+	state->now = now;
 	state->delivering = true;
-	while (!state->heap.empty() && state->heap.front().due_ps <= now) {
+	while (!state->heap.empty() && state->heap.front().due_ps() <= now) {
 		std::pop_heap(state->heap.begin(), state->heap.end(), call_later());
 		timed_call c = state->heap.back();
 		state->heap.pop_back();
@@ -214,7 +224,8 @@ extern "C" void kernel_process_wait_any(struct kernel_event *const *events, size
 extern "C" void kernel_call_at(uint64_t delay_ps, kernel_fn fn, void *ctx)
 {
 	uint64_t due = now_ps() + delay_ps;
-	state->heap.push_back(timed_call{ due, state->next_seq++, fn, ctx });
+	state->heap.push_back(
+	    timed_call{ (unsigned __int128)due << 64 | state->next_seq++, fn, ctx });
 	std::push_heap(state->heap.begin(), state->heap.end(), call_later());
 	// Inside deliver_due the wake is re-armed on return; elsewhere arm it now.
 	if (!state->delivering && due < state->wake_at)
