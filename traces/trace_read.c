@@ -145,46 +145,63 @@ static int trace_read_line(struct trace_reader *r)
 	return any;
 }
 
-/* Cuts the comment, checks the bytes before it and splits them into tok[]. */
+/* What a byte is to the splitter: part of a field, a separator, or not allowed. */
+enum { TRACE_BYTE_BAD, TRACE_BYTE_FIELD, TRACE_BYTE_SPACE };
+
+static unsigned char trace_byte_class(unsigned char c)
+{
+	if (c == ' ' || c == '\t')
+		return TRACE_BYTE_SPACE;
+	return c > 0x20 && c <= 0x7e ? TRACE_BYTE_FIELD : TRACE_BYTE_BAD;
+}
+
+/* Says what is wrong with byte i of the line, one that may not be there. */
+static int trace_read_bad_byte(struct trace_reader *r, size_t i)
+{
+	unsigned char c = (unsigned char)r->text[i];
+	if (r->state == TRACE_READ_MAGIC)
+		return trace_read_fail(r,
+		                       "not a simtrace v1 file (byte 0x%02x at column %zu: not a "
+		                       "text file)",
+		                       c, i + 1);
+	if (c == 0)
+		return trace_read_fail(r, "NUL byte at column %zu", i + 1);
+	if (c == '\r')
+		return trace_read_fail(r, "carriage return at column %zu (lines end in \\n alone)",
+		                       i + 1);
+	return trace_read_fail(r,
+	                       "byte 0x%02x at column %zu: only printable ASCII and tab are "
+	                       "allowed outside comments",
+	                       c, i + 1);
+}
+
+/* Cuts the comment, checks the bytes before it and splits them into tok[], in one pass. */
 static int trace_read_split(struct trace_reader *r)
 {
 	const char *hash = memchr(r->text, '#', r->text_len);
 	size_t end = hash ? (size_t)(hash - r->text) : r->text_len;
+	static unsigned char cls[256];
+	if (!cls['a'])
+		for (int c = 0; c < 256; c++)
+			cls[c] = trace_byte_class((unsigned char)c);
 
-	for (size_t i = 0; i < end; i++) {
-		unsigned char c = (unsigned char)r->text[i];
-		if (c == '\t' || (c >= 0x20 && c <= 0x7e))
-			continue;
-		if (r->state == TRACE_READ_MAGIC)
-			return trace_read_fail(
-			    r,
-			    "not a simtrace v1 file (byte 0x%02x at column %zu: not a "
-			    "text file)",
-			    c, i + 1);
-		if (c == 0)
-			return trace_read_fail(r, "NUL byte at column %zu", i + 1);
-		if (c == '\r')
-			return trace_read_fail(r,
-			                       "carriage return at column %zu (lines end in \\n "
-			                       "alone)",
-			                       i + 1);
-		return trace_read_fail(
-		    r,
-		    "byte 0x%02x at column %zu: only printable ASCII and tab are "
-		    "allowed outside comments",
-		    c, i + 1);
-	}
-	r->text[end] = '\0';
+	char *t = r->text;
+	bool in_field = false;
 	r->ntok = 0;
-	for (char *p = r->text;;) {
-		while (*p == ' ' || *p == '\t')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		r->tok[r->ntok++] = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
+	for (size_t i = 0; i < end; i++) {
+		unsigned char k = cls[(unsigned char)t[i]];
+		if (k == TRACE_BYTE_FIELD) {
+			if (!in_field)
+				r->tok[r->ntok++] = t + i;
+			in_field = true;
+		} else if (k == TRACE_BYTE_SPACE) {
+			t[i] = '\0';
+			in_field = false;
+		} else {
+			return trace_read_bad_byte(r, i);
+		}
 	}
+	t[end] = '\0';
 	return 0;
 }
 
