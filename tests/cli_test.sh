@@ -76,6 +76,14 @@ units) # bit rates are an eighth of byte rates; a plain time is refused naming t
   "$simrun" --describe | grep -q 'Gb/s' || fail "--describe does not list bit rates" ;;
 attn_buffer) # attention's tile fits the buffer with smem.stages K/V blocks: 12 KiB takes 2 stages, not 3 (tests/badinput.cmake)
   run --arch $arch --set 'smem.size=12 KiB' --set smem.stages=2 tests/bad/run/attn_buffer.trace >/dev/null ;;
+attn_decode_tiles) # decode attention takes flash-attn's split-KV tiles: 256/128/64 keys by head dim, 2 stages
+  printf 'simtrace 1\nop attn b=1 hq=32 hkv=8 d=64 sq=1 skv=4096\nop attn b=1 hq=32 hkv=8 d=128 sq=1 skv=4096\nop attn b=1 hq=16 hkv=16 d=256 sq=1 skv=4096\nop attn b=1 hq=32 hkv=32 d=128 sq=2048 skv=2048\n' >"$tmp/a.trace"
+  run -vv --arch configs/a100_24.cfg "$tmp/a.trace" 2>"$tmp/log" >/dev/null
+  grep -q 'line 2: .*packed GQA, q block 4, kv block 256 x 2 stages' "$tmp/log" || fail "d=64: $(grep 'line 2:' "$tmp/log")"
+  grep -q 'line 3: .*packed GQA, q block 4, kv block 128 x 2 stages' "$tmp/log" || fail "d=128: $(grep 'line 3:' "$tmp/log")"
+  grep -q 'line 4: .*packed GQA, q block 1, kv block 64 x 2 stages' "$tmp/log" || fail "d=256: $(grep 'line 4:' "$tmp/log")"
+  # prefill keeps the GEMM-like pipeline of smem.stages (3 on the A100)
+  grep -q 'line 5: .*per head, q block 128, kv block 64 x 3 stages' "$tmp/log" || fail "prefill: $(grep 'line 5:' "$tmp/log")" ;;
 toy) # a minimal machine: MAC energies only for the datapaths it has; an int8 GEMM runs (and is priced) on fp16
   printf 'simtrace 1\ntensor id=w role=weight shape=256x256 dtype=int8 q=channel\nop gemm m=64 n=256 k=256 w=w a=int8\n' >"$tmp/i8.trace"
   run --arch configs/test/toy.cfg --json "$tmp/t.json" "$tmp/i8.trace" >/dev/null

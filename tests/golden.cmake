@@ -9,7 +9,7 @@ foreach(t ${NMSIM_GOLDEN})
   set_tests_properties(golden/${name} PROPERTIES LABELS golden ENVIRONMENT "${NMSIM_TEST_ENV}")
 endforeach()
 
-foreach(c describe version_help json_stdout deterministic cache_exact stdin csv set_changes_result include include_override units attn_buffer toy quiet)
+foreach(c describe version_help json_stdout deterministic cache_exact stdin csv set_changes_result include include_override units attn_buffer attn_decode_tiles toy quiet)
   add_test(NAME cli/${c} COMMAND ${CMAKE_SOURCE_DIR}/tests/cli_test.sh $<TARGET_FILE:simrun> ${CMAKE_SOURCE_DIR} ${c})
   set_tests_properties(cli/${c} PROPERTIES LABELS cli ENVIRONMENT "${NMSIM_TEST_ENV}")
 endforeach()

@@ -77,8 +77,9 @@ struct lower_attn_plan {
 	struct trace_pattern pat;
 	bool packed;    /* a KV head's query group in one item (decode-shaped ops) */
 	uint64_t heads; /* item heads: hkv when packed, hq otherwise */
-	uint64_t block_q, block_kv, stages, split; /* stages: smem.stages K/V blocks in flight */
-	bool fits; /* the query block and `stages` K/V blocks fit the operand buffer */
+	uint64_t block_q, block_kv, stages, split; /* stages: K/V blocks in flight (smem.stages;
+	                                              2 for packed decode) */
+	bool fits;         /* the query block and `stages` K/V blocks fit the operand buffer */
 	uint64_t q_blocks; /* query blocks per head */
 	uint64_t items;
 	double v_keep;        /* share of V blocks read (thresh without in-memory pruning) */

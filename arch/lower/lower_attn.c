@@ -77,11 +77,20 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 	size_t nkv = sizeof attn_kv_blocks / sizeof *attn_kv_blocks;
 	p->packed = p->sq * p->group <= ATTN_MAX_ROWS;
 	p->fits = false;
+	size_t kv0 = 0;
+	if (p->packed) {
+		/* FlashDecoding (flash-attn's split-KV kernel, run_mha_fwd_splitkv_dispatch): K and
+		 * V blocks of 256 keys for d <= 64, 128 for d <= 128, else 64, double-buffered. */
+		p->stages = 2;
+		uint64_t want = p->d <= 64 ? 256 : p->d <= 128 ? 128 : 64;
+		while (kv0 + 1 < nkv && attn_kv_blocks[kv0] > want)
+			kv0++;
+	}
 	p->block_q = p->packed ? p->sq * p->group : (p->d > 128 ? 64 : 128);
 	if (!p->packed && p->block_q > p->sq)
 		p->block_q = p->sq;
 	for (;;) {
-		for (size_t i = 0; i < nkv && !p->fits; i++) {
+		for (size_t i = p->packed ? kv0 : 0; i < nkv && !p->fits; i++) {
 			p->block_kv = attn_kv_blocks[i];
 			p->fits = lower_attn_tile_bytes(p) <= (double)cfg->smem.size;
 		}
@@ -89,11 +98,13 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 			break;
 		if (p->packed) {
 			p->packed = false;
+			p->stages = (uint64_t)cfg->smem.stages;
 			p->block_q = p->d > 128 ? 64 : 128;
 			if (p->block_q > p->sq)
 				p->block_q = p->sq;
 		} else if (p->block_q > ATTN_MIN_ROWS) {
-			p->block_q = p->block_q / 2 > ATTN_MIN_ROWS ? p->block_q / 2 : ATTN_MIN_ROWS;
+			p->block_q =
+			    p->block_q / 2 > ATTN_MIN_ROWS ? p->block_q / 2 : ATTN_MIN_ROWS;
 		} else {
 			break;
 		}

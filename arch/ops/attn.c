@@ -9,8 +9,10 @@
  * the score tile never leaves the core; the output tile written once, or fp32 partials and
  * their log-sum-exp kept in L2 and reduced at the end when keys are split. A top-k pattern
  * first runs a selection pass over per-page key summaries. The K/V blocks stream through
- * smem.stages buffers beside the query tile; an op whose smallest tile (a 16-row query block
- * and smem.stages 16-key K and V blocks) does not fit the operand buffer is refused.
+ * smem.stages buffers beside the query tile (prefill), or through two (decode, whose query
+ * heads pack into one block: flash-attn's split-KV kernel, with its 256/128/64-key blocks for
+ * head dims up to 64/128/more); an op whose smallest tile (a 16-row query block and its stages
+ * of 16-key K and V blocks) does not fit the operand buffer is refused.
  * Not: causal-diagonal masking savings inside a block, paged-KV gather overheads, dropout.
  */
 #include <math.h>
@@ -106,12 +108,13 @@ static void attn_plan(const struct arch_config *cfg, struct fabric *fabric,
 		fabric_book_inmem(fabric, p->b * p->hq * p->sq * p->skv * p->d);
 	log_debug(
 	    "line %llu: attn b=%llu hq=%llu hkv=%llu d=%llu sq=%llu skv=%llu: %s, q block %llu, "
-	    "kv block %llu, split %llu, %llu items",
+	    "kv block %llu x %llu stages, split %llu, %llu items",
 	    (unsigned long long)op->line, (unsigned long long)p->b, (unsigned long long)p->hq,
 	    (unsigned long long)p->hkv, (unsigned long long)p->d, (unsigned long long)p->sq,
 	    (unsigned long long)p->skv, p->packed ? "packed GQA" : "per head",
 	    (unsigned long long)p->block_q, (unsigned long long)p->block_kv,
-	    (unsigned long long)p->split, (unsigned long long)p->items);
+	    (unsigned long long)p->stages, (unsigned long long)p->split,
+	    (unsigned long long)p->items);
 	*out = (struct ops_launch){ .model = ARCH_MODEL_TILES,
 		                    .how = p->kv.how,
 		                    .prog = &attn_program,
@@ -283,9 +286,5 @@ static const struct tile_program attn_program = {
 };
 
 const struct op_kind ops_attn = {
-	"attn",
-	sizeof(struct lower_attn_plan),
-	attn_check,
-	attn_plan,
-	NULL,
+	"attn", sizeof(struct lower_attn_plan), attn_check, attn_plan, NULL,
 };
