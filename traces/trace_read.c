@@ -359,13 +359,18 @@ struct trace_read_record {
 };
 
 /* The index of the key of klen bytes among rec's fields, or rec->nfields: length and first
- * letter rule out all but (in the shipped tables) one field, which one memcmp confirms. */
+ * letter rule out all but (in the shipped tables) one field, which the rest confirms. */
 static inline size_t trace_read_find(const struct trace_read_record *rec, const char *key,
                                      size_t klen)
 {
 	for (size_t k = 0; k < rec->nfields; k++) {
 		const struct trace_read_field *f = &rec->fields[k];
-		if (f->klen == klen && f->key[0] == key[0] && memcmp(f->key, key, klen) == 0)
+		if (f->klen != klen || f->key[0] != key[0])
+			continue;
+		size_t i = 1; /* keys are a few letters: compared inline, not by a libc call */
+		while (i < klen && f->key[i] == key[i])
+			i++;
+		if (i == klen)
 			return k;
 	}
 	return rec->nfields;
