@@ -58,6 +58,11 @@ struct tile_program {
 	 * pattern repeats every run->period items (a swizzle group of a GEMM; a whole attention):
 	 * whole waves are extrapolated only inside such a stretch. */
 	uint64_t (*stretch_end)(const struct tile_run *run, uint64_t item);
+	/* Optional: sets only the tile keys of step `step` in *ld, which holds the tiles of
+	 * another step of c's item whose bytes are the same (steady-state skipping walks the
+	 * middle steps of an item, never its last, partial one); NULL: tiles() is called. */
+	void (*rekey)(const struct tile_run *run, const struct core *c, uint64_t step,
+	              struct tile_load *ld);
 };
 
 /* What a core does with a tile (for timelines). */
@@ -99,7 +104,8 @@ struct tile_steady {
 	uint64_t *snap0, *snap1, *delta; /* hooks.ncounters each */
 	uint64_t skipped_ps;             /* time skipped so far in this op */
 	uint64_t skips, skipped_steps;
-	struct core **order; /* busy cores by phase (scratch) */
+	struct core **order;     /* busy cores by phase (scratch) */
+	struct tile_load *loads; /* their tiles, step by step (scratch) */
 	/* Wave-level: windows of `window` items handed out (whole repetitions of the op's item
 	 * pattern, at least one item per core). */
 	uint64_t inner, outer;    /* window sizes inside a stretch, and across alike stretches */

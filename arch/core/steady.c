@@ -41,10 +41,11 @@ int tile_steady_init(struct tile_steady *s, size_t ncounters, uint32_t ncores)
 	s->wdelta = calloc(n, sizeof *s->wdelta);
 	s->wcur = calloc(n, sizeof *s->wcur);
 	s->order = calloc(ncores ? ncores : 1, sizeof *s->order);
+	s->loads = calloc(ncores ? ncores : 1, sizeof *s->loads);
 	s->nscratch = 2 * (size_t)(ncores ? ncores : 1);
 	s->scratch = calloc(s->nscratch, sizeof *s->scratch);
 	return s->snap0 && s->snap1 && s->delta && s->wsnap[0] && s->wsnap[1] && s->wdelta &&
-	               s->wcur && s->scratch && s->order
+	               s->wcur && s->scratch && s->order && s->loads
 	           ? 0
 	           : -1;
 }
@@ -60,6 +61,7 @@ void tile_steady_fini(struct tile_steady *s)
 	free(s->wcur);
 	free(s->scratch);
 	free(s->order);
+	free(s->loads);
 	memset(s, 0, sizeof *s);
 }
 
@@ -131,9 +133,13 @@ static void skip(struct tile_run *run, uint64_t periods)
 	for (uint64_t k = 0; k < periods; k++)
 		for (uint32_t i = 0; i < busy; i++) {
 			const struct core *c = s->order[i];
-			struct tile_load ld;
-			run->prog->tiles(run, c, c->step0 + c->next_load + k, &ld);
-			run->hooks.touch(run->hooks.ctx, &ld, true);
+			struct tile_load *ld = &s->loads[i];
+			uint64_t step = c->step0 + c->next_load + k;
+			if (k == 0 || !run->prog->rekey)
+				run->prog->tiles(run, c, step, ld);
+			else
+				run->prog->rekey(run, c, step, ld);
+			run->hooks.touch(run->hooks.ctx, ld, true);
 		}
 	/* Those touches booked the L2's hits and misses as they came (L2 contents evolve over
 	 * longer spans than a period); every other counter moves by the measured period. */

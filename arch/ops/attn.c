@@ -282,7 +282,8 @@ static uint64_t attn_stretch_end(const struct tile_run *run, uint64_t item)
 }
 
 static const struct tile_program attn_program = {
-	"attn", attn_item, attn_tiles, attn_compute, attn_store, attn_drain, attn_stretch_end,
+	"attn",     attn_item,        attn_tiles, attn_compute, attn_store,
+	attn_drain, attn_stretch_end, NULL, /* a step's keys and bytes vary with its KV block */
 };
 
 const struct op_kind ops_attn = {

@@ -139,6 +139,17 @@ static void gemm_item(const struct tile_run *run, uint64_t item, struct core *c)
 	c->nsteps = (end > p->steps_total ? p->steps_total : end) - c->step0;
 }
 
+/* The keys of step `step`'s A tile (its token rows) and B tile (its weight columns). */
+static void gemm_rekey(const struct tile_run *run, const struct core *c, uint64_t step,
+                       struct tile_load *ld)
+{
+	const struct lower_gemm_plan *p = run->plan;
+	/* A weight is shared by every GEMM of a batched op; activations are not. */
+	uint64_t bbatch = p->b_shared ? 0 : c->batch;
+	ld->key_a = fabric_tile_key(0, c->batch, c->ti, step);
+	ld->key_b = fabric_tile_key(1, bbatch, c->tj, step);
+}
+
 static void gemm_tiles(const struct tile_run *run, const struct core *c, uint64_t step,
                        struct tile_load *out)
 {
@@ -148,17 +159,14 @@ static void gemm_tiles(const struct tile_run *run, const struct core *c, uint64_
 	double bdense = (double)c->cols * k / p->b.k_fraction;
 	uint64_t bbytes = bytes_of(bdense * formats_bits(&p->b) / 8);
 	double bbits = formats_bits(&p->b), abits = formats_bits(&p->a);
-	/* A weight is shared by every GEMM of a batched op; activations are not. */
-	uint64_t bbatch = p->b_shared ? 0 : c->batch;
 	*out = (struct tile_load){
-		.key_a = fabric_tile_key(0, c->batch, c->ti, step),
 		.bytes_a = abytes,
 		.scale_a = bytes_of(abytes * p->a.scale_bits / abits),
-		.key_b = fabric_tile_key(1, bbatch, c->tj, step),
 		.bytes_b = bbytes,
 		.meta_b = bytes_of(bbytes * p->b.meta_bits / bbits),
 		.scale_b = bytes_of(bbytes * p->b.scale_bits / bbits),
 	};
+	gemm_rekey(run, c, step, out);
 }
 
 static uint64_t gemm_compute(struct tile_run *run, struct core *c, uint64_t step)
@@ -218,13 +226,10 @@ static uint64_t gemm_stretch_end(const struct tile_run *run, uint64_t item)
 }
 
 static const struct tile_program gemm_program = {
-	"gemm", gemm_item, gemm_tiles, gemm_compute, gemm_store, gemm_drain, gemm_stretch_end,
+	"gemm",     gemm_item,  gemm_tiles,       gemm_compute,
+	gemm_store, gemm_drain, gemm_stretch_end, gemm_rekey,
 };
 
 const struct op_kind ops_gemm = {
-	"gemm",
-	sizeof(struct lower_gemm_plan),
-	gemm_check,
-	gemm_plan,
-	lower_gemm_candidates,
+	"gemm", sizeof(struct lower_gemm_plan), gemm_check, gemm_plan, lower_gemm_candidates,
 };
