@@ -11,6 +11,7 @@
 
 #include "arch/core/tensor.h"
 #include "arch/formats/formats.h"
+#include "arch/lower/menu.h"
 
 static uint64_t bytes_of(double b)
 {
@@ -22,7 +23,8 @@ uint64_t arch_weight_bytes(const struct arch_config *cfg, const struct trace_ten
 	if (w->role != TRACE_ROLE_WEIGHT)
 		return 0;
 	struct formats_operand f;
-	formats_weight(&cfg->tensor, tensor_math_prec(&cfg->tensor, w->dtype, w->dtype), w, &f);
+	formats_weight(&cfg->tensor, tensor_math_prec(&cfg->tensor, w->dtype, w->dtype), w,
+	               lower_menu_get(cfg->mapper.menu)->layout, &f);
 	return bytes_of((double)w->rows * (double)w->cols * formats_bits(&f) / 8);
 }
 

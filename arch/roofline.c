@@ -32,7 +32,7 @@ static void gemm_roofline(const struct arch_config *cfg, const struct trace_op *
 	formats_dense(op->gemm.a, &a);
 	formats_dense(op->gemm.out, &c);
 	if (w)
-		formats_weight(&cfg->tensor, prec, w, &b);
+		formats_weight(&cfg->tensor, prec, w, lower_menu_get(cfg->mapper.menu)->layout, &b);
 	else
 		formats_dense(wdt, &b);
 	double m = (double)op->gemm.m, n = (double)op->gemm.n, k = (double)op->gemm.k;

@@ -9,14 +9,15 @@ static double index_bits(uint32_t m)
 
 void formats_dense(enum trace_dtype d, struct formats_operand *out)
 {
-	out->value_bits = trace_dtype_bits(d);
 	unsigned blk = trace_dtype_block(d);
-	out->scale_bits = blk ? (double)trace_dtype_block_scale_bits(d) / blk : 0;
-	out->meta_bits = 0;
-	out->k_fraction = 1;
-	out->math_speedup = 1;
-	out->native_sparse = false;
-	out->how = "dense";
+	/* Every field set: a reused operand keeps nothing of its past. */
+	*out = (struct formats_operand){
+		.value_bits = trace_dtype_bits(d),
+		.scale_bits = blk ? (double)trace_dtype_block_scale_bits(d) / blk : 0,
+		.k_fraction = 1,
+		.math_speedup = 1,
+		.how = "dense",
+	};
 }
 
 static double quant_scale_bits(const struct trace_quant *q, uint64_t row_len)
@@ -42,7 +43,8 @@ void formats_quantized(enum trace_dtype d, const struct trace_quant *q, uint64_t
 }
 
 void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
-                    const struct trace_tensor *w, struct formats_operand *out)
+                    const struct trace_tensor *w, enum formats_layout layout,
+                    struct formats_operand *out)
 {
 	formats_dense(w->dtype, out);
 	out->scale_bits += quant_scale_bits(&w->q, w->cols);
@@ -84,10 +86,20 @@ void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
 		}
 		break;
 	case TRACE_SP_UNSTRUCTURED:
-		/* Bitmap plus packed non-zeros (Flash-LLM's tiled bitmap layout). */
 		out->value_bits = bits * sp->density;
-		out->meta_bits = 1;
-		out->how = "bitmap, dense compute";
+		if (layout == FORMATS_TILED_CSL) {
+			/* Flash-LLM's Tiled-CSL (csrc/SpMM_API.cu, InitSparseMatrixA_API): one
+			 * 32-bit item per non-zero, its half value and a 16-bit position in its
+			 * 128 x 64 tile; left out: the padding to 4 items per tile and one int
+			 * offset per tile (0.004 bits per element). */
+			out->meta_bits = 16 * sp->density;
+			out->how = "Tiled-CSL, dense compute";
+		} else {
+			/* A bitmap of the dense tile plus the packed non-zeros (SpInfer). */
+			out->meta_bits = 1;
+			out->bitmap = true;
+			out->how = "bitmap, dense compute";
+		}
 		break;
 	case TRACE_SP_BLOCK:
 		out->value_bits = bits * sp->density;
@@ -102,6 +114,7 @@ void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
 	if (!out->native_sparse && out->value_bits + out->meta_bits > bits) {
 		out->value_bits = bits;
 		out->meta_bits = 0;
+		out->bitmap = false;
 		out->how = "stored dense (compression does not pay)";
 	}
 }
@@ -158,7 +171,7 @@ void formats_decode_cost(const struct formats_operand *f, enum trace_dtype dtype
 			 * tile (Flash-LLM: ~2 integer ops and one 16-bit shared store per nonzero,
 			 * one 16-byte zero fill per 8 dense elements); the bitmap layout finds each
 			 * value's place by popcount (SpInfer: ~5.5 per dense element) instead. */
-			if (f->meta_bits >= 1) /* bitmap */
+			if (f->bitmap)
 				scatter = 5.5;
 			else if (f->value_bits + f->meta_bits < trace_dtype_bits(dtype))
 				scatter = 3 * sp->density + 0.125;

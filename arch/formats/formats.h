@@ -6,8 +6,9 @@
  * covers it (stored in the native mode's layout: n'/m' values + index bits per kept value);
  * N:M the machine cannot run natively stored compressed and computed dense; VENOM V:N:M on a
  * 2:4 mode (4 of every M columns kept per V rows, 8-bit column indices, then 2:4 inside);
- * unstructured (bitmap) and block (one 32-bit index per kept block) compressed in memory and
- * computed dense.
+ * unstructured compressed in memory and computed dense, in the layout the kernel library keeps
+ * (a bitmap of the dense tile plus the packed values, as SpInfer; or Flash-LLM's Tiled-CSL, each
+ * non-zero with a 16-bit position in its tile); block (one 32-bit index per kept block).
  * Also what decoding costs: the instructions a core's ALUs issue to turn a stored element into a
  * tensor-core operand (unpacking and scaling low-bit types, scattering compressed sparse values
  * into a dense tile, gathering V:N:M's columns of the other operand), from the inner loops of
@@ -25,6 +26,12 @@
 #include "arch/core/tensor.h"
 #include "traces/trace.h"
 
+/* How a library stores unstructured sparse weights. */
+enum formats_layout {
+	FORMATS_BITMAP,    /* 1 bit per dense element + the packed non-zeros (SpInfer) */
+	FORMATS_TILED_CSL, /* per non-zero its value and a 16-bit position in its tile (Flash-LLM) */
+};
+
 struct formats_operand {
 	double value_bits;   /* stored value bits per dense element */
 	double meta_bits;    /* sparsity metadata bits per dense element */
@@ -32,12 +39,15 @@ struct formats_operand {
 	double k_fraction;   /* fraction of K the tensor cores iterate over (V:N:M: 4/M) */
 	double math_speedup; /* rate multiplier of the native sparse mode used (1 = dense math) */
 	bool native_sparse;  /* the tensor cores skip zeros natively */
+	bool bitmap;         /* unstructured in the bitmap layout (its values placed by popcount) */
 	const char *how;     /* one phrase for reports: "2:4 native", "dense compute", ... */
 };
 
-/* The cost of weight tensor w when its GEMM's math runs at precision prec on tensor cores tc. */
+/* The cost of weight tensor w when its GEMM's math runs at precision prec on tensor cores tc,
+ * unstructured sparsity stored in `layout`. */
 void formats_weight(const struct tensor_config *tc, enum tensor_prec prec,
-                    const struct trace_tensor *w, struct formats_operand *out);
+                    const struct trace_tensor *w, enum formats_layout layout,
+                    struct formats_operand *out);
 /* The cost of a dense operand stored as dtype d (activations, KV, outputs): value bits plus
  * the block scales that mx and nvfp4 types carry. */
 void formats_dense(enum trace_dtype d, struct formats_operand *out);

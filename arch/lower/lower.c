@@ -35,7 +35,8 @@ static uint64_t pad(uint64_t x, uint64_t g)
 static const struct cfg_field mapper_fields[] = {
 	{ "menu", CFG_ENUM, offsetof(struct mapper_config, menu), "", 0, 0, "\"best\"",
 	  "tiles the mapper may pick: best (every tile the buffer allows), or a library's menu: "
-	  "cutlass_sm80, cutlass_sm80_sparse, cutlass_sm90, spatha, marlin, flash_llm",
+	  "cutlass_sm80, cutlass_sm80_sparse, cutlass_sm90, spatha, marlin, flash_llm (which "
+	  "also stores unstructured weights as its Tiled-CSL; the others as a bitmap)",
 	  lower_menu_names },
 	{ "autotune", CFG_BOOL, offsetof(struct mapper_config, autotune), "", 0, 0, "false",
 	  "with menu = best: simulate the estimate's pick from the own tile grid and from every "
@@ -136,7 +137,8 @@ static int gemm_operands(const struct arch_config *cfg, const struct trace_op *o
 	formats_dense(op->gemm.a, &p->a);
 	formats_dense(op->gemm.out, &p->c);
 	if (w)
-		formats_weight(&cfg->tensor, p->prec, w, &p->b);
+		formats_weight(&cfg->tensor, p->prec, w, lower_menu_get(cfg->mapper.menu)->layout,
+		               &p->b);
 	else
 		formats_dense(wdt, &p->b);
 	p->how = p->b.how;

@@ -53,17 +53,20 @@ static const struct lower_menu_tile flash_llm[] = {
 };
 
 static const struct lower_menu menus[] = {
-	{ "best", "every tile the machine's buffer allows (nmsim's own candidates)", NULL, 0, 16 },
+	{ "best", "every tile the machine's buffer allows (nmsim's own candidates)", NULL, 0, 16,
+	  FORMATS_BITMAP },
 	{ "cutlass_sm80", "NVIDIA/cutlass tools/library/scripts/generator.py, SM80 16816",
-	  cutlass_sm80, N(cutlass_sm80), 16 },
+	  cutlass_sm80, N(cutlass_sm80), 16, FORMATS_BITMAP },
 	{ "cutlass_sm80_sparse", "NVIDIA/cutlass generator.py, SM80 sparse 16832",
-	  cutlass_sm80_sparse, N(cutlass_sm80_sparse), 16 },
+	  cutlass_sm80_sparse, N(cutlass_sm80_sparse), 16, FORMATS_BITMAP },
 	{ "cutlass_sm90", "NVIDIA/cutlass python/cutlass_library sm90_utils.py, sm90_shapes.py",
-	  cutlass_sm90, N(cutlass_sm90), 16 },
-	{ "spatha", "UDC-GAC/venom README, blockwise_kernel.h", spatha, N(spatha), 1 },
-	{ "marlin", "IST-DASLab/marlin marlin_cuda_kernel.cu", marlin, N(marlin), 8 },
-	{ "flash_llm", "AlibabaResearch/flash-llm csrc/TilingConfig.h", flash_llm, N(flash_llm),
-	  16 },
+	  cutlass_sm90, N(cutlass_sm90), 16, FORMATS_BITMAP },
+	{ "spatha", "UDC-GAC/venom README, blockwise_kernel.h", spatha, N(spatha), 1,
+	  FORMATS_BITMAP },
+	{ "marlin", "IST-DASLab/marlin marlin_cuda_kernel.cu", marlin, N(marlin), 8,
+	  FORMATS_BITMAP },
+	{ "flash_llm", "AlibabaResearch/flash-llm csrc/TilingConfig.h", flash_llm, N(flash_llm), 16,
+	  FORMATS_TILED_CSL },
 };
 
 const char *const lower_menu_names[] = {
@@ -77,4 +80,3 @@ const struct lower_menu *lower_menu_get(int index)
 {
 	return index >= 0 && (size_t)index < N(menus) ? &menus[index] : &menus[0];
 }
-

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/formats/formats.h"
+
 struct lower_menu_tile {
 	uint16_t m, n, k; /* activation rows, weight rows, K step */
 	uint8_t stages;   /* 0: the machine's smem.stages */
@@ -26,12 +28,12 @@ struct lower_menu {
 	const char *source;
 	const struct lower_menu_tile *tiles; /* NULL: every candidate of the mapper */
 	size_t ntiles;
-	uint64_t max_split; /* largest split-K (1: none) */
+	uint64_t max_split;         /* largest split-K (1: none) */
+	enum formats_layout layout; /* how the library stores unstructured sparse weights */
 };
 
 /* The menus, in mapper.menu's enum order; NULL-terminated names for the config table. */
 extern const char *const lower_menu_names[];
 const struct lower_menu *lower_menu_get(int index);
-
 
 #endif

@@ -168,21 +168,21 @@ static void test_formats_bits_per_element(void **s)
 	struct tensor_config tc = a100_like();
 	struct formats_operand f;
 	struct trace_tensor w = weight(TRACE_DT_FP16, TRACE_SP_NM, 2, 4);
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_true(f.native_sparse);
 	assert_float_equal(formats_bits(&f), 9.0, 1e-12); /* 2:4 fp16: 8 + 1 bits (56.25 %) */
 	assert_float_equal(f.math_speedup, 2.0, 1e-12);
 	w = weight(TRACE_DT_INT8, TRACE_SP_NM, 2, 4);
-	formats_weight(&tc, TENSOR_INT8, &w, &f);
+	formats_weight(&tc, TENSOR_INT8, &w, FORMATS_BITMAP, &f);
 	assert_float_equal(formats_bits(&f), 5.0, 1e-12); /* 2:4 int8: 62.5 % */
 	w = weight(TRACE_DT_INT4, TRACE_SP_DENSE, 0, 0);
 	w.q.kind = TRACE_Q_GROUP;
 	w.q.group = 128;
 	w.q.scale_dtype = TRACE_DT_FP16;
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_float_equal(formats_bits(&f), 4.125, 1e-12); /* int4 g128 fp16 scales */
 	w = weight(TRACE_DT_INT4, TRACE_SP_DENSE, 0, 0);
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_float_equal(formats_bits(&f), 4.0, 1e-12); /* int4, no scales: 25 % of fp16 */
 	formats_dense(TRACE_DT_MXFP4, &f);
 	assert_float_equal(formats_bits(&f), 4.25, 1e-12); /* 4 + 8/32 */
@@ -197,24 +197,29 @@ static void test_patterns_the_machine_cannot_run_are_dense_compute(void **s)
 	struct formats_operand f;
 	/* 4:8 does not fit 2:4 (a group of 4 may hold 4 non-zeros): dense math, compressed bytes. */
 	struct trace_tensor w = weight(TRACE_DT_FP16, TRACE_SP_NM, 4, 8);
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_false(f.native_sparse);
 	assert_float_equal(f.math_speedup, 1.0, 1e-12);
 	assert_float_equal(formats_bits(&f), 8 + 1.5, 1e-12);
+	/* Its kept values are scattered by their index (3 instructions each, a zero fill per 8
+	 * elements), not placed by a bitmap's popcount, though its index bits pass one a value. */
+	struct formats_decode dc;
+	formats_decode_cost(&f, TRACE_DT_FP16, NULL, &w.sp, TENSOR_FP16, false, &dc);
+	assert_float_equal(dc.per_elem, 3 * 0.5 + 0.125, 1e-12);
 	/* 1:4 and 2:8 fit 2:4 and run at its rate, stored in its layout. */
 	w = weight(TRACE_DT_FP16, TRACE_SP_NM, 1, 4);
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_true(f.native_sparse);
 	assert_float_equal(formats_bits(&f), 9.0, 1e-12);
 	w = weight(TRACE_DT_FP16, TRACE_SP_NM, 2, 8);
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_true(f.native_sparse);
 	/* Dense-only machine: nothing native. */
 	tc.sparse_modes[0] = 0;
 	char err[64];
 	assert_int_equal(tensor_parse_modes(&tc, err, sizeof err), 0);
 	w = weight(TRACE_DT_FP16, TRACE_SP_NM, 2, 4);
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_false(f.native_sparse);
 	assert_float_equal(f.math_speedup, 1.0, 1e-12);
 }
@@ -310,7 +315,7 @@ static void test_vnm_unstructured_and_block_storage(void **s)
 	 * column indices per 128 x 8 block; the tensor cores iterate over 4/8 of K at 2x. */
 	struct trace_tensor w = weight(TRACE_DT_FP16, TRACE_SP_VNM, 2, 8);
 	w.sp.v = 128;
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_true(f.native_sparse);
 	assert_float_equal(f.value_bits, 16 * 0.25, 1e-12);
 	assert_float_equal(f.meta_bits, 0.25 * 2 + 32.0 / (128 * 8), 1e-12);
@@ -319,18 +324,40 @@ static void test_vnm_unstructured_and_block_storage(void **s)
 	/* Unstructured 30 %: a bitmap and the packed non-zeros, dense math. */
 	w = weight(TRACE_DT_FP16, TRACE_SP_UNSTRUCTURED, 0, 0);
 	w.sp.density = 0.3;
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_false(f.native_sparse);
 	assert_float_equal(formats_bits(&f), 16 * 0.3 + 1, 1e-12);
 	/* 97 % dense: the bitmap would cost more than dense storage, so it is stored dense. */
 	w.sp.density = 0.97;
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
+	assert_float_equal(formats_bits(&f), 16, 1e-12);
+	/* Flash-LLM's Tiled-CSL: 32 bits per non-zero (value and 16-bit position), so it beats
+	 * the bitmap only past 15/16 sparsity; dense storage wins from half dense on. Its values
+	 * are scattered by position (3 instructions each and a zero fill per 8 elements), the
+	 * bitmap's placed by popcount (5.5 per dense element). */
+	struct formats_decode dc, bitmap_dc;
+	w.sp.density = 0.1;
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
+	formats_decode_cost(&f, TRACE_DT_FP16, NULL, &w.sp, TENSOR_FP16, false, &bitmap_dc);
+	assert_float_equal(bitmap_dc.per_elem, 5.5, 1e-12);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_TILED_CSL, &f);
+	assert_float_equal(f.value_bits, 1.6, 1e-12);
+	assert_float_equal(f.meta_bits, 1.6, 1e-12);
+	formats_decode_cost(&f, TRACE_DT_FP16, NULL, &w.sp, TENSOR_FP16, false, &dc);
+	assert_float_equal(dc.per_elem, 3 * 0.1 + 0.125, 1e-12);
+	w.sp.density = 0.03;
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_TILED_CSL, &f);
+	assert_float_equal(formats_bits(&f), 32 * 0.03, 1e-12);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
+	assert_float_equal(formats_bits(&f), 16 * 0.03 + 1, 1e-12);
+	w.sp.density = 0.6;
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_TILED_CSL, &f);
 	assert_float_equal(formats_bits(&f), 16, 1e-12);
 	/* Block 32x32 at 25 %: kept blocks plus one 32-bit index per kept block. */
 	w = weight(TRACE_DT_FP16, TRACE_SP_BLOCK, 0, 0);
 	w.sp.r = w.sp.c = 32;
 	w.sp.density = 0.25;
-	formats_weight(&tc, TENSOR_FP16, &w, &f);
+	formats_weight(&tc, TENSOR_FP16, &w, FORMATS_BITMAP, &f);
 	assert_float_equal(formats_bits(&f), 16 * 0.25 + 0.25 * 32 / 1024, 1e-12);
 }
 
