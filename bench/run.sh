@@ -76,7 +76,8 @@ for shape in "8192 8192 8192" "16384 9216 12288" "32768 12288 12288"; do
   alone=$(awk -v a="$fast" -v s="$start" 'BEGIN { d = a - s; printf "%.3f", (d > 0 ? d : 0) }')
   printf "%-34s %8.3f s %8.3f s %8.3f s %8s\n" "gemm ${1}x${2}x${3}" "$fast" "$alone" "$wall" "$events"
 done
-echo "(op alone: wall time less the process's start, $(start_s) s: the same trace without its op)"
+start=$(start_s)
+echo "(op alone: wall time less the process's start, $start s: the same trace without its op)"
 "$build/tracegen" --model llama-3-70b --prompt 2048 --decode 0 -o "$tmp/p70.trace.gz" 2>/dev/null ||
   "$build/tracegen" --model llama-3-70b --prompt 2048 --decode 1 -o "$tmp/p70.trace.gz"
 timed "$simrun" -q --no-cache --ignore-capacity --arch configs/a100_24.cfg "$tmp/p70.trace.gz"

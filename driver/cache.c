@@ -122,6 +122,10 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
 	if (c->ncounters)
 		memcpy(delta, e->delta, c->ncounters * sizeof *delta);
 	s->e.delta = delta;
+	s->e.max_delta = 0;
+	for (size_t i = 0; i < c->ncounters; i++)
+		if (delta[i] > s->e.max_delta)
+			s->e.max_delta = delta[i];
 	HASH_ADD(hh, c->table, key, sizeof s->key, s);
 	c->used++;
 	return 0;

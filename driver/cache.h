@@ -29,6 +29,7 @@ struct cache_entry {
 	uint64_t hbm_bytes; /* device-memory bytes of the op, for its CSV row */
 	uint64_t *delta;    /* one per registered counter: what the op added */
 	uint64_t pending;   /* replays of it whose delta the counters do not hold yet */
+	uint64_t max_delta; /* its largest counter delta */
 };
 
 struct cache;

@@ -36,6 +36,15 @@ void replay_csv_header(FILE *csv)
 	      csv);
 }
 
+static uint64_t counters_room(const struct stats *reg)
+{
+	uint64_t top = 0;
+	for (size_t i = 0; i < reg->count; i++)
+		if (*reg->values[i] > top)
+			top = *reg->values[i];
+	return UINT64_MAX - top;
+}
+
 int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct spool *spool,
                 FILE *csv, bool use_cache, const char *trace_name)
 {
@@ -53,6 +62,7 @@ int replay_init(struct replay *r, struct arch *arch, struct stats *reg, struct s
 	if (!r->snap0 || !r->delta || !r->last || (use_cache && !r->cache))
 		return -1;
 	stats_snapshot(reg, r->last);
+	r->room = counters_room(reg);
 	return 0;
 }
 
@@ -281,6 +291,23 @@ static void priced_delta(struct replay *r, uint64_t t, double energy[ENERGY_ACTI
 	*hbm_bytes = d[ENERGY_COUNT_HBM_BYTES];
 }
 
+/* Adds the counters of the ops replayed from the cache; false (the replay refused) if one
+ * would pass 2^64, which pending_bound <= room rules out. */
+static bool flush_cached(struct replay *r)
+{
+	if (!r->cache)
+		return true;
+	size_t over = cache_flush(r->cache, r->reg);
+	if (over < r->reg->count) {
+		replay_refuse(r, "counter %s.%s passes 2^64 over the trace's ops",
+		              r->reg->entries[over].block, r->reg->entries[over].name);
+		return false;
+	}
+	r->pending_bound = 0;
+	r->room = counters_room(r->reg);
+	return true;
+}
+
 static void op_simulated(void *ctx)
 {
 	struct replay *r = ctx;
@@ -294,6 +321,10 @@ static void op_simulated(void *ctx)
 		cache_insert(r->cache, &r->op, r->warm, &e);
 	}
 	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes, true, r->recording > 0);
+	/* The op grew the counters: what the cached ops still owe must fit what is left. */
+	r->room = counters_room(r->reg);
+	if (!r->failed && r->pending_bound > r->room)
+		flush_cached(r);
 	if (!r->failed)
 		replay_next(r);
 }
@@ -311,7 +342,31 @@ static bool from_cache(struct replay *r)
 	if (!e)
 		return false;
 	r->cache_hits++;
-	e->pending++; /* its counter deltas are added at the end (flush_cached) */
+	if (e->max_delta > r->room - r->pending_bound) {
+		/* Near 2^64: what waits is added now, then this op on its own, checked, so that a
+		 * counter passing 2^64 is refused at this op's line. */
+		if (!flush_cached(r))
+			return true;
+		if (e->max_delta > r->room) {
+			uint64_t sum;
+			for (size_t i = 0; i < r->reg->count; i++)
+				if (__builtin_add_overflow(*r->reg->values[i], e->delta[i], &sum)) {
+					replay_refuse(
+					    r, "%s: counter %s.%s passes 2^64 with this op",
+					    trace_op_type_name(r->op.type),
+					    r->reg->entries[i].block, r->reg->entries[i].name);
+					return true;
+				}
+			stats_add_times(r->reg, e->delta, 1);
+			r->room = counters_room(r->reg);
+		} else {
+			e->pending++;
+			r->pending_bound += e->max_delta;
+		}
+	} else {
+		e->pending++; /* its counters are added later, in bulk (flush_cached) */
+		r->pending_bound += e->max_delta;
+	}
 	arch_op_booked(r->arch, &r->op, &e->result);
 	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes, false, false);
 	return true;
@@ -326,17 +381,6 @@ static void start_op(struct replay *r)
 		                                 ? r->recording
 		                                 : REPLAY_TILE_EVENTS_MAX);
 	arch_op_start(r->arch, &r->op, op_simulated, r);
-}
-
-/* The counters of the ops replayed from the cache, added at once. */
-static void flush_cached(struct replay *r)
-{
-	if (!r->cache)
-		return;
-	size_t over = cache_flush(r->cache, r->reg);
-	if (over < r->reg->count)
-		replay_refuse(r, "counter %s.%s passes 2^64 over the trace's ops",
-		              r->reg->entries[over].block, r->reg->entries[over].name);
 }
 
 static void replay_next(void *ctx)

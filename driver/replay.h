@@ -121,6 +121,10 @@ struct replay {
 	int failed;
 	const char *trace_name; /* for messages: the trace as given ("<stdin>" for "-") */
 	uint64_t *last;         /* the counters after the previous op, to see one wrap */
+	/* Ops from the cache add their counters later, in bulk (cache_flush), while the counters
+	 * surely have room: no counter grows by more than pending_bound through them, and `room`
+	 * is 2^64 - 1 less the largest counter when last measured. */
+	uint64_t pending_bound, room;
 	/* The op in flight. */
 	struct trace_op op;
 	size_t recording; /* its tile events recorded for the listener, at most (0: not) */

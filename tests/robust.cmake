@@ -3,7 +3,7 @@
 set(NMSIM_ROBUST_CASES
   attn_block_tiny_density vec_bytes_overflow link_bandwidth_tiny tensor_rate_tiny
   attn_no_datapath gemm_count_2e31 gemm_k_2e40 attn_b_2e40 gemm_m_2e31 attn_skv attn_long_head
-  gemm_65536_cubed time_wraps dur_ns_wraps process_substitution fifo_trace fifo_arch dev_zero
+  gemm_65536_cubed time_wraps counter_wraps dur_ns_wraps process_substitution fifo_trace fifo_arch dev_zero
   step_bomb gzip_members config_quadratic include_bad sparse_modes_wrap tracegen_options
   output_is_input output_whole kineto_wraps kineto_huge_dims kineto_quadratic kineto_memory fuzz_findings)
 foreach(c ${NMSIM_ROBUST_CASES})

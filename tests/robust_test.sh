@@ -98,6 +98,12 @@ time_wraps) # 40 ops of 2.5e17 ps: the run's time passes 2^63 ps, refused (was w
 	# the 20 copies of 3 Ms each: one op longer than the 2^58 ps an op may take
 	{ echo 'simtrace 1'; for _ in $(seq 20); do echo 'op vec kind=copy rows=4000000 cols=10000000000'; done; } >"$tmp/t.trace"
 	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "one op may take" "t.trace:2:" ;;
+counter_wraps) # a counter passing 2^64 is refused at the op that passes it, replayed from the cache or not
+	{ echo 'simtrace 1'; for _ in 1 2 3 4 5 6; do echo 'op vec kind=silu rows=536870912 cols=1073741824 dtype=fp4e2m1'; done; } >"$tmp/t.trace"
+	run 20 "$sr" --ignore-capacity --arch configs/h100_24.cfg "$tmp/t.trace"
+	refused "vec: counter core.vec_ops passes 2^64 with this op" "t.trace:5:"
+	run 20 "$sr" --ignore-capacity --arch configs/h100_24.cfg --no-cache "$tmp/t.trace"
+	refused "vec: counter core.vec_ops passes 2^64 with this op" "t.trace:5:" ;;
 dur_ns_wraps) # measured durations past 2^64 ns
 	{ echo 'simtrace 1'; for _ in 1 2 3; do echo 'op vec kind=add rows=1 cols=1 dur_ns=9223372036854775807'; done; } >"$tmp/t.trace"
 	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "add up to more than 2^64 ns" "t.trace:4:" ;;

@@ -70,10 +70,12 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 
 	/* The K/V blocks stream through the buffer's stages like a GEMM's operand tiles. */
 	p->stages = (uint64_t)cfg->smem.stages;
-	/* Decode-shaped ops pack the query heads of a KV head into one item (GQA/MQA). The largest
-	 * KV block whose stages fit beside the query tile is taken; when even the smallest does
-	 * not, a packed op is played per query head, and a query block is cut (down to
-	 * ATTN_MIN_ROWS rows). If nothing fits, p->fits is false (the op's check refuses it). */
+	/* Decode-shaped ops pack the query heads of a KV head into one item (GQA/MQA), with the
+	 * split-KV kernel's block (below) or the largest smaller one whose two stages fit beside
+	 * the query tile; other ops take the largest KV block whose smem.stages fit. When even the
+	 * smallest does not, a packed op is played per query head, and a query block is cut (down
+	 * to ATTN_MIN_ROWS rows). If nothing fits, p->fits is false and the plan holds the
+	 * smallest tile tried (the op's check refuses it, naming that tile). */
 	size_t nkv = sizeof attn_kv_blocks / sizeof *attn_kv_blocks;
 	p->packed = p->sq * p->group <= ATTN_MAX_ROWS;
 	p->fits = false;
@@ -89,6 +91,8 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 	p->block_q = p->packed ? p->sq * p->group : (p->d > 128 ? 64 : 128);
 	if (!p->packed && p->block_q > p->sq)
 		p->block_q = p->sq;
+	struct lower_attn_plan smallest = *p; /* the smallest tile tried, while none fits */
+	double smallest_bytes = INFINITY;
 	for (;;) {
 		for (size_t i = p->packed ? kv0 : 0; i < nkv && !p->fits; i++) {
 			p->block_kv = attn_kv_blocks[i];
@@ -96,6 +100,10 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 		}
 		if (p->fits)
 			break;
+		if (lower_attn_tile_bytes(p) < smallest_bytes) {
+			smallest = *p;
+			smallest_bytes = lower_attn_tile_bytes(p);
+		}
 		if (p->packed) {
 			p->packed = false;
 			p->stages = (uint64_t)cfg->smem.stages;
@@ -106,6 +114,7 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 			p->block_q =
 			    p->block_q / 2 > ATTN_MIN_ROWS ? p->block_q / 2 : ATTN_MIN_ROWS;
 		} else {
+			*p = smallest;
 			break;
 		}
 	}
