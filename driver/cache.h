@@ -8,7 +8,9 @@
  * (arch_op_warm_bytes). The machine is idle and its tile directory reset at every op start, so
  * an op with the same signature costs exactly the same again: replaying the cached time and
  * counter deltas (and telling the L2 what the op left there, arch_op_booked) gives reports
- * identical to simulating it (cli/cache_exact checks this).
+ * identical to simulating it (cli/cache_exact checks this). The deltas of replayed ops may be
+ * added later, in bulk (cache_flush). The same signature also keys pass 1's set of ops
+ * already checked against the machine.
  */
 #ifndef NMSIM_CACHE_H
 #define NMSIM_CACHE_H
