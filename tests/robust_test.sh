@@ -230,7 +230,10 @@ fuzz_findings) # what the fuzzers found, each kept as a case (tests/fuzz/README.
 	printf '{"traceEvents": [null]}' >"$tmp/null2.json"
 	run 10 "$tg" --from-kineto "$tmp/null2.json" -o "$tmp/x.trace"; refused "traceEvents[0] is not an object" null2.json
 	printf '{"metadata": null, "traceEvents": []}' >"$tmp/null3.json"
-	run 10 "$tg" --from-kineto "$tmp/null3.json" -o "$tmp/x.trace"; ok ;;
+	run 10 "$tg" --from-kineto "$tmp/null3.json" -o "$tmp/x.trace"; ok
+	# kineto: a 2:4 operand of K = 2^63 - 1 wrapped 9 x K while N was sought (UBSan)
+	printf '{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::_cslt_sparse_mm", "pid": 1, "tid": 1, "ts": 1, "dur": 1, "args": {"Input Dims": [[73728], [9223372036854775807, 32], [], [], []], "Input type": ["c10::Half", "c10::Half", "", "", ""]}}]}' >"$tmp/cslt.json"
+	run 10 "$tg" --from-kineto "$tmp/cslt.json" -o "$tmp/x.trace"; refused "fits no N for K=9223372036854775807" cslt.json ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"

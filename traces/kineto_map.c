@@ -528,7 +528,10 @@ static int kineto_map_gemm(struct kineto *c, size_t i, struct kineto_rec *r)
 		bool int8 = wdt == TRACE_DT_INT8, fp8 = wdt == TRACE_DT_FP8E4M3;
 		n = 0;
 		for (uint64_t f = int8 ? 10 : 9; f <= (int8 || fp8 ? 10u : 9u) && !n && k; f++) {
-			uint64_t guess = p16 / (f * k) + (p16 % (f * k) != 0), back;
+			uint64_t fk, back;
+			if (checked_mul_u64(f, k, &fk))
+				continue; /* a K that large fits no N (fuzz finding: K = 2^63 - 1) */
+			uint64_t guess = p16 / fk + (p16 % fk != 0);
 			if (!checked_mul3_u63(guess, k, f, &back) && back / 16 == packed)
 				n = guess;
 		}
