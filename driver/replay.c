@@ -292,15 +292,21 @@ static void priced_delta(struct replay *r, uint64_t t, double energy[ENERGY_ACTI
 }
 
 /* Adds the counters of the ops replayed from the cache; false (the replay refused) if one
- * would pass 2^64, which pending_bound <= room rules out. */
-static bool flush_cached(struct replay *r)
+ * would pass 2^64 — the op in flight's doing when `this_op` (it alone was owed), which
+ * pending_bound <= room rules out otherwise. */
+static bool flush_cached(struct replay *r, bool this_op)
 {
 	if (!r->cache)
 		return true;
 	size_t over = cache_flush(r->cache, r->reg);
 	if (over < r->reg->count) {
-		replay_refuse(r, "counter %s.%s passes 2^64 over the trace's ops",
-		              r->reg->entries[over].block, r->reg->entries[over].name);
+		const struct stats_entry *c = &r->reg->entries[over];
+		if (this_op)
+			replay_refuse(r, "%s: counter %s.%s passes 2^64 with this op",
+			              trace_op_type_name(r->op.type), c->block, c->name);
+		else
+			replay_refuse(r, "counter %s.%s passes 2^64 over the trace's ops", c->block,
+			              c->name);
 		return false;
 	}
 	r->pending_bound = 0;
@@ -324,7 +330,7 @@ static void op_simulated(void *ctx)
 	/* The op grew the counters: what the cached ops still owe must fit what is left. */
 	r->room = counters_room(r->reg);
 	if (!r->failed && r->pending_bound > r->room)
-		flush_cached(r);
+		flush_cached(r, false);
 	if (!r->failed)
 		replay_next(r);
 }
@@ -342,31 +348,16 @@ static bool from_cache(struct replay *r)
 	if (!e)
 		return false;
 	r->cache_hits++;
-	if (e->max_delta > r->room - r->pending_bound) {
-		/* Near 2^64: what waits is added now, then this op on its own, checked, so that a
-		 * counter passing 2^64 is refused at this op's line. */
-		if (!flush_cached(r))
-			return true;
-		if (e->max_delta > r->room) {
-			uint64_t sum;
-			for (size_t i = 0; i < r->reg->count; i++)
-				if (__builtin_add_overflow(*r->reg->values[i], e->delta[i], &sum)) {
-					replay_refuse(
-					    r, "%s: counter %s.%s passes 2^64 with this op",
-					    trace_op_type_name(r->op.type),
-					    r->reg->entries[i].block, r->reg->entries[i].name);
-					return true;
-				}
-			stats_add_times(r->reg, e->delta, 1);
-			r->room = counters_room(r->reg);
-		} else {
-			e->pending++;
-			r->pending_bound += e->max_delta;
-		}
-	} else {
-		e->pending++; /* its counters are added later, in bulk (flush_cached) */
-		r->pending_bound += e->max_delta;
-	}
+	/* Its counters are owed and added later, in bulk. Near 2^64, what is owed is added
+	 * first and then this op on its own, so that a counter passing 2^64 is refused at its
+	 * line. */
+	bool near = e->max_delta > r->room - r->pending_bound;
+	if (near && !flush_cached(r, false))
+		return true;
+	e->pending++;
+	r->pending_bound += e->max_delta;
+	if (near && !flush_cached(r, true))
+		return true;
 	arch_op_booked(r->arch, &r->op, &e->result);
 	op_finished(r, e->time_ps, &e->result, e->energy_j, e->hbm_bytes, false, false);
 	return true;
@@ -390,7 +381,7 @@ static void replay_next(void *ctx)
 	for (;;) {
 		int rc = spool_next(r->spool, &rec);
 		if (rc == 0) {
-			flush_cached(r);
+			flush_cached(r, false);
 			return; /* no event left: the simulation ends */
 		}
 		if (rc < 0) {
