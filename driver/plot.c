@@ -123,6 +123,19 @@ static int draw(const char *dir, const char *name, FILE *f, const char *path, co
 	return run_script(dir, name);
 }
 
+/* Closes figure NAME's data file f (at path) holding `rows` rows: 1 to go on with its script,
+ * 0 when it is empty (no figure, said why: `none`), -1 on an error (logged). */
+static int end_data(FILE *f, const char *path, size_t rows, const char *name, const char *none)
+{
+	if (close_file(f, path))
+		return -1;
+	if (!rows) {
+		log_warn("--plot: %s: no %s figure", none, name);
+		return 0;
+	}
+	return 1;
+}
+
 static int plot_roofline(const char *dir, const struct report_input *in)
 {
 	const struct arch_config *cfg = in->cfg;
@@ -164,13 +177,14 @@ static int plot_roofline(const char *dir, const struct report_input *in)
 		points++;
 	}
 	free(g);
-	if (close_file(f, path) || close_file(lab, lpath))
+	if (close_file(lab, lpath)) {
+		close_file(f, path);
 		return -1;
-	if (!points) {
-		log_warn(
-		    "--plot: no op with both FLOPs and device-memory bytes: no roofline figure");
-		return 0;
 	}
+	int go =
+	    end_data(f, path, points, "roofline", "no op with both FLOPs and device-memory bytes");
+	if (go <= 0)
+		return go;
 	double bw = cfg->hbm.bandwidth, top = 0;
 	for (size_t i = 0; i < info->nroofs; i++)
 		top = info->roofs[i].flops > top ? info->roofs[i].flops : top;
@@ -225,12 +239,9 @@ static int plot_by_op(const char *dir, const struct report_input *in)
 		        (unsigned long long)g[i]->ops);
 	}
 	free(g);
-	if (close_file(f, path))
-		return -1;
-	if (!ng) {
-		log_warn("--plot: no ops: no time_by_op figure");
-		return 0;
-	}
+	int go = end_data(f, path, ng, "time_by_op", "no ops");
+	if (go <= 0)
+		return go;
 	f = open_in(dir, "time_by_op.gp", path, sizeof path);
 	if (!f)
 		return -1;
@@ -264,12 +275,9 @@ static int plot_steps(const char *dir, const struct report_input *in)
 		fprintf(f, "%llu %.6e %d\n", (unsigned long long)i, (double)s->time_ps * 1e-9,
 		        s->kind == TRACE_STEP_DECODE);
 	}
-	if (close_file(f, path))
-		return -1;
-	if (!rows) {
-		log_warn("--plot: no step with ops: no step_latency figure");
-		return 0;
-	}
+	int go = end_data(f, path, rows, "step_latency", "no step with ops");
+	if (go <= 0)
+		return go;
 	f = open_in(dir, "step_latency.gp", path, sizeof path);
 	if (!f)
 		return -1;
