@@ -27,8 +27,8 @@ struct slot {
 
 struct cache {
 	size_t ncounters, max_entries, used;
-	bool warned_full, quiet; /* quiet: a set of checked ops, which says nothing when full */
-	struct slot *table;      /* uthash head */
+	bool warned_full;
+	struct slot *table; /* uthash head */
 };
 
 static void op_key(struct op_key *k, const struct trace_op *op, uint64_t warm)
@@ -101,7 +101,7 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
                  const struct cache_entry *e)
 {
 	if (c->used >= c->max_entries) {
-		if (!c->warned_full && !c->quiet) {
+		if (!c->warned_full) {
 			c->warned_full = true;
 			log_warn(
 			    "result cache full at %zu distinct ops: ops not yet seen are simulated "
@@ -119,8 +119,7 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
 	}
 	op_key(&s->key, op, warm);
 	s->e = *e;
-	if (c->ncounters)
-		memcpy(delta, e->delta, c->ncounters * sizeof *delta);
+	memcpy(delta, e->delta, c->ncounters * sizeof *delta);
 	s->e.delta = delta;
 	s->e.max_delta = 0;
 	for (size_t i = 0; i < c->ncounters; i++)
@@ -131,23 +130,57 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
 	return 0;
 }
 
-struct cache *cache_new_checked(size_t max_entries)
+/* Pass 1's set of op signatures already checked (warm bytes aside). */
+struct checked_slot {
+	UT_hash_handle hh;
+	struct op_key key;
+};
+
+struct checked_set {
+	size_t max, used;
+	struct checked_slot *table; /* uthash head */
+};
+
+struct checked_set *checked_new(size_t max_entries)
 {
-	struct cache *c = cache_new(0, max_entries);
+	struct checked_set *c = calloc(1, sizeof *c);
 	if (c)
-		c->quiet = true;
+		c->max = max_entries;
 	return c;
 }
 
-bool cache_checked(struct cache *c, const struct trace_op *op)
+void checked_free(struct checked_set *c)
 {
-	return c && cache_find(c, op, 0) != NULL;
+	if (!c)
+		return;
+	struct checked_slot *s, *tmp;
+	HASH_ITER(hh, c->table, s, tmp)
+	{
+		HASH_DEL(c->table, s);
+		free(s);
+	}
+	free(c);
 }
 
-void cache_note_checked(struct cache *c, const struct trace_op *op)
+bool checked_has(const struct checked_set *c, const struct trace_op *op)
 {
-	if (c)
-		(void)cache_insert(c, op, 0, &(struct cache_entry){ 0 });
+	if (!c)
+		return false;
+	struct op_key k;
+	op_key(&k, op, 0);
+	struct checked_slot *s;
+	HASH_FIND(hh, c->table, &k, sizeof k, s);
+	return s != NULL;
+}
+
+void checked_add(struct checked_set *c, const struct trace_op *op)
+{
+	struct checked_slot *s;
+	if (!c || c->used >= c->max || !(s = calloc(1, sizeof *s)))
+		return; /* full, or out of memory: later ops like it are checked again */
+	op_key(&s->key, op, 0);
+	HASH_ADD(hh, c->table, key, sizeof s->key, s);
+	c->used++;
 }
 
 size_t cache_flush(struct cache *c, struct stats *reg)

@@ -54,10 +54,13 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
                  const struct cache_entry *e);
 /* Pass 1's memory of ops that passed the machine's check: since the check reads no more of
  * an op than its signature does, an op like one seen is not checked again. A set of at most
- * max_entries signatures (past that, ops are checked every time); NULL if out of memory. */
-struct cache *cache_new_checked(size_t max_entries);
-bool cache_checked(struct cache *c, const struct trace_op *op);
-void cache_note_checked(struct cache *c, const struct trace_op *op);
+ * max_entries signatures (past that, ops are checked every time); NULL if out of memory. A
+ * NULL set holds nothing. */
+struct checked_set;
+struct checked_set *checked_new(size_t max_entries);
+void checked_free(struct checked_set *c);
+bool checked_has(const struct checked_set *c, const struct trace_op *op);
+void checked_add(struct checked_set *c, const struct trace_op *op);
 /* Distinct ops stored. */
 size_t cache_size(const struct cache *c);
 

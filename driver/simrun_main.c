@@ -235,7 +235,7 @@ struct trace_summary {
  * appended to the spool. The reader stays open (the spooled ops point at its tensors). */
 static int check_trace(struct trace_reader *r, const char *file, const struct arch_config *cfg,
                        struct spool *spool, FILE *roofline, struct capacity *cap,
-                       struct cache *checked, struct trace_summary *sum)
+                       struct checked_set *checked, struct trace_summary *sum)
 {
 	struct trace_record rec;
 	int rc;
@@ -269,7 +269,7 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 			sum->ops++;
 			if (rec.op.step > max_step)
 				max_step = rec.op.step;
-			if (!cache_checked(checked, &rec.op)) {
+			if (!checked_has(checked, &rec.op)) {
 				if (arch_check_op(cfg, &rec.op, err, sizeof err)) {
 					log_error("%s:%llu: %s: %s",
 					          !strcmp(file, "-") ? "<stdin>" : file,
@@ -277,7 +277,7 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 					          trace_op_type_name(rec.op.type), err);
 					return -1;
 				}
-				cache_note_checked(checked, &rec.op);
+				checked_add(checked, &rec.op);
 			}
 			if (capacity_op(cap, cfg, &rec.op)) {
 				log_error("out of memory");
@@ -434,10 +434,10 @@ int main(int argc, char **argv)
 	}
 	static struct trace_summary sum;
 	/* Distinct ops are checked once (with --no-cache, every op is). */
-	struct cache *checked = args.use_cache ? cache_new_checked(REPLAY_CACHE_MAX) : NULL;
+	struct checked_set *checked = args.use_cache ? checked_new(REPLAY_CACHE_MAX) : NULL;
 	int checked_rc =
 	    check_trace(reader, args.trace_file, &cfg, spool, roofline.f, &cap, checked, &sum);
-	cache_free(checked);
+	checked_free(checked);
 	if (checked_rc)
 		goto done;
 	if (capacity_check(&cap, &cfg, strcmp(args.trace_file, "-") ? args.trace_file : "<stdin>",
