@@ -129,7 +129,7 @@ struct arch {
 	/* The op in flight. */
 	void *plan;          /* its op kind's plan (ops_max_plan_size bytes) */
 	struct tile_run run; /* a tiled op's work queue */
-	size_t touched[8];   /* counters a counted L2 touch books (steady-state skipping) */
+	size_t touched[TILE_TOUCHED_MAX]; /* counters a counted L2 touch books (steady skipping) */
 	kernel_fn op_done;
 	void *op_done_ctx;
 	const struct trace_op *op; /* valid while it runs (the caller's) */
@@ -256,10 +256,26 @@ static uint64_t hook_load(void *ctx, struct core *c, const struct tile_load *ld)
 	return fabric_load(&a->fabric, c, ld);
 }
 
-static void hook_touch(void *ctx, const struct tile_load *ld, bool count)
+static void hook_touch(void *ctx, const struct tile_load *ld, bool count, uint64_t tag,
+                       uint64_t step)
 {
 	struct arch *a = ctx;
-	fabric_touch(&a->fabric, ld, count);
+	fabric_touch(&a->fabric, ld, count, tag, step);
+}
+
+static void hook_l2_state(void *ctx, uint64_t *inserted, uint64_t *capacity, uint64_t *untagged)
+{
+	struct arch *a = ctx;
+	*inserted = a->l2.inserted_bytes;
+	*capacity = a->l2.capacity_bytes;
+	*untagged = a->l2.untagged;
+}
+
+static void hook_l2_shift(void *ctx, uint64_t steps,
+                          uint64_t (*key_of)(void *kctx, uint64_t tag, uint64_t step), void *kctx)
+{
+	struct arch *a = ctx;
+	l2_shift(&a->l2, steps, key_of, kctx);
 }
 
 /* The indices in reg of the counters fabric_touch books when counting. */
@@ -520,9 +536,10 @@ static void op_end(void *ctx)
 		t += st->skipped_ps; /* periods played as one (arch/core/steady.c) */
 		if (st->skips || st->wave_skips)
 			log_debug(
-			    "steady state: %llu skips of %llu steps in all, %llu wave skips of "
-			    "%llu items, %.3f us of %.3f us",
+			    "steady state: %llu skips of %llu steps in all (L2 shifted over %llu), "
+			    "%llu wave skips of %llu items, %.3f us of %.3f us",
 			    (unsigned long long)st->skips, (unsigned long long)st->skipped_steps,
+			    (unsigned long long)st->shifted_periods,
 			    (unsigned long long)st->wave_skips,
 			    (unsigned long long)st->skipped_items, (double)st->skipped_ps * 1e-6,
 			    (double)t * 1e-6);
@@ -596,16 +613,18 @@ static void tiles_start(struct arch *a, const struct ops_launch *l)
 		SIM_ASSERT(tile_steady_init(&a->run.steady, a->reg->count,
 		                            (uint32_t)a->cfg->core.count) == 0,
 		           "arch", kernel_now_ps(), "out of memory");
-		a->run.hooks = (struct tile_hooks){ a->reg->count,
-			                            hook_snapshot,
-			                            hook_add,
-			                            hook_backlog,
-			                            hook_load,
-			                            hook_touch,
-			                            a->touched,
-			                            touched_counters(a, a->touched),
-			                            a,
-			                            NULL };
+		a->run.hooks = (struct tile_hooks){ .ncounters = a->reg->count,
+			                            .snapshot = hook_snapshot,
+			                            .add = hook_add,
+			                            .backlog = hook_backlog,
+			                            .load = hook_load,
+			                            .touch = hook_touch,
+			                            .touched = a->touched,
+			                            .ntouched = touched_counters(a, a->touched),
+			                            .l2_state = hook_l2_state,
+			                            .l2_shift = hook_l2_shift,
+			                            .ctx = a,
+			                            .event = NULL };
 	}
 	a->run.prog = l->prog;
 	a->run.plan = a->plan;

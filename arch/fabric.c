@@ -58,10 +58,12 @@ uint64_t fabric_load(struct fabric *f, struct core *c, const struct tile_load *l
 	return done;
 }
 
-void fabric_touch(struct fabric *f, const struct tile_load *ld, bool count)
+void fabric_touch(struct fabric *f, const struct tile_load *ld, bool count, uint64_t tag,
+                  uint64_t step)
 {
-	bool a_hit = !ld->bytes_a || l2_access(f->l2, ld->key_a, ld->bytes_a);
-	bool b_hit = !ld->bytes_b || l2_access(f->l2, ld->key_b, ld->bytes_b) ||
+	uint64_t ta = tag ? 2 * tag : 0, tb = tag ? 2 * tag + 1 : 0;
+	bool a_hit = !ld->bytes_a || l2_access_tagged(f->l2, ld->key_a, ld->bytes_a, ta, step);
+	bool b_hit = !ld->bytes_b || l2_access_tagged(f->l2, ld->key_b, ld->bytes_b, tb, step) ||
 	             l2_warm_hit(f->l2, ld->bytes_b);
 	if (!count)
 		return;

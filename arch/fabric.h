@@ -41,8 +41,10 @@ uint64_t fabric_load(struct fabric *f, struct core *c, const struct tile_load *l
 /* Marks a step's tiles as present in L2 without moving them (steady-state skipping: the
  * tiles of skipped steps that later loads would find there). With `count`, books the L2 hits
  * and misses, the device-memory reads of the misses and their busy time, as the load would
- * have; the rest of a load's counters are the caller's. */
-void fabric_touch(struct fabric *f, const struct tile_load *ld, bool count);
+ * have; the rest of a load's counters are the caller's. `tag` (0: none) and `step` say which
+ * core's which step touched them, so that L2 can later shift them on (l2_shift). */
+void fabric_touch(struct fabric *f, const struct tile_load *ld, bool count, uint64_t tag,
+                  uint64_t step);
 /* Writes an output tile through c's port into L2, and on to device memory when to_memory
  * (split partials stay in L2); returns when L2 has it. */
 uint64_t fabric_store(struct fabric *f, struct core *c, uint64_t bytes, bool to_memory);

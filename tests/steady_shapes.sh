@@ -6,6 +6,9 @@
 # window, top-k, block-sparse, threshold), on the A100, H100 and RTX 3090 configs. Every op's
 # time, energy and bytes, and every counter of the run, must agree within 0.5 %. Prints the
 # largest difference seen (make bench shows it); OUT, if given, receives that line.
+# Also: the skipped periods' L2 walk, cut short and shifted (arch/core/steady.c, walk_l2), must
+# give the same reports byte for byte as the whole walk (NMSIM_STEADY_FULL_WALK=1), and must
+# have been cut short somewhere on every machine.
 set -u
 simrun=$1; jdiff=$2; src=$3; out=${4:-}
 cd "$src" || exit 1
@@ -46,6 +49,12 @@ worst="0 -"
 for arch in configs/a100_24.cfg configs/h100_24.cfg configs/rtx3090_24.cfg; do
   "$simrun" -q --arch "$arch" --json "$tmp/f.json" --csv "$tmp/f.csv" "$tmp/shapes.trace" >/dev/null || exit 1
   "$simrun" -q --exact --arch "$arch" --json "$tmp/e.json" --csv "$tmp/e.csv" "$tmp/shapes.trace" >/dev/null || exit 1
+  "$simrun" -vv --arch "$arch" "$tmp/shapes.trace" 2>"$tmp/debug" >/dev/null || exit 1
+  grep -q 'L2 shifted over [1-9]' "$tmp/debug" || { echo "FAIL: $arch: no skip shifted L2"; exit 1; }
+  NMSIM_STEADY_FULL_WALK=1 "$simrun" -q --arch "$arch" --json "$tmp/w.json" --csv "$tmp/w.csv" \
+    "$tmp/shapes.trace" >/dev/null || exit 1
+  cmp -s "$tmp/f.json" "$tmp/w.json" && cmp -s "$tmp/f.csv" "$tmp/w.csv" ||
+    { echo "FAIL: $arch: shifting L2 changed the report against the whole walk"; exit 1; }
   # Per op: time_s, energy_j, bytes (columns 7-9 of the CSV, counted from the end).
   w=$(paste -d, "$tmp/f.csv" "$tmp/e.csv" | awk -F, -v arch="$arch" 'NR > 1 {
       nf = NF / 2

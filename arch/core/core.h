@@ -26,6 +26,8 @@
 #define CORE_MAX_STAGES 10
 /* Shared servers whose backlog steady-state detection compares (L2, device memory). */
 #define TILE_SERVERS 2
+/* The most counters a counted L2 touch books (struct tile_hooks.touched). */
+#define TILE_TOUCHED_MAX 8
 
 struct core;
 struct tile_run;
@@ -81,10 +83,18 @@ struct tile_hooks {
 	uint64_t (*load)(void *ctx, struct core *c, const struct tile_load *ld);
 	/* Marks a step's tiles present in L2 without moving them; with `count`, books the hits,
 	 * misses and device-memory reads they would have caused (the counters listed in
-	 * `touched`, which a step skip then does not extrapolate). */
-	void (*touch)(void *ctx, const struct tile_load *ld, bool count);
+	 * `touched`, which a step skip then does not extrapolate). `tag` names who touched them
+	 * (0: nobody in particular; else core id + 1) at step `step`. */
+	void (*touch)(void *ctx, const struct tile_load *ld, bool count, uint64_t tag,
+	              uint64_t step);
 	const size_t *touched;
 	size_t ntouched;
+	/* The L2 directory: bytes inserted so far (a running total), its capacity, and how many
+	 * resident tiles carry no tag; and the shift of every resident tile `steps` steps on
+	 * (key_of gives a tag's key at a step). */
+	void (*l2_state)(void *ctx, uint64_t *inserted, uint64_t *capacity, uint64_t *untagged);
+	void (*l2_shift)(void *ctx, uint64_t steps,
+	                 uint64_t (*key_of)(void *kctx, uint64_t tag, uint64_t step), void *kctx);
 	void *ctx;
 	/* When not NULL, told of every tile event a core plays (a timeline of the op): kind, core,
 	 * start and end in kernel ps. */
@@ -104,6 +114,10 @@ struct tile_steady {
 	uint64_t *snap0, *snap1, *delta; /* hooks.ncounters each */
 	uint64_t skipped_ps;             /* time skipped so far in this op */
 	uint64_t skips, skipped_steps;
+	uint64_t shifted_periods; /* of those, periods L2 was shifted over, not walked */
+	uint64_t *ins;            /* bytes each walked period inserted into L2 (scratch) */
+	bool full_walk;           /* never shift (NMSIM_STEADY_FULL_WALK, for tests) */
+	size_t ins_cap;
 	struct core **order;     /* busy cores by phase (scratch) */
 	struct tile_load *loads; /* their tiles, step by step (scratch) */
 	/* Wave-level: windows of `window` items handed out (whole repetitions of the op's item

@@ -11,7 +11,11 @@
  * where they are: after the skip they stand for the same moments Δ periods later. The tiles
  * the skipped periods would have loaded are looked up in L2 in the order they would have come:
  * their hits and misses are booked as they fall (L2 contents evolve over spans longer than a
- * period), and later items and trailing cores that share them hit as they would have.
+ * period), and later items and trailing cores that share them hit as they would have. That
+ * walk stops as soon as L2's own periodicity makes the rest certain (walk_l2: once each period
+ * inserts I bytes, L2 forgets everything older than capacity / I periods, so its contents
+ * repeat one step on): the remaining periods book the last one's hits and misses and every
+ * resident tile is shifted on as many steps, exactly as the whole walk would have left it.
  * Δ leaves every core at least stages + 1 steps (the pipeline's drain and a partial last step
  * are always played) and is a multiple of the run's stages (so each step keeps its buffer).
  * Not: skipping across item boundaries (each item's first steps are played; wave-level
@@ -32,6 +36,10 @@ enum { SKIP_MIN = 4 };
 int tile_steady_init(struct tile_steady *s, size_t ncounters, uint32_t ncores)
 {
 	memset(s, 0, sizeof *s);
+	/* A test's knob: walk every skipped period through L2 (tests/steady_shapes.sh checks that
+	 * the shift gives the same reports, byte for byte). */
+	const char *full = getenv("NMSIM_STEADY_FULL_WALK");
+	s->full_walk = full && *full && strcmp(full, "0");
 	size_t n = ncounters ? ncounters : 1;
 	s->snap0 = calloc(n, sizeof *s->snap0);
 	s->snap1 = calloc(n, sizeof *s->snap1);
@@ -60,6 +68,7 @@ void tile_steady_fini(struct tile_steady *s)
 	free(s->wdelta);
 	free(s->wcur);
 	free(s->scratch);
+	free(s->ins);
 	free(s->order);
 	free(s->loads);
 	memset(s, 0, sizeof *s);
@@ -71,6 +80,7 @@ void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t inner, uint
 	s->phase = 0;
 	s->skipped_ps = 0;
 	s->skips = s->skipped_steps = s->wave_skips = s->skipped_items = 0;
+	s->shifted_periods = 0;
 	s->inner = inner;
 	s->outer = outer;
 	s->window = 0;
@@ -120,17 +130,74 @@ static int by_phase(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static void skip(struct tile_run *run, uint64_t periods)
+/* The key of the tile a tagged L2 line stands for (core id + 1, and A or B, in the tag) at step
+ * `step` of that core's item (l2_shift). */
+static uint64_t shifted_key(void *ctx, uint64_t tag, uint64_t step)
+{
+	const struct tile_run *run = ctx;
+	struct tile_load ld;
+	run->prog->rekey(run, &run->cores[tag / 2 - 1], step, &ld);
+	return tag % 2 ? ld.key_b : ld.key_a;
+}
+
+/* What a counted walk of one period booked: each touched counter, then the bytes inserted into
+ * L2, into out (ntouched + 1 values) as the change since *last (updated). */
+static void walk_delta(struct tile_run *run, uint64_t *last, uint64_t *out)
 {
 	struct tile_steady *s = &run->steady;
-	/* The tiles the skipped periods would have loaded, period by period, core by core in
-	 * the order they load: L2 sees them as it would have. */
-	uint32_t busy = 0;
-	for (uint32_t i = 0; i < run->ncores; i++)
-		if (run->cores[i].active && run->cores[i].run == run)
-			s->order[busy++] = &run->cores[i];
-	qsort(s->order, busy, sizeof *s->order, by_phase);
-	for (uint64_t k = 0; k < periods; k++)
+	size_t n = run->hooks.ntouched;
+	uint64_t now[TILE_TOUCHED_MAX + 1], cap, untagged;
+	run->hooks.snapshot(run->hooks.ctx, s->snap1);
+	for (size_t k = 0; k < n; k++)
+		now[k] = s->snap1[run->hooks.touched[k]];
+	run->hooks.l2_state(run->hooks.ctx, &now[n], &cap, &untagged);
+	for (size_t k = 0; k <= n; k++) {
+		out[k] = now[k] - last[k];
+		last[k] = now[k];
+	}
+}
+
+/* Room for the bytes each walked period inserted into L2 (at least n + 1 of them); false when
+ * out of memory (the walk then goes on without shifting). */
+static bool ins_room(struct tile_steady *s, uint64_t n)
+{
+	if (n < s->ins_cap)
+		return true;
+	size_t cap = s->ins_cap ? 2 * s->ins_cap : 256;
+	while (cap <= n)
+		cap *= 2;
+	uint64_t *p = realloc(s->ins, cap * sizeof *p);
+	if (!p)
+		return false;
+	s->ins = p;
+	s->ins_cap = cap;
+	return true;
+}
+
+/* The tiles the skipped periods would have loaded, period by period, core by core in the
+ * order they load (`order`, `busy` of them): L2 sees them as it would have, and books their
+ * hits and misses as they fall (L2 contents evolve over longer spans than a period).
+ *
+ * Where the program's middle steps differ only in their keys (rekey), every period's loads are
+ * the previous period's, one step on, and the walk stops as soon as that makes the rest
+ * certain. An LRU directory evicts a tile once more than its capacity C in newer tiles came in
+ * after it, so if each of the last W periods inserted at least I bytes with W x I > C, what L2
+ * holds before the next period follows from those W periods' loads alone, whatever came
+ * before; the W periods before this one did the same. Both windows lie inside the walk, so the
+ * next period's L2 is this one's, one step on: it books exactly what this one booked and
+ * inserts I again, and so on for every period left. Those are booked at once and every
+ * resident tile is shifted on as many steps (each was touched in the walk, so it knows whose
+ * step it is). The result is the full walk's, bit for bit. */
+static void walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
+{
+	struct tile_steady *s = &run->steady;
+	size_t n = run->hooks.ntouched;
+	bool can_shift = run->prog->rekey && n <= TILE_TOUCHED_MAX && !s->full_walk;
+	uint64_t last[TILE_TOUCHED_MAX + 1] = { 0 }, d[TILE_TOUCHED_MAX + 1];
+	uint64_t next_check = 0;
+	if (can_shift)
+		walk_delta(run, last, d);
+	for (uint64_t k = 0; k < periods; k++) {
 		for (uint32_t i = 0; i < busy; i++) {
 			const struct core *c = s->order[i];
 			struct tile_load *ld = &s->loads[i];
@@ -139,10 +206,59 @@ static void skip(struct tile_run *run, uint64_t periods)
 				run->prog->tiles(run, c, step, ld);
 			else
 				run->prog->rekey(run, c, step, ld);
-			run->hooks.touch(run->hooks.ctx, ld, true);
+			run->hooks.touch(run->hooks.ctx, ld, true, can_shift ? c->id + 1 : 0, step);
 		}
-	/* Those touches booked the L2's hits and misses as they came (L2 contents evolve over
-	 * longer spans than a period); every other counter moves by the measured period. */
+		if (!can_shift)
+			continue;
+		if (!ins_room(s, k)) {
+			can_shift = false;
+			continue;
+		}
+		walk_delta(run, last, d);
+		uint64_t inserted = d[n], cap, untagged, left = periods - 1 - k;
+		s->ins[k] = inserted;
+		if (!inserted || !left || k < next_check)
+			continue;
+		run->hooks.l2_state(run->hooks.ctx, &last[n], &cap, &untagged);
+		uint64_t w = cap / inserted + 1; /* w x inserted > cap */
+		if (k < w) {
+			next_check = w;
+			continue;
+		}
+		/* Periods k - w .. k each inserted at least as much? */
+		uint64_t low = k + 1;
+		for (uint64_t j = k; j-- > k - w;)
+			if (s->ins[j] < inserted) {
+				low = j;
+				break;
+			}
+		if (low <= k) {
+			next_check = low + w + 1;
+			continue;
+		}
+		if (untagged) /* cannot happen after w such periods; checked all the same */
+			continue;
+		/* The rest books what this period did; L2 moves on `left` steps. */
+		memset(s->snap1, 0, run->hooks.ncounters * sizeof *s->snap1);
+		for (size_t j = 0; j < n; j++)
+			s->snap1[run->hooks.touched[j]] = d[j];
+		run->hooks.add(run->hooks.ctx, s->snap1, left);
+		run->hooks.l2_shift(run->hooks.ctx, left, shifted_key, run);
+		s->shifted_periods += left;
+		return;
+	}
+}
+
+static void skip(struct tile_run *run, uint64_t periods)
+{
+	struct tile_steady *s = &run->steady;
+	uint32_t busy = 0;
+	for (uint32_t i = 0; i < run->ncores; i++)
+		if (run->cores[i].active && run->cores[i].run == run)
+			s->order[busy++] = &run->cores[i];
+	qsort(s->order, busy, sizeof *s->order, by_phase);
+	walk_l2(run, busy, periods);
+	/* Every counter but those the walk booked moves by the measured period. */
 	for (size_t k = 0; k < run->hooks.ntouched; k++)
 		s->delta[run->hooks.touched[k]] = 0;
 	for (uint32_t i = 0; i < run->ncores; i++) {
@@ -245,7 +361,7 @@ static void touch_items(struct tile_run *run, uint64_t first, uint64_t n)
 				continue;
 			struct tile_load ld;
 			run->prog->tiles(run, c, c->step0 + k, &ld);
-			run->hooks.touch(run->hooks.ctx, &ld, false);
+			run->hooks.touch(run->hooks.ctx, &ld, false, 0, 0);
 		}
 }
 

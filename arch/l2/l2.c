@@ -9,6 +9,7 @@
 struct l2_line {
 	uint64_t key;
 	uint64_t bytes;
+	uint64_t tag, step;  /* who last touched it in a steady-state walk (0: played) */
 	uint32_t prev, next; /* LRU list, head = most recent */
 	uint32_t slot;
 };
@@ -86,6 +87,7 @@ int l2_reset(struct l2 *l, uint64_t max_tiles)
 	l->nlines = 0;
 	l->lru_head = l->lru_tail = L2_NONE;
 	l->resident_bytes = 0;
+	l->untagged = 0;
 	return 0;
 }
 
@@ -140,6 +142,20 @@ static void slot_delete(struct l2 *l, uint32_t s)
 
 bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes)
 {
+	return l2_access_tagged(l, key, bytes, 0, 0);
+}
+
+/* Sets line i's tag, keeping the count of untagged lines. */
+static void retag(struct l2 *l, uint32_t i, uint64_t tag, uint64_t step)
+{
+	struct l2_line *e = &l->lines[i];
+	l->untagged += (tag == 0) - (e->tag == 0);
+	e->tag = tag;
+	e->step = step;
+}
+
+bool l2_access_tagged(struct l2 *l, uint64_t key, uint64_t bytes, uint64_t tag, uint64_t step)
+{
 	if (!l->nslots)
 		return false;
 	uint32_t mask = l->nslots - 1;
@@ -149,6 +165,7 @@ bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes)
 		if (l->lines[i].key == key) {
 			lru_unlink(l, i);
 			lru_push_front(l, i);
+			retag(l, i, tag, step);
 			return true;
 		}
 	}
@@ -159,6 +176,7 @@ bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes)
 		uint32_t v = l->lru_tail;
 		lru_unlink(l, v);
 		l->resident_bytes -= l->lines[v].bytes;
+		l->untagged -= l->lines[v].tag == 0;
 		slot_delete(l, l->lines[v].slot);
 		/* Move the last line record into v to keep records dense. */
 		uint32_t last = --l->nlines;
@@ -181,11 +199,32 @@ bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes)
 	while (l->slots[s] != L2_NONE)
 		s = (s + 1) & mask;
 	uint32_t i = l->nlines++;
-	l->lines[i] = (struct l2_line){ key, bytes, L2_NONE, L2_NONE, s };
+	l->lines[i] = (struct l2_line){ key, bytes, tag, step, L2_NONE, L2_NONE, s };
+	l->untagged += tag == 0;
 	l->slots[s] = i;
 	lru_push_front(l, i);
 	l->resident_bytes += bytes;
+	l->inserted_bytes += bytes;
 	return false;
+}
+
+void l2_shift(struct l2 *l, uint64_t steps,
+              uint64_t (*key_of)(void *ctx, uint64_t tag, uint64_t step), void *ctx)
+{
+	if (!l->nslots)
+		return;
+	uint32_t mask = l->nslots - 1;
+	memset(l->slots, 0xff, (size_t)l->nslots * sizeof *l->slots);
+	for (uint32_t i = 0; i < l->nlines; i++) {
+		struct l2_line *e = &l->lines[i];
+		e->step += steps;
+		e->key = key_of(ctx, e->tag, e->step);
+		uint32_t s = l2_hash(e->key) & mask;
+		while (l->slots[s] != L2_NONE)
+			s = (s + 1) & mask;
+		l->slots[s] = i;
+		e->slot = s;
+	}
 }
 
 bool l2_warm_hit(struct l2 *l, uint64_t bytes)

@@ -55,6 +55,8 @@ struct l2 {
 	uint32_t *slots;
 	uint32_t nslots, nlines, cap_lines, lru_head, lru_tail;
 	uint64_t resident_bytes, capacity_bytes;
+	uint64_t inserted_bytes; /* bytes of tiles ever inserted (a running total) */
+	uint32_t untagged;       /* resident tiles last touched in play, not in a tagged walk */
 	/* Between ops: the named tensors L2 holds; the op in flight's share of them. */
 	struct l2_keep keep;
 	uint64_t warm_bytes; /* bytes of the op's named operand still to be found resident */
@@ -71,6 +73,13 @@ int l2_reset(struct l2 *l, uint64_t max_tiles);
 /* Looks up tile `key` of `bytes`: true on a hit (it becomes most recent); on a miss it is
  * inserted, evicting least-recent tiles as needed. */
 bool l2_access(struct l2 *l, uint64_t key, uint64_t bytes);
+/* The same, remembering who touched the tile (tag != 0) and at which step: a steady-state walk
+ * (arch/core/steady.c) can then shift the whole directory to a later step (l2_shift). */
+bool l2_access_tagged(struct l2 *l, uint64_t key, uint64_t bytes, uint64_t tag, uint64_t step);
+/* Moves every resident tile `steps` steps on: its key becomes key_of(tag, step + steps). The
+ * LRU order and sizes stay; every resident tile must carry a tag (l->untagged == 0). */
+void l2_shift(struct l2 *l, uint64_t steps,
+              uint64_t (*key_of)(void *ctx, uint64_t tag, uint64_t step), void *ctx);
 /* A tile of the op's named operand (weight, KV cache) that missed in the directory: true if
  * it is among the bytes the L2 kept from earlier ops (they are used up as tiles find them). */
 bool l2_warm_hit(struct l2 *l, uint64_t bytes);

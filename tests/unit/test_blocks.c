@@ -97,6 +97,58 @@ static void test_l2_many_tiles_stay_consistent(void **s)
 	l2_fini(&l);
 }
 
+/* A periodic walk: three cores, two sharing row 0 three steps apart, one alone on row 1; a
+ * tile's key is its row and step, its tag the core that touched it. */
+static const uint64_t shift_row[4] = { 0, 0, 0, 1 }, shift_k0[4] = { 0, 5, 2, 0 };
+
+static uint64_t shift_key(void *ctx, uint64_t tag, uint64_t step)
+{
+	(void)ctx;
+	return shift_row[tag] * 1000 + step;
+}
+
+static unsigned shift_period(struct l2 *l, uint64_t j)
+{
+	unsigned hits = 0;
+	for (uint64_t c = 1; c <= 3; c++) {
+		uint64_t step = shift_k0[c] + j;
+		hits = 2 * hits + l2_access_tagged(l, shift_key(NULL, c, step), 100, c, step);
+	}
+	return hits;
+}
+
+static void test_l2_shift_equals_walking_on(void **s)
+{
+	(void)s;
+	struct l2_config cfg = { 1000, 1.0, 1e12, 0, false };
+	struct l2 walked, shifted;
+	l2_init(&walked, &cfg);
+	l2_init(&shifted, &cfg);
+	assert_int_equal(l2_reset(&walked, 64), 0);
+	assert_int_equal(l2_reset(&shifted, 64), 0);
+	assert_false(l2_access(&walked, 99999, 100)); /* played before the walk: untagged */
+	assert_false(l2_access(&shifted, 99999, 100));
+	assert_int_equal(shifted.untagged, 1);
+	for (uint64_t j = 0; j < 20; j++)
+		assert_int_equal(shift_period(&walked, j), shift_period(&shifted, j));
+	assert_int_equal(shifted.untagged, 0); /* turned over: 200 bytes in per period */
+	for (uint64_t j = 20; j < 60; j++)
+		shift_period(&walked, j);
+	l2_shift(&shifted, 40, shift_key, NULL);
+	/* Both go on alike: core 2 hits what core 1 loaded three periods before, core 3 misses. */
+	for (uint64_t j = 60; j < 70; j++) {
+		unsigned w = shift_period(&walked, j);
+		assert_int_equal(w, 2); /* binary 010: core 2 hits */
+		assert_int_equal(shift_period(&shifted, j), w);
+	}
+	assert_int_equal(walked.resident_bytes, shifted.resident_bytes);
+	/* Tiles of the shifted-over steps are gone, the shifted ones found. */
+	assert_false(l2_access(&shifted, shift_key(NULL, 1, 5 + 19), 100));
+	assert_true(l2_access(&shifted, shift_key(NULL, 1, 5 + 69), 100));
+	l2_fini(&walked);
+	l2_fini(&shifted);
+}
+
 /* What L2 keeps between ops: named tensors, least recent out first, other traffic evicting. */
 static void test_l2_keep_lru_across_ops(void **s)
 {
@@ -368,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_contention_queues_in_arrival_order),
 		cmocka_unit_test(test_hbm_efficiency_and_write_latency),
 		cmocka_unit_test(test_l2_directory_hits_and_evicts_lru),
+		cmocka_unit_test(test_l2_shift_equals_walking_on),
 		cmocka_unit_test(test_l2_keep_lru_across_ops),
 		cmocka_unit_test(test_l2_many_tiles_stay_consistent),
 		cmocka_unit_test(test_formats_bits_per_element),
