@@ -26,15 +26,17 @@ void core_init(struct core *c, uint32_t id, struct core_stats *stats, double fil
 	bwserver_init(&c->port, fill_bytes_per_s, 0);
 	c->tc_busy = false;
 	c->active = false;
+	c->waking = false;
 	for (int i = 0; i < CORE_MAX_STAGES; i++)
-		c->slots[i] = (struct core_slot){ c, 0, false };
+		c->slots[i] = (struct core_slot){ 0, 0 };
 }
 
-static void core_load_done(void *ctx)
+/* The core waited for its next step's tiles; they are in now. */
+static void core_wake(void *ctx)
 {
-	struct core_slot *s = ctx;
-	s->ready = true;
-	core_try_compute(s->core);
+	struct core *c = ctx;
+	c->waking = false;
+	core_try_compute(c);
 }
 
 static void core_issue_load(struct core *c)
@@ -42,14 +44,15 @@ static void core_issue_load(struct core *c)
 	uint64_t step = c->step0 + c->next_load;
 	struct core_slot *s = &c->slots[c->next_load % c->run->stages];
 	s->step = step;
-	s->ready = false;
 	c->next_load++;
 	struct tile_load ld;
 	c->run->prog->tiles(c->run, c, step, &ld);
-	uint64_t done = c->run->hooks.load(c->run->hooks.ctx, c, &ld);
+	/* The fabric knows at once when the last byte will be in: no event for that; the core
+	 * waits for it only if its tensor cores get there first (core_try_compute). */
+	s->ready_at = c->run->hooks.load(c->run->hooks.ctx, c, &ld);
 	if (c->run->hooks.event)
-		c->run->hooks.event(c->run->hooks.ctx, TILE_EVENT_LOAD, c->id, kernel_now_ps(), done);
-	kernel_call_at(done - kernel_now_ps(), core_load_done, s);
+		c->run->hooks.event(c->run->hooks.ctx, TILE_EVENT_LOAD, c->id, kernel_now_ps(),
+		                    s->ready_at);
 }
 
 static void core_item_done(void *ctx)
@@ -71,7 +74,6 @@ static void core_store(struct core *c)
 static void core_compute_done(void *ctx)
 {
 	struct core *c = ctx;
-	c->slots[c->next_compute % c->run->stages].ready = false;
 	c->next_compute++;
 	c->tc_busy = false;
 	if (c->next_load < c->nsteps)
@@ -88,8 +90,14 @@ static void core_try_compute(struct core *c)
 	if (c->tc_busy || c->next_compute >= c->nsteps)
 		return;
 	struct core_slot *s = &c->slots[c->next_compute % c->run->stages];
-	if (!s->ready)
+	uint64_t now = kernel_now_ps();
+	if (s->ready_at > now) {
+		if (!c->waking) {
+			c->waking = true;
+			kernel_call_at(s->ready_at - now, core_wake, c);
+		}
 		return;
+	}
 	c->tc_busy = true;
 	uint64_t ps = c->run->prog->compute(c->run, c, s->step);
 	if (c->run->hooks.event)
@@ -122,7 +130,9 @@ static void core_take_item(struct core *c)
 		core_issue_load(c);
 	if (c->nsteps == 0) { /* an item with nothing to stream still stores its tile */
 		core_store(c);
+		return;
 	}
+	core_try_compute(c);
 }
 
 void core_start(struct core *c, struct tile_run *run)

@@ -6,8 +6,8 @@
  * streams its steps through `stages` buffers: a step's tiles are loaded (the program routes
  * them through the fabric), the tensor cores compute a step as soon as its tiles are in and
  * the previous step is done, a buffer is refilled as soon as its step is computed; the item's
- * output tile is then written back (the epilogue). One event per tile load, per tile compute
- * and per tile write.
+ * output tile is then written back (the epilogue). One event per tile compute and per tile
+ * write, and one per load the tensor cores wait for (a load's end is known when it is issued).
  * Not: warp-level scheduling inside a core, several items resident on one core at once (the
  * next item's loads start after the previous item's store), register-file limits, the L1.
  * Numbers: rates and sizes come from the program's plan (arch/lower) and the architecture file.
@@ -164,10 +164,10 @@ void tile_steady_step(struct tile_run *run, struct core *c);
 /* Told before each item is taken off the queue; may skip whole waves of items. */
 void tile_steady_items(struct tile_run *run);
 
+/* A buffer of a core's pipeline: the step it holds and when its tiles are all in. */
 struct core_slot {
-	struct core *core;
 	uint64_t step;
-	bool ready;
+	uint64_t ready_at;
 };
 
 struct core {
@@ -176,6 +176,7 @@ struct core {
 	struct tile_run *run;     /* the op being played, NULL when idle */
 	struct bwserver port;     /* fill port from L2 */
 	bool tc_busy;
+	bool waking; /* a wake is pending for the next step's tiles */
 	bool active;
 	/* The current work item, as the op's tile program (arch/ops) set it:
 	 * batch, row block, column block (or head), rows and columns of its output tile, and the
