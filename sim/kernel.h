@@ -43,6 +43,14 @@ void kernel_process_wait_any(struct kernel_event *const *events, size_t n);
  * issued. Any number may be pending; the model uses one per tile transfer or tile compute. */
 void kernel_call_at(uint64_t delay_ps, kernel_fn fn, void *ctx);
 
+/* A place in the issue order of same-time callbacks, taken now for a callback that may be
+ * issued later (kernel_call_at_seq): it then runs where one issued now would have. */
+uint64_t kernel_reserve_seq(void);
+/* kernel_call_at, at a place in the issue order taken with kernel_reserve_seq. */
+void kernel_call_at_seq(uint64_t delay_ps, uint64_t seq, kernel_fn fn, void *ctx);
+/* The place in the issue order of the callback running now (0 outside callbacks). */
+uint64_t kernel_current_seq(void);
+
 /* Runs until no event or callback is left. 0, or -1 with a message logged if SystemC reported
  * an error (no C++ exception crosses into C). Call once per process. */
 int kernel_run(void);

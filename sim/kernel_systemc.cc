@@ -53,6 +53,7 @@ struct call_later {
 struct kernel_state {
 	std::vector<timed_call> heap;
 	uint64_t next_seq = 0;
+	uint64_t current_seq = 0; // of the callback being delivered
 	uint64_t delivered = 0;
 	sc_core::sc_event *wake = nullptr;
 	uint64_t wake_at = UINT64_MAX; // time of the pending notification of wake, if any
@@ -99,9 +100,11 @@ void deliver_due()
 		timed_call c = state->heap.back();
 		state->heap.pop_back();
 		state->delivered++;
+		state->current_seq = (uint64_t)c.order;
 		c.fn(c.ctx); // may push new calls, including some due now
 	}
 	state->delivering = false;
+	state->current_seq = 0;
 	arm_wake();
 }
 
@@ -221,11 +224,25 @@ extern "C" void kernel_process_wait_any(struct kernel_event *const *events, size
 	sc_core::next_trigger(*list);
 }
 
+extern "C" uint64_t kernel_reserve_seq(void)
+{
+	return state->next_seq++;
+}
+
+extern "C" uint64_t kernel_current_seq(void)
+{
+	return state->current_seq;
+}
+
 extern "C" void kernel_call_at(uint64_t delay_ps, kernel_fn fn, void *ctx)
 {
+	kernel_call_at_seq(delay_ps, state->next_seq++, fn, ctx);
+}
+
+extern "C" void kernel_call_at_seq(uint64_t delay_ps, uint64_t seq, kernel_fn fn, void *ctx)
+{
 	uint64_t due = now_ps() + delay_ps;
-	state->heap.push_back(
-	    timed_call{ (unsigned __int128)due << 64 | state->next_seq++, fn, ctx });
+	state->heap.push_back(timed_call{ (unsigned __int128)due << 64 | seq, fn, ctx });
 	std::push_heap(state->heap.begin(), state->heap.end(), call_later());
 	// Inside deliver_due the wake is re-armed on return; elsewhere arm it now.
 	if (!state->delivering && due < state->wake_at)

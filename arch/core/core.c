@@ -28,7 +28,7 @@ void core_init(struct core *c, uint32_t id, struct core_stats *stats, double fil
 	c->active = false;
 	c->waking = false;
 	for (int i = 0; i < CORE_MAX_STAGES; i++)
-		c->slots[i] = (struct core_slot){ 0, 0 };
+		c->slots[i] = (struct core_slot){ 0, 0, 0 };
 }
 
 /* The core waited for its next step's tiles; they are in now. */
@@ -48,8 +48,10 @@ static void core_issue_load(struct core *c)
 	struct tile_load ld;
 	c->run->prog->tiles(c->run, c, step, &ld);
 	/* The fabric knows at once when the last byte will be in: no event for that; the core
-	 * waits for it only if its tensor cores get there first (core_try_compute). */
+	 * waits for it only if its tensor cores get there first (core_try_compute), at the place
+	 * among same-time callbacks that an event issued now would have had. */
 	s->ready_at = c->run->hooks.load(c->run->hooks.ctx, c, &ld);
+	s->seq = kernel_reserve_seq();
 	if (c->run->hooks.event)
 		c->run->hooks.event(c->run->hooks.ctx, TILE_EVENT_LOAD, c->id, kernel_now_ps(),
 		                    s->ready_at);
@@ -91,10 +93,11 @@ static void core_try_compute(struct core *c)
 		return;
 	struct core_slot *s = &c->slots[c->next_compute % c->run->stages];
 	uint64_t now = kernel_now_ps();
-	if (s->ready_at > now) {
+	/* Tiles due now are in only if their place in the same-time order has come. */
+	if (s->ready_at > now || (s->ready_at == now && s->seq > kernel_current_seq())) {
 		if (!c->waking) {
 			c->waking = true;
-			kernel_call_at(s->ready_at - now, core_wake, c);
+			kernel_call_at_seq(s->ready_at - now, s->seq, core_wake, c);
 		}
 		return;
 	}

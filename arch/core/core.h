@@ -164,10 +164,11 @@ void tile_steady_step(struct tile_run *run, struct core *c);
 /* Told before each item is taken off the queue; may skip whole waves of items. */
 void tile_steady_items(struct tile_run *run);
 
-/* A buffer of a core's pipeline: the step it holds and when its tiles are all in. */
+/* A buffer of a core's pipeline: the step it holds, when its tiles are all in, and the place
+ * in the kernel's same-time order of that moment (kernel_reserve_seq). */
 struct core_slot {
 	uint64_t step;
-	uint64_t ready_at;
+	uint64_t ready_at, seq;
 };
 
 struct core {

@@ -13,9 +13,10 @@
  * their hits and misses are booked as they fall (L2 contents evolve over spans longer than a
  * period), and later items and trailing cores that share them hit as they would have. That
  * walk stops as soon as L2's own periodicity makes the rest certain (walk_l2: once each period
- * inserts I bytes, L2 forgets everything older than capacity / I periods, so its contents
- * repeat one step on): the remaining periods book the last one's hits and misses and every
- * resident tile is shifted on as many steps, exactly as the whole walk would have left it.
+ * inserts at least I bytes, L2 forgets everything touched more than capacity / I periods ago,
+ * so its contents repeat one step on): the remaining periods book the last one's hits and
+ * misses and every resident tile is shifted on as many steps, exactly as the whole walk would
+ * have left it.
  * Δ leaves every core at least stages + 1 steps (the pipeline's drain and a partial last step
  * are always played) and is a multiple of the run's stages (so each step keeps its buffer).
  * Not: skipping across item boundaries (each item's first steps are played; wave-level
@@ -181,9 +182,12 @@ static bool ins_room(struct tile_steady *s, uint64_t n)
  * Where the program's middle steps differ only in their keys (rekey), every period's loads are
  * the previous period's, one step on, and the walk stops as soon as that makes the rest
  * certain. An LRU directory evicts a tile once more than its capacity C in newer tiles came in
- * after it, so if each of the last W periods inserted at least I bytes with W x I > C, what L2
- * holds before the next period follows from those W periods' loads alone, whatever came
- * before; the W periods before this one did the same. Both windows lie inside the walk, so the
+ * after it (the bytes inserted count a tile inserted twice twice, but a second insertion means
+ * it was evicted in between, which took every tile older than it first; evicting by line count
+ * only evicts more, oldest first). So if each of the last W periods inserted at least I bytes
+ * with W x I > C, what L2 holds before the next period, and in which order, follows from those
+ * W periods' loads alone, whatever came before; the W periods before this one did the same
+ * (s->ins[k - w .. k] are all checked). Both windows lie inside the walk, so the
  * next period's L2 is this one's, one step on: it books exactly what this one booked and
  * inserts I again, and so on for every period left. Those are booked at once and every
  * resident tile is shifted on as many steps (each was touched in the walk, so it knows whose
