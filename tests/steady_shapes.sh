@@ -34,6 +34,12 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   done
   echo "op gemm m=1024 n=1024 k=128 count=32 b=fp16 name=batched"
   echo "op gemm m=4096 n=4096 k=128 count=8 b=fp16 name=batched2"
+  # Swizzle groups of 576 items on 108 cores: waves repeat exactly only every 16 (the A100's
+  # long windows, measured in halves of one window).
+  echo "op gemm m=16384 n=9216 k=12288 b=fp16 name=long_windows"
+  # A decode GEMM of 768 steps an item whose last few cores, left alone at the end, eat their
+  # full buffers faster than their ports refill them: not periodic until the buffers run dry.
+  echo "op gemm m=32 n=12288 k=49152 b=fp16 name=draining_tail"
   for a in "b=1 hq=32 hkv=32 d=128 sq=2048 skv=2048" "b=1 hq=64 hkv=8 d=128 sq=4096 skv=4096" \
            "b=4 hq=32 hkv=8 d=128 sq=1 skv=8192" "b=1 hq=32 hkv=32 d=128 sq=1 skv=32768" \
            "b=8 hq=32 hkv=8 d=128 sq=512 skv=1024" "b=1 hq=16 hkv=16 d=64 sq=8192 skv=8192" \

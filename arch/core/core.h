@@ -124,6 +124,7 @@ struct tile_steady {
 	 * pattern, at least one item per core). */
 	uint64_t inner, outer;    /* window sizes inside a stretch, and across alike stretches */
 	uint64_t window, windows; /* items per window; boundaries seen (0 after a wave skip) */
+	uint64_t half;            /* windows in each measured half */
 	uint64_t stretch_start, stretch_end; /* the stretch of repeating items being measured */
 	uint64_t wt0, wt1;       /* time (skips included) at the measured halves' starts */
 	uint64_t *wsnap[2];      /* counters at the measured halves' starts */
@@ -188,7 +189,7 @@ struct core {
 	struct core_slot slots[CORE_MAX_STAGES];
 	/* Steady-state detection: when the last step started, the spacing of the last starts and
 	 * how many in a row had it. */
-	uint64_t last_start, spacing, streak;
+	uint64_t last_start, spacing, streak, lead;
 	uint64_t starts, starts0; /* compute starts, and their count when a period was opened */
 };
 

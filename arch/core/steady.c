@@ -191,15 +191,21 @@ static bool ins_room(struct tile_steady *s, uint64_t n)
  * next period's L2 is this one's, one step on: it books exactly what this one booked and
  * inserts I again, and so on for every period left. Those are booked at once and every
  * resident tile is shifted on as many steps (each was touched in the walk, so it knows whose
- * step it is). The result is the full walk's, bit for bit. */
-static void walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
+ * step it is). The result is the full walk's, bit for bit.
+ *
+ * The skip's time is the measured period's, which holds only while the loads hit and miss in L2
+ * as they did in that period: the first walked period that books otherwise (a tile that hit
+ * now misses: what another core loaded has gone) ends the skip at the next multiple of the
+ * stages, and the rest is played. Returns the periods skipped. */
+static uint64_t walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 {
 	struct tile_steady *s = &run->steady;
 	size_t n = run->hooks.ntouched;
 	bool can_shift = run->prog->rekey && n <= TILE_TOUCHED_MAX && !s->full_walk;
 	uint64_t last[TILE_TOUCHED_MAX + 1] = { 0 }, d[TILE_TOUCHED_MAX + 1];
 	uint64_t next_check = 0;
-	if (can_shift)
+	bool as_measured = n <= TILE_TOUCHED_MAX; /* so far; checked while true */
+	if (as_measured)
 		walk_delta(run, last, d);
 	for (uint64_t k = 0; k < periods; k++) {
 		for (uint32_t i = 0; i < busy; i++) {
@@ -212,13 +218,23 @@ static void walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 				run->prog->rekey(run, c, step, ld);
 			run->hooks.touch(run->hooks.ctx, ld, true, can_shift ? c->id + 1 : 0, step);
 		}
+		if (!as_measured)
+			continue;
+		walk_delta(run, last, d);
+		for (size_t j = 0; j < n && as_measured; j++)
+			as_measured = d[j] == s->delta[run->hooks.touched[j]];
+		if (!as_measured) {
+			uint64_t end = (k + 1 + run->stages - 1) / run->stages * run->stages;
+			if (end < periods)
+				periods = end;
+			continue;
+		}
 		if (!can_shift)
 			continue;
 		if (!ins_room(s, k)) {
 			can_shift = false;
 			continue;
 		}
-		walk_delta(run, last, d);
 		uint64_t inserted = d[n], cap, untagged, left = periods - 1 - k;
 		s->ins[k] = inserted;
 		if (!inserted || !left || k < next_check)
@@ -249,8 +265,9 @@ static void walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 		run->hooks.add(run->hooks.ctx, s->snap1, left);
 		run->hooks.l2_shift(run->hooks.ctx, left, shifted_key, run);
 		s->shifted_periods += left;
-		return;
+		return periods;
 	}
+	return periods;
 }
 
 static void skip(struct tile_run *run, uint64_t periods)
@@ -261,7 +278,7 @@ static void skip(struct tile_run *run, uint64_t periods)
 		if (run->cores[i].active && run->cores[i].run == run)
 			s->order[busy++] = &run->cores[i];
 	qsort(s->order, busy, sizeof *s->order, by_phase);
-	walk_l2(run, busy, periods);
+	periods = walk_l2(run, busy, periods);
 	/* Every counter but those the walk booked moves by the measured period. */
 	for (size_t k = 0; k < run->hooks.ntouched; k++)
 		s->delta[run->hooks.touched[k]] = 0;
@@ -286,16 +303,23 @@ void tile_steady_step(struct tile_run *run, struct core *c)
 	struct tile_steady *s = &run->steady;
 	uint64_t now = kernel_now_ps();
 	c->starts++;
+	/* How far ahead of this compute the last load issued is due (0 if in): a core that
+	 * consumes loads faster than they come (its port or memory the bottleneck, its buffers
+	 * still full from before) keeps an even spacing only until the buffers run dry; its lead
+	 * shrinks meanwhile, so it counts as settled only once the lead repeats too. */
+	uint64_t due = c->next_load ? c->slots[(c->next_load - 1) % run->stages].ready_at : 0;
+	uint64_t lead = due > now ? due - now : 0;
 	if (c->streak == 0) {
 		c->streak = 1;
 		c->spacing = 0;
-	} else if (now - c->last_start == c->spacing) {
+	} else if (now - c->last_start == c->spacing && lead == c->lead) {
 		c->streak++;
 	} else {
 		c->spacing = now - c->last_start;
 		c->streak = 2;
 	}
 	c->last_start = now;
+	c->lead = lead;
 
 	uint64_t room;
 	if (s->phase == 1 && c->id == s->trigger) {
@@ -332,10 +356,11 @@ void tile_steady_step(struct tile_run *run, struct core *c)
 /* Whole waves repeat closely but rarely exactly (the L2's hits move with the tiles' place in
  * the threadblock swizzle; step skipping shifts when items end), so waves are compared in
  * windows after which both the op's item pattern (a swizzle group, a head) and the waves repeat,
- * in halves of WAVE_HALF windows, after WAVE_WARM windows of warm-up: when the two halves'
+ * in halves of WAVE_HALF windows (one window when a window holds WAVE_LONG waves or more: it
+ * averages over as many already), after WAVE_WARM windows of warm-up: when the two halves'
  * times differ by at most WAVE_TIME_TOL and every counter by at most WAVE_COUNT_TOL of the
  * larger, the rest (but the last two waves) is extrapolated at the mean of both halves. */
-enum { WAVE_WARM = 1, WAVE_HALF = 2 };
+enum { WAVE_WARM = 1, WAVE_HALF = 2, WAVE_LONG = 8 };
 /* Windows a stretch must hold to be worth measuring inside (warm-up, two halves, the kept
  * tail and something to skip). */
 enum { WAVE_MIN_WINDOWS = 8 };
@@ -374,7 +399,7 @@ static void touch_items(struct tile_run *run, uint64_t first, uint64_t n)
 static void skip_waves(struct tile_run *run, uint64_t n, const uint64_t *now, uint64_t span_ps)
 {
 	struct tile_steady *s = &run->steady;
-	uint64_t w = s->window, per = 2 * WAVE_HALF;
+	uint64_t w = s->window, per = 2 * s->half;
 	for (size_t k = 0; k < run->hooks.ncounters; k++) {
 		uint64_t d = now[k] - s->wsnap[0][k];
 		/* n x d / per, rounded, without overflowing for large counters. */
@@ -407,6 +432,7 @@ void tile_steady_items(struct tile_run *run)
 			s->window = s->outer;
 			s->stretch_end = run->items;
 		}
+		s->half = s->window >= WAVE_LONG * (uint64_t)run->ncores ? 1 : WAVE_HALF;
 	}
 	uint64_t w = s->window;
 	if (!w || (i - s->stretch_start) % w)
@@ -422,12 +448,12 @@ void tile_steady_items(struct tile_run *run)
 		run->hooks.snapshot(run->hooks.ctx, s->wsnap[0]);
 		return;
 	}
-	if (m == WAVE_HALF) {
+	if (m == s->half) {
 		s->wt1 = t;
 		run->hooks.snapshot(run->hooks.ctx, s->wsnap[1]);
 		return;
 	}
-	if (m < 2 * WAVE_HALF)
+	if (m < 2 * s->half)
 		return;
 	/* Two halves measured: compare them. */
 	run->hooks.snapshot(run->hooks.ctx, s->wdelta);
@@ -450,5 +476,5 @@ void tile_steady_items(struct tile_run *run)
 	s->wdelta = tmp;
 	s->wt0 = s->wt1;
 	s->wt1 = t;
-	s->windows = WAVE_WARM + WAVE_HALF;
+	s->windows = WAVE_WARM + s->half;
 }
