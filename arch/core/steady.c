@@ -356,11 +356,13 @@ void tile_steady_step(struct tile_run *run, struct core *c)
 
 /* Whole waves repeat closely but rarely exactly (the L2's hits move with the tiles' place in
  * the threadblock swizzle; step skipping shifts when items end), so waves are compared in
- * windows after which both the op's item pattern (a swizzle group, a head) and the waves repeat,
- * in halves of WAVE_HALF windows (one window when a window holds WAVE_LONG waves or more: it
- * averages over as many already), after WAVE_WARM windows of warm-up: when the two halves'
- * times differ by at most WAVE_TIME_TOL and every counter by at most WAVE_COUNT_TOL of the
- * larger, the rest (but the last two waves) is extrapolated at the mean of both halves. */
+ * windows after which both the op's item pattern (a swizzle group, a head) and the waves
+ * repeat, in halves of WAVE_HALF windows (one window when a window across alike stretches holds
+ * WAVE_LONG waves or more: it averages over whole stretches and as many waves already; not
+ * inside a stretch, where an attention's windows need not line up with its KV heads' groups),
+ * after WAVE_WARM windows of warm-up: when the two halves' times differ by at most
+ * WAVE_TIME_TOL and every counter by at most WAVE_COUNT_TOL of the larger, the rest (but the
+ * last two waves) is extrapolated at the mean of both halves. */
 enum { WAVE_WARM = 1, WAVE_HALF = 2, WAVE_LONG = 8 };
 /* Windows a stretch must hold to be worth measuring inside (warm-up, two halves, the kept
  * tail and something to skip). */
@@ -429,11 +431,13 @@ void tile_steady_items(struct tile_run *run)
 		s->stretch_end = run->prog->stretch_end(run, i);
 		s->windows = 0;
 		s->window = s->inner;
+		s->half = WAVE_HALF;
 		if (s->stretch_end - i < WAVE_MIN_WINDOWS * s->inner) {
 			s->window = s->outer;
 			s->stretch_end = run->items;
+			if (s->window >= WAVE_LONG * (uint64_t)run->ncores)
+				s->half = 1;
 		}
-		s->half = s->window >= WAVE_LONG * (uint64_t)run->ncores ? 1 : WAVE_HALF;
 	}
 	uint64_t w = s->window;
 	if (!w || (i - s->stretch_start) % w)

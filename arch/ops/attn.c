@@ -135,8 +135,10 @@ static void attn_plan(const struct arch_config *cfg, struct fabric *fabric,
 		out->keep_bytes = bytes_of((double)p->b * p->hkv * p->skv * p->d *
 		                           formats_bits(&p->kv) / 8 * (1 + p->v_keep));
 	}
-	/* Every head (with its query blocks and key splits) repeats the same work. */
-	out->period_items = p->q_blocks * p->split;
+	/* Every head (with its query blocks and key splits) repeats the same work; the query heads
+	 * that share a KV head (unless packed into one item) share its tiles in L2, so the L2's
+	 * pattern repeats only with the next KV head. */
+	out->period_items = p->q_blocks * p->split * (p->packed ? 1 : p->group);
 }
 
 /* Query rows of an item. */
