@@ -42,6 +42,10 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   echo "op gemm m=32 n=12288 k=49152 b=fp16 name=draining_tail"
   # Eight query heads to a KV head, one query block each: L2's pattern repeats per KV head.
   echo "op attn b=2 hq=256 hkv=32 d=128 sq=512 skv=1024 causal=0 name=gqa_period"
+  # Memory-bound waves whose work in flight grows at a steady rate: two halves agree while
+  # both fall behind the items they hand out.
+  echo "tensor id=wdrift role=weight shape=28672x98304 dtype=int8"
+  echo "op gemm m=32 n=28672 k=98304 w=wdrift a=int8 name=drifting_waves"
   for a in "b=1 hq=32 hkv=32 d=128 sq=2048 skv=2048" "b=1 hq=64 hkv=8 d=128 sq=4096 skv=4096" \
            "b=4 hq=32 hkv=8 d=128 sq=1 skv=8192" "b=1 hq=32 hkv=32 d=128 sq=1 skv=32768" \
            "b=8 hq=32 hkv=8 d=128 sq=512 skv=1024" "b=1 hq=16 hkv=16 d=64 sq=8192 skv=8192" \

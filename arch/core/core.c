@@ -125,6 +125,7 @@ static void core_take_item(struct core *c)
 		return;
 	}
 	run->prog->item(run, item, c);
+	run->steady.handed += c->nsteps;
 	c->next_load = c->next_compute = 0;
 	c->active = true;
 	c->streak = 0;

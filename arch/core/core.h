@@ -127,6 +127,8 @@ struct tile_steady {
 	uint64_t half;            /* windows in each measured half */
 	uint64_t stretch_start, stretch_end; /* the stretch of repeating items being measured */
 	uint64_t wt0, wt1;       /* time (skips included) at the measured halves' starts */
+	uint64_t started, handed; /* steps started (skipped ones too); steps of items handed out */
+	uint64_t wdone[2], wgiven[2]; /* those at the measured halves' starts */
 	uint64_t *wsnap[2];      /* counters at the measured halves' starts */
 	uint64_t *wdelta, *wcur; /* scratch */
 	struct core *scratch;    /* items described for L2 marking (two waves of them) */

@@ -83,6 +83,7 @@ void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t inner, uint
 	s->skipped_ps = 0;
 	s->skips = s->skipped_steps = s->wave_skips = s->skipped_items = 0;
 	s->shifted_periods = 0;
+	s->started = s->handed = 0;
 	s->inner = inner;
 	s->outer = outer;
 	s->window = 0;
@@ -297,6 +298,7 @@ static void skip(struct tile_run *run, uint64_t periods)
 	s->skipped_ps += periods * s->period;
 	s->skips++;
 	s->skipped_steps += periods;
+	s->started += periods * busy;
 }
 
 void tile_steady_step(struct tile_run *run, struct core *c)
@@ -304,6 +306,7 @@ void tile_steady_step(struct tile_run *run, struct core *c)
 	struct tile_steady *s = &run->steady;
 	uint64_t now = kernel_now_ps();
 	c->starts++;
+	s->started++;
 	/* How far ahead of this compute the last load issued is due (0 if in): a core that
 	 * consumes loads faster than they come (its port or memory the bottleneck, its buffers
 	 * still full from before) keeps an even spacing only until the buffers run dry; its lead
@@ -450,11 +453,15 @@ void tile_steady_items(struct tile_run *run)
 	uint64_t m = s->windows - WAVE_WARM; /* windows measured so far */
 	if (m == 0) {
 		s->wt0 = t;
+		s->wdone[0] = s->started;
+		s->wgiven[0] = s->handed;
 		run->hooks.snapshot(run->hooks.ctx, s->wsnap[0]);
 		return;
 	}
 	if (m == s->half) {
 		s->wt1 = t;
+		s->wdone[1] = s->started;
+		s->wgiven[1] = s->handed;
 		run->hooks.snapshot(run->hooks.ctx, s->wsnap[1]);
 		return;
 	}
@@ -463,6 +470,14 @@ void tile_steady_items(struct tile_run *run)
 	/* Two halves measured: compare them. */
 	run->hooks.snapshot(run->hooks.ctx, s->wdelta);
 	bool agree = near((double)(s->wt1 - s->wt0), (double)(t - s->wt1), WAVE_TIME_TOL);
+	/* Periodic means the work in flight repeats too: each half started as many steps as its
+	 * items hold. Halves that agree with each other while work piles up (or drains) at a
+	 * steady rate would extrapolate that drift. */
+	agree = agree &&
+	        near((double)(s->wdone[1] - s->wdone[0]), (double)(s->wgiven[1] - s->wgiven[0]),
+	             WAVE_COUNT_TOL) &&
+	        near((double)(s->started - s->wdone[1]), (double)(s->handed - s->wgiven[1]),
+	             WAVE_COUNT_TOL);
 	for (size_t k = 0; k < run->hooks.ncounters && agree; k++)
 		agree = near((double)(s->wsnap[1][k] - s->wsnap[0][k]),
 		             (double)(s->wdelta[k] - s->wsnap[1][k]), WAVE_COUNT_TOL);
@@ -481,5 +496,9 @@ void tile_steady_items(struct tile_run *run)
 	s->wdelta = tmp;
 	s->wt0 = s->wt1;
 	s->wt1 = t;
+	s->wdone[0] = s->wdone[1];
+	s->wgiven[0] = s->wgiven[1];
+	s->wdone[1] = s->started;
+	s->wgiven[1] = s->handed;
 	s->windows = WAVE_WARM + s->half;
 }
