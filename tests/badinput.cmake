@@ -48,7 +48,7 @@ set(NMSIM_BAD_CLI
   "attn_stages|3 stages of 16-key K and V blocks|attn_buffer.trace:5|--set^smem.size=12 KiB^--set^smem.stages=3^--arch^${NMSIM_TINY_CFG}^${CMAKE_SOURCE_DIR}/tests/bad/run/attn_buffer.trace"
   "no_datapath|no datapath|nodatapath.trace|--set^tensor.fp16=0^--set^tensor.fp32=0^--arch^${NMSIM_TINY_CFG}^${CMAKE_SOURCE_DIR}/tests/bad/run/nodatapath.trace"
   "attn_decode_no_tile_fits|the smallest attention tile (a 8-row query block and 2 stages of 16-key K and V blocks, d=64: 9216 bytes) does not fit the 9000-byte operand buffer|attn_decode_buffer.trace:3|--set^smem.stages=4^--set^smem.size=9000 B^--arch^${NMSIM_TINY_CFG}^${CMAKE_SOURCE_DIR}/tests/bad/run/attn_decode_buffer.trace"
-  "check_after_same_op|:5: gemm: k=999999999999: 1953125000 K steps|check_after_same_op.trace|--arch^${NMSIM_TINY_CFG}^${CMAKE_SOURCE_DIR}/tests/bad/run/check_after_same_op.trace"
+  "check_after_same_op|:5: gemm: k=999999999999: 31250000000 K steps|check_after_same_op.trace|--arch^${NMSIM_TINY_CFG}^${CMAKE_SOURCE_DIR}/tests/bad/run/check_after_same_op.trace"
   "menu_no_fit|no tile of the cutlass_sm80_sparse menu (mapper.menu) fits the 32768-byte buffer|menu_no_fit.trace:5|--set^smem.size=32KiB^--set^mapper.menu=cutlass_sm80_sparse^--arch^a100_24.cfg^${CMAKE_SOURCE_DIR}/tests/bad/run/menu_no_fit.trace")
 foreach(case ${NMSIM_BAD_CLI})
   string(REPLACE "|" ";" parts "${case}")

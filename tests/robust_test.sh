@@ -70,7 +70,7 @@ gemm_count_2e31) # was "l2 out of memory", exit 1
 	run 60 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
 gemm_k_2e40) # was "l2 out of memory"; 2^31 K steps in one tile: refused
 	trace 'op gemm m=1 n=1 k=1099511627776 b=fp16'
-	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "K steps of 512 or more" "t.trace:2:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "K steps of 32, the smallest tile" "t.trace:2:" ;;
 attn_b_2e40) # was "l2 out of memory"
 	trace 'op attn b=1099511627776 hq=1 hkv=1 d=1 sq=1 skv=1'
 	run 60 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; ok; under 300 ;;
@@ -207,7 +207,7 @@ kineto_wraps) # ts + dur past 2^63 ns, and device times that add up past it: exi
 kineto_huge_dims) # imports, then simrun refuses it with exit 2 (was exit 1)
 	printf '{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::mm", "pid": 1, "tid": 1, "ts": 1, "dur": 2, "args": {"Input Dims": [[1, 1099511627776], [1099511627776, 1]], "Input type": ["c10::Half", "c10::Half"]}}]}' >"$tmp/dims.json"
 	run 10 "$tg" --from-kineto "$tmp/dims.json" -o "$tmp/x.trace"; ok
-	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/x.trace"; refused "K steps of 512 or more" "x.trace:" ;;
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/x.trace"; refused "K steps of 32, the smallest tile" "x.trace:" ;;
 kineto_quadratic) # 50,000 thread ids, deep nesting, and many names: seconds (were minutes)
 	seq 50000 | awk 'BEGIN { printf "{\"traceEvents\": [" } { printf "%s{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::x%d\", \"pid\": 1, \"tid\": %d, \"ts\": %d, \"dur\": 1, \"args\": {}}, {\"ph\": \"X\", \"cat\": \"cuda_runtime\", \"name\": \"l\", \"pid\": 1, \"tid\": %d, \"ts\": %d, \"dur\": 1, \"args\": {\"correlation\": %d}}", (NR > 1 ? ", " : ""), NR, NR, NR, NR, NR, NR } END { print "]}" }' >"$tmp/threads.json"
 	run 30 "$tg" --from-kineto "$tmp/threads.json" -o "$tmp/x.trace"; ok
@@ -233,7 +233,11 @@ fuzz_findings) # what the fuzzers found, each kept as a case (tests/fuzz/README.
 	run 10 "$tg" --from-kineto "$tmp/null3.json" -o "$tmp/x.trace"; ok
 	# kineto: a 2:4 operand of K = 2^63 - 1 wrapped 9 x K while N was sought (UBSan)
 	printf '{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::_cslt_sparse_mm", "pid": 1, "tid": 1, "ts": 1, "dur": 1, "args": {"Input Dims": [[73728], [9223372036854775807, 32], [], [], []], "Input type": ["c10::Half", "c10::Half", "", "", ""]}}]}' >"$tmp/cslt.json"
-	run 10 "$tg" --from-kineto "$tmp/cslt.json" -o "$tmp/x.trace"; refused "fits no N for K=9223372036854775807" cslt.json ;;
+	run 10 "$tg" --from-kineto "$tmp/cslt.json" -o "$tmp/x.trace"; refused "fits no N for K=9223372036854775807" cslt.json
+	# e2e: K = 5,447,803,871 passed the check (10.6 M steps of 512) but the mapper picked K
+	# tiles of 64: 85 M steps an item, past the 2^24 the model plays
+	printf 'simtrace 1\nop gemm m=64 n=64 k=5447803871 b=fp16\n' >"$tmp/bigk.trace"
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/bigk.trace"; refused "K steps of 32, the smallest tile" "bigk.trace:2:" ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"

@@ -57,7 +57,7 @@ const struct cfg_block mapper_cfg_block = {
 
 static const uint64_t tile_ms[] = { 16, 32, 64, 128, 256 };
 static const uint64_t tile_ns[] = { 32, 64, 128, 256 };
-static const uint64_t tile_ks[] = { 32, 64, 128, 256, 512 };
+static const uint64_t tile_ks[] = { LOWER_MIN_TILE_K, 64, 128, 256, 512 };
 static const uint64_t splits[] = { 1, 2, 3, 4, 6, 8, 12, 16 };
 #define LOWER_GRID_MAX_SPLIT 16
 

@@ -48,6 +48,10 @@ struct lower_gemm_size {
 			   the padded tiles, nothing else */
 };
 
+/* The smallest tile K of the mapper's own candidates (lower.c: tile_ks) and of every menu
+ * (menu.c): no GEMM plan has more K steps an item than K / LOWER_MIN_TILE_K. */
+#define LOWER_MIN_TILE_K 32
+
 /* Whether the machine can run a gemm op at all (a datapath exists, the smallest tile fits):
  * the cheap check made on every op before simulating. 0 with *size filled, or -1 with err
  * set. */

@@ -4,6 +4,7 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Every menu's tile K is at least LOWER_MIN_TILE_K (lower.h): the checks bound K steps by it. */
 /* CUTLASS 2.x sm_80 f16/bf16 TensorOp 16816 (generator.py GenerateSM80_TensorOp_16816):
  * threadblock M x N x K / stages, M along C's rows (the tokens of torch's X.W^T). */
 static const struct lower_menu_tile cutlass_sm80[] = {

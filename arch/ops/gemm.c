@@ -40,14 +40,14 @@ static int gemm_check(const struct arch_config *cfg, const struct trace_op *op, 
 	struct lower_gemm_size size;
 	if (lower_gemm_check(cfg, op, &size, err, errlen))
 		return -1;
-	/* K steps of the largest tile: every plan has at least as many. */
-	uint64_t steps = (size.k_eff + 511) / 512;
+	/* K steps of the smallest tile K any menu offers (arch/lower): no plan has more. */
+	uint64_t steps = (size.k_eff + LOWER_MIN_TILE_K - 1) / LOWER_MIN_TILE_K;
 	if (steps > OPS_ITEM_STEPS_MAX) {
 		snprintf(err, errlen,
-		         "k=%llu: %llu K steps of 512 or more, beyond the %llu steps one tile of "
-		         "the model plays (split K across ops)",
+		         "k=%llu: %llu K steps of %d, the smallest tile, beyond the %llu steps one "
+		         "tile of the model plays (split K across ops)",
 		         (unsigned long long)op->gemm.k, (unsigned long long)steps,
-		         (unsigned long long)OPS_ITEM_STEPS_MAX);
+		         LOWER_MIN_TILE_K, (unsigned long long)OPS_ITEM_STEPS_MAX);
 		return -1;
 	}
 	return ops_check_time(size.min_ps, err, errlen);
