@@ -82,8 +82,8 @@ size_t ops_max_plan_size(void);
  *   run's clock (driver/replay.h) then stays far from 2^64 ps within any op;
  * - a work item of more than OPS_ITEM_STEPS_MAX steps (K blocks of a GEMM, KV blocks of
  *   attention): the tile model plays every step of an item, or looks each one up in L2 when it
- *   skips, so an item of 2^31 steps would run for tens of minutes. 2^24 is K = 2^33 or 2^28
- *   keys and more, far beyond any model;
+ *   skips, so an item of 2^31 steps would run for tens of minutes. 2^24 steps is K = 2^29
+ *   (in tiles of the smallest K, 32: gemm_check) or 2^28 keys and more, far beyond any model;
  * - an op that moves more than OPS_BYTES_MAX (2^63) bytes: the counters are 64-bit. */
 #define OPS_TIME_MAX_PS    ((double)(UINT64_C(1) << 58))
 #define OPS_ITEM_STEPS_MAX (UINT64_C(1) << 24)
