@@ -144,16 +144,18 @@ static uint64_t shifted_key(void *ctx, uint64_t tag, uint64_t step)
 }
 
 /* What a counted walk of one period booked: each touched counter, then the bytes inserted into
- * L2, into out (ntouched + 1 values) as the change since *last (updated). */
-static void walk_delta(struct tile_run *run, uint64_t *last, uint64_t *out)
+ * L2, into out (ntouched + 1 values) as the change since *last (updated); and L2's capacity
+ * and untagged tiles now. */
+static void walk_delta(struct tile_run *run, uint64_t *last, uint64_t *out, uint64_t *cap,
+                       uint64_t *untagged)
 {
 	struct tile_steady *s = &run->steady;
 	size_t n = run->hooks.ntouched;
-	uint64_t now[TILE_TOUCHED_MAX + 1], cap, untagged;
+	uint64_t now[TILE_TOUCHED_MAX + 1];
 	run->hooks.snapshot(run->hooks.ctx, s->snap1);
 	for (size_t k = 0; k < n; k++)
 		now[k] = s->snap1[run->hooks.touched[k]];
-	run->hooks.l2_state(run->hooks.ctx, &now[n], &cap, &untagged);
+	run->hooks.l2_state(run->hooks.ctx, &now[n], cap, untagged);
 	for (size_t k = 0; k <= n; k++) {
 		out[k] = now[k] - last[k];
 		last[k] = now[k];
@@ -193,22 +195,16 @@ static bool ins_room(struct tile_steady *s, uint64_t n)
  * next period's L2 is this one's, one step on: it books exactly what this one booked and
  * inserts I again, and so on for every period left. Those are booked at once and every
  * resident tile is shifted on as many steps (each was touched in the walk, so it knows whose
- * step it is). The result is the full walk's, bit for bit.
- *
- * The skip's time is the measured period's, which holds only while the loads hit and miss in L2
- * as they did in that period: the first walked period that books otherwise (a tile that hit
- * now misses: what another core loaded has gone) ends the skip at the next multiple of the
- * stages, and the rest is played. Returns the periods skipped. */
-static uint64_t walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
+ * step it is). The result is the full walk's, bit for bit. */
+static void walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 {
 	struct tile_steady *s = &run->steady;
 	size_t n = run->hooks.ntouched;
 	bool can_shift = run->prog->rekey && n <= TILE_TOUCHED_MAX && !s->full_walk;
-	uint64_t last[TILE_TOUCHED_MAX + 1] = { 0 }, d[TILE_TOUCHED_MAX + 1];
+	uint64_t last[TILE_TOUCHED_MAX + 1] = { 0 }, d[TILE_TOUCHED_MAX + 1], cap, untagged;
 	uint64_t next_check = 0;
-	bool as_measured = n <= TILE_TOUCHED_MAX; /* so far; checked while true */
-	if (as_measured)
-		walk_delta(run, last, d);
+	if (can_shift)
+		walk_delta(run, last, d, &cap, &untagged);
 	for (uint64_t k = 0; k < periods; k++) {
 		for (uint32_t i = 0; i < busy; i++) {
 			const struct core *c = s->order[i];
@@ -220,28 +216,17 @@ static uint64_t walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 				run->prog->rekey(run, c, step, ld);
 			run->hooks.touch(run->hooks.ctx, ld, true, can_shift ? c->id + 1 : 0, step);
 		}
-		if (!as_measured)
-			continue;
-		walk_delta(run, last, d);
-		for (size_t j = 0; j < n && as_measured; j++)
-			as_measured = d[j] == s->delta[run->hooks.touched[j]];
-		if (!as_measured) {
-			uint64_t end = (k + 1 + run->stages - 1) / run->stages * run->stages;
-			if (end < periods)
-				periods = end;
-			continue;
-		}
 		if (!can_shift)
 			continue;
 		if (!ins_room(s, k)) {
 			can_shift = false;
 			continue;
 		}
-		uint64_t inserted = d[n], cap, untagged, left = periods - 1 - k;
+		walk_delta(run, last, d, &cap, &untagged);
+		uint64_t inserted = d[n], left = periods - 1 - k;
 		s->ins[k] = inserted;
 		if (!inserted || !left || k < next_check)
 			continue;
-		run->hooks.l2_state(run->hooks.ctx, &last[n], &cap, &untagged);
 		uint64_t w = cap / inserted + 1; /* w x inserted > cap */
 		if (k < w) {
 			next_check = w;
@@ -267,9 +252,8 @@ static uint64_t walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 		run->hooks.add(run->hooks.ctx, s->snap1, left);
 		run->hooks.l2_shift(run->hooks.ctx, left, shifted_key, run);
 		s->shifted_periods += left;
-		return periods;
+		return;
 	}
-	return periods;
 }
 
 static void skip(struct tile_run *run, uint64_t periods)
@@ -280,7 +264,7 @@ static void skip(struct tile_run *run, uint64_t periods)
 		if (run->cores[i].active && run->cores[i].run == run)
 			s->order[busy++] = &run->cores[i];
 	qsort(s->order, busy, sizeof *s->order, by_phase);
-	periods = walk_l2(run, busy, periods);
+	walk_l2(run, busy, periods);
 	/* Every counter but those the walk booked moves by the measured period. */
 	for (size_t k = 0; k < run->hooks.ntouched; k++)
 		s->delta[run->hooks.touched[k]] = 0;
