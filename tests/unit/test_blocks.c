@@ -13,6 +13,8 @@
 #include "arch/formats/formats.h"
 #include "arch/hbm/hbm.h"
 #include "arch/l2/l2.h"
+#include "arch/lower/lower.h"
+#include "arch/lower/menu.h"
 #include "arch/link/link.h"
 #include "sim/bwserver.h"
 
@@ -147,6 +149,22 @@ static void test_l2_shift_equals_walking_on(void **s)
 	assert_true(l2_access(&shifted, shift_key(NULL, 1, 5 + 69), 100));
 	l2_fini(&walked);
 	l2_fini(&shifted);
+}
+
+/* The gemm check bounds an item's K steps with LOWER_MIN_TILE_K: no menu may offer a smaller
+ * tile K (a menu that did would let a checked op through with more steps than the model plays). */
+static void test_no_menu_tile_k_below_the_checked_minimum(void **s)
+{
+	(void)s;
+	size_t menus = 0, tiles = 0;
+	for (int i = 0; lower_menu_names[i]; i++, menus++) {
+		const struct lower_menu *m = lower_menu_get(i);
+		assert_string_equal(m->name, lower_menu_names[i]);
+		for (size_t t = 0; t < m->ntiles; t++, tiles++)
+			assert_true(m->tiles[t].k >= LOWER_MIN_TILE_K);
+	}
+	assert_true(menus >= 7);
+	assert_true(tiles > 50);
 }
 
 /* What L2 keeps between ops: named tensors, least recent out first, other traffic evicting. */
@@ -427,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_patterns_the_machine_cannot_run_are_dense_compute),
 		cmocka_unit_test(test_math_precision_choice),
 		cmocka_unit_test(test_sparse_modes_syntax),
+		cmocka_unit_test(test_no_menu_tile_k_below_the_checked_minimum),
 		cmocka_unit_test(test_sparsest_mode_wins),
 		cmocka_unit_test(test_link_collectives_follow_nccl_costs),
 		cmocka_unit_test(test_vnm_unstructured_and_block_storage),
