@@ -384,8 +384,13 @@ static void replay_next(void *ctx)
 			flush_cached(r, false);
 			return; /* no event left: the simulation ends */
 		}
+		if (rc == SPOOL_ABANDONED) {
+			/* The trace's check failed: it said why; nothing is reported. */
+			r->failed = EXIT_USER_ERROR;
+			return;
+		}
 		if (rc < 0) {
-			log_error("%s", spool_error(r->spool));
+			log_error("%s", spool_read_error(r->spool));
 			r->failed = 1;
 			return;
 		}

@@ -7,9 +7,17 @@
  * every op checked against the machine, ops and steps spooled in binary) -> the machine (arch)
  * -> replay of the spool (pass 2) -> report. A trace is read once, so standard input and pipes
  * work like files.
+ *
+ * Pass 1 runs in a thread of its own while pass 2 replays what it has spooled so far (the
+ * replay waits when it catches up): the two take a core each. Nothing is reported, and no
+ * output put in place, before pass 1 has passed the whole trace; when it fails, the replay
+ * stops at its next op and the run ends with pass 1's error. The replay depends on nothing
+ * but the spooled records, so the reports are the same as with the passes one after the other
+ * (NMSIM_ONE_THREAD=1 runs them so, for comparison). The thread never calls SystemC.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +254,8 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 	bool has_pending = false;
 	memset(sum, 0, sizeof *sum);
 	while ((rc = trace_next(r, &rec)) == 1) {
+		if (spool_reader_stopped(spool))
+			return -1; /* the replay failed, and said why */
 		switch (rec.kind) {
 		case TRACE_REC_STEP:
 			nsteps++;
@@ -260,7 +270,7 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 				break;
 			}
 			if (spool_put_step(spool, &rec.step)) {
-				log_error("%s", spool_error(spool));
+				log_error("%s", spool_write_error(spool));
 				return -1;
 			}
 			break;
@@ -284,12 +294,12 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 				return -1;
 			}
 			if (has_pending && spool_put_step(spool, &pending)) {
-				log_error("%s", spool_error(spool));
+				log_error("%s", spool_write_error(spool));
 				return -1;
 			}
 			has_pending = false;
 			if (spool_put_op(spool, &rec.op)) {
-				log_error("%s", spool_error(spool));
+				log_error("%s", spool_write_error(spool));
 				return -1;
 			}
 			if (roofline) {
@@ -328,6 +338,37 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 		sum->empty_steps[pending.kind]++;
 	sum->steps = nsteps || sum->ops ? max_step + 1 : 0;
 	return rc < 0 ? -1 : 0;
+}
+
+/* Pass 1 and the capacity check, as a thread's work: the spool is ended when both pass and
+ * abandoned when either fails (having said why). */
+struct checker {
+	struct trace_reader *reader;
+	const char *file; /* as given ("-" for standard input) */
+	const struct arch_config *cfg;
+	struct spool *spool;
+	FILE *roofline;
+	struct checked_set *checked;
+	bool ignore_capacity;
+	struct capacity cap;
+	struct trace_summary sum;
+	int rc; /* 0 passed, else failed */
+};
+
+static void *checker_run(void *arg)
+{
+	struct checker *c = arg;
+	c->rc = check_trace(c->reader, c->file, c->cfg, c->spool, c->roofline, &c->cap, c->checked,
+	                    &c->sum) ||
+	        capacity_check(&c->cap, c->cfg, strcmp(c->file, "-") ? c->file : "<stdin>",
+	                       c->ignore_capacity);
+	if (c->rc)
+		spool_abandon(c->spool);
+	else if (spool_end_writing(c->spool)) {
+		log_error("%s", spool_write_error(c->spool));
+		c->rc = -1;
+	}
+	return NULL;
 }
 
 /* An output: written to a temporary file, put in place by close_out (sim/outfile.h). */
@@ -408,15 +449,16 @@ int main(int argc, char **argv)
 	static struct stats reg;
 	static struct replay replay;
 	static struct runinfo info;
+	static struct checker chk;
 	struct output json = { .f = NULL }, csv = { .f = NULL }, roofline = { .f = NULL },
 	              timeline = { .f = NULL };
 	struct spool *spool = NULL;
 	struct arch *arch = NULL;
 	struct timeline *tl = NULL;
-	struct capacity cap;
-	capacity_init(&cap);
+	capacity_init(&chk.cap);
 	bool reg_ready = false, replay_ready = false, info_ready = false, ran = false;
-	bool json_ok = false;
+	bool json_ok = false, checking = false;
+	pthread_t checker_thread;
 	int rc = EXIT_USER_ERROR;
 	char err[512];
 	struct trace_reader *reader = open_trace(args.trace_file);
@@ -432,22 +474,27 @@ int main(int argc, char **argv)
 			goto done;
 		fputs("index,step,compute_s,memory_s,host_s\n", roofline.f);
 	}
-	static struct trace_summary sum;
 	/* Distinct ops are checked once (with --no-cache, every op is). */
-	struct checked_set *checked = args.use_cache ? checked_new(REPLAY_CACHE_MAX) : NULL;
-	int checked_rc =
-	    check_trace(reader, args.trace_file, &cfg, spool, roofline.f, &cap, checked, &sum);
-	checked_free(checked);
-	if (checked_rc)
-		goto done;
-	if (capacity_check(&cap, &cfg, strcmp(args.trace_file, "-") ? args.trace_file : "<stdin>",
-	                   args.ignore_capacity))
-		goto done;
-	const char *inputs[] = { args.trace_file, args.arch_file, NULL };
-	if (args.plot_dir && plot_prepare(args.plot_dir, inputs))
-		goto done;
-	if (roofline.f && close_out(&roofline, true))
-		goto done;
+	chk.reader = reader;
+	chk.file = args.trace_file;
+	chk.cfg = &cfg;
+	chk.spool = spool;
+	chk.roofline = roofline.f;
+	chk.checked = args.use_cache ? checked_new(REPLAY_CACHE_MAX) : NULL;
+	chk.ignore_capacity = args.ignore_capacity;
+	const char *one_thread = getenv("NMSIM_ONE_THREAD");
+	if (one_thread && *one_thread && strcmp(one_thread, "0")) {
+		checker_run(&chk);
+		if (chk.rc)
+			goto done;
+	} else if (pthread_create(&checker_thread, NULL, checker_run, &chk) == 0) {
+		checking = true;
+	} else {
+		checker_run(&chk); /* no thread to be had: one pass after the other */
+		if (chk.rc)
+			goto done;
+	}
+	/* Opened while pass 1 runs, as temporary files that only a whole run puts in place. */
 	if ((args.json_file && open_out(&json, args.json_file)) ||
 	    (args.csv_file && open_out(&csv, args.csv_file)) ||
 	    (args.timeline_file && open_out(&timeline, args.timeline_file)))
@@ -460,13 +507,12 @@ int main(int argc, char **argv)
 		goto done;
 	}
 
-	/* From here on, a failure is ours, not the user's (but for a run longer than the
-	 * simulator counts: the replay says so). */
+	/* From here on, a failure is ours, not the user's (but for a trace that fails pass 1, or
+	 * a run longer than the simulator counts: the replay says so). */
 	rc = EXIT_INTERNAL_ERROR;
 	stats_init(&reg);
 	reg_ready = true;
 	if (kernel_init() || !(arch = arch_new(&cfg, &(struct arch_opts){ args.exact }, &reg)) ||
-	    spool_rewind(spool) ||
 	    replay_init(&replay, arch, &reg, spool, csv.f, args.use_cache, args.trace_file)) {
 		log_error("cannot set up the simulation");
 		goto done;
@@ -478,12 +524,33 @@ int main(int argc, char **argv)
 	}
 	info_ready = true;
 	replay_listen(&replay, &info.listener);
-	for (int k = 0; k < TRACE_STEP_COUNT; k++)
-		replay_count_empty_steps(&replay, (enum trace_step_kind)k, sum.empty_steps[k]);
 	replay_start(&replay);
-	if (kernel_run() || replay.failed) {
+	int run_rc = kernel_run();
+	spool_stop_reading(spool);
+	if (checking) {
+		pthread_join(checker_thread, NULL);
+		checking = false;
+	}
+	if (chk.rc) {
+		rc = EXIT_USER_ERROR; /* pass 1 said why */
+		goto done;
+	}
+	if (run_rc || replay.failed) {
 		if (replay.failed == EXIT_USER_ERROR)
 			rc = EXIT_USER_ERROR;
+		goto done;
+	}
+	struct trace_summary *sum = &chk.sum;
+	for (int k = 0; k < TRACE_STEP_COUNT; k++)
+		replay_count_empty_steps(&replay, (enum trace_step_kind)k, sum->empty_steps[k]);
+	/* The roofline is pass 1's: whole now. */
+	if (roofline.f && close_out(&roofline, true)) {
+		rc = EXIT_USER_ERROR;
+		goto done;
+	}
+	const char *inputs[] = { args.trace_file, args.arch_file, NULL };
+	if (args.plot_dir && plot_prepare(args.plot_dir, inputs)) {
+		rc = EXIT_USER_ERROR;
 		goto done;
 	}
 	log_info("%llu ops, %llu simulated, %llu from the result cache, %llu kernel callbacks",
@@ -499,9 +566,10 @@ int main(int argc, char **argv)
 		rc = EXIT_USER_ERROR;
 		goto done;
 	}
-	struct report_input in = { args.arch_file, args.trace_file, &cfg,      &replay,   arch,
-		                   &reg,           sum.ops,         sum.steps, sum.model, sum.meta,
-		                   args.sets,      args.nsets,      &info };
+	struct report_input in = {
+		args.arch_file, args.trace_file, &cfg,      &replay,   arch,       &reg, sum->ops,
+		sum->steps,     sum->model,      sum->meta, args.sets, args.nsets, &info
+	};
 	rc = 0;
 	ran = true;
 	bool json_stdout = args.json_file && !strcmp(args.json_file, "-");
@@ -516,6 +584,11 @@ int main(int argc, char **argv)
 	if (args.plot_dir && plot_write(args.plot_dir, &in))
 		rc = EXIT_USER_ERROR;
 done:
+	if (checking) { /* a failure before the replay ran: pass 1 is told to stop */
+		spool_stop_reading(spool);
+		pthread_join(checker_thread, NULL);
+	}
+	checked_free(chk.checked);
 	/* Outputs are put in place only after a run that wrote them whole. */
 	if (close_out(&roofline, false))
 		rc = EXIT_USER_ERROR;
@@ -526,7 +599,7 @@ done:
 	if (close_out(&timeline, ran))
 		rc = EXIT_USER_ERROR;
 	timeline_free(tl);
-	capacity_fini(&cap);
+	capacity_fini(&chk.cap);
 	if (info_ready)
 		runinfo_fini(&info);
 	trace_close(reader);

@@ -1,6 +1,8 @@
 #include "driver/spool.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +15,33 @@ struct spool_head {
 	uint32_t name_len;
 };
 
+/* Records move through the file a buffer at a time (one system call each). */
+#define SPOOL_BUF (1u << 20)
+
 struct spool {
 	int fd;
+	/* The writer's side: its buffer and where it goes in the file. */
+	unsigned char wbuf[SPOOL_BUF];
+	size_t wpos;
+	uint64_t written;
+	char werr[256];
+	/* Shared: how far the file is readable, and whether more will come. */
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	uint64_t published;
+	bool ended, abandoned;
+	atomic_bool reader_stopped;
+	/* The reader's side. */
+	unsigned char rbuf[SPOOL_BUF];
+	size_t rpos, rlen;
+	uint64_t read_at;
 	char name[TRACE_LINE_MAX + 1];
-	char err[256];
-	/* Records are gathered here and moved with one system call per buffer. */
-	unsigned char buf[1 << 20];
-	size_t pos, len;
-	bool reading;
+	char rerr[256];
 };
 
-static int spool_fail(struct spool *s, const char *what)
+static int spool_fail(char *err, const char *what)
 {
-	snprintf(s->err, sizeof s->err, "temporary file: %s: %s", what, strerror(errno));
+	snprintf(err, 256, "temporary file: %s: %s", what, strerror(errno));
 	return -1;
 }
 
@@ -48,6 +64,9 @@ struct spool *spool_new(char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->more, NULL);
+	atomic_init(&s->reader_stopped, false);
 	return s;
 }
 
@@ -56,29 +75,38 @@ void spool_free(struct spool *s)
 	if (!s)
 		return;
 	close(s->fd);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->more);
 	free(s);
 }
 
+/* Moves the writer's buffer to the file and makes it readable. */
 static int spool_flush(struct spool *s)
 {
-	for (size_t done = 0; done < s->pos;) {
-		ssize_t n = write(s->fd, s->buf + done, s->pos - done);
+	for (size_t done = 0; done < s->wpos;) {
+		ssize_t n =
+		    pwrite(s->fd, s->wbuf + done, s->wpos - done, (off_t)(s->written + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return spool_fail(s, "write");
+			return spool_fail(s->werr, "write");
 		done += (size_t)n;
 	}
-	s->pos = 0;
+	s->written += s->wpos;
+	s->wpos = 0;
+	pthread_mutex_lock(&s->lock);
+	s->published = s->written;
+	pthread_cond_signal(&s->more);
+	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
 
 static int spool_write(struct spool *s, const void *p, size_t n)
 {
-	if (s->pos + n > sizeof s->buf && spool_flush(s))
+	if (s->wpos + n > sizeof s->wbuf && spool_flush(s))
 		return -1;
-	memcpy(s->buf + s->pos, p, n);
-	s->pos += n;
+	memcpy(s->wbuf + s->wpos, p, n);
+	s->wpos += n;
 	return 0;
 }
 
@@ -98,40 +126,90 @@ int spool_put_step(struct spool *s, const struct trace_step *step)
 	return spool_write(s, &h, sizeof h) || spool_write(s, step, sizeof *step) ? -1 : 0;
 }
 
-int spool_rewind(struct spool *s)
+/* The writer's last word: ended (the reader may reach the end) or abandoned. */
+static void spool_close_writing(struct spool *s, bool ended)
 {
-	if (spool_flush(s) || lseek(s->fd, 0, SEEK_SET) < 0)
-		return spool_fail(s, "rewind");
-	s->reading = true;
-	s->pos = s->len = 0;
-	return 0;
+	pthread_mutex_lock(&s->lock);
+	s->ended = ended;
+	s->abandoned = !ended;
+	pthread_cond_signal(&s->more);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int spool_end_writing(struct spool *s)
+{
+	int rc = spool_flush(s);
+	spool_close_writing(s, rc == 0);
+	return rc;
+}
+
+void spool_abandon(struct spool *s)
+{
+	spool_close_writing(s, false);
+}
+
+void spool_stop_reading(struct spool *s)
+{
+	atomic_store_explicit(&s->reader_stopped, true, memory_order_relaxed);
+}
+
+bool spool_reader_stopped(const struct spool *s)
+{
+	return atomic_load_explicit(&s->reader_stopped, memory_order_relaxed);
+}
+
+/* Refills the reader's buffer from what the writer published, waiting for it if it is
+ * behind: 1, 0 at the end, -1 on a read error, SPOOL_ABANDONED. */
+static int spool_refill(struct spool *s)
+{
+	pthread_mutex_lock(&s->lock);
+	while (s->published == s->read_at && !s->ended && !s->abandoned)
+		pthread_cond_wait(&s->more, &s->lock);
+	uint64_t avail = s->published - s->read_at;
+	bool abandoned = s->abandoned;
+	pthread_mutex_unlock(&s->lock);
+	if (abandoned)
+		return SPOOL_ABANDONED;
+	if (!avail)
+		return 0;
+	size_t want = avail < sizeof s->rbuf ? (size_t)avail : sizeof s->rbuf;
+	for (;;) {
+		ssize_t r = pread(s->fd, s->rbuf, want, (off_t)s->read_at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return spool_fail(s->rerr, "read");
+		}
+		s->rpos = 0;
+		s->rlen = (size_t)r;
+		s->read_at += (uint64_t)r;
+		return 1;
+	}
 }
 
 /* Copies n bytes of the stream into p: 1, 0 at a clean end (nothing read), -1 on error or a
- * record cut short. */
+ * record cut short, SPOOL_ABANDONED. */
 static int spool_read(struct spool *s, void *p, size_t n)
 {
 	unsigned char *out = p;
 	size_t got = 0;
 	while (got < n) {
-		if (s->pos == s->len) {
-			ssize_t r = read(s->fd, s->buf, sizeof s->buf);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				return spool_fail(s, "read");
-			if (r == 0) {
+		if (s->rpos == s->rlen) {
+			int rc = spool_refill(s);
+			if (rc == SPOOL_ABANDONED || rc < 0)
+				return rc;
+			if (rc == 0) {
 				if (got == 0)
 					return 0;
 				errno = EIO;
-				return spool_fail(s, "read (record cut short)");
+				return spool_fail(s->rerr, "read (record cut short)");
 			}
-			s->pos = 0;
-			s->len = (size_t)r;
 		}
-		size_t take = s->len - s->pos < n - got ? s->len - s->pos : n - got;
-		memcpy(out + got, s->buf + s->pos, take);
-		s->pos += take;
+		size_t take = s->rlen - s->rpos < n - got ? s->rlen - s->rpos : n - got;
+		memcpy(out + got, s->rbuf + s->rpos, take);
+		s->rpos += take;
 		got += take;
 	}
 	return 1;
@@ -145,16 +223,28 @@ int spool_next(struct spool *s, struct spool_rec *out)
 		return rc;
 	out->kind = (enum spool_kind)h.kind;
 	if (h.kind == SPOOL_STEP)
-		return spool_read(s, &out->step, sizeof out->step) == 1 ? 1 : -1;
-	if (h.name_len > TRACE_LINE_MAX || spool_read(s, &out->op, sizeof out->op) != 1 ||
-	    (h.name_len && spool_read(s, s->name, h.name_len) != 1))
-		return s->err[0] ? -1 : spool_fail(s, "read");
-	s->name[h.name_len] = '\0';
-	out->op.name = s->name;
+		rc = spool_read(s, &out->step, sizeof out->step);
+	else if (h.name_len > TRACE_LINE_MAX)
+		rc = -1;
+	else if ((rc = spool_read(s, &out->op, sizeof out->op)) == 1 && h.name_len)
+		rc = spool_read(s, s->name, h.name_len);
+	if (rc == SPOOL_ABANDONED)
+		return rc;
+	if (rc != 1)
+		return s->rerr[0] ? -1 : spool_fail(s->rerr, "read (record cut short)");
+	if (h.kind != SPOOL_STEP) {
+		s->name[h.name_len] = '\0';
+		out->op.name = s->name;
+	}
 	return 1;
 }
 
-const char *spool_error(const struct spool *s)
+const char *spool_write_error(const struct spool *s)
 {
-	return s->err;
+	return s->werr;
+}
+
+const char *spool_read_error(const struct spool *s)
+{
+	return s->rerr;
 }

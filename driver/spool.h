@@ -4,6 +4,14 @@
  * the machine) and appends each op and step to the spool; pass 2 replays the spool. The spool
  * lives in an unlinked temporary file, so memory stays flat however long the trace; ops keep
  * their tensor pointers, so the trace reader must stay open until the spool is done with.
+ *
+ * One writer and one reader may work at once, in two threads (simrun checks the trace in one
+ * while it replays in the other): the reader sees records a buffer (1 MiB) at a time, once the
+ * writer has moved them to the file, and waits while the writer is ahead of nothing. A writer
+ * that ends (spool_end_writing) lets the reader reach the end; one that gives up
+ * (spool_abandon) makes the reader's next wait end in SPOOL_ABANDONED; a reader that stops
+ * early says so (spool_stop_reading) and the writer can ask (spool_reader_stopped). Used from
+ * one thread, the writer ends before the reader starts and no call waits.
  * Not: a file format (it is only ever read back by the process that wrote it).
  */
 #ifndef NMSIM_SPOOL_H
@@ -29,14 +37,24 @@ struct spool;
 /* A new, empty spool in $TMPDIR (or /tmp); NULL with the reason in err. */
 struct spool *spool_new(char *err, size_t errlen);
 void spool_free(struct spool *s);
-/* Appends a record; 0, or -1 (write error: see spool_error). */
+/* Appends a record; 0, or -1 (write error: see spool_write_error). */
 int spool_put_op(struct spool *s, const struct trace_op *op);
 int spool_put_step(struct spool *s, const struct trace_step *step);
-/* Ends writing and goes back to the first record; 0 / -1. */
-int spool_rewind(struct spool *s);
-/* The next record: 1, 0 at the end, -1 on a read error. */
+/* The writer's last call: every record appended is readable and the reader may reach the end;
+ * 0, or -1 (write error; the spool is then abandoned). */
+int spool_end_writing(struct spool *s);
+/* The writer's last call when it gives up: the reader's next wait returns SPOOL_ABANDONED. */
+void spool_abandon(struct spool *s);
+/* The reader will read no more (a writer may stop early). */
+void spool_stop_reading(struct spool *s);
+bool spool_reader_stopped(const struct spool *s);
+
+#define SPOOL_ABANDONED (-2)
+/* The next record, waiting for the writer if it is behind: 1, 0 at the end, -1 on a read
+ * error, SPOOL_ABANDONED when the writer gave up (it said why). */
 int spool_next(struct spool *s, struct spool_rec *out);
-/* What failed, for a message. */
-const char *spool_error(const struct spool *s);
+/* What failed, for a message: on the writer's side, on the reader's. */
+const char *spool_write_error(const struct spool *s);
+const char *spool_read_error(const struct spool *s);
 
 #endif

@@ -34,9 +34,11 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	/* Errors always print: -q silences chatter, never the reason for a failure. */
 	if (level != LOG_ERROR && level > log_threshold)
 		return;
+	flockfile(stderr); /* one line whole, whichever thread logs (simrun has two) */
 	fprintf(stderr, "%s: %s", log_program, log_prefix(level));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 #define LOG_DEFINE(fn, level)             \

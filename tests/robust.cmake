@@ -5,7 +5,8 @@ set(NMSIM_ROBUST_CASES
   attn_no_datapath gemm_count_2e31 gemm_k_2e40 attn_b_2e40 gemm_m_2e31 attn_skv attn_long_head
   gemm_65536_cubed time_wraps counter_wraps dur_ns_wraps process_substitution fifo_trace fifo_arch dev_zero
   step_bomb gzip_members config_quadratic include_bad sparse_modes_wrap tracegen_options
-  output_is_input output_whole kineto_wraps kineto_huge_dims kineto_quadratic kineto_memory fuzz_findings)
+  output_is_input output_whole kineto_wraps kineto_huge_dims kineto_quadratic kineto_memory fuzz_findings
+  two_passes_at_once)
 foreach(c ${NMSIM_ROBUST_CASES})
   add_test(NAME robust/${c}
     COMMAND ${CMAKE_SOURCE_DIR}/tests/robust_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR} ${c})

@@ -238,6 +238,32 @@ fuzz_findings) # what the fuzzers found, each kept as a case (tests/fuzz/README.
 	# tiles of 64: 85 M steps an item, past the 2^24 the model plays
 	printf 'simtrace 1\nop gemm m=64 n=64 k=5447803871 b=fp16\n' >"$tmp/bigk.trace"
 	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/bigk.trace"; refused "K steps of 32, the smallest tile" "bigk.trace:2:" ;;
+two_passes_at_once) # pass 1 checks in a thread while pass 2 replays what it spooled
+	# 40,000 ops (over 1 MiB spooled, so the replay starts before the check ends) with a bad
+	# op on the last line: exit 2 naming it, no output put in place
+	awk 'BEGIN { print "simtrace 1"; for (i = 0; i < 40000; i++)
+		printf "op gemm m=%d n=512 k=512 b=fp16 name=g%d\n", 1 + i % 97, i % 13 }' >"$tmp/long.trace"
+	{ cat "$tmp/long.trace"; echo 'op gemm m=0 n=1 k=1 b=fp16'; } >"$tmp/bad.trace"
+	echo old >"$tmp/r.json"
+	run 20 "$sr" --ignore-capacity --arch $tiny --json "$tmp/r.json" --csv "$tmp/r.csv" \
+		--roofline "$tmp/r.roof" "$tmp/bad.trace"; refused "m=0" "bad.trace:40002:"
+	[ "$(cat "$tmp/r.json")" = old ] || fail "a failed run changed --json"
+	[ -e "$tmp/r.csv" ] || [ -e "$tmp/r.roof" ] && fail "a failed run left --csv or --roofline"
+	[ "$(grep -c . "$tmp/err")" = 1 ] || fail "more than the one error"
+	# the same reports as with the passes one after the other, byte for byte
+	run 60 "$sr" --ignore-capacity --arch $tiny --json "$tmp/a.json" --csv "$tmp/a.csv" \
+		--roofline "$tmp/a.roof" "$tmp/long.trace"; ok; mv "$tmp/out" "$tmp/a.out"
+	NMSIM_ONE_THREAD=1 run 60 "$sr" --ignore-capacity --arch $tiny --json "$tmp/b.json" \
+		--csv "$tmp/b.csv" --roofline "$tmp/b.roof" "$tmp/long.trace"; ok
+	for f in json csv roof; do cmp -s "$tmp/a.$f" "$tmp/b.$f" || fail "--$f differs from one thread's"; done
+	cmp -s "$tmp/a.out" "$tmp/out" || fail "the text report differs from one thread's"
+	[ "$(grep -c '^[0-9]' "$tmp/a.csv")" = 40000 ] || fail "not 40000 CSV rows"
+	# the replay refuses at line 38 of 60 million: pass 1 stops too, in moments, not after
+	# checking the rest
+	run 10 "$sr" --ignore-capacity --arch $tiny <(echo 'simtrace 1'
+		for _ in $(seq 40); do echo 'op vec kind=copy rows=4000000 cols=1000000000'; done
+		yes 'op vec kind=add rows=1 cols=1' | head -n 60000000); refused "passes 2^63 ps" ":38:"
+	[ "$(grep -c . "$tmp/err")" = 1 ] || fail "more than the one error" ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"

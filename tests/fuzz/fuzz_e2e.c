@@ -145,19 +145,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 	while (nops < FUZZ_OPS && (rc = trace_next(r, &rec)) == 1) {
 		if (rec.kind == TRACE_REC_STEP) {
-			FUZZ_CHECK(spool_put_step(sp, &rec.step) == 0, "%s", spool_error(sp));
+			FUZZ_CHECK(spool_put_step(sp, &rec.step) == 0, "%s", spool_write_error(sp));
 			nsteps++;
 		}
 		if (rec.kind != TRACE_REC_OP)
 			continue;
-		FUZZ_CHECK(spool_put_op(sp, &rec.op) == 0, "%s", spool_error(sp));
+		FUZZ_CHECK(spool_put_op(sp, &rec.op) == 0, "%s", spool_write_error(sp));
 		ops[nops] = rec.op;
 		snprintf(names[nops], sizeof names[nops], "%s", rec.op.name);
 		ops[nops].name = names[nops];
 		nops++;
 	}
 	/* The spool gives back what went in (the reader stays open: ops point at its tensors). */
-	FUZZ_CHECK(spool_rewind(sp) == 0, "%s", spool_error(sp));
+	FUZZ_CHECK(spool_end_writing(sp) == 0, "%s", spool_write_error(sp));
 	struct spool_rec sr;
 	size_t got_ops = 0, got_steps = 0;
 	while ((rc = spool_next(sp, &sr)) == 1) {
@@ -171,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		               !strcmp(a->name, b->name),
 		           "op %zu spooled otherwise", got_ops - 1);
 	}
-	FUZZ_CHECK(rc == 0, "%s", spool_error(sp));
+	FUZZ_CHECK(rc == 0, "%s", spool_read_error(sp));
 	FUZZ_CHECK(got_ops == nops && got_steps == nsteps, "spool: %zu/%zu ops, %zu/%zu steps",
 	           got_ops, nops, got_steps, nsteps);
 	spool_free(sp);
