@@ -384,6 +384,32 @@ static void touch_items(struct tile_run *run, uint64_t first, uint64_t n)
 		}
 }
 
+/* The steps each busy core has loaded of its item, newest RETOUCH_STEPS of them, marked
+ * present again step by step across the cores. */
+enum { RETOUCH_STEPS = 256 };
+static void retouch_in_flight(struct tile_run *run)
+{
+	uint64_t from = UINT64_MAX, to = 0;
+	for (uint32_t i = 0; i < run->ncores; i++) {
+		const struct core *c = &run->cores[i];
+		if (!c->active || c->run != run || !c->next_load)
+			continue;
+		uint64_t first = c->next_load > RETOUCH_STEPS ? c->next_load - RETOUCH_STEPS : 0;
+		from = first < from ? first : from;
+		to = c->next_load > to ? c->next_load : to;
+	}
+	for (uint64_t k = from; k < to; k++)
+		for (uint32_t i = 0; i < run->ncores; i++) {
+			const struct core *c = &run->cores[i];
+			if (!c->active || c->run != run || k >= c->next_load ||
+			    k + RETOUCH_STEPS < c->next_load)
+				continue;
+			struct tile_load ld;
+			run->prog->tiles(run, c, c->step0 + k, &ld);
+			run->hooks.touch(run->hooks.ctx, &ld, false, 0, 0);
+		}
+}
+
 /* Skips n windows at the mean per-window change of the measured span (2 x WAVE_HALF windows
  * from wsnap[0] to `now`, over time span_ps). */
 static void skip_waves(struct tile_run *run, uint64_t n, const uint64_t *now, uint64_t span_ps)
@@ -403,6 +429,10 @@ static void skip_waves(struct tile_run *run, uint64_t n, const uint64_t *now, ui
 	/* L2 holds what the last skipped items loaded, as it would have (two waves of them). */
 	uint64_t back = n * w < s->nscratch ? n * w : s->nscratch;
 	touch_items(run, run->next_item - back, back);
+	/* The items in flight stand for the last skipped wave: what they loaded was the newest
+	 * in L2 before the marking and is again, so that their partners (an item sharing their
+	 * tiles a little behind them) still find it. */
+	retouch_in_flight(run);
 }
 
 void tile_steady_items(struct tile_run *run)
