@@ -128,9 +128,9 @@ static bool all_settled(const struct tile_run *run, uint64_t period, bool one_st
 static int by_phase(const void *x, const void *y)
 {
 	const struct core *a = *(struct core *const *)x, *b = *(struct core *const *)y;
-	if (a->last_start != b->last_start)
-		return a->last_start < b->last_start ? -1 : 1;
-	return a->id < b->id ? -1 : a->id > b->id;
+	if (a->issue_phase != b->issue_phase)
+		return a->issue_phase < b->issue_phase ? -1 : 1;
+	return a->start_rank < b->start_rank ? -1 : a->start_rank > b->start_rank;
 }
 
 /* The key of the tile a tagged L2 line stands for (core id + 1, and A or B, in the tag) at step
@@ -195,15 +195,23 @@ static bool ins_room(struct tile_steady *s, uint64_t n)
  * next period's L2 is this one's, one step on: it books exactly what this one booked and
  * inserts I again, and so on for every period left. Those are booked at once and every
  * resident tile is shifted on as many steps (each was touched in the walk, so it knows whose
- * step it is). The result is the full walk's, bit for bit. */
-static void walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
+ * step it is). The result is the full walk's, bit for bit.
+ *
+ * The skip's time is the measured period's, which holds only while the loads hit and miss in
+ * L2 as they did in that period. Where L2 keeps a tile for about as long as another core takes
+ * to come for it, the walk's order of the cores' loads (by phase, one period after another)
+ * can keep a tile the play had lost, or lose one it kept: the first walked period that books
+ * other hits or misses than the measured one ends the skip at the next multiple of the stages,
+ * and the rest is played. Returns the periods skipped. */
+static uint64_t walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 {
 	struct tile_steady *s = &run->steady;
 	size_t n = run->hooks.ntouched;
 	bool can_shift = run->prog->rekey && n <= TILE_TOUCHED_MAX && !s->full_walk;
+	bool as_measured = n <= TILE_TOUCHED_MAX; /* so far; checked while true */
 	uint64_t last[TILE_TOUCHED_MAX + 1] = { 0 }, d[TILE_TOUCHED_MAX + 1], cap, untagged;
 	uint64_t next_check = 0;
-	if (can_shift)
+	if (as_measured)
 		walk_delta(run, last, d, &cap, &untagged);
 	for (uint64_t k = 0; k < periods; k++) {
 		for (uint32_t i = 0; i < busy; i++) {
@@ -216,13 +224,23 @@ static void walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 				run->prog->rekey(run, c, step, ld);
 			run->hooks.touch(run->hooks.ctx, ld, true, can_shift ? c->id + 1 : 0, step);
 		}
+		if (!as_measured)
+			continue;
+		walk_delta(run, last, d, &cap, &untagged);
+		for (size_t j = 0; j < n && as_measured; j++)
+			as_measured = d[j] == s->delta[run->hooks.touched[j]];
+		if (!as_measured) {
+			uint64_t end = (k + 1 + run->stages - 1) / run->stages * run->stages;
+			if (end < periods)
+				periods = end;
+			continue;
+		}
 		if (!can_shift)
 			continue;
 		if (!ins_room(s, k)) {
 			can_shift = false;
 			continue;
 		}
-		walk_delta(run, last, d, &cap, &untagged);
 		uint64_t inserted = d[n], left = periods - 1 - k;
 		s->ins[k] = inserted;
 		if (!inserted || !left || k < next_check)
@@ -252,19 +270,26 @@ static void walk_l2(struct tile_run *run, uint32_t busy, uint64_t periods)
 		run->hooks.add(run->hooks.ctx, s->snap1, left);
 		run->hooks.l2_shift(run->hooks.ctx, left, shifted_key, run);
 		s->shifted_periods += left;
-		return;
+		return periods;
 	}
+	return periods;
 }
 
 static void skip(struct tile_run *run, uint64_t periods)
 {
 	struct tile_steady *s = &run->steady;
 	uint32_t busy = 0;
-	for (uint32_t i = 0; i < run->ncores; i++)
-		if (run->cores[i].active && run->cores[i].run == run)
-			s->order[busy++] = &run->cores[i];
+	for (uint32_t i = 0; i < run->ncores; i++) {
+		struct core *c = &run->cores[i];
+		if (!c->active || c->run != run)
+			continue;
+		/* Its next load leaves when the step computing now is done, or, if that is done
+		 * already (its load left), when the next one is, a period on. */
+		c->issue_phase = c->last_start + (c->tc_busy ? 0 : s->period);
+		s->order[busy++] = c;
+	}
 	qsort(s->order, busy, sizeof *s->order, by_phase);
-	walk_l2(run, busy, periods);
+	periods = walk_l2(run, busy, periods);
 	/* Every counter but those the walk booked moves by the measured period. */
 	for (size_t k = 0; k < run->hooks.ntouched; k++)
 		s->delta[run->hooks.touched[k]] = 0;
@@ -290,7 +315,7 @@ void tile_steady_step(struct tile_run *run, struct core *c)
 	struct tile_steady *s = &run->steady;
 	uint64_t now = kernel_now_ps();
 	c->starts++;
-	s->started++;
+	c->start_rank = s->started++;
 	/* How far ahead of this compute the last load issued is due (0 if in): a core that
 	 * consumes loads faster than they come (its port or memory the bottleneck, its buffers
 	 * still full from before) keeps an even spacing only until the buffers run dry; its lead
