@@ -10,7 +10,8 @@
 #                  loads SystemC), and with --exact for the GEMMs
 #   accuracy       the largest difference between skipping and --exact over >= 200 shapes
 #                  (tests/steady_shapes.sh)
-#   validation     wall time of the whole validation run (nmvalidate)
+#   validation     wall time of the whole validation run (nmvalidate), and the largest
+#                  difference between skipping and --exact over its rows (BENCH_EXACT=0: not)
 #   simsweep       sweeps/decode-1000.cfg (1,000 Llama-2-7B decode points) with -j 2 and, when
 #                  simsweep has MPI, under mpirun -n 2: wall time and points/s (target: under
 #                  5 minutes on 2 cores); SWEEP_BENCH=0 leaves it out
@@ -92,9 +93,23 @@ cat "$tmp/steady"
 
 echo
 start=$(date +%s.%N)
-"$build/nmvalidate" --root . >/dev/null 2>&1 && verdict=pass || verdict=FAIL
+"$build/nmvalidate" --root . --results "$tmp/val.csv" >/dev/null 2>&1 && verdict=pass || verdict=FAIL
 end=$(date +%s.%N)
 awk -v a="$start" -v b="$end" -v v="$verdict" 'BEGIN { printf "validation     %.1f s (%s)\n", b - a, v }'
+# The same rows with every op played whole (--exact, through a simrun that adds it): the
+# largest difference skipping makes on real inputs. BENCH_EXACT=0 leaves it out (80 s).
+if [ "${BENCH_EXACT:-1}" != 0 ]; then
+  mkdir "$tmp/exact"
+  printf '#!/bin/sh\nexec "%s" --exact "$@"\n' "$(cd "$build" && pwd)/simrun" >"$tmp/exact/simrun"
+  chmod +x "$tmp/exact/simrun"
+  ln -s "$(cd "$build" && pwd)/tracegen" "$tmp/exact/tracegen"
+  "$build/nmvalidate" --root . --bindir "$tmp/exact" --results "$tmp/valx.csv" >/dev/null 2>&1 || true
+  # id, metric, simulated: columns 1, 3 and 5 of both result files, rows in the same order
+  paste -d, "$tmp/val.csv" "$tmp/valx.csv" | awk -F, 'NR == 1 { nf = NF / 2; next }
+    $5 != "" && $(nf + 5) + 0 > 0 { d = $5 - $(nf + 5); if (d < 0) d = -d; d = 100 * d / $(nf + 5)
+      n++; if (d > worst) { worst = d; what = $1 " " $3 } }
+    END { printf "validation rows, skipping vs --exact: largest difference %.4f %% over %d rows (%s)\n", worst, n, what }'
+fi
 
 if [ "${SWEEP_BENCH:-1}" != 0 ]; then
   echo
