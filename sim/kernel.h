@@ -1,9 +1,11 @@
 /* kernel — the C API over the SystemC event kernel; the only door to SystemC.
  *
- * Models: simulated time in picoseconds, events, method-style processes with C callbacks
- * (static sensitivity to several events, or dynamic "wait for any of these"), and timed
- * callbacks delivered in (time, issue order) — deterministic for simultaneous events.
- * Not: threads (SC_THREAD), signals, channels, delta-cycle semantics beyond SystemC's own.
+ * Models: simulated time in picoseconds and timed C callbacks delivered in (time, issue
+ * order), deterministic for simultaneous ones; a callback may take a place in that order
+ * before it is issued. SystemC runs them: one method process on one event, notified at the
+ * earliest due time.
+ * Not: SystemC's own events, processes, threads (SC_THREAD), signals or channels for the
+ * model: nothing in nmsim needs them (the blocks call each other and the timed callbacks).
  * Numbers: none. SystemC 2.3 allows one elaboration per process, so one kernel per process:
  * kernel_init once, kernel_run once (a sweep forks a process per design point).
  */
@@ -12,8 +14,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-struct kernel_event;
 
 /* A C callback run by the kernel; ctx is the pointer given when it was registered. */
 typedef void (*kernel_fn)(void *ctx);
@@ -24,20 +24,6 @@ int kernel_init(void);
 
 /* Simulated time now, in picoseconds. */
 uint64_t kernel_now_ps(void);
-
-/* An event (an sc_event). The kernel owns it; it lives until the process ends. NULL on failure. */
-struct kernel_event *kernel_event_create(const char *name);
-/* Schedules ev delay_ps from now. As in SystemC, an earlier pending notification wins over a
- * later one, and a notification of 0 ps runs in the next delta cycle. */
-void kernel_event_notify(struct kernel_event *ev, uint64_t delay_ps);
-
-/* A method process: fn runs each time any of events[0..n) fires (static sensitivity). It does
- * not run at time 0 unless one of them fires then. 0 / -1. */
-int kernel_process_create(const char *name, kernel_fn fn, void *ctx,
-                          struct kernel_event *const *events, size_t n);
-/* Inside a process callback only: the next activation is the first of events[0..n) to fire,
- * replacing the static sensitivity for that one activation (SystemC next_trigger). */
-void kernel_process_wait_any(struct kernel_event *const *events, size_t n);
 
 /* Runs fn(ctx) delay_ps from now. Callbacks due at the same time run in the order they were
  * issued. Any number may be pending; the model uses one per tile transfer or tile compute. */

@@ -13,7 +13,6 @@
 #include <stdexcept>
 #include <cstdlib>
 #include <exception>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -21,11 +20,6 @@ extern "C" {
 #include "sim/kernel.h"
 #include "sim/log.h"
 }
-
-struct kernel_event {
-	sc_core::sc_event ev;
-	explicit kernel_event(const char *name) : ev(name) {}
-};
 
 namespace
 {
@@ -60,9 +54,6 @@ struct kernel_state {
 	bool ran = false;
 	bool delivering = false; // inside deliver_due: the wake is re-armed on return
 	uint64_t now = 0;        // the time, while delivering (SystemC's does not move then)
-	std::vector<kernel_event *> events;
-	// SystemC needs an or-list given to next_trigger to outlive the wait: one per distinct set.
-	std::map<std::vector<kernel_event *>, sc_core::sc_event_or_list *> or_lists;
 };
 
 kernel_state *state;
@@ -107,15 +98,6 @@ void deliver_due()
 	state->current_seq = 0;
 	arm_wake();
 }
-
-struct c_method {
-	kernel_fn fn;
-	void *ctx;
-	void operator()()
-	{
-		fn(ctx);
-	}
-};
 
 // SystemC reports go through the project's logger; errors also stop the simulation.
 void report_handler(const sc_core::sc_report &rep, const sc_core::sc_actions &actions)
@@ -167,61 +149,6 @@ extern "C" int kernel_init(void)
 extern "C" uint64_t kernel_now_ps(void)
 {
 	return now_ps();
-}
-
-extern "C" struct kernel_event *kernel_event_create(const char *name)
-{
-	try {
-		kernel_event *e = new kernel_event(name);
-		state->events.push_back(e);
-		return e;
-	} catch (const std::exception &e) {
-		log_error("kernel_event_create(%s): %s", name, e.what());
-		return nullptr;
-	}
-}
-
-extern "C" void kernel_event_notify(struct kernel_event *ev, uint64_t delay_ps)
-{
-	if (delay_ps == 0)
-		ev->ev.notify(sc_core::SC_ZERO_TIME);
-	else
-		ev->ev.notify(sc_core::sc_time((double)delay_ps, sc_core::SC_PS));
-}
-
-extern "C" int kernel_process_create(const char *name, kernel_fn fn, void *ctx,
-                                     struct kernel_event *const *events, size_t n)
-{
-	try {
-		sc_core::sc_spawn_options opts;
-		opts.spawn_method();
-		opts.dont_initialize();
-		for (size_t i = 0; i < n; i++)
-			opts.set_sensitivity(&events[i]->ev);
-		sc_core::sc_spawn(c_method{ fn, ctx }, name, &opts);
-	} catch (const std::exception &e) {
-		log_error("kernel_process_create(%s): %s", name, e.what());
-		return -1;
-	}
-	return 0;
-}
-
-extern "C" void kernel_process_wait_any(struct kernel_event *const *events, size_t n)
-{
-	if (n == 0)
-		return;
-	if (n == 1) {
-		sc_core::next_trigger(events[0]->ev);
-		return;
-	}
-	std::vector<kernel_event *> key(events, events + n);
-	sc_core::sc_event_or_list *&list = state->or_lists[key];
-	if (!list) {
-		list = new sc_core::sc_event_or_list;
-		for (size_t i = 0; i < n; i++)
-			*list |= events[i]->ev;
-	}
-	sc_core::next_trigger(*list);
 }
 
 extern "C" uint64_t kernel_reserve_seq(void)

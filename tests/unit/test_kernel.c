@@ -1,6 +1,7 @@
 /* Unit tests of sim/kernel: exact firing times, deterministic order of simultaneous
- * callbacks, a process sensitive to several events. SystemC allows one run per process, so
- * the group setup runs one simulation that records what happened and each test checks it. */
+ * callbacks, a place in that order reserved for a callback issued later. SystemC allows one
+ * run per process, so the group setup runs one simulation that records what happened and each
+ * test checks it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,24 +31,24 @@ static void cb_tag(void *ctx)
 	record(*(const char *)ctx);
 }
 
-static struct kernel_event *ev_a, *ev_b, *ev_c;
-static int multi_runs;
-static void multi_proc(void *ctx)
+/* At 3000 ps: reserves a place, issues A now, then B at the reserved place: B runs first,
+ * and sees its own place as the current one. */
+static uint64_t reserved, seq_in_b;
+static void cb_b(void *ctx)
 {
 	(void)ctx;
-	multi_runs++;
-	record('M');
+	seq_in_b = kernel_current_seq();
+	record('B');
 }
 
-static int dyn_runs;
-static void dyn_proc(void *ctx)
+static void reserve_then_issue(void *ctx)
 {
 	(void)ctx;
-	dyn_runs++;
-	record('D');
-	/* After its first activation (on a), wait for c only. */
-	struct kernel_event *next[] = { ev_c };
-	kernel_process_wait_any(next, 1);
+	record('R');
+	reserved = kernel_reserve_seq();
+	static const char a = 'A';
+	kernel_call_at(0, cb_tag, (void *)&a);
+	kernel_call_at_seq(0, reserved, cb_b, NULL);
 }
 
 static void chain(void *ctx)
@@ -74,19 +75,7 @@ static int run_once(void **state)
 		kernel_call_at(2000, cb_tag, (void *)&tags[i]);
 	kernel_call_at(2000, chain, NULL);
 	kernel_call_at(2000, cb_tag, (void *)&tags[8]);
-	/* Processes on events. */
-	ev_a = kernel_event_create("a");
-	ev_b = kernel_event_create("b");
-	ev_c = kernel_event_create("c");
-	struct kernel_event *ab[] = { ev_a, ev_b };
-	if (kernel_process_create("multi", multi_proc, NULL, ab, 2))
-		return -1;
-	struct kernel_event *a_only[] = { ev_a };
-	if (kernel_process_create("dyn", dyn_proc, NULL, a_only, 1))
-		return -1;
-	kernel_event_notify(ev_a, 3000);
-	kernel_event_notify(ev_b, 4000);
-	kernel_event_notify(ev_c, 5000);
+	kernel_call_at(3000, reserve_then_issue, NULL);
 	return kernel_run();
 }
 
@@ -125,28 +114,26 @@ static void test_simultaneous_callbacks_run_in_issue_order(void **s)
 	}
 }
 
-static void test_process_waits_on_several_events(void **s)
+static void test_reserved_place_runs_before_later_issues(void **s)
 {
 	(void)s;
-	assert_int_equal(multi_runs, 2);
-	assert_int_equal(find('M', 0)->t_ps, 3000);
-	assert_int_equal(find('M', 1)->t_ps, 4000);
-}
-
-static void test_dynamic_sensitivity_replaces_static(void **s)
-{
-	(void)s;
-	/* Runs on a (3000), then only on c (5000): not on b (4000). */
-	assert_int_equal(dyn_runs, 2);
-	assert_int_equal(find('D', 0)->t_ps, 3000);
-	assert_int_equal(find('D', 1)->t_ps, 5000);
+	/* At 3000 ps: R, then B (issued last, at the place reserved before A), then A. */
+	const struct entry *r = find('R', 0), *b = find('B', 0), *a = find('A', 0);
+	assert_non_null(r);
+	assert_non_null(b);
+	assert_non_null(a);
+	assert_int_equal(b->t_ps, 3000);
+	assert_int_equal(a->t_ps, 3000);
+	assert_true(r < b && b < a);
+	assert_int_equal(seq_in_b, reserved);
+	assert_int_equal(kernel_current_seq(), 0); /* outside callbacks */
 }
 
 static void test_time_and_counts_at_end(void **s)
 {
 	(void)s;
-	assert_int_equal(kernel_now_ps(), 5000);
-	assert_int_equal(kernel_callbacks_run(), 11);
+	assert_int_equal(kernel_now_ps(), 3000);
+	assert_int_equal(kernel_callbacks_run(), 14);
 	/* A second run is refused, never undefined. */
 	assert_int_equal(kernel_run(), -1);
 }
@@ -156,8 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_callback_fires_exactly_at_its_time),
 		cmocka_unit_test(test_simultaneous_callbacks_run_in_issue_order),
-		cmocka_unit_test(test_process_waits_on_several_events),
-		cmocka_unit_test(test_dynamic_sensitivity_replaces_static),
+		cmocka_unit_test(test_reserved_place_runs_before_later_issues),
 		cmocka_unit_test(test_time_and_counts_at_end),
 	};
 	return cmocka_run_group_tests(tests, run_once, NULL);
