@@ -394,6 +394,11 @@ static void replay_next(void *ctx)
 			r->failed = 1;
 			return;
 		}
+		if (r->holding_log && spool_writer_ended(r->spool)) {
+			/* The check passed: what was held prints, and so does what comes. */
+			log_release(1);
+			r->holding_log = false;
+		}
 		if (rec.kind == SPOOL_STEP) {
 			if (rec.step.index >= REPLAY_STEPS_MAX) {
 				r->rest_kind = rec.step.kind;

@@ -98,6 +98,9 @@ struct replay {
 	const struct replay_listener *listener; /* NULL: none */
 	struct stats *reg;
 	struct spool *spool;
+	/* The replay's errors and warnings are held (sim/log.h) until the spool's writer, the
+	 * trace's check, has ended: then they print. */
+	bool holding_log;
 	FILE *csv;
 	bool use_cache;
 	struct cache *cache;

@@ -9,11 +9,15 @@
  * work like files.
  *
  * Pass 1 runs in a thread of its own while pass 2 replays what it has spooled so far (the
- * replay waits when it catches up): the two take a core each. Nothing is reported, and no
- * output put in place, before pass 1 has passed the whole trace; when it fails, the replay
- * stops at its next op and the run ends with pass 1's error. The replay depends on nothing
- * but the spooled records, so the reports are the same as with the passes one after the other
- * (NMSIM_ONE_THREAD=1 runs them so, for comparison). The thread never calls SystemC.
+ * replay waits when it catches up): the two take a core each. The run behaves as if pass 1
+ * had run first: nothing is reported, and no output put in place, before pass 1 has passed the
+ * whole trace; this thread's errors and warnings are held until then (sim/log.h), and dropped
+ * if pass 1 fails, whose error alone then prints; a failed pass 1 stops the replay at its next
+ * op; a replay that fails first still waits for pass 1's verdict. An output written in place
+ * (standard output, a device) would stream the replay before that verdict: with one, the
+ * replay waits for pass 1 to end. The replay depends on nothing but the spooled records, so
+ * the reports are the same as with the passes one after the other (NMSIM_ONE_THREAD=1 runs
+ * them so, for comparison). The thread never calls SystemC.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -254,8 +258,6 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 	bool has_pending = false;
 	memset(sum, 0, sizeof *sum);
 	while ((rc = trace_next(r, &rec)) == 1) {
-		if (spool_reader_stopped(spool))
-			return -1; /* the replay failed, and said why */
 		switch (rec.kind) {
 		case TRACE_REC_STEP:
 			nsteps++;
@@ -369,6 +371,14 @@ static void *checker_run(void *arg)
 		c->rc = -1;
 	}
 	return NULL;
+}
+
+/* Waits for pass 1's end; this thread's held messages print if it passed and are dropped if
+ * it failed (it said why). */
+static void finish_check(pthread_t *thread, struct checker *c)
+{
+	pthread_join(*thread, NULL);
+	log_release(c->rc == 0);
 }
 
 /* An output: written to a temporary file, put in place by close_out (sim/outfile.h). */
@@ -489,6 +499,7 @@ int main(int argc, char **argv)
 			goto done;
 	} else if (pthread_create(&checker_thread, NULL, checker_run, &chk) == 0) {
 		checking = true;
+		log_hold(); /* until pass 1's verdict: as if it had come first */
 	} else {
 		checker_run(&chk); /* no thread to be had: one pass after the other */
 		if (chk.rc)
@@ -499,13 +510,21 @@ int main(int argc, char **argv)
 	    (args.csv_file && open_out(&csv, args.csv_file)) ||
 	    (args.timeline_file && open_out(&timeline, args.timeline_file)))
 		goto done;
-	if (csv.f)
-		replay_csv_header(csv.f);
 	if (timeline.f && !(tl = timeline_new(timeline.f, cfg.top.name, (uint32_t)cfg.core.count,
 	                                      args.timeline_ops, err, sizeof err))) {
 		log_error("%s", err);
 		goto done;
 	}
+	/* The CSV and the timeline stream while the replay runs: written in place, they wait for
+	 * pass 1's verdict. */
+	if (checking && ((csv.f && !csv.file.tmp) || (timeline.f && !timeline.file.tmp))) {
+		finish_check(&checker_thread, &chk);
+		checking = false;
+		if (chk.rc)
+			goto done;
+	}
+	if (csv.f)
+		replay_csv_header(csv.f);
 
 	/* From here on, a failure is ours, not the user's (but for a trace that fails pass 1, or
 	 * a run longer than the simulator counts: the replay says so). */
@@ -518,6 +537,7 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	replay_ready = true;
+	replay.holding_log = checking;
 	if (runinfo_init(&info, &cfg, tl)) {
 		log_error("out of memory");
 		goto done;
@@ -526,9 +546,8 @@ int main(int argc, char **argv)
 	replay_listen(&replay, &info.listener);
 	replay_start(&replay);
 	int run_rc = kernel_run();
-	spool_stop_reading(spool);
 	if (checking) {
-		pthread_join(checker_thread, NULL);
+		finish_check(&checker_thread, &chk);
 		checking = false;
 	}
 	if (chk.rc) {
@@ -543,11 +562,6 @@ int main(int argc, char **argv)
 	struct trace_summary *sum = &chk.sum;
 	for (int k = 0; k < TRACE_STEP_COUNT; k++)
 		replay_count_empty_steps(&replay, (enum trace_step_kind)k, sum->empty_steps[k]);
-	/* The roofline is pass 1's: whole now. */
-	if (roofline.f && close_out(&roofline, true)) {
-		rc = EXIT_USER_ERROR;
-		goto done;
-	}
 	const char *inputs[] = { args.trace_file, args.arch_file, NULL };
 	if (args.plot_dir && plot_prepare(args.plot_dir, inputs)) {
 		rc = EXIT_USER_ERROR;
@@ -584,13 +598,14 @@ int main(int argc, char **argv)
 	if (args.plot_dir && plot_write(args.plot_dir, &in))
 		rc = EXIT_USER_ERROR;
 done:
-	if (checking) { /* a failure before the replay ran: pass 1 is told to stop */
-		spool_stop_reading(spool);
-		pthread_join(checker_thread, NULL);
+	if (checking) { /* this thread failed while pass 1 ran: pass 1's error comes first */
+		finish_check(&checker_thread, &chk);
+		if (chk.rc)
+			rc = EXIT_USER_ERROR;
 	}
 	checked_free(chk.checked);
 	/* Outputs are put in place only after a run that wrote them whole. */
-	if (close_out(&roofline, false))
+	if (close_out(&roofline, ran))
 		rc = EXIT_USER_ERROR;
 	if (close_out(&json, ran && json_ok))
 		rc = EXIT_USER_ERROR;

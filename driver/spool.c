@@ -30,7 +30,8 @@ struct spool {
 	pthread_cond_t more;
 	uint64_t published;
 	bool ended, abandoned;
-	atomic_bool reader_stopped;
+	/* The same two, for the reader to look at without the lock. */
+	atomic_bool ended_flag, abandoned_flag;
 	/* The reader's side. */
 	unsigned char rbuf[SPOOL_BUF];
 	size_t rpos, rlen;
@@ -66,7 +67,8 @@ struct spool *spool_new(char *err, size_t errlen)
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->more, NULL);
-	atomic_init(&s->reader_stopped, false);
+	atomic_init(&s->ended_flag, false);
+	atomic_init(&s->abandoned_flag, false);
 	return s;
 }
 
@@ -132,6 +134,7 @@ static void spool_close_writing(struct spool *s, bool ended)
 	pthread_mutex_lock(&s->lock);
 	s->ended = ended;
 	s->abandoned = !ended;
+	atomic_store(ended ? &s->ended_flag : &s->abandoned_flag, true);
 	pthread_cond_signal(&s->more);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -148,14 +151,9 @@ void spool_abandon(struct spool *s)
 	spool_close_writing(s, false);
 }
 
-void spool_stop_reading(struct spool *s)
+bool spool_writer_ended(const struct spool *s)
 {
-	atomic_store_explicit(&s->reader_stopped, true, memory_order_relaxed);
-}
-
-bool spool_reader_stopped(const struct spool *s)
-{
-	return atomic_load_explicit(&s->reader_stopped, memory_order_relaxed);
+	return atomic_load(&s->ended_flag);
 }
 
 /* Refills the reader's buffer from what the writer published, waiting for it if it is
@@ -217,6 +215,9 @@ static int spool_read(struct spool *s, void *p, size_t n)
 
 int spool_next(struct spool *s, struct spool_rec *out)
 {
+	/* A writer that gave up stops the reader at once, not after what it has buffered. */
+	if (atomic_load_explicit(&s->abandoned_flag, memory_order_relaxed))
+		return SPOOL_ABANDONED;
 	struct spool_head h;
 	int rc = spool_read(s, &h, sizeof h);
 	if (rc <= 0)

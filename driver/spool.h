@@ -9,9 +9,8 @@
  * while it replays in the other): the reader sees records a buffer (1 MiB) at a time, once the
  * writer has moved them to the file, and waits while the writer is ahead of nothing. A writer
  * that ends (spool_end_writing) lets the reader reach the end; one that gives up
- * (spool_abandon) makes the reader's next wait end in SPOOL_ABANDONED; a reader that stops
- * early says so (spool_stop_reading) and the writer can ask (spool_reader_stopped). Used from
- * one thread, the writer ends before the reader starts and no call waits.
+ * (spool_abandon) makes the reader's next spool_next return SPOOL_ABANDONED, whatever it has
+ * buffered. Used from one thread, the writer ends before the reader starts and no call waits.
  * Not: a file format (it is only ever read back by the process that wrote it).
  */
 #ifndef NMSIM_SPOOL_H
@@ -45,9 +44,8 @@ int spool_put_step(struct spool *s, const struct trace_step *step);
 int spool_end_writing(struct spool *s);
 /* The writer's last call when it gives up: the reader's next wait returns SPOOL_ABANDONED. */
 void spool_abandon(struct spool *s);
-/* The reader will read no more (a writer may stop early). */
-void spool_stop_reading(struct spool *s);
-bool spool_reader_stopped(const struct spool *s);
+/* Whether the writer has ended (every record is written; the reader may ask at any time). */
+bool spool_writer_ended(const struct spool *s);
 
 #define SPOOL_ABANDONED (-2)
 /* The next record, waiting for the writer if it is behind: 1, 0 at the end, -1 on a read

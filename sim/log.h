@@ -24,6 +24,13 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 
+/* Holds this thread's errors and warnings from now on (info and debug still print): simrun's
+ * replay, running beside the trace's check, says nothing until the check has passed or failed,
+ * so that its messages come out as if the check had run first. */
+void log_hold(void);
+/* Ends holding: prints what was held, in order, or drops it. */
+void log_release(int print);
+
 /* Exit statuses of every program (docs/cli.md). */
 enum { EXIT_USER_ERROR = 2, EXIT_INTERNAL_ERROR = 1 };
 

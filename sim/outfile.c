@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,54 @@
 /* realpath is XSI, not in strict POSIX 2008 headers under -std=c11. */
 extern char *realpath(const char *restrict path, char *restrict resolved);
 
+/* Temporary files not yet put in place: a signal that ends the program (SIGINT, SIGTERM,
+ * SIGHUP) removes them first, so that an interrupted run leaves nothing behind. */
+#define OUTFILE_PENDING_MAX 16
+static char *volatile outfile_pending[OUTFILE_PENDING_MAX];
+static int outfile_handlers_set;
+
+static void outfile_on_signal(int sig)
+{
+	for (int i = 0; i < OUTFILE_PENDING_MAX; i++)
+		if (outfile_pending[i])
+			unlink(outfile_pending[i]);
+	raise(sig); /* SA_RESETHAND: the default action, once this handler returns */
+}
+
+static void outfile_pending_add(char *tmp)
+{
+	if (!outfile_handlers_set) {
+		outfile_handlers_set = 1;
+		const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+		for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+			struct sigaction old, sa;
+			/* A signal the caller ignores (nohup) stays ignored. */
+			if (sigaction(sigs[i], NULL, &old) || old.sa_handler != SIG_DFL)
+				continue;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = outfile_on_signal;
+			sa.sa_flags = SA_RESETHAND;
+			sigemptyset(&sa.sa_mask);
+			sigaction(sigs[i], &sa, NULL);
+		}
+	}
+	for (int i = 0; i < OUTFILE_PENDING_MAX; i++)
+		if (!outfile_pending[i]) {
+			outfile_pending[i] = tmp;
+			return;
+		}
+}
+
+static void outfile_pending_remove(const char *tmp)
+{
+	for (int i = 0; tmp && i < OUTFILE_PENDING_MAX; i++)
+		if (outfile_pending[i] == tmp)
+			outfile_pending[i] = NULL;
+}
+
 static void outfile_clear(struct outfile *o)
 {
+	outfile_pending_remove(o->tmp);
 	free(o->path);
 	free(o->tmp);
 	o->path = o->tmp = NULL;
@@ -72,6 +119,7 @@ int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen)
 		o->tmp = NULL;
 		return outfile_fail(o, path, e, err, errlen);
 	}
+	outfile_pending_add(o->tmp);
 	/* mkstemp makes the file private; give it the mode a new file would have. */
 	mode_t mask = umask(0);
 	umask(mask);
@@ -83,6 +131,7 @@ int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen)
 int outfile_commit(struct outfile *o, char *err, size_t errlen)
 {
 	int rc = 0;
+	outfile_pending_remove(o->tmp); /* in place now, or removed below */
 	if (o->tmp && rename(o->tmp, o->path) < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: cannot put the file in place: %s", o->path,

@@ -196,7 +196,14 @@ output_whole) # outputs appear whole or not at all; devices are written in place
 	run 10 "$sr" --ignore-capacity --arch $tiny --json /dev/null --csv /dev/null $good; ok
 	run 10 "$sr" --ignore-capacity --arch $tiny --json "$tmp/r.json" $good; ok
 	grep -q nmsim.report.v1 "$tmp/r.json" || fail "no report written"
-	ls -a "$tmp" | grep -q '\.tmp-' && fail "a temporary file was left" ; true ;;
+	ls -a "$tmp" | grep -q '\.tmp-' && fail "a temporary file was left"
+	# interrupted while it reads the trace (its outputs already open): nothing is left
+	for sig in INT TERM; do
+		(echo 'simtrace 1'; sleep 3) | timeout -s $sig 1 "$sr" --arch $tiny --json "$tmp/k.json" \
+			--csv "$tmp/k.csv" - 2>/dev/null
+		ls -a "$tmp" | grep -q '\.tmp-' && fail "SIG$sig left a temporary file"
+		[ -e "$tmp/k.json" ] && fail "SIG$sig left a report"
+	done; true ;;
 kineto_wraps) # ts + dur past 2^63 ns, and device times that add up past it: exit 2
 	printf '{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::relu", "pid": 1, "tid": 1, "ts": 9223372036854775, "dur": 9223372036854775, "args": {}}]}' >"$tmp/ts.json"
 	run 10 "$tg" --from-kineto "$tmp/ts.json" -o "$tmp/x.trace"; refused "ts + dur beyond 2^63 ns" ts.json
@@ -238,9 +245,9 @@ fuzz_findings) # what the fuzzers found, each kept as a case (tests/fuzz/README.
 	# tiles of 64: 85 M steps an item, past the 2^24 the model plays
 	printf 'simtrace 1\nop gemm m=64 n=64 k=5447803871 b=fp16\n' >"$tmp/bigk.trace"
 	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/bigk.trace"; refused "K steps of 32, the smallest tile" "bigk.trace:2:" ;;
-two_passes_at_once) # pass 1 checks in a thread while pass 2 replays what it spooled
+two_passes_at_once) # pass 1 checks in a thread while pass 2 replays what it spooled: as if in turn
 	# 40,000 ops (over 1 MiB spooled, so the replay starts before the check ends) with a bad
-	# op on the last line: exit 2 naming it, no output put in place
+	# op on the last line: exit 2 naming it, one error, no output put in place or left over
 	awk 'BEGIN { print "simtrace 1"; for (i = 0; i < 40000; i++)
 		printf "op gemm m=%d n=512 k=512 b=fp16 name=g%d\n", 1 + i % 97, i % 13 }' >"$tmp/long.trace"
 	{ cat "$tmp/long.trace"; echo 'op gemm m=0 n=1 k=1 b=fp16'; } >"$tmp/bad.trace"
@@ -249,21 +256,43 @@ two_passes_at_once) # pass 1 checks in a thread while pass 2 replays what it spo
 		--roofline "$tmp/r.roof" "$tmp/bad.trace"; refused "m=0" "bad.trace:40002:"
 	[ "$(cat "$tmp/r.json")" = old ] || fail "a failed run changed --json"
 	[ -e "$tmp/r.csv" ] || [ -e "$tmp/r.roof" ] && fail "a failed run left --csv or --roofline"
-	[ "$(grep -c . "$tmp/err")" = 1 ] || fail "more than the one error"
-	# the same reports as with the passes one after the other, byte for byte
-	run 60 "$sr" --ignore-capacity --arch $tiny --json "$tmp/a.json" --csv "$tmp/a.csv" \
-		--roofline "$tmp/a.roof" "$tmp/long.trace"; ok; mv "$tmp/out" "$tmp/a.out"
-	NMSIM_ONE_THREAD=1 run 60 "$sr" --ignore-capacity --arch $tiny --json "$tmp/b.json" \
-		--csv "$tmp/b.csv" --roofline "$tmp/b.roof" "$tmp/long.trace"; ok
-	for f in json csv roof; do cmp -s "$tmp/a.$f" "$tmp/b.$f" || fail "--$f differs from one thread's"; done
-	cmp -s "$tmp/a.out" "$tmp/out" || fail "the text report differs from one thread's"
-	[ "$(grep -c '^[0-9]' "$tmp/a.csv")" = 40000 ] || fail "not 40000 CSV rows"
-	# the replay refuses at line 38 of 60 million: pass 1 stops too, in moments, not after
-	# checking the rest
-	run 10 "$sr" --ignore-capacity --arch $tiny <(echo 'simtrace 1'
-		for _ in $(seq 40); do echo 'op vec kind=copy rows=4000000 cols=1000000000'; done
-		yes 'op vec kind=add rows=1 cols=1' | head -n 60000000); refused "passes 2^63 ps" ":38:"
-	[ "$(grep -c . "$tmp/err")" = 1 ] || fail "more than the one error" ;;
+	ls -a "$tmp" | grep -q '\.tmp-' && fail "a temporary file was left"
+	[ "$(grep -c "error:" "$tmp/err")" = 1 ] || fail "more than the one error"
+	# an output written in place (standard output) shows nothing of a run whose check fails
+	run 20 "$sr" --ignore-capacity --arch $tiny --csv - "$tmp/bad.trace"; refused "m=0" "bad.trace:40002:"
+	[ -s "$tmp/out" ] && fail "--csv - wrote $(wc -c <"$tmp/out") bytes before the check failed"
+	# a bad output and a bad trace: the trace's error alone, as when the check came first
+	{ echo 'simtrace 1'; echo 'op gemm m=0 n=1 k=1 b=fp16'; } >"$tmp/b2.trace"
+	run 10 "$sr" --ignore-capacity --arch $tiny --json /nonexistent/r.json "$tmp/b2.trace"
+	refused "m=0" "b2.trace:2:"
+	[ "$(grep -c "error:" "$tmp/err")" = 1 ] || fail "more than the trace's error"
+	# the replay fails at line 38 (time past 2^63 ps), the check at the last line: the
+	# check's error alone; without the bad line, the replay's
+	{ echo 'simtrace 1'; for _ in $(seq 40); do echo 'op vec kind=copy rows=4000000 cols=1000000000'; done
+	  yes 'op vec kind=add rows=1 cols=1' | head -n 20000; } >"$tmp/over.trace"
+	{ cat "$tmp/over.trace"; echo 'op gemm m=0 n=1 k=1 b=fp16'; } >"$tmp/overbad.trace"
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/overbad.trace"; refused "m=0" "overbad.trace:20042:"
+	[ "$(grep -c "error:" "$tmp/err")" = 1 ] || fail "the replay's error too"
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/over.trace"; refused "passes 2^63 ps" "over.trace:38:"
+	[ "$(grep -c "error:" "$tmp/err")" = 1 ] || fail "more than the replay's error"
+	# a failed check stops the replay at its next op, not after what it had buffered: 7,000
+	# distinct GEMMs (--no-cache; 6,241 fill the first 1 MiB handed over), 20 s to simulate,
+	# then a bad op
+	awk 'BEGIN { print "simtrace 1"; for (i = 0; i < 7000; i++)
+		printf "op gemm m=%d n=2048 k=2048 b=fp16\n", 2048 + i }' >"$tmp/heavy.trace"
+	echo 'op gemm m=0 n=1 k=1 b=fp16' >>"$tmp/heavy.trace"
+	run 10 "$sr" --ignore-capacity --no-cache --arch $tiny "$tmp/heavy.trace"; refused "m=0" "heavy.trace:7002:"
+	# the same reports as with the passes one after the other, byte for byte: a decode
+	# trace with steps, tensors and meta, and every output
+	"$tg" --model llama-2-7b --prompt 16 --decode 40 --sparsity nm:2:4 -o "$tmp/d.trace.gz" 2>"$tmp/err" ||
+		fail "tracegen"
+	for mode in 0 1; do
+		NMSIM_ONE_THREAD=$mode run 60 "$sr" --arch $tiny --ignore-capacity --json "$tmp/$mode.json" \
+			--csv "$tmp/$mode.csv" --roofline "$tmp/$mode.roof" --timeline "$tmp/$mode.tl" \
+			--timeline-ops 'attn*' "$tmp/d.trace.gz"; ok; mv "$tmp/out" "$tmp/$mode.out"
+	done
+	for f in json csv roof tl out; do cmp -s "$tmp/0.$f" "$tmp/1.$f" || fail "$f differs from one thread's"; done
+	[ "$(grep -c '^[0-9]' "$tmp/0.csv")" -gt 10000 ] || fail "too few CSV rows" ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"
