@@ -24,7 +24,9 @@ static void outfile_on_signal(int sig)
 	for (int i = 0; i < OUTFILE_PENDING_MAX; i++)
 		if (outfile_pending[i])
 			unlink(outfile_pending[i]);
-	raise(sig); /* SA_RESETHAND: the default action, once this handler returns */
+	/* The default action, once this handler returns (both calls are async-signal-safe). */
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void outfile_pending_add(char *tmp)
@@ -39,7 +41,6 @@ static void outfile_pending_add(char *tmp)
 				continue;
 			memset(&sa, 0, sizeof sa);
 			sa.sa_handler = outfile_on_signal;
-			sa.sa_flags = SA_RESETHAND;
 			sigemptyset(&sa.sa_mask);
 			sigaction(sigs[i], &sa, NULL);
 		}
