@@ -11,13 +11,15 @@
  * Δ, every counter grows by Δ x the measured change, and Δ x period is added to the op's time.
  * Events already scheduled stay where they are: after the skip they stand for the same moments
  * Δ periods later. The tiles the skipped periods would have loaded are looked up in L2 in the
- * order they would have come: their hits and misses are booked as they fall (L2 contents evolve
- * over spans longer than a period), and later items and trailing cores that share them hit as
- * they would have. That walk stops as soon as L2's own periodicity makes the rest certain
- * (walk_l2: once each period inserts at least I bytes, L2 forgets everything touched more than
- * capacity / I periods ago, so its contents repeat one step on): the remaining periods book the
- * last one's hits and misses and every resident tile is shifted on as many steps, exactly as
- * the whole walk would have left it.
+ * order they would have come (each core's next load leaves when its step computing now is done,
+ * or a period later if that one is done already): their hits and misses are booked as they fall
+ * (L2 contents evolve over spans longer than a period), and later items and trailing cores that
+ * share them hit as they would have; the first walked period that books other hits than the
+ * measured one ends the skip there. That walk stops as soon as L2's own periodicity makes the
+ * rest certain (walk_l2: once each period inserts at least I bytes, L2 forgets everything
+ * touched more than capacity / I periods ago, so its contents repeat one step on): the
+ * remaining periods book the last one's hits and misses and every resident tile is shifted on
+ * as many steps, exactly as the whole walk would have left it.
  * Δ leaves every core at least stages + 1 steps (the pipeline's drain and a partial last step
  * are always played) and is a multiple of the run's stages (so each step keeps its buffer).
  * Not: skipping across item boundaries (each item's first steps are played; wave-level
