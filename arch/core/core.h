@@ -193,7 +193,6 @@ struct core {
 	 * how many in a row had it. */
 	uint64_t last_start, spacing, streak, lead;
 	uint64_t starts, starts0; /* compute starts, and their count when a period was opened */
-	uint64_t start_rank;      /* the run's compute starts before this core's last one */
 	uint64_t issue_phase;     /* when its next load leaves, in the skip's period (scratch) */
 };
 

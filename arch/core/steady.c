@@ -132,7 +132,7 @@ static int by_phase(const void *x, const void *y)
 	const struct core *a = *(struct core *const *)x, *b = *(struct core *const *)y;
 	if (a->issue_phase != b->issue_phase)
 		return a->issue_phase < b->issue_phase ? -1 : 1;
-	return a->start_rank < b->start_rank ? -1 : a->start_rank > b->start_rank;
+	return a->id < b->id ? -1 : a->id > b->id;
 }
 
 /* The key of the tile a tagged L2 line stands for (core id + 1, and A or B, in the tag) at step
@@ -317,7 +317,7 @@ void tile_steady_step(struct tile_run *run, struct core *c)
 	struct tile_steady *s = &run->steady;
 	uint64_t now = kernel_now_ps();
 	c->starts++;
-	c->start_rank = s->started++;
+	s->started++;
 	/* How far ahead of this compute the last load issued is due (0 if in): a core that
 	 * consumes loads faster than they come (its port or memory the bottleneck, its buffers
 	 * still full from before) keeps an even spacing only until the buffers run dry; its lead
@@ -390,6 +390,14 @@ static bool near(double x, double y, double tol)
 	return (x > y ? x - y : y - x) <= tol * big;
 }
 
+/* Marks present in L2 (uncounted) the tiles of step `step` of c's item. */
+static void touch_step(struct tile_run *run, const struct core *c, uint64_t step)
+{
+	struct tile_load ld;
+	run->prog->tiles(run, c, step, &ld);
+	run->hooks.touch(run->hooks.ctx, &ld, false, 0, 0);
+}
+
 /* Marks present in L2 the tiles of items [first, first + n), step by step across them. */
 static void touch_items(struct tile_run *run, uint64_t first, uint64_t n)
 {
@@ -403,16 +411,15 @@ static void touch_items(struct tile_run *run, uint64_t first, uint64_t n)
 	for (uint64_t k = 0; k < steps; k++)
 		for (uint64_t j = 0; j < n; j++) {
 			const struct core *c = &s->scratch[j];
-			if (k >= c->nsteps)
-				continue;
-			struct tile_load ld;
-			run->prog->tiles(run, c, c->step0 + k, &ld);
-			run->hooks.touch(run->hooks.ctx, &ld, false, 0, 0);
+			if (k < c->nsteps)
+				touch_step(run, c, c->step0 + k);
 		}
 }
 
 /* The steps each busy core has loaded of its item, newest RETOUCH_STEPS of them, marked
- * present again step by step across the cores. */
+ * present again step by step across the cores. A partner is handed out right after the item
+ * it shares tiles with, so it runs close behind; RETOUCH_STEPS only bounds the work (cores x
+ * 256 touches a wave skip), it is not a model quantity. */
 enum { RETOUCH_STEPS = 256 };
 static void retouch_in_flight(struct tile_run *run)
 {
@@ -428,12 +435,9 @@ static void retouch_in_flight(struct tile_run *run)
 	for (uint64_t k = from; k < to; k++)
 		for (uint32_t i = 0; i < run->ncores; i++) {
 			const struct core *c = &run->cores[i];
-			if (!c->active || c->run != run || k >= c->next_load ||
-			    k + RETOUCH_STEPS < c->next_load)
-				continue;
-			struct tile_load ld;
-			run->prog->tiles(run, c, c->step0 + k, &ld);
-			run->hooks.touch(run->hooks.ctx, &ld, false, 0, 0);
+			if (c->active && c->run == run && k < c->next_load &&
+			    k + RETOUCH_STEPS >= c->next_load)
+				touch_step(run, c, c->step0 + k);
 		}
 }
 
