@@ -126,11 +126,15 @@ struct tile_steady {
 	uint64_t window, windows; /* items per window; boundaries seen (0 after a wave skip) */
 	uint64_t half;            /* windows in each measured half */
 	uint64_t stretch_start, stretch_end; /* the stretch of repeating items being measured */
-	uint64_t wt0, wt1;       /* time (skips included) at the measured halves' starts */
 	uint64_t started, handed; /* steps started (skipped ones too); steps of items handed out */
-	uint64_t wdone[2], wgiven[2]; /* those at the measured halves' starts */
-	uint64_t *wsnap[2];      /* counters at the measured halves' starts */
-	uint64_t *wdelta, *wcur; /* scratch */
+	/* Window boundaries: the measured halves' starts (mark[0], mark[1]) and the boundary
+	 * that ends the second half (mark[2]). */
+	struct tile_wave_mark {
+		uint64_t t;               /* time, skips included */
+		uint64_t started, handed; /* the two counts above, then */
+		uint64_t *snap;           /* every counter, then */
+	} mark[3];
+	uint64_t *wcur;          /* scratch */
 	struct core *scratch;    /* items described for L2 marking (two waves of them) */
 	size_t nscratch;
 	uint64_t wave_skips, skipped_items;

@@ -48,16 +48,15 @@ int tile_steady_init(struct tile_steady *s, size_t ncounters, uint32_t ncores)
 	s->snap0 = calloc(n, sizeof *s->snap0);
 	s->snap1 = calloc(n, sizeof *s->snap1);
 	s->delta = calloc(n, sizeof *s->delta);
-	s->wsnap[0] = calloc(n, sizeof *s->wsnap[0]);
-	s->wsnap[1] = calloc(n, sizeof *s->wsnap[1]);
-	s->wdelta = calloc(n, sizeof *s->wdelta);
+	for (int i = 0; i < 3; i++)
+		s->mark[i].snap = calloc(n, sizeof *s->mark[i].snap);
 	s->wcur = calloc(n, sizeof *s->wcur);
 	s->order = calloc(ncores ? ncores : 1, sizeof *s->order);
 	s->loads = calloc(ncores ? ncores : 1, sizeof *s->loads);
 	s->nscratch = 2 * (size_t)(ncores ? ncores : 1);
 	s->scratch = calloc(s->nscratch, sizeof *s->scratch);
-	return s->snap0 && s->snap1 && s->delta && s->wsnap[0] && s->wsnap[1] && s->wdelta &&
-	               s->wcur && s->scratch && s->order && s->loads
+	return s->snap0 && s->snap1 && s->delta && s->mark[0].snap && s->mark[1].snap &&
+	               s->mark[2].snap && s->wcur && s->scratch && s->order && s->loads
 	           ? 0
 	           : -1;
 }
@@ -67,9 +66,8 @@ void tile_steady_fini(struct tile_steady *s)
 	free(s->snap0);
 	free(s->snap1);
 	free(s->delta);
-	free(s->wsnap[0]);
-	free(s->wsnap[1]);
-	free(s->wdelta);
+	for (int i = 0; i < 3; i++)
+		free(s->mark[i].snap);
 	free(s->wcur);
 	free(s->scratch);
 	free(s->ins);
@@ -441,14 +439,15 @@ static void retouch_in_flight(struct tile_run *run)
 		}
 }
 
-/* Skips n windows at the mean per-window change of the measured span (2 x WAVE_HALF windows
- * from wsnap[0] to `now`, over time span_ps). */
-static void skip_waves(struct tile_run *run, uint64_t n, const uint64_t *now, uint64_t span_ps)
+/* Skips n windows at the mean per-window change of the measured span (2 x half windows, from
+ * mark[0] to mark[2]). */
+static void skip_waves(struct tile_run *run, uint64_t n)
 {
 	struct tile_steady *s = &run->steady;
 	uint64_t w = s->window, per = 2 * s->half;
+	uint64_t span_ps = s->mark[2].t - s->mark[0].t;
 	for (size_t k = 0; k < run->hooks.ncounters; k++) {
-		uint64_t d = now[k] - s->wsnap[0][k];
+		uint64_t d = s->mark[2].snap[k] - s->mark[0].snap[k];
 		/* n x d / per, rounded, without overflowing for large counters. */
 		s->wcur[k] = d / per * n + ((d % per) * n + per / 2) / per;
 	}
@@ -496,54 +495,41 @@ void tile_steady_items(struct tile_run *run)
 	if (s->windows < WAVE_WARM)
 		return;
 	uint64_t m = s->windows - WAVE_WARM; /* windows measured so far */
-	if (m == 0) {
-		s->wt0 = t;
-		s->wdone[0] = s->started;
-		s->wgiven[0] = s->handed;
-		run->hooks.snapshot(run->hooks.ctx, s->wsnap[0]);
+	if (m != 0 && m != s->half && m < 2 * s->half)
 		return;
-	}
-	if (m == s->half) {
-		s->wt1 = t;
-		s->wdone[1] = s->started;
-		s->wgiven[1] = s->handed;
-		run->hooks.snapshot(run->hooks.ctx, s->wsnap[1]);
-		return;
-	}
-	if (m < 2 * s->half)
+	struct tile_wave_mark *now = &s->mark[m == 0 ? 0 : m == s->half ? 1 : 2];
+	now->t = t;
+	now->started = s->started;
+	now->handed = s->handed;
+	run->hooks.snapshot(run->hooks.ctx, now->snap);
+	if (now != &s->mark[2])
 		return;
 	/* Two halves measured: compare them. */
-	run->hooks.snapshot(run->hooks.ctx, s->wdelta);
-	bool agree = near((double)(s->wt1 - s->wt0), (double)(t - s->wt1), WAVE_TIME_TOL);
+	const struct tile_wave_mark *a = &s->mark[0], *b = &s->mark[1], *c = &s->mark[2];
+	bool agree = near((double)(b->t - a->t), (double)(c->t - b->t), WAVE_TIME_TOL);
 	/* Periodic means the work in flight repeats too: each half started as many steps as its
 	 * items hold. Halves that agree with each other while work piles up (or drains) at a
 	 * steady rate would extrapolate that drift. */
 	agree = agree &&
-	        near((double)(s->wdone[1] - s->wdone[0]), (double)(s->wgiven[1] - s->wgiven[0]),
+	        near((double)(b->started - a->started), (double)(b->handed - a->handed),
 	             WAVE_COUNT_TOL) &&
-	        near((double)(s->started - s->wdone[1]), (double)(s->handed - s->wgiven[1]),
+	        near((double)(c->started - b->started), (double)(c->handed - b->handed),
 	             WAVE_COUNT_TOL);
 	for (size_t k = 0; k < run->hooks.ncounters && agree; k++)
-		agree = near((double)(s->wsnap[1][k] - s->wsnap[0][k]),
-		             (double)(s->wdelta[k] - s->wsnap[1][k]), WAVE_COUNT_TOL);
+		agree = near((double)(b->snap[k] - a->snap[k]), (double)(c->snap[k] - b->snap[k]),
+		             WAVE_COUNT_TOL);
 	/* Skips stay inside the stretch over which the pattern repeats. */
 	uint64_t left = s->stretch_end > i ? s->stretch_end - i : 0;
 	uint64_t keep = 2 * (uint64_t)run->ncores;
 	if (agree && left >= keep + w) {
-		skip_waves(run, (left - keep) / w, s->wdelta, t - s->wt0);
+		skip_waves(run, (left - keep) / w);
 		s->windows = 0; /* the rest plays out */
 		return;
 	}
-	/* Slide: the second half becomes the first. */
-	uint64_t *tmp = s->wsnap[0];
-	s->wsnap[0] = s->wsnap[1];
-	s->wsnap[1] = s->wdelta;
-	s->wdelta = tmp;
-	s->wt0 = s->wt1;
-	s->wt1 = t;
-	s->wdone[0] = s->wdone[1];
-	s->wgiven[0] = s->wgiven[1];
-	s->wdone[1] = s->started;
-	s->wgiven[1] = s->handed;
+	/* Slide: the second half becomes the first (its counter buffer is reused). */
+	struct tile_wave_mark first = s->mark[0];
+	s->mark[0] = s->mark[1];
+	s->mark[1] = s->mark[2];
+	s->mark[2] = first;
 	s->windows = WAVE_WARM + s->half;
 }
