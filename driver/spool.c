@@ -16,7 +16,8 @@ struct spool_head {
 };
 
 /* Records move through the file a buffer at a time (one system call each). */
-#define SPOOL_BUF (1u << 20)
+#define SPOOL_BUF     (1u << 20)
+#define SPOOL_ERR_MAX 256
 
 struct spool {
 	int fd;
@@ -24,25 +25,23 @@ struct spool {
 	unsigned char wbuf[SPOOL_BUF];
 	size_t wpos;
 	uint64_t written;
-	char werr[256];
+	char werr[SPOOL_ERR_MAX];
 	/* Shared: how far the file is readable, and whether more will come. */
 	pthread_mutex_t lock;
 	pthread_cond_t more;
 	uint64_t published;
-	bool ended, abandoned;
-	/* The same two, for the reader to look at without the lock. */
-	atomic_bool ended_flag, abandoned_flag;
+	atomic_bool ended, abandoned; /* set under the lock; the reader may also look without it */
 	/* The reader's side. */
 	unsigned char rbuf[SPOOL_BUF];
 	size_t rpos, rlen;
 	uint64_t read_at;
 	char name[TRACE_LINE_MAX + 1];
-	char rerr[256];
+	char rerr[SPOOL_ERR_MAX];
 };
 
 static int spool_fail(char *err, const char *what)
 {
-	snprintf(err, 256, "temporary file: %s: %s", what, strerror(errno));
+	snprintf(err, SPOOL_ERR_MAX, "temporary file: %s: %s", what, strerror(errno));
 	return -1;
 }
 
@@ -67,8 +66,8 @@ struct spool *spool_new(char *err, size_t errlen)
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->more, NULL);
-	atomic_init(&s->ended_flag, false);
-	atomic_init(&s->abandoned_flag, false);
+	atomic_init(&s->ended, false);
+	atomic_init(&s->abandoned, false);
 	return s;
 }
 
@@ -132,9 +131,7 @@ int spool_put_step(struct spool *s, const struct trace_step *step)
 static void spool_close_writing(struct spool *s, bool ended)
 {
 	pthread_mutex_lock(&s->lock);
-	s->ended = ended;
-	s->abandoned = !ended;
-	atomic_store(ended ? &s->ended_flag : &s->abandoned_flag, true);
+	atomic_store(ended ? &s->ended : &s->abandoned, true);
 	pthread_cond_signal(&s->more);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -153,7 +150,7 @@ void spool_abandon(struct spool *s)
 
 bool spool_writer_ended(const struct spool *s)
 {
-	return atomic_load(&s->ended_flag);
+	return atomic_load(&s->ended);
 }
 
 /* Refills the reader's buffer from what the writer published, waiting for it if it is
@@ -216,7 +213,7 @@ static int spool_read(struct spool *s, void *p, size_t n)
 int spool_next(struct spool *s, struct spool_rec *out)
 {
 	/* A writer that gave up stops the reader at once, not after what it has buffered. */
-	if (atomic_load_explicit(&s->abandoned_flag, memory_order_relaxed))
+	if (atomic_load_explicit(&s->abandoned, memory_order_relaxed))
 		return SPOOL_ABANDONED;
 	struct spool_head h;
 	int rc = spool_read(s, &h, sizeof h);
@@ -225,9 +222,10 @@ int spool_next(struct spool *s, struct spool_rec *out)
 	out->kind = (enum spool_kind)h.kind;
 	if (h.kind == SPOOL_STEP)
 		rc = spool_read(s, &out->step, sizeof out->step);
-	else if (h.name_len > TRACE_LINE_MAX)
-		rc = -1;
-	else if ((rc = spool_read(s, &out->op, sizeof out->op)) == 1 && h.name_len)
+	else if (h.name_len > TRACE_LINE_MAX) {
+		errno = EIO;
+		return spool_fail(s->rerr, "read (a record's name longer than a trace line)");
+	} else if ((rc = spool_read(s, &out->op, sizeof out->op)) == 1 && h.name_len)
 		rc = spool_read(s, s->name, h.name_len);
 	if (rc == SPOOL_ABANDONED)
 		return rc;
