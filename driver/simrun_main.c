@@ -364,6 +364,8 @@ static void *checker_run(void *arg)
 	                    &c->sum) ||
 	        capacity_check(&c->cap, c->cfg, strcmp(c->file, "-") ? c->file : "<stdin>",
 	                       c->ignore_capacity);
+	checked_free(c->checked); /* pass 1's alone */
+	c->checked = NULL;
 	if (c->rc)
 		spool_abandon(c->spool);
 	else if (spool_end_writing(c->spool)) {
@@ -492,16 +494,14 @@ int main(int argc, char **argv)
 	chk.roofline = roofline.f;
 	chk.checked = args.use_cache ? checked_new(REPLAY_CACHE_MAX) : NULL;
 	chk.ignore_capacity = args.ignore_capacity;
+	/* One pass after the other when asked to, or when no thread is to be had. */
 	const char *one_thread = getenv("NMSIM_ONE_THREAD");
-	if (one_thread && *one_thread && strcmp(one_thread, "0")) {
-		checker_run(&chk);
-		if (chk.rc)
-			goto done;
-	} else if (pthread_create(&checker_thread, NULL, checker_run, &chk) == 0) {
-		checking = true;
+	checking = !(one_thread && *one_thread && strcmp(one_thread, "0")) &&
+	           pthread_create(&checker_thread, NULL, checker_run, &chk) == 0;
+	if (checking) {
 		log_hold(); /* until pass 1's verdict: as if it had come first */
 	} else {
-		checker_run(&chk); /* no thread to be had: one pass after the other */
+		checker_run(&chk);
 		if (chk.rc)
 			goto done;
 	}
@@ -603,7 +603,6 @@ done:
 		if (chk.rc)
 			rc = EXIT_USER_ERROR;
 	}
-	checked_free(chk.checked);
 	/* Outputs are put in place only after a run that wrote them whole. */
 	if (close_out(&roofline, ran))
 		rc = EXIT_USER_ERROR;
