@@ -29,53 +29,38 @@ static const char *log_prefix(enum log_level level)
 	}
 }
 
-/* What this thread holds (log_hold): messages, one line each, up to LOG_HELD_MAX bytes. */
+/* What this thread holds (log_hold): its messages, written as they would have been to
+ * standard error, into a memory stream (POSIX open_memstream); at most LOG_HELD_MAX bytes are
+ * kept, later messages are counted as dropped. */
 #define LOG_HELD_MAX 65536
-static _Thread_local int log_holding;
-static _Thread_local char *log_held;
+static _Thread_local FILE *log_held;
+static _Thread_local char *log_held_buf;
 static _Thread_local size_t log_held_len;
 static _Thread_local int log_held_dropped;
 
 void log_hold(void)
 {
-	log_holding = 1;
+	if (!log_held)
+		log_held = open_memstream(&log_held_buf, &log_held_len); /* NULL: prints at once */
 }
 
 void log_release(int print)
 {
-	if (!log_holding)
+	if (!log_held)
 		return;
-	log_holding = 0;
+	fclose(log_held);
+	log_held = NULL;
 	if (print && log_held_len) {
 		flockfile(stderr);
-		fwrite(log_held, 1, log_held_len, stderr);
+		fwrite(log_held_buf, 1, log_held_len, stderr);
 		if (log_held_dropped)
 			fprintf(stderr, "%s: warning: more messages were dropped\n", log_program);
 		funlockfile(stderr);
 	}
-	free(log_held);
-	log_held = NULL;
+	free(log_held_buf);
+	log_held_buf = NULL;
 	log_held_len = 0;
 	log_held_dropped = 0;
-}
-
-static void log_keep(enum log_level level, const char *fmt, va_list ap)
-{
-	if (!log_held && !(log_held = malloc(LOG_HELD_MAX))) {
-		log_held_dropped = 1;
-		return;
-	}
-	size_t room = LOG_HELD_MAX - log_held_len;
-	int n = snprintf(log_held + log_held_len, room, "%s: %s", log_program, log_prefix(level));
-	int m = n >= 0 && (size_t)n < room
-	            ? vsnprintf(log_held + log_held_len + n, room - (size_t)n, fmt, ap)
-	            : -1;
-	if (n < 0 || m < 0 || (size_t)n + (size_t)m + 1 >= room) {
-		log_held_dropped = 1; /* the message does not fit: it is dropped whole */
-		return;
-	}
-	log_held_len += (size_t)n + (size_t)m;
-	log_held[log_held_len++] = '\n';
 }
 
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
@@ -83,15 +68,17 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	/* Errors always print: -q silences chatter, never the reason for a failure. */
 	if (level != LOG_ERROR && level > log_threshold)
 		return;
-	if (log_holding && level <= LOG_WARN) {
-		log_keep(level, fmt, ap);
+	/* Held: errors and warnings (info and debug are chatter, printed at once). */
+	FILE *out = log_held && level <= LOG_WARN ? log_held : stderr;
+	if (out == log_held && (fflush(out), log_held_len >= LOG_HELD_MAX)) {
+		log_held_dropped = 1;
 		return;
 	}
-	flockfile(stderr); /* one line whole, whichever thread logs (simrun has two) */
-	fprintf(stderr, "%s: %s", log_program, log_prefix(level));
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
+	flockfile(out); /* one line whole, whichever thread logs (simrun has two) */
+	fprintf(out, "%s: %s", log_program, log_prefix(level));
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
+	funlockfile(out);
 }
 
 #define LOG_DEFINE(fn, level)             \
