@@ -673,6 +673,8 @@ static void op_run(struct arch *a, double clock)
 		a->cores[i].port.ps_per_byte = 1e12 / (a->cfg->smem.fill_bytes_per_cycle * clock);
 	struct ops_launch l;
 	ops_kind(op->type)->plan(&a->op_cfg, &a->fabric, op, a->plan, &l);
+	a->hbm.port.latency_ps =
+	    l.hbm_latency_ps ? l.hbm_latency_ps : (uint64_t)a->cfg->hbm.latency;
 	a->result = (struct arch_op_result){
 		.clock_hz = clock, .model = l.model, .bound = l.bound, .how = l.how ? l.how : "",
 		.notes = l.notes

@@ -20,6 +20,12 @@ static const struct cfg_field hbm_fields[] = {
 	  NULL },
 	{ "latency", CFG_TIME, offsetof(struct hbm_config, latency), "ps", 0, 1e8, "\"500 ns\"",
 	  "load-to-use latency of an unloaded access", NULL },
+	{ "loaded_latency", CFG_TIME, offsetof(struct hbm_config, loaded_latency), "ps", 0, 1e8,
+	  "0",
+	  "load-to-use latency while the memory streams at its achievable bandwidth (queues in "
+	  "the controllers, bank conflicts); an op's loads see the line from `latency` to this at "
+	  "the share of its time the memory is busy (0: no rise)",
+	  NULL },
 };
 
 const struct cfg_block hbm_cfg_block = {
@@ -30,6 +36,13 @@ const struct cfg_block hbm_cfg_block = {
 	"device memory: capacity, bandwidth, latency",
 	NULL,
 };
+
+double hbm_latency_at(const struct hbm_config *cfg, double u)
+{
+	if (cfg->loaded_latency <= cfg->latency || !(u > 0))
+		return cfg->latency;
+	return cfg->latency + (cfg->loaded_latency - cfg->latency) * (u < 1 ? u : 1);
+}
 
 double hbm_effective_bandwidth(const struct hbm_config *cfg)
 {

@@ -22,7 +22,9 @@ struct hbm_config {
 	double bandwidth;        /* peak, B/s */
 	double efficiency;       /* achievable fraction of peak, reads */
 	double write_efficiency; /* achievable fraction of peak, writes (bus turnaround) */
-	double latency;          /* ps */
+	double latency;          /* ps, unloaded */
+	double loaded_latency;   /* ps, when the memory streams at its achievable bandwidth; 0:
+	                            as `latency` (no rise with load) */
 	bool prune_in_memory;    /* scores keys in place, returns only survivors (Sprint) */
 };
 
@@ -50,6 +52,9 @@ void hbm_init(struct hbm *h, const struct hbm_config *cfg);
 int hbm_register_stats(struct hbm *h, struct stats *reg);
 /* Effective read bandwidth in B/s (peak x efficiency). */
 double hbm_effective_bandwidth(const struct hbm_config *cfg);
+/* Load-to-use latency in ps when the memory is busy a share u (0..1) of the time: the line
+ * from `latency` (idle) to `loaded_latency` (streaming flat out). */
+double hbm_latency_at(const struct hbm_config *cfg, double u);
 /* Time in ps to stream `read` and `write` bytes with nothing else in the way. */
 double hbm_stream_ps(const struct hbm_config *cfg, double read, double write);
 /* A read of `bytes` arriving at now_ps; returns when its last byte reaches the requester. */

@@ -36,12 +36,13 @@ static const struct cfg_field mapper_fields[] = {
 	{ "menu", CFG_ENUM, offsetof(struct mapper_config, menu), "", 0, 0, "\"best\"",
 	  "tiles the mapper may pick: best (every tile the buffer allows), or a library's menu: "
 	  "cutlass_sm80, cutlass_sm80_sparse, cutlass_sm90, spatha, marlin, flash_llm (which "
-	  "also stores unstructured weights as its Tiled-CSL; the others as a bitmap)",
+	  "also stores unstructured weights as its Tiled-CSL; the others as a bitmap), tinygemm "
+	  "(PyTorch's int4 weight-only kernel: one stage, nothing prefetched)",
 	  lower_menu_names },
 	{ "autotune", CFG_BOOL, offsetof(struct mapper_config, autotune), "", 0, 0, "false",
 	  "with menu = best: simulate the estimate's pick from the own tile grid and from every "
 	  "library menu and keep the fastest, as an autotuner measures candidates (no library's "
-	  "menu is then ever faster than best; each distinct GEMM costs up to 7 simulations); "
+	  "menu is then ever faster than best; each distinct GEMM costs up to 8 simulations); "
 	  "false: the estimate alone picks, as a library's heuristic does",
 	  NULL },
 };
@@ -78,8 +79,10 @@ static double b_bytes(const struct lower_gemm_plan *p, uint64_t cols, uint64_t k
 	return (double)cols * k_eff_step / p->b.k_fraction * formats_bits(&p->b) / 8;
 }
 
-static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint64_t tk,
-                       uint64_t split)
+/* The op's time with tile tm x tn x tk split `split` ways when device memory answers a load
+ * after hbm_latency ps; *hbm_ps: the part of it device memory is busy. */
+static double estimate_at(const struct lower_ctx *x, double hbm_latency, uint64_t tm, uint64_t tn,
+                          uint64_t tk, uint64_t split, double *hbm_ps)
 {
 	const struct lower_gemm_plan *p = x->p;
 	const struct arch_config *cfg = x->cfg;
@@ -93,7 +96,7 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	                 (double)rows * tk * p->gather_ps_per_elem;
 	double sbytes = a_bytes(p, rows, tk) + b_bytes(p, cols, tk);
 	/* Little's law: `stages` loads in flight must cover a load's latency. */
-	double latency = (cfg->hbm.latency + sbytes * x->port_ps_per_byte) / (double)p->stages;
+	double latency = (hbm_latency + sbytes * x->port_ps_per_byte) / (double)p->stages;
 	double step = max3(max3(compute, dequant, sbytes * x->port_ps_per_byte), latency, 0);
 	double cbytes = (double)rows * cols * (split > 1 ? 32 : formats_bits(&p->c)) / 8;
 	double item = (double)steps * step + cbytes * x->port_ps_per_byte + cfg->l2.latency;
@@ -117,7 +120,27 @@ static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint
 	uint64_t full = items / cores, tail = items % cores;
 	double t_waves = (double)full * max3(item, (double)cores * share, 0) +
 	                 (tail ? max3(item, (double)tail * share, 0) : 0);
-	return t_waves + t_reduce + cfg->hbm.latency;
+	*hbm_ps = t_hbm;
+	return t_waves + t_reduce + hbm_latency;
+}
+
+/* The same at the latency the tile's own stream sees (hbm.loaded_latency): the busier it
+ * keeps device memory, the longer a load waits. The busy share and the latency depend on each
+ * other; a few rounds settle them (each moves the latency less). *latency (if not NULL): the
+ * settled latency. */
+static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint64_t tk,
+                       uint64_t split, double *latency)
+{
+	const struct hbm_config *hbm = &x->cfg->hbm;
+	double lat = hbm->latency, hbm_ps;
+	double est = estimate_at(x, lat, tm, tn, tk, split, &hbm_ps);
+	for (int round = 0; round < 4 && hbm->loaded_latency > hbm->latency; round++) {
+		lat = hbm_latency_at(hbm, est > 0 ? hbm_ps / est : 0);
+		est = estimate_at(x, lat, tm, tn, tk, split, &hbm_ps);
+	}
+	if (latency)
+		*latency = lat;
+	return est;
 }
 
 /* The datapath and the operands' storage costs of a GEMM; 0, or -1 with err if the machine
@@ -246,7 +269,7 @@ static void pick(const struct lower_ctx *x, const struct lower_menu *menu,
 			    (split > c.max_split || tiles * split > 4 * (uint64_t)cfg->core.count ||
 			     ceil_div(p->k_eff, split) < c.k))
 				break;
-			double est = estimate(x, c.m, c.n, c.k, split);
+			double est = estimate(x, c.m, c.n, c.k, split, NULL);
 			if (est < best->est * (1 - 1e-6) ||
 			    (est <= best->est * (1 + 1e-6) && buf > best->flight * (1 + 1e-9)))
 				*best = (struct lower_choice){ true,     c.m,   c.n, c.k,
@@ -325,13 +348,17 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct 
 	uint64_t best_stages = best.stages;
 	p->stages = best.stages;
 	if (best.valid && cfg->mapper.force.valid)
-		best.est = estimate(&x, best.m, best.n, best.k, best.split);
+		best.est = estimate(&x, best.m, best.n, best.k, best.split, NULL);
+	p->hbm_latency_ps = cfg->hbm.latency;
+	if (best.valid)
+		estimate(&x, best.m, best.n, best.k, best.split, &p->hbm_latency_ps);
 	double best_est = best.est;
 	if (!p->tile_m) {
 		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
 		         tensor_prec_name(p->prec), (unsigned long long)cfg->smem.size);
 		return -1;
 	}
+
 	p->stages = best_stages;
 	p->est_ps = best_est;
 	p->tiles_m = ceil_div(p->m, p->tile_m);

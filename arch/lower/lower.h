@@ -36,6 +36,7 @@ struct lower_gemm_plan {
 	double gather_ps_per_elem; /* per core, per activation element (V:N:M column gather) */
 	double decode_instr;       /* instructions per dense weight element (for counters) */
 	double est_ps;             /* the heuristic's estimate (for --verbose; not the result) */
+	double hbm_latency_ps;     /* device memory's load-to-use latency under this op's load */
 	const char *how;           /* the weight format's phrase */
 	bool b_shared;             /* B is a weight: one copy serves every GEMM of a batched op */
 	double act_keep; /* share of K read and computed under activation sparsity (asp=) */

@@ -53,6 +53,19 @@ static const struct lower_menu_tile flash_llm[] = {
 	{ 64, 128, 64, 2 }, { 128, 128, 64, 2 },
 };
 
+/* PyTorch's int4 "tinygemm" (aten _weight_int4pack_mm, aten/src/ATen/native/cuda/int4mm.cu;
+ * gpt-fast's and torchao's int4 weight-only path): every M runs HANDLE_Q_GROUP(8, 8, ...), a CTA
+ * of 8 warps owns 16 tokens x 8 weight rows and loops over all of K, 1024 of it per iteration
+ * (8 warps x 8 k-tiles of 16), with no split-K. Each iteration loads its weights from global
+ * memory straight into registers (one 16-byte load a thread), dequantizes, then runs its MMAs:
+ * nothing is prefetched, hence one stage. The tile stands for what one SM runs at once: 3
+ * CTAs [ASSUMED: the source states no register count; the fragments a thread holds (A 32,
+ * dequantized B 16, scales 4, accumulators 4 registers) plus addressing come to about 80
+ * registers, and 65536 / (80 x 256) = 3.2], so 24 weight rows. */
+static const struct lower_menu_tile tinygemm[] = {
+	{ 16, 24, 1024, 1 },
+};
+
 static const struct lower_menu menus[] = {
 	{ "best", "every tile the machine's buffer allows (nmsim's own candidates)", NULL, 0, 16,
 	  FORMATS_BITMAP },
@@ -68,12 +81,13 @@ static const struct lower_menu menus[] = {
 	  FORMATS_BITMAP },
 	{ "flash_llm", "AlibabaResearch/flash-llm csrc/TilingConfig.h", flash_llm, N(flash_llm), 16,
 	  FORMATS_TILED_CSL },
+	{ "tinygemm", "pytorch/pytorch aten/src/ATen/native/cuda/int4mm.cu", tinygemm, N(tinygemm),
+	  1, FORMATS_BITMAP },
 };
 
-const char *const lower_menu_names[] = {
-	"best",   "cutlass_sm80", "cutlass_sm80_sparse", "cutlass_sm90",
-	"spatha", "marlin",       "flash_llm",           NULL
-};
+const char *const lower_menu_names[] = { "best",         "cutlass_sm80", "cutlass_sm80_sparse",
+	                                 "cutlass_sm90", "spatha",       "marlin",
+	                                 "flash_llm",    "tinygemm",     NULL };
 
 _Static_assert(N(menus) + 1 == N(lower_menu_names), "one name per menu");
 

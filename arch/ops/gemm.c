@@ -86,19 +86,21 @@ static void gemm_plan(const struct arch_config *cfg, struct fabric *fabric,
 	           "op at line %llu passed its check but failed to lower: %s",
 	           (unsigned long long)op->line, err);
 	log_debug("line %llu: gemm %llux%llux%llu x%llu %s: tile %llux%llux%llu, %llu stages, "
-	          "split %llu, %llu items of %llu steps, estimate %.2f us",
+	          "split %llu, %llu items of %llu steps, estimate %.2f us, memory latency %.0f ns",
 	          (unsigned long long)op->line, (unsigned long long)p->m, (unsigned long long)p->n,
 	          (unsigned long long)p->k, (unsigned long long)p->count, tensor_prec_name(p->prec),
 	          (unsigned long long)p->tile_m, (unsigned long long)p->tile_n,
 	          (unsigned long long)p->tile_k, (unsigned long long)p->stages,
 	          (unsigned long long)p->split, (unsigned long long)p->items,
-	          (unsigned long long)p->steps_per_item, p->est_ps * 1e-6);
+	          (unsigned long long)p->steps_per_item, p->est_ps * 1e-6,
+	          p->hbm_latency_ps * 1e-3);
 	uint64_t bcount = p->b_shared ? 1 : p->count;
 	*out = (struct ops_launch){ .model = ARCH_MODEL_TILES,
 		                    .how = p->how,
 		                    .prog = &gemm_program,
 		                    .stages = p->stages,
-		                    .items = p->items };
+		                    .items = p->items,
+		                    .hbm_latency_ps = (uint64_t)llround(p->hbm_latency_ps) };
 	out->l2_tiles = ops_l2_tiles(cfg, ops_sat_mul(ops_sat_add(ops_sat_mul(p->tiles_m, p->count),
 	                                                          ops_sat_mul(p->tiles_n, bcount)),
 	                                              p->steps_total));

@@ -31,6 +31,9 @@ struct ops_launch {
 	/* ARCH_MODEL_TILES: */
 	const struct tile_program *prog;
 	uint64_t stages, items;
+	/* Device memory's load-to-use latency while this op streams (hbm.loaded_latency); 0: the
+	 * machine's unloaded latency. */
+	uint64_t hbm_latency_ps;
 	uint64_t l2_tiles; /* distinct tiles the L2 directory must be able to track */
 	/* Items after which the work pattern repeats (a column of the threadblock swizzle, one
 	 * head), inside the stretches the program's stretch_end gives: whole waves are compared in

@@ -47,7 +47,11 @@ static void test_contention_queues_in_arrival_order(void **s)
 static void test_hbm_efficiency_and_write_latency(void **s)
 {
 	(void)s;
-	struct hbm_config cfg = { 1ULL << 30, 2e12, 0.5, 0.25, 600000, false };
+	struct hbm_config cfg = { .size = 1ULL << 30,
+		                  .bandwidth = 2e12,
+		                  .efficiency = 0.5,
+		                  .write_efficiency = 0.25,
+		                  .latency = 600000 };
 	struct hbm h;
 	hbm_init(&h, &cfg);
 	/* Effective 1e12 B/s = 1 B/ps: a 1 MB read takes 1e6 ps + 600 ns. */
@@ -58,6 +62,21 @@ static void test_hbm_efficiency_and_write_latency(void **s)
 	assert_int_equal(h.stats.read_bytes, 1000000);
 	assert_int_equal(h.stats.write_bytes, 1000);
 	assert_int_equal(h.stats.busy_ps, 1002000);
+}
+
+/* The loaded-latency line: idle at `latency`, flat out at `loaded_latency`, linear between,
+ * never beyond either end; none set: no rise. */
+static void test_hbm_latency_rises_with_load(void **s)
+{
+	(void)s;
+	struct hbm_config cfg = { .latency = 600000, .loaded_latency = 1000000 };
+	assert_true(hbm_latency_at(&cfg, 0) == 600000);
+	assert_true(hbm_latency_at(&cfg, 0.5) == 800000);
+	assert_true(hbm_latency_at(&cfg, 1) == 1000000);
+	assert_true(hbm_latency_at(&cfg, 3) == 1000000);
+	assert_true(hbm_latency_at(&cfg, -1) == 600000);
+	cfg.loaded_latency = 0;
+	assert_true(hbm_latency_at(&cfg, 0.9) == 600000);
 }
 
 static void test_l2_directory_hits_and_evicts_lru(void **s)
@@ -437,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_unloaded_transfer_is_latency_plus_size_over_bandwidth),
 		cmocka_unit_test(test_contention_queues_in_arrival_order),
 		cmocka_unit_test(test_hbm_efficiency_and_write_latency),
+		cmocka_unit_test(test_hbm_latency_rises_with_load),
 		cmocka_unit_test(test_l2_directory_hits_and_evicts_lru),
 		cmocka_unit_test(test_l2_shift_equals_walking_on),
 		cmocka_unit_test(test_l2_keep_lru_across_ops),

@@ -4,7 +4,9 @@
  * a hardware decompressor); power-limited clocks (the clock falls as GEMMs grow and draw more,
  * never above the maximum, and stays at the maximum with no limit); L2 across ops (a repeated
  * op is faster when its weight stayed in L2, equal when L2 is flushed between ops); kernel
- * tile menus (with autotuning, a library's restricted menu is never faster than best). */
+ * tile menus (with autotuning, a library's restricted menu is never faster than best); loaded
+ * memory latency (a kernel that prefetches nothing waits it out on every step, a deep
+ * pipeline hides it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,9 +142,8 @@ static void test_restricted_menu_never_faster_than_best(void **s)
 {
 	(void)s;
 	const char *machines[] = { "configs/a100_24.cfg", "configs/h100_24.cfg" };
-	const char *menus[] = { "cutlass_sm80", "cutlass_sm80_sparse",
-		                "cutlass_sm90", "spatha",
-		                "marlin",       "flash_llm" };
+	const char *menus[] = { "cutlass_sm80", "cutlass_sm80_sparse", "cutlass_sm90", "spatha",
+		                "marlin",       "flash_llm",           "tinygemm" };
 	for (size_t m = 0; m < 2; m++) {
 		run_trace_on(machines[m], shapes,
 		             "--set l2.flush_between_ops=true --set mapper.autotune=true");
@@ -161,6 +162,38 @@ static void test_restricted_menu_never_faster_than_best(void **s)
 	}
 }
 
+/* A batch-1 int4 GEMV (Llama-2-70B's gate and up projections) on A100. */
+static const char gemv[] = "simtrace 1\n"
+                           "tensor id=w role=weight shape=57344x8192 dtype=int4 q=group:32\n"
+                           "op gemm m=1 n=57344 k=8192 w=w a=bf16\n";
+
+static void test_loaded_latency_slows_only_shallow_pipelines(void **s)
+{
+	(void)s;
+	double t[2][2]; /* [menu: best, tinygemm][loaded latency: off, on] */
+	const char *opts[2][2] = {
+		{ "--set hbm.loaded_latency=0", "--set hbm.loaded_latency=1us" },
+		{ "--set mapper.menu=tinygemm --set hbm.loaded_latency=0",
+		  "--set mapper.menu=tinygemm --set hbm.loaded_latency=1us" },
+	};
+	for (int m = 0; m < 2; m++)
+		for (int l = 0; l < 2; l++) {
+			run_trace(gemv, opts[m][l]);
+			assert_int_equal(nrows, 1);
+			t[m][l] = rows[0].time_s;
+		}
+	/* tinygemm loads, then computes, one step at a time: each step waits the latency, which
+	 * the stream raises towards 1 us. */
+	assert_true(t[1][1] > t[1][0] * 1.15);
+	/* The deepest pipeline the buffer allows keeps enough bytes in flight to cover it: only
+	 * the op's first load and its end wait longer. */
+	assert_true(t[0][1] < t[0][0] * 1.03);
+	assert_true(t[0][1] >= t[0][0]);
+	/* A latency below the unloaded one is no rise: the same as none. */
+	run_trace(gemv, "--set mapper.menu=tinygemm --set hbm.loaded_latency=100ns");
+	assert_true(rows[0].time_s == t[1][0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_repeated_op_is_faster_with_warm_l2),
 		cmocka_unit_test(test_restricted_menu_never_faster_than_best),
 		cmocka_unit_test(test_mapper_sees_a_machine_without_l2),
+		cmocka_unit_test(test_loaded_latency_slows_only_shallow_pipelines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
