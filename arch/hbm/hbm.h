@@ -1,12 +1,16 @@
-/* hbm — device memory (HBM or GDDR): one shared bandwidth server with a fixed latency.
+/* hbm — device memory (HBM or GDDR): one shared bandwidth server with a latency per op.
  *
  * Models: the achievable bandwidth (peak x a named efficiency, a lower one for writes, whose
  * bus turnarounds cost DRAM time) shared by every core in arrival order, and the load-to-use
- * latency of an unloaded access.
+ * latency: unloaded, or (with loaded_latency) rising along a line to its value when the memory
+ * streams flat out, at the busy share the op's own plan gives (hbm_latency_at; the GEMM mapper
+ * settles it with its estimate, arch/lower/lower.c; other op kinds wait the unloaded latency).
  * Not: channels, banks, row buffers, refresh, read/write turnaround; their average effect is
- * what `efficiency` stands for (calibrated once per machine, never per workload).
+ * what `efficiency` and the latency's rise stand for (once per machine, never per workload);
+ * a latency that changes within an op as its load changes.
  * Numbers: the architecture file (vendor datasheets; efficiency from published streaming
- * measurements, e.g. A100 68-77 % of 2039 GB/s).
+ * measurements, e.g. A100 68-77 % of 2039 GB/s; the loaded latency by Little's law from a
+ * microbenchmark's bandwidth at known bytes in flight).
  */
 #ifndef NMSIM_HBM_H
 #define NMSIM_HBM_H
