@@ -675,10 +675,12 @@ static void op_run(struct arch *a, double clock)
 	ops_kind(op->type)->plan(&a->op_cfg, &a->fabric, op, a->plan, &l);
 	a->hbm.port.latency_ps =
 	    l.hbm_latency_ps ? l.hbm_latency_ps : (uint64_t)a->cfg->hbm.latency;
-	a->result = (struct arch_op_result){
-		.clock_hz = clock, .model = l.model, .bound = l.bound, .how = l.how ? l.how : "",
-		.notes = l.notes
-	};
+	a->result = (struct arch_op_result){ .clock_hz = clock,
+		                             .model = l.model,
+		                             .bound = l.bound,
+		                             .how = l.how ? l.how : "",
+		                             .mem_latency_ps = a->hbm.port.latency_ps,
+		                             .notes = l.notes };
 	a->keep = l.keep;
 	a->keep_bytes = l.keep_bytes;
 	a->warm_bytes = l2_keep_resident(&a->l2.keep, l.keep);

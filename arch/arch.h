@@ -63,6 +63,9 @@ struct arch_op_result {
 	/* Tiled ops: the time a core spent decoding stored operands (arch/formats), mean of all
 	 * cores; 0 for others. */
 	uint64_t decode_ps;
+	/* The device-memory load-to-use latency its loads waited (hbm.loaded_latency: more when
+	 * its own stream keeps memory busy). */
+	uint64_t mem_latency_ps;
 	/* What it leaves in L2 for later ops (arch/l2/l2_keep.h): the stored bytes of the named
 	 * tensor it read, the other bytes it moved between device memory and the chip, and how
 	 * many of the named tensor's bytes it found resident when it started. */

@@ -32,7 +32,7 @@ static int bound_index(const char *bound)
 void replay_csv_header(FILE *csv)
 {
 	fputs("index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model,kernel_s,gap_s,"
-	      "decode_s,clock_mhz,measured_s,label,shape,format\n",
+	      "decode_s,clock_mhz,measured_s,label,shape,format,mem_latency_s\n",
 	      csv);
 }
 
@@ -264,7 +264,7 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 		fputc(',', r->csv);
 		opdesc_format(op, desc, sizeof desc);
 		csv_field(r->csv, desc);
-		fputc('\n', r->csv);
+		fprintf(r->csv, ",%.6e\n", (double)res->mem_latency_ps * 1e-12);
 	}
 	if (r->listener && r->listener->op_done) {
 		struct replay_op_done d = { op, step_kind, start_ps, t, res,

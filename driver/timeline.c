@@ -357,6 +357,7 @@ void timeline_op(struct timeline *t, const struct trace_op *op, uint64_t start_p
 	json_object_object_add(args, "energy_j", json_object_new_double(energy_j));
 	json_object_object_add(args, "clock_mhz", json_object_new_double(res->clock_hz * 1e-6));
 	json_object_object_add(args, "kernel_us", us(res->time_ps - res->gap_ps));
+	json_object_object_add(args, "mem_latency_us", us(res->mem_latency_ps));
 	slice(t, label, PID_MACHINE, TID_OPS, start_ps, res->time_ps, args);
 	counters_at(t, start_ps, res, res->time_ps, energy_j, hbm_bytes, l2_bandwidth);
 	t->counters_open = true;

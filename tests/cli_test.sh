@@ -39,7 +39,7 @@ stdin)
 csv)
   run --arch $arch --csv "$tmp/c" $trace >/dev/null
   ops=$(grep -c '^op ' $trace)
-  [ "$(head -n 1 "$tmp/c")" = "index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model,kernel_s,gap_s,decode_s,clock_mhz,measured_s,label,shape,format" ] || fail "csv header"
+  [ "$(head -n 1 "$tmp/c")" = "index,line,step,type,layer,name,time_s,energy_j,bytes,bound,model,kernel_s,gap_s,decode_s,clock_mhz,measured_s,label,shape,format,mem_latency_s" ] || fail "csv header"
   [ "$(($(wc -l <"$tmp/c") - 1))" = "$ops" ] || fail "csv rows != ops ($ops)"
   run --arch $arch --csv - $trace | grep -q '^0,' || fail "--csv -" ;;
 set_changes_result)

@@ -160,11 +160,14 @@ notes)
   grep -q 'dirty write-backs' "$tmp/o" || fail "a tiled op's limits missing"; true ;;
 csv_columns)
   run --arch a100_24.cfg --csv "$tmp/c.csv" traces/examples/llama2-7b-2of4.trace.gz >/dev/null
-  head -n1 "$tmp/c.csv" | grep -q ',measured_s,label,shape,format$' || fail "csv header: $(head -n1 "$tmp/c.csv")"
+  head -n1 "$tmp/c.csv" | grep -q ',measured_s,label,shape,format,mem_latency_s$' || fail "csv header: $(head -n1 "$tmp/c.csv")"
   awk -F, 'NR > 1 && ($17 == "" || $18 == "" || $19 == "") { bad++ } END { exit bad > 0 }' "$tmp/c.csv" ||
     fail "a row without label, shape or format"
-  grep -q ',vec.rmsnorm,128x4096,fp16$' "$tmp/c.csv" || fail "vec row label/shape"
-  grep -q ',mlp.down,1x4096x11008,fp16 nm:2:4$' "$tmp/c.csv" || fail "gemm row label/shape/format" ;;
+  grep -q ',vec.rmsnorm,128x4096,fp16,6.000000e-07$' "$tmp/c.csv" || fail "vec row label/shape"
+  grep -q ',mlp.down,1x4096x11008,fp16 nm:2:4,[0-9.e+-]*$' "$tmp/c.csv" || fail "gemm row label/shape/format"
+  # The memory latency a GEMM's loads waited: above the unloaded 600 ns under its own stream.
+  awk -F, 'NR > 1 && $6 == "mlp.down" && $20 > 6e-7 { n++ } END { exit n == 0 }' "$tmp/c.csv" ||
+    fail "no decode GEMM waited a loaded latency" ;;
 profile)
   gen --from-kineto tests/data/kineto/qwen1.5-0.5b-chat.mi300.json.gz -o "$tmp/q.trace"
   run --arch h100_24.cfg --json "$tmp/q.json" "$tmp/q.trace" >"$tmp/o"

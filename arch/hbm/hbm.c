@@ -28,13 +28,27 @@ static const struct cfg_field hbm_fields[] = {
 	  NULL },
 };
 
+/* A loaded latency below the unloaded one would be no rise at all: refused, not ignored. */
+static int hbm_check(const void *block, struct cfg_checker *chk)
+{
+	const struct hbm_config *c = block;
+	if (c->loaded_latency > 0 && c->loaded_latency < c->latency) {
+		cfg_report(chk, "loaded_latency",
+		           "%.0f ns is below hbm.latency (%.0f ns): the latency under load is at "
+		           "least the unloaded one (0: no rise)",
+		           c->loaded_latency * 1e-3, c->latency * 1e-3);
+		return -1;
+	}
+	return 0;
+}
+
 const struct cfg_block hbm_cfg_block = {
 	"hbm",
 	hbm_fields,
 	sizeof hbm_fields / sizeof hbm_fields[0],
 	0,
 	"device memory: capacity, bandwidth, latency",
-	NULL,
+	hbm_check,
 };
 
 double hbm_latency_at(const struct hbm_config *cfg, double u)

@@ -37,7 +37,8 @@ static const struct cfg_field mapper_fields[] = {
 	  "tiles the mapper may pick: best (every tile the buffer allows), or a library's menu: "
 	  "cutlass_sm80, cutlass_sm80_sparse, cutlass_sm90, spatha, marlin, flash_llm (which "
 	  "also stores unstructured weights as its Tiled-CSL; the others as a bitmap), tinygemm "
-	  "(PyTorch's int4 weight-only kernel: one stage, nothing prefetched)",
+	  "(PyTorch's int4 weight-only kernel: one stage, nothing prefetched); a menu holds every "
+	  "GEMM of the run, whatever its operands",
 	  lower_menu_names },
 	{ "autotune", CFG_BOOL, offsetof(struct mapper_config, autotune), "", 0, 0, "false",
 	  "with menu = best: simulate the estimate's pick from the own tile grid and from every "
@@ -61,6 +62,9 @@ static const uint64_t tile_ns[] = { 32, 64, 128, 256 };
 static const uint64_t tile_ks[] = { LOWER_MIN_TILE_K, 64, 128, 256, 512 };
 static const uint64_t splits[] = { 1, 2, 3, 4, 6, 8, 12, 16 };
 #define LOWER_GRID_MAX_SPLIT 16
+
+/* How closely the loaded latency is settled (ps): a nanosecond. */
+#define LOWER_LATENCY_TOL 1000.0
 
 struct lower_ctx {
 	const struct arch_config *cfg;
@@ -95,15 +99,19 @@ static double estimate_at(const struct lower_ctx *x, double hbm_latency, uint64_
 	double dequant = (double)cols * tk / p->b.k_fraction * p->decode_ps_per_elem +
 	                 (double)rows * tk * p->gather_ps_per_elem;
 	double sbytes = a_bytes(p, rows, tk) + b_bytes(p, cols, tk);
-	/* Little's law: `stages` loads in flight must cover a load's latency. */
+	/* Little's law: `stages` loads in flight must cover a load's latency; with one stage
+	 * nothing is loaded while the step computes, so a step is the load, then the compute. */
 	double latency = (hbm_latency + sbytes * x->port_ps_per_byte) / (double)p->stages;
-	double step = max3(max3(compute, dequant, sbytes * x->port_ps_per_byte), latency, 0);
+	double step = p->stages == 1
+	                  ? latency + max3(compute, dequant, 0)
+	                  : max3(max3(compute, dequant, sbytes * x->port_ps_per_byte), latency, 0);
 	double cbytes = (double)rows * cols * (split > 1 ? 32 : formats_bits(&p->c)) / 8;
 	double item = (double)steps * step + cbytes * x->port_ps_per_byte + cfg->l2.latency;
 	/* Device memory: every operand once (L2 catches reuse), outputs once; on a machine whose
 	 * L2 cannot hold even one wave's steps (none at all, as Sprint's or an accelerator's
 	 * with only its operand buffers), every tile load comes from device memory. */
-	double once = (a_bytes(p, p->m, p->k_eff) + b_bytes(p, p->n, p->k_eff)) * (double)p->count;
+	double once = a_bytes(p, p->m, p->k_eff) * (double)p->count +
+	              b_bytes(p, p->n, p->k_eff) * (p->b_shared ? 1 : (double)p->count);
 	double loads = (double)items * (double)steps * sbytes;
 	bool no_reuse = (double)cfg->l2.size * cfg->l2.usable < (double)cfg->core.count * sbytes;
 	double t_hbm = hbm_stream_ps(&cfg->hbm, no_reuse && loads > once ? loads : once,
@@ -126,16 +134,27 @@ static double estimate_at(const struct lower_ctx *x, double hbm_latency, uint64_
 
 /* The same at the latency the tile's own stream sees (hbm.loaded_latency): the busier it
  * keeps device memory, the longer a load waits. The busy share and the latency depend on each
- * other; a few rounds settle them (each moves the latency less). *latency (if not NULL): the
- * settled latency. */
+ * other: a longer latency stretches the op and lowers its share, so the latency the share
+ * asks for falls as the latency tried rises, and the one latency that asks for itself is found
+ * by bisection (to LOWER_LATENCY_TOL ps). *latency (if not NULL): that latency. */
 static double estimate(const struct lower_ctx *x, uint64_t tm, uint64_t tn, uint64_t tk,
                        uint64_t split, double *latency)
 {
 	const struct hbm_config *hbm = &x->cfg->hbm;
 	double lat = hbm->latency, hbm_ps;
 	double est = estimate_at(x, lat, tm, tn, tk, split, &hbm_ps);
-	for (int round = 0; round < 4 && hbm->loaded_latency > hbm->latency; round++) {
-		lat = hbm_latency_at(hbm, est > 0 ? hbm_ps / est : 0);
+	if (hbm->loaded_latency > hbm->latency &&
+	    hbm_latency_at(hbm, est > 0 ? hbm_ps / est : 0) > lat) {
+		double lo = hbm->latency, hi = hbm->loaded_latency;
+		while (hi - lo > LOWER_LATENCY_TOL) {
+			double mid = (lo + hi) / 2;
+			est = estimate_at(x, mid, tm, tn, tk, split, &hbm_ps);
+			if (hbm_latency_at(hbm, est > 0 ? hbm_ps / est : 0) > mid)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		lat = (lo + hi) / 2;
 		est = estimate_at(x, lat, tm, tn, tk, split, &hbm_ps);
 	}
 	if (latency)

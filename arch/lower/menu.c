@@ -58,12 +58,13 @@ static const struct lower_menu_tile flash_llm[] = {
  * of 8 warps owns 16 tokens x 8 weight rows and loops over all of K, 1024 of it per iteration
  * (8 warps x 8 k-tiles of 16), with no split-K. Each iteration loads its weights from global
  * memory straight into registers (one 16-byte load a thread), dequantizes, then runs its MMAs:
- * nothing is prefetched, hence one stage. The tile stands for what one SM runs at once: 3
- * CTAs [ASSUMED: the source states no register count; the fragments a thread holds (A 32,
- * dequantized B 16, scales 4, accumulators 4 registers) plus addressing come to about 80
- * registers, and 65536 / (80 x 256) = 3.2], so 24 weight rows. */
+ * nothing is prefetched, hence one stage. The tile stands for what one SM runs at once: 4
+ * CTAs, so 32 weight rows [D: the source states no register count; the kernel rebuilt from
+ * int4mm.cu with nvcc 13.0 for sm_80 (-Xptxas -v) uses 64 registers a thread, and
+ * 65536 / (64 x 256) = 4; the wheels measured were built by an older nvcc, whose count may
+ * differ: docs/research/fidelity.md gives how the validation rows move with 2 to 5 CTAs]. */
 static const struct lower_menu_tile tinygemm[] = {
-	{ 16, 24, 1024, 1 },
+	{ 16, 32, 1024, 1 },
 };
 
 static const struct lower_menu menus[] = {

@@ -162,15 +162,20 @@ static void test_restricted_menu_never_faster_than_best(void **s)
 	}
 }
 
-/* A batch-1 int4 GEMV (Llama-2-70B's gate and up projections) on A100. */
+/* A batch-1 int4 GEMV (Llama-2-70B's gate and up projections) and a compute-bound GEMM on
+ * A100, whose hbm.latency is 600 ns. */
 static const char gemv[] = "simtrace 1\n"
                            "tensor id=w role=weight shape=57344x8192 dtype=int4 q=group:32\n"
                            "op gemm m=1 n=57344 k=8192 w=w a=bf16\n";
+static const char square[] = "simtrace 1\nop gemm m=8192 n=8192 k=8192 b=fp16\n";
+static const char gemv_then_norm[] = "simtrace 1\n"
+                                     "op gemm m=1 n=57344 k=8192 b=fp16\n"
+                                     "op vec kind=rmsnorm rows=1 cols=8192\n";
 
 static void test_loaded_latency_slows_only_shallow_pipelines(void **s)
 {
 	(void)s;
-	double t[2][2]; /* [menu: best, tinygemm][loaded latency: off, on] */
+	double t[2][2], lat[2][2]; /* [menu: best, tinygemm][loaded latency: off, on] */
 	const char *opts[2][2] = {
 		{ "--set hbm.loaded_latency=0", "--set hbm.loaded_latency=1us" },
 		{ "--set mapper.menu=tinygemm --set hbm.loaded_latency=0",
@@ -181,16 +186,31 @@ static void test_loaded_latency_slows_only_shallow_pipelines(void **s)
 			run_trace(gemv, opts[m][l]);
 			assert_int_equal(nrows, 1);
 			t[m][l] = rows[0].time_s;
+			lat[m][l] = rows[0].mem_latency_s;
 		}
-	/* tinygemm loads, then computes, one step at a time: each step waits the latency, which
-	 * the stream raises towards 1 us. */
+	/* No rise: every op waits the unloaded latency. */
+	assert_true(lat[0][0] == 600e-9 && lat[1][0] == 600e-9);
+	/* The deep pipeline streams at the memory's rate: its busy share, hence its latency, is
+	 * near the top of the line; tinygemm, waiting on every step, keeps memory less busy and
+	 * its latency settles lower, strictly inside the line. */
+	assert_true(lat[0][1] > 950e-9 && lat[0][1] <= 1e-6);
+	assert_true(lat[1][1] > 650e-9 && lat[1][1] < lat[0][1] - 20e-9);
+	/* tinygemm loads, then computes, one step at a time: each step waits the latency. */
 	assert_true(t[1][1] > t[1][0] * 1.15);
 	/* The deepest pipeline the buffer allows keeps enough bytes in flight to cover it: only
 	 * the op's first load and its end wait longer. */
 	assert_true(t[0][1] < t[0][0] * 1.03);
 	assert_true(t[0][1] >= t[0][0]);
-	/* A latency below the unloaded one is no rise: the same as none. */
-	run_trace(gemv, "--set mapper.menu=tinygemm --set hbm.loaded_latency=100ns");
+	/* A compute-bound GEMM keeps memory idle most of the time: little rise. */
+	run_trace(square, "--set hbm.loaded_latency=1us --set power.limit=0");
+	assert_true(rows[0].mem_latency_s > 600e-9 && rows[0].mem_latency_s < 700e-9);
+	/* Other op kinds wait the unloaded latency, whatever the GEMM before them waited. */
+	run_trace(gemv_then_norm, "--set hbm.loaded_latency=1us");
+	assert_int_equal(nrows, 2);
+	assert_true(rows[0].mem_latency_s > 950e-9);
+	assert_true(rows[1].mem_latency_s == 600e-9);
+	/* A loaded latency equal to the unloaded one is no rise: the same as none. */
+	run_trace(gemv, "--set mapper.menu=tinygemm --set hbm.loaded_latency=600ns");
 	assert_true(rows[0].time_s == t[1][0]);
 }
 

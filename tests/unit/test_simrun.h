@@ -18,6 +18,7 @@ struct simrun_row {
 	double kernel_s; /* time_s without the launch gap */
 	double decode_s; /* time a core spent decoding operands */
 	double clock_mhz;
+	double mem_latency_s; /* the memory latency its loads waited */
 	char bound[16];
 };
 
@@ -88,6 +89,8 @@ static inline void run_trace_on(const char *arch, const char *trace, const char 
 				r->decode_s = atof(field[i]);
 			else if (!strcmp(name[i], "clock_mhz"))
 				r->clock_mhz = atof(field[i]);
+			else if (!strcmp(name[i], "mem_latency_s"))
+				r->mem_latency_s = atof(field[i]);
 			else if (!strcmp(name[i], "bound"))
 				snprintf(r->bound, sizeof r->bound, "%s", field[i]);
 		}
