@@ -25,6 +25,11 @@ timeline)
   grep -q '"name":"compute","pid":2' "$tmp/tl.json" || fail "no compute tile events"
   grep -q '"name":"load","pid":2' "$tmp/tl.json" || fail "no load tile events"
   grep -q '"shape":"32x12288x4096"' "$tmp/tl.json" || fail "op args lack the shape"
+  # The memory latency each op waited: a decode GEMM's above the unloaded 0.6 us, a norm's at it.
+  grep -o '"shape":"1x12288x4096"[^}]*"mem_latency_us":[0-9.e-]*' "$tmp/tl.json" | head -n 1 |
+    awk -F'"mem_latency_us":' '{ exit !($2 > 0.6 && $2 <= 1.05) }' || fail "gemm mem_latency_us"
+  grep -o '"shape":"1x4096"[^}]*"mem_latency_us":[0-9.e-]*' "$tmp/tl.json" | head -n 1 |
+    grep -q '"mem_latency_us":0.600000$' || fail "vec mem_latency_us"
   # A selection naming nothing records no tiles; a malformed one is a usage error.
   run --arch a100_24.cfg --timeline "$tmp/n.json" --timeline-ops 'no.such.op' --json "$tmp/c.json" "$tmp/t.gz" >/dev/null
   "$check" "$tmp/n.json" "$tmp/c.json" >/dev/null || fail "timeline without tiles"

@@ -366,18 +366,20 @@ int lower_gemm(const struct arch_config *cfg, const struct trace_op *op, struct 
 	p->split = best.split;
 	uint64_t best_stages = best.stages;
 	p->stages = best.stages;
-	if (best.valid && cfg->mapper.force.valid)
-		best.est = estimate(&x, best.m, best.n, best.k, best.split, NULL);
+	/* The chosen tile's estimate again (a forced one has none yet), for the latency it
+	 * settles at. */
 	p->hbm_latency_ps = cfg->hbm.latency;
-	if (best.valid)
-		estimate(&x, best.m, best.n, best.k, best.split, &p->hbm_latency_ps);
+	if (best.valid) {
+		double est = estimate(&x, best.m, best.n, best.k, best.split, &p->hbm_latency_ps);
+		if (cfg->mapper.force.valid)
+			best.est = est;
+	}
 	double best_est = best.est;
 	if (!p->tile_m) {
 		snprintf(err, errlen, "no tile of %s operands fits the %llu-byte buffer",
 		         tensor_prec_name(p->prec), (unsigned long long)cfg->smem.size);
 		return -1;
 	}
-
 	p->stages = best_stages;
 	p->est_ps = best_est;
 	p->tiles_m = ceil_div(p->m, p->tile_m);
