@@ -15,7 +15,8 @@ extern char *realpath(const char *restrict path, char *restrict resolved);
 
 /* Temporary files not yet put in place: a signal that ends the program (SIGINT, SIGTERM,
  * SIGHUP) removes them first, so that an interrupted run leaves nothing behind. */
-#define OUTFILE_PENDING_MAX 16
+#define OUTFILE_PENDING_MAX 16 /* simrun opens at most 5 (--json, --csv, --roofline,
+                                   --timeline, --plot's data); room for other callers */
 static char *volatile outfile_pending[OUTFILE_PENDING_MAX];
 static int outfile_handlers_set;
 
@@ -132,7 +133,8 @@ int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen)
 int outfile_commit(struct outfile *o, char *err, size_t errlen)
 {
 	int rc = 0;
-	outfile_pending_remove(o->tmp); /* in place now, or removed below */
+	/* Still pending until outfile_clear: a signal after the rename unlinks a name that is
+	 * gone, harmlessly; one before it removes the file, as for any interrupted run. */
 	if (o->tmp && rename(o->tmp, o->path) < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: cannot put the file in place: %s", o->path,

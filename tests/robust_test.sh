@@ -199,8 +199,16 @@ output_whole) # outputs appear whole or not at all; devices are written in place
 	ls -a "$tmp" | grep -q '\.tmp-' && fail "a temporary file was left"
 	# interrupted while it reads the trace (its outputs already open): nothing is left
 	for sig in INT TERM; do
-		(echo 'simtrace 1'; sleep 3) | timeout -s $sig 1 "$sr" --arch $tiny --json "$tmp/k.json" \
-			--csv "$tmp/k.csv" - 2>/dev/null
+		# (through timeout, which passes the signal on: bash starts background commands
+		# with SIGINT ignored, and simrun leaves an ignored signal ignored)
+		(echo 'simtrace 1'; sleep 3) | timeout 10 "$sr" --arch $tiny --json "$tmp/k.json" \
+			--csv "$tmp/k.csv" - 2>/dev/null &
+		pid=$!
+		# the signal comes once its temporary outputs exist, so that there is something to remove
+		for _ in $(seq 50); do ls -a "$tmp" | grep -q '\.tmp-' && break; sleep 0.1; done
+		ls -a "$tmp" | grep -q '\.tmp-' || fail "no temporary output before SIG$sig"
+		kill -s $sig $pid
+		wait $pid
 		ls -a "$tmp" | grep -q '\.tmp-' && fail "SIG$sig left a temporary file"
 		[ -e "$tmp/k.json" ] && fail "SIG$sig left a report"
 	done; true ;;
@@ -275,13 +283,14 @@ two_passes_at_once) # pass 1 checks in a thread while pass 2 replays what it spo
 	[ "$(grep -c "error:" "$tmp/err")" = 1 ] || fail "the replay's error too"
 	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/over.trace"; refused "passes 2^63 ps" "over.trace:38:"
 	[ "$(grep -c "error:" "$tmp/err")" = 1 ] || fail "more than the replay's error"
-	# a failed check stops the replay at its next op, not after what it had buffered: 7,000
-	# distinct GEMMs (--no-cache; 6,241 fill the first 1 MiB handed over), 20 s to simulate,
-	# then a bad op
-	awk 'BEGIN { print "simtrace 1"; for (i = 0; i < 7000; i++)
+	# a failed check stops the replay at its next op, not after what it had buffered: 70,000
+	# distinct GEMMs (--no-cache; 6,241 fill the first 1 MiB handed over), over 200 s to
+	# simulate on this 2-core machine (20x the limit: a machine that much faster than it
+	# would be needed to pass without the stop), then a bad op
+	awk 'BEGIN { print "simtrace 1"; for (i = 0; i < 70000; i++)
 		printf "op gemm m=%d n=2048 k=2048 b=fp16\n", 2048 + i }' >"$tmp/heavy.trace"
 	echo 'op gemm m=0 n=1 k=1 b=fp16' >>"$tmp/heavy.trace"
-	run 10 "$sr" --ignore-capacity --no-cache --arch $tiny "$tmp/heavy.trace"; refused "m=0" "heavy.trace:7002:"
+	run 10 "$sr" --ignore-capacity --no-cache --arch $tiny "$tmp/heavy.trace"; refused "m=0" "heavy.trace:70002:"
 	# the same reports as with the passes one after the other, byte for byte: a decode
 	# trace with steps, tensors and meta, and every output
 	"$tg" --model llama-2-7b --prompt 16 --decode 40 --sparsity nm:2:4 -o "$tmp/d.trace.gz" 2>"$tmp/err" ||
@@ -290,8 +299,11 @@ two_passes_at_once) # pass 1 checks in a thread while pass 2 replays what it spo
 		NMSIM_ONE_THREAD=$mode run 60 "$sr" --arch $tiny --ignore-capacity --json "$tmp/$mode.json" \
 			--csv "$tmp/$mode.csv" --roofline "$tmp/$mode.roof" --timeline "$tmp/$mode.tl" \
 			--timeline-ops 'attn*' "$tmp/d.trace.gz"; ok; mv "$tmp/out" "$tmp/$mode.out"
+		mv "$tmp/err" "$tmp/$mode.err"
 	done
-	for f in json csv roof tl out; do cmp -s "$tmp/0.$f" "$tmp/1.$f" || fail "$f differs from one thread's"; done
+	# standard error too, the same lines in the same order (here pass 1's capacity warning)
+	grep -q 'warning:' "$tmp/0.err" || fail "no warning to compare"
+	for f in json csv roof tl out err; do cmp -s "$tmp/0.$f" "$tmp/1.$f" || fail "$f differs from one thread's"; done
 	[ "$(grep -c '^[0-9]' "$tmp/0.csv")" -gt 10000 ] || fail "too few CSV rows" ;;
 *) fail "unknown case" ;;
 esac
