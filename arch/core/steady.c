@@ -48,15 +48,16 @@ int tile_steady_init(struct tile_steady *s, size_t ncounters, uint32_t ncores)
 	s->snap0 = calloc(n, sizeof *s->snap0);
 	s->snap1 = calloc(n, sizeof *s->snap1);
 	s->delta = calloc(n, sizeof *s->delta);
+	bool marks = true;
 	for (int i = 0; i < 3; i++)
-		s->mark[i].snap = calloc(n, sizeof *s->mark[i].snap);
+		marks = (s->mark[i].snap = calloc(n, sizeof *s->mark[i].snap)) != NULL && marks;
 	s->wcur = calloc(n, sizeof *s->wcur);
 	s->order = calloc(ncores ? ncores : 1, sizeof *s->order);
 	s->loads = calloc(ncores ? ncores : 1, sizeof *s->loads);
 	s->nscratch = 2 * (size_t)(ncores ? ncores : 1);
 	s->scratch = calloc(s->nscratch, sizeof *s->scratch);
-	return s->snap0 && s->snap1 && s->delta && s->mark[0].snap && s->mark[1].snap &&
-	               s->mark[2].snap && s->wcur && s->scratch && s->order && s->loads
+	return s->snap0 && s->snap1 && s->delta && marks && s->wcur && s->scratch && s->order &&
+	               s->loads
 	           ? 0
 	           : -1;
 }
@@ -91,6 +92,12 @@ void tile_steady_reset(struct tile_steady *s, bool enabled, uint64_t inner, uint
 	s->stretch_start = s->stretch_end = 0;
 }
 
+/* Whether core c is playing an item of this run. */
+static bool in_run(const struct tile_run *run, const struct core *c)
+{
+	return c->active && c->run == run;
+}
+
 /* Steps of c's item not yet started, after the one computing now (0 once its last step is
  * done and it is storing its output). */
 static uint64_t steps_left(const struct core *c)
@@ -107,7 +114,7 @@ static bool all_settled(const struct tile_run *run, uint64_t period, bool one_st
 	uint32_t busy = 0;
 	for (uint32_t i = 0; i < run->ncores; i++) {
 		const struct core *c = &run->cores[i];
-		if (!c->active || c->run != run)
+		if (!in_run(run, c))
 			continue;
 		if (c->streak < STEADY_STREAK || c->spacing != period)
 			return false;
@@ -281,7 +288,7 @@ static void skip(struct tile_run *run, uint64_t periods)
 	uint32_t busy = 0;
 	for (uint32_t i = 0; i < run->ncores; i++) {
 		struct core *c = &run->cores[i];
-		if (!c->active || c->run != run)
+		if (!in_run(run, c))
 			continue;
 		/* Its next load leaves when the step computing now is done, or, if that is done
 		 * already (its load left), when the next one is, a period on. */
@@ -295,7 +302,7 @@ static void skip(struct tile_run *run, uint64_t periods)
 		s->delta[run->hooks.touched[k]] = 0;
 	for (uint32_t i = 0; i < run->ncores; i++) {
 		struct core *c = &run->cores[i];
-		if (!c->active || c->run != run)
+		if (!in_run(run, c))
 			continue;
 		c->next_load += periods;
 		c->next_compute += periods;
@@ -424,7 +431,7 @@ static void retouch_in_flight(struct tile_run *run)
 	uint64_t from = UINT64_MAX, to = 0;
 	for (uint32_t i = 0; i < run->ncores; i++) {
 		const struct core *c = &run->cores[i];
-		if (!c->active || c->run != run || !c->next_load)
+		if (!in_run(run, c) || !c->next_load)
 			continue;
 		uint64_t first = c->next_load > RETOUCH_STEPS ? c->next_load - RETOUCH_STEPS : 0;
 		from = first < from ? first : from;
@@ -433,8 +440,7 @@ static void retouch_in_flight(struct tile_run *run)
 	for (uint64_t k = from; k < to; k++)
 		for (uint32_t i = 0; i < run->ncores; i++) {
 			const struct core *c = &run->cores[i];
-			if (c->active && c->run == run && k < c->next_load &&
-			    k + RETOUCH_STEPS >= c->next_load)
+			if (in_run(run, c) && k < c->next_load && k + RETOUCH_STEPS >= c->next_load)
 				touch_step(run, c, c->step0 + k);
 		}
 }
