@@ -31,7 +31,8 @@ static const char *log_prefix(enum log_level level)
 
 /* What this thread holds (log_hold): its messages, written as they would have been to
  * standard error, into a memory stream (POSIX open_memstream); at most LOG_HELD_MAX bytes are
- * kept, later messages are counted as dropped. */
+ * kept, later messages are counted as dropped: a warning the replay can give per op (arch.c's
+ * L2-keep warning) over a million-op trace must not grow memory while pass 1 runs. */
 #define LOG_HELD_MAX 65536
 static _Thread_local FILE *log_held;
 static _Thread_local char *log_held_buf;
