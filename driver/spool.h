@@ -42,7 +42,8 @@ int spool_put_step(struct spool *s, const struct trace_step *step);
 /* The writer's last call: every record appended is readable and the reader may reach the end;
  * 0, or -1 (write error; the spool is then abandoned). */
 int spool_end_writing(struct spool *s);
-/* The writer's last call when it gives up: the reader's next wait returns SPOOL_ABANDONED. */
+/* The writer's last call when it gives up: the reader's next spool_next returns
+ * SPOOL_ABANDONED. */
 void spool_abandon(struct spool *s);
 /* Whether the writer has ended (every record is written; the reader may ask at any time). */
 bool spool_writer_ended(const struct spool *s);

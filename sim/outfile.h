@@ -7,6 +7,10 @@
  * file (/dev/null, a FIFO, a terminal) is written in place, since renaming over it would
  * replace the device or pipe itself. A symbolic link to a file is followed: its target is
  * replaced, the link stays.
+ * The first temporary file opened installs process-wide handlers for SIGINT, SIGTERM and
+ * SIGHUP that remove every temporary file not yet in place, then end the program by the
+ * signal's default action; a signal that was ignored (nohup, a background job) stays
+ * ignored, and a caller that installs its own handler afterwards turns this cleanup off.
  * Not: locking (two programs writing one path: the last rename wins).
  */
 #ifndef NMSIM_OUTFILE_H
