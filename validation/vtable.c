@@ -4,12 +4,74 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A GEMM group's rows by size: decades of work, 2 m n k x count operations per op, from
+ * under 0.1 GFLOP to 1 TFLOP and over. Informational: where along the size axis the model
+ * (its power-capped clock, wave quantization, launch cost) errs, and which way. */
+enum { SIZE_CLASSES = 6 };
+static const char *const size_class_name[SIZE_CLASSES] = {
+	"< 0.1 GFLOP", "0.1-1 GFLOP", "1-10 GFLOP", "10-100 GFLOP", "0.1-1 TFLOP", ">= 1 TFLOP",
+};
+
+struct vsize {
+	double sum_ape, sum_err, sum_roof_ape;
+	size_t n, nroof;
+};
+
 struct vgroup {
 	const char *name;
 	const struct vgroup_rule *rule;
 	double sum_ape, sum_roof_ape;
 	size_t n, nroof;
+	struct vsize size[SIZE_CLASSES]; /* GEMM rows only */
 };
+
+/* The size class of a GEMM row's op, -1 for other rows. */
+static int size_class(const struct vrow *r)
+{
+	if (r->kind != VROW_OP || r->op.type != TRACE_OP_GEMM)
+		return -1;
+	const struct trace_op *op = &r->op;
+	double flops = 2.0 * (double)op->gemm.m * (double)op->gemm.n * (double)op->gemm.k *
+	               (double)(op->gemm.count ? op->gemm.count : 1);
+	int c = 0;
+	for (double edge = 1e8; c < SIZE_CLASSES - 1 && flops >= edge; edge *= 10)
+		c++;
+	return c;
+}
+
+/* Per GEMM group that spans two size classes or more: rows, MAPE, the roofline's MAPE and the
+ * mean signed error (+: simulated slower than measured) per class. */
+static void print_sizes(const struct vgroup *groups, size_t ngroups, FILE *out)
+{
+	bool header = false;
+	for (size_t g = 0; g < ngroups; g++) {
+		int classes = 0;
+		for (int c = 0; c < SIZE_CLASSES; c++)
+			classes += groups[g].size[c].n > 0;
+		if (classes < 2)
+			continue;
+		if (!header) {
+			fputs("\nGEMM groups by size (2 m n k per op; informational, no verdict; "
+			      "bias: mean signed error, + = simulated slower)\n",
+			      out);
+			fprintf(out, "%-46s %-13s %5s %8s %9s %8s\n", "group", "size", "rows",
+			        "MAPE", "roofline", "bias");
+			header = true;
+		}
+		for (int c = 0; c < SIZE_CLASSES; c++) {
+			const struct vsize *z = &groups[g].size[c];
+			if (!z->n)
+				continue;
+			char roofbuf[16] = "-";
+			if (z->nroof)
+				snprintf(roofbuf, sizeof roofbuf, "%.1f%%",
+				         z->sum_roof_ape / (double)z->nroof);
+			fprintf(out, "%-46s %-13s %5zu %7.1f%% %9s %+7.1f%%\n", groups[g].name,
+			        size_class_name[c], z->n, z->sum_ape / (double)z->n, roofbuf,
+			        z->sum_err / (double)z->n);
+		}
+	}
+}
 
 /* Signed % error of x against the expected value; NAN when there is none. */
 static double pct(double x, double expected)
@@ -74,14 +136,25 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 			g++;
 		if (g == ngroups)
 			groups[ngroups++] =
-			    (struct vgroup){ r->group, vdata_group_rule(d, r->group), 0, 0, 0, 0 };
+			    (struct vgroup){ .name = r->group,
+				             .rule = vdata_group_rule(d, r->group) };
+		int c = size_class(r);
 		if (isfinite(err)) {
 			groups[g].sum_ape += fabs(err);
 			groups[g].n++;
+			if (c >= 0) {
+				groups[g].size[c].sum_ape += fabs(err);
+				groups[g].size[c].sum_err += err;
+				groups[g].size[c].n++;
+			}
 		}
 		if (isfinite(rerr)) {
 			groups[g].sum_roof_ape += fabs(rerr);
 			groups[g].nroof++;
+			if (c >= 0 && isfinite(err)) {
+				groups[g].size[c].sum_roof_ape += fabs(rerr);
+				groups[g].size[c].nroof++;
+			}
 		}
 	}
 	if (nskipped)
@@ -115,6 +188,7 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		fprintf(out, "%-46s %5zu %7.1f%% %9s %10s  %-12s %s\n", groups[g].name, groups[g].n,
 		        mape, roofbuf, tolbuf, rule && rule->role[0] ? rule->role : "-", verdict);
 	}
+	print_sizes(groups, ngroups, out);
 	fprintf(out, "\nroofline baseline per machine: time = max(peak compute / e_c, peak memory "
 	             "/ e_m) + fixed + host, fitted once per machine\n");
 	for (size_t m = 0; m < d->nmachines; m++) {

@@ -1,0 +1,104 @@
+/* vtable: the validation error table's breakdown of GEMM groups by size (decades of 2 m n k),
+ * on a hand-made set of rows whose errors are known. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "validation/vtable.h"
+
+/* A GEMM row of group g, m x n x k, expected 1 ms, simulated 1 ms x (1 + err / 100); the
+ * roofline off by rerr %. */
+static struct vrow gemm(const char *id, const char *g, uint64_t m, uint64_t n, uint64_t k,
+                        double err, double rerr)
+{
+	struct vrow r = { 0 };
+	r.kind = VROW_OP;
+	r.id = (char *)id;
+	r.machine = (char *)"m";
+	r.metric = (char *)"time_ms";
+	r.group = (char *)g;
+	r.value = 1;
+	r.has_value = true;
+	r.sim = 1 + err / 100;
+	r.roof = 1 + rerr / 100;
+	r.op.type = TRACE_OP_GEMM;
+	r.op.gemm.m = m, r.op.gemm.n = n, r.op.gemm.k = k, r.op.gemm.count = 1;
+	return r;
+}
+
+/* The line of the size table for group g and size class `size`, or NULL. */
+static const char *size_line(const char *out, const char *g, const char *size)
+{
+	const char *t = strstr(out, "GEMM groups by size");
+	if (!t)
+		return NULL;
+	for (const char *p = t; (p = strstr(p, g)); p++)
+		if (p == t || p[-1] == '\n') {
+			const char *eol = strchr(p, '\n');
+			const char *s = strstr(p + strlen(g), size);
+			if (s && (!eol || s < eol))
+				return p;
+		}
+	return NULL;
+}
+
+static void test_gemm_groups_by_size(void **state)
+{
+	(void)state;
+	struct vrow rows[] = {
+		/* 2 x 1024^3 = 2.1 GFLOP: 1-10 GFLOP */
+		gemm("a", "g dense", 1024, 1024, 1024, +10, +20),
+		gemm("b", "g dense", 1024, 1024, 1024, -20, -40),
+		/* 2 x 8192^3 = 1.1 TFLOP: >= 1 TFLOP */
+		gemm("c", "g dense", 8192, 8192, 8192, -5, +1),
+		/* 2 x 64^3 = 0.5 MFLOP: < 0.1 GFLOP, one row in another group (one class only) */
+		gemm("d", "g other", 64, 64, 64, +3, +3),
+	};
+	struct vgroup_rule rule = { (char *)"g dense", true, 50, (char *)"validation" };
+	struct vdata d = { .rows = rows, .nrows = 4, .groups = &rule, .ngroups = 1 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	int failed = vtable_print(&d, NULL, false, out, NULL);
+	fclose(out);
+	assert_int_equal(failed, 0);
+	/* rows, MAPE, roofline MAPE, bias (mean signed error) */
+	const char *l = size_line(buf, "g dense", "1-10 GFLOP");
+	assert_non_null(l);
+	int n;
+	double mape, roof, bias;
+	assert_int_equal(sscanf(l + strlen("g dense"), " 1-10 GFLOP %d %lf%% %lf%% %lf%%", &n, &mape,
+	                        &roof, &bias),
+	                 4);
+	assert_int_equal(n, 2);
+	assert_float_equal(mape, 15.0, 0.05);
+	assert_float_equal(roof, 30.0, 0.05);
+	assert_float_equal(bias, -5.0, 0.05);
+	l = size_line(buf, "g dense", ">= 1 TFLOP");
+	assert_non_null(l);
+	assert_int_equal(sscanf(l + strlen("g dense"), " >= 1 TFLOP %d %lf%% %lf%% %lf%%", &n,
+	                        &mape, &roof, &bias),
+	                 4);
+	assert_int_equal(n, 1);
+	assert_float_equal(mape, 5.0, 0.05);
+	assert_float_equal(roof, 1.0, 0.05);
+	assert_float_equal(bias, -5.0, 0.05);
+	/* No class the rows do not fill, and no group of a single class. */
+	assert_null(size_line(buf, "g dense", "0.1-1 TFLOP"));
+	assert_null(size_line(buf, "g other", "GFLOP"));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gemm_groups_by_size),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
