@@ -40,7 +40,9 @@ static int size_class(const struct vrow *r)
 }
 
 /* Per GEMM group that spans two size classes or more: rows, MAPE, the roofline's MAPE and the
- * mean signed error (+: simulated slower than measured) per class. */
+ * mean signed error (+: simulated slower than measured) per class. The roofline's MAPE is over
+ * the class's rows that have one (all of them where the machine's roofline is fitted); unlike
+ * the group table, a row nmsim has no error for counts for neither. */
 static void print_sizes(const struct vgroup *groups, size_t ngroups, FILE *out)
 {
 	bool header = false;

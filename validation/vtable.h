@@ -9,8 +9,9 @@
 #include "validation/vrow.h"
 
 /* Prints the table to out (rows of machine `only`, or all when NULL; skipped rows too when
- * verbose) and, if results is not NULL, one CSV line per simulated row. Returns the number of
- * toleranced groups whose MAPE exceeds their tolerance. */
+ * verbose), then each GEMM group that spans two size classes or more by size, and, if results is
+ * not NULL, one CSV line per simulated row. Returns the number of toleranced groups that fail:
+ * their MAPE exceeds their tolerance, or the roofline's MAPE is not above it. */
 int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *out, FILE *results);
 
 #endif

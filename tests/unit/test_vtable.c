@@ -54,13 +54,26 @@ static void test_gemm_groups_by_size(void **state)
 		/* 2 x 1024^3 = 2.1 GFLOP: 1-10 GFLOP */
 		gemm("a", "g dense", 1024, 1024, 1024, +10, +20),
 		gemm("b", "g dense", 1024, 1024, 1024, -20, -40),
-		/* 2 x 8192^3 = 1.1 TFLOP: >= 1 TFLOP */
+		/* 2 x 500 x 1000 x 1000 = 1e9 exactly: an edge belongs to the class above it */
+		gemm("e", "g dense", 500, 1000, 1000, -5, +10),
+		/* no roofline: counts in rows, MAPE and bias, not in the roofline's MAPE */
+		gemm("f", "g dense", 1024, 1024, 1024, +15, -100),
+		/* not simulated (no error): counts nowhere */
+		gemm("g", "g dense", 1024, 1024, 1024, -101, +50),
+		/* 2 x 8192^3 = 1.1 TFLOP: >= 1 TFLOP; two ops (count 2): still one class up */
 		gemm("c", "g dense", 8192, 8192, 8192, -5, +1),
+		gemm("h", "g dense", 4096, 8192, 8192, +5, +1),
+		/* a ratio row (its op is all zeros): no size */
+		gemm("r", "g dense", 0, 0, 0, +7, +7),
 		/* 2 x 64^3 = 0.5 MFLOP: < 0.1 GFLOP, one row in another group (one class only) */
 		gemm("d", "g other", 64, 64, 64, +3, +3),
 	};
+	rows[7].kind = VROW_RATIO;
+	rows[6].op.gemm.count = 2; /* 2 x 2 x 4096 x 8192^2 = 1.1 TFLOP */
 	struct vgroup_rule rule = { (char *)"g dense", true, 50, (char *)"validation" };
-	struct vdata d = { .rows = rows, .nrows = 4, .groups = &rule, .ngroups = 1 };
+	struct vdata d = {
+		.rows = rows, .nrows = sizeof rows / sizeof *rows, .groups = &rule, .ngroups = 1
+	};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -76,21 +89,25 @@ static void test_gemm_groups_by_size(void **state)
 	assert_int_equal(sscanf(l + strlen("g dense"), " 1-10 GFLOP %d %lf%% %lf%% %lf%%", &n, &mape,
 	                        &roof, &bias),
 	                 4);
-	assert_int_equal(n, 2);
-	assert_float_equal(mape, 15.0, 0.05);
-	assert_float_equal(roof, 30.0, 0.05);
-	assert_float_equal(bias, -5.0, 0.05);
+	/* a, b, e (the edge) and f (no roofline); g (not simulated) nowhere */
+	assert_int_equal(n, 4);
+	assert_float_equal(mape, (10 + 20 + 5 + 15) / 4.0, 0.05);
+	assert_float_equal(roof, (20 + 40 + 10) / 3.0, 0.05);
+	assert_float_equal(bias, (10 - 20 - 5 + 15) / 4.0, 0.05);
+	assert_null(size_line(buf, "g dense", "0.1-1 GFLOP"));
 	l = size_line(buf, "g dense", ">= 1 TFLOP");
 	assert_non_null(l);
 	assert_int_equal(sscanf(l + strlen("g dense"), " >= 1 TFLOP %d %lf%% %lf%% %lf%%", &n,
 	                        &mape, &roof, &bias),
 	                 4);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 2);
 	assert_float_equal(mape, 5.0, 0.05);
 	assert_float_equal(roof, 1.0, 0.05);
-	assert_float_equal(bias, -5.0, 0.05);
-	/* No class the rows do not fill, and no group of a single class. */
+	assert_float_equal(bias, 0.0, 0.05);
+	/* No class the rows do not fill (the ratio row has no size), and no group of a single
+	 * class. */
 	assert_null(size_line(buf, "g dense", "0.1-1 TFLOP"));
+	assert_null(size_line(buf, "g dense", "< 0.1 GFLOP"));
 	assert_null(size_line(buf, "g other", "GFLOP"));
 	free(buf);
 }
