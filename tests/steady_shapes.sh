@@ -88,9 +88,10 @@ worst="0 -"
 for arch in configs/a100_24.cfg configs/h100_24.cfg configs/rtx3090_24.cfg; do
   # The skipping run's debug lines say whether a skip shifted L2 (-vv changes no report).
   "$simrun" -vv --arch "$arch" --json "$tmp/f.json" --csv "$tmp/f.csv" "$tmp/shapes.trace" \
-    >/dev/null 2>"$tmp/debug" || { grep -v debug "$tmp/debug"; exit 1; }
-  "$simrun" -q --exact --arch "$arch" --json "$tmp/e.json" --csv "$tmp/e.csv" "$tmp/shapes.trace" >/dev/null || exit 1
+    >/dev/null 2>"$tmp/debug" ||
+    { rc=$?; grep -v ': debug: ' "$tmp/debug"; echo "FAIL: $arch: simrun -vv exited $rc"; exit 1; }
   grep -q 'L2 shifted over [1-9]' "$tmp/debug" || { echo "FAIL: $arch: no skip shifted L2"; exit 1; }
+  "$simrun" -q --exact --arch "$arch" --json "$tmp/e.json" --csv "$tmp/e.csv" "$tmp/shapes.trace" >/dev/null || exit 1
   NMSIM_STEADY_FULL_WALK=1 "$simrun" -q --arch "$arch" --json "$tmp/w.json" --csv "$tmp/w.csv" \
     "$tmp/shapes.trace" >/dev/null || exit 1
   cmp -s "$tmp/f.json" "$tmp/w.json" && cmp -s "$tmp/f.csv" "$tmp/w.csv" ||
