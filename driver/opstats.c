@@ -67,27 +67,6 @@ void opstats_free(struct opstats *s)
 	free(s);
 }
 
-/* Dense-equivalent floating-point operations of op (2 per MAC; vec: one per element and
- * input). */
-static double opstats_flops(const struct trace_op *op)
-{
-	switch (op->type) {
-	case TRACE_OP_GEMM: return 2.0 * op->gemm.m * op->gemm.n * op->gemm.k * op->gemm.count;
-	case TRACE_OP_ATTN: {
-		/* Q.K^T and P.V over the keys each query may see (causal: about half of a square). */
-		double pairs = (double)op->attn.sq * op->attn.skv;
-		if (op->attn.causal && op->attn.sq > 1)
-			pairs = (double)op->attn.sq * (op->attn.skv - op->attn.sq) +
-			        (double)op->attn.sq * (op->attn.sq + 1) / 2;
-		return 4.0 * op->attn.b * op->attn.hq * pairs * op->attn.d;
-	}
-	case TRACE_OP_VEC: return (double)op->vec.rows * op->vec.cols * (double)op->vec.inputs;
-	case TRACE_OP_COLL:
-	case TRACE_OP_COUNT: break;
-	}
-	return 0;
-}
-
 static struct entry *entry_new(const void *key, size_t klen, const char *label, const char *shape,
                                enum trace_op_type type, uint64_t line, uint64_t order)
 {
@@ -188,7 +167,7 @@ static void add_to(struct opstats_group *g, const struct trace_op *op, uint64_t 
 	g->kernel_ps += kernel_ps;
 	g->bytes += bytes;
 	g->energy_j += energy_j;
-	g->flops += opstats_flops(op);
+	g->flops += trace_op_flops(op);
 	if (!g->bound || time_ps > g->bound_ps) {
 		g->bound = bound;
 		g->bound_ps = time_ps;

@@ -234,6 +234,10 @@ struct trace_op {
 	};
 };
 
+/* Dense-equivalent floating-point operations of op: 2 per MAC of a GEMM (count included) or an
+ * attention (over the keys each query may see); vec: one per element and input; 0 otherwise. */
+double trace_op_flops(const struct trace_op *op);
+
 /* A step record: the ops after it, up to the next step, belong to it. */
 struct trace_step {
 	enum trace_step_kind kind;

@@ -185,6 +185,25 @@ unsigned trace_vec_kind_default_inputs(enum trace_vec_kind kind)
 	return kind == TRACE_VEC_ADD || kind == TRACE_VEC_MUL || kind == TRACE_VEC_SWIGLU ? 2 : 1;
 }
 
+double trace_op_flops(const struct trace_op *op)
+{
+	switch (op->type) {
+	case TRACE_OP_GEMM: return 2.0 * op->gemm.m * op->gemm.n * op->gemm.k * op->gemm.count;
+	case TRACE_OP_ATTN: {
+		/* Q.K^T and P.V over the keys each query may see (causal: about half of a square). */
+		double pairs = (double)op->attn.sq * op->attn.skv;
+		if (op->attn.causal && op->attn.sq > 1)
+			pairs = (double)op->attn.sq * (op->attn.skv - op->attn.sq) +
+			        (double)op->attn.sq * (op->attn.sq + 1) / 2;
+		return 4.0 * op->attn.b * op->attn.hq * pairs * op->attn.d;
+	}
+	case TRACE_OP_VEC: return (double)op->vec.rows * op->vec.cols * (double)op->vec.inputs;
+	case TRACE_OP_COLL:
+	case TRACE_OP_COUNT: break;
+	}
+	return 0;
+}
+
 /* ---- Numbers ---- */
 
 static bool trace_is_digit(char c)

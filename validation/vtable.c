@@ -30,9 +30,7 @@ static int size_class(const struct vrow *r)
 {
 	if (r->kind != VROW_OP || r->op.type != TRACE_OP_GEMM)
 		return -1;
-	const struct trace_op *op = &r->op;
-	double flops = 2.0 * (double)op->gemm.m * (double)op->gemm.n * (double)op->gemm.k *
-	               (double)(op->gemm.count ? op->gemm.count : 1);
+	double flops = trace_op_flops(&r->op);
 	int c = 0;
 	for (double edge = 1e8; c < SIZE_CLASSES - 1 && flops >= edge; edge *= 10)
 		c++;
