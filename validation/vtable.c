@@ -12,17 +12,33 @@ static const char *const size_class_name[SIZE_CLASSES] = {
 	"< 0.1 GFLOP", "0.1-1 GFLOP", "1-10 GFLOP", "10-100 GFLOP", "0.1-1 TFLOP", ">= 1 TFLOP",
 };
 
-struct vsize {
+/* Errors summed over rows: nmsim's absolute and signed, and the roofline's absolute over the
+ * same rows where it has one. */
+struct vstat {
 	double sum_ape, sum_err, sum_roof_ape;
 	size_t n, nroof;
 };
 
+/* A row's % errors (nmsim's, the roofline's), into s; a row nmsim has no error for counts for
+ * neither, so that both MAPEs are over the same rows. */
+static void vstat_add(struct vstat *s, double err, double rerr)
+{
+	if (!isfinite(err))
+		return;
+	s->sum_ape += fabs(err);
+	s->sum_err += err;
+	s->n++;
+	if (isfinite(rerr)) {
+		s->sum_roof_ape += fabs(rerr);
+		s->nroof++;
+	}
+}
+
 struct vgroup {
 	const char *name;
 	const struct vgroup_rule *rule;
-	double sum_ape, sum_roof_ape;
-	size_t n, nroof;
-	struct vsize size[SIZE_CLASSES]; /* GEMM rows only */
+	struct vstat all;
+	struct vstat size[SIZE_CLASSES]; /* GEMM rows only */
 };
 
 /* The size class of a GEMM row's op, -1 for other rows. */
@@ -38,9 +54,7 @@ static int size_class(const struct vrow *r)
 }
 
 /* Per GEMM group that spans two size classes or more: rows, MAPE, the roofline's MAPE and the
- * mean signed error (+: simulated slower than measured) per class. The roofline's MAPE is over
- * the class's rows that have one (all of them where the machine's roofline is fitted); unlike
- * the group table, a row nmsim has no error for counts for neither. */
+ * mean signed error (+: simulated slower than measured) per class. */
 static void print_sizes(const struct vgroup *groups, size_t ngroups, FILE *out)
 {
 	bool header = false;
@@ -59,7 +73,7 @@ static void print_sizes(const struct vgroup *groups, size_t ngroups, FILE *out)
 			header = true;
 		}
 		for (int c = 0; c < SIZE_CLASSES; c++) {
-			const struct vsize *z = &groups[g].size[c];
+			const struct vstat *z = &groups[g].size[c];
 			if (!z->n)
 				continue;
 			char roofbuf[16] = "-";
@@ -138,24 +152,10 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 			groups[ngroups++] =
 			    (struct vgroup){ .name = r->group,
 				             .rule = vdata_group_rule(d, r->group) };
+		vstat_add(&groups[g].all, err, rerr);
 		int c = size_class(r);
-		if (isfinite(err)) {
-			groups[g].sum_ape += fabs(err);
-			groups[g].n++;
-			if (c >= 0) {
-				groups[g].size[c].sum_ape += fabs(err);
-				groups[g].size[c].sum_err += err;
-				groups[g].size[c].n++;
-			}
-		}
-		if (isfinite(rerr)) {
-			groups[g].sum_roof_ape += fabs(rerr);
-			groups[g].nroof++;
-			if (c >= 0 && isfinite(err)) {
-				groups[g].size[c].sum_roof_ape += fabs(rerr);
-				groups[g].size[c].nroof++;
-			}
-		}
+		if (c >= 0)
+			vstat_add(&groups[g].size[c], err, rerr);
 	}
 	if (nskipped)
 		fprintf(out,
@@ -168,9 +168,9 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 	for (size_t g = 0; g < ngroups; g++) {
 		const struct vgroup_rule *rule = groups[g].rule;
 		bool tol = rule && rule->has_tolerance;
-		double mape = groups[g].n ? groups[g].sum_ape / (double)groups[g].n : 0;
-		double roof =
-		    groups[g].nroof ? groups[g].sum_roof_ape / (double)groups[g].nroof : NAN;
+		const struct vstat *a = &groups[g].all;
+		double mape = a->n ? a->sum_ape / (double)a->n : 0;
+		double roof = a->nroof ? a->sum_roof_ape / (double)a->nroof : NAN;
 		/* A toleranced group passes within its tolerance and when it beats the baseline. */
 		bool beats = !isfinite(roof) || mape < roof;
 		const char *verdict = !tol                         ? "no tolerance set"
@@ -185,8 +185,8 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		char roofbuf[16] = "-";
 		if (isfinite(roof))
 			snprintf(roofbuf, sizeof roofbuf, "%.1f%%", roof);
-		fprintf(out, "%-46s %5zu %7.1f%% %9s %10s  %-12s %s\n", groups[g].name, groups[g].n,
-		        mape, roofbuf, tolbuf, rule && rule->role[0] ? rule->role : "-", verdict);
+		fprintf(out, "%-46s %5zu %7.1f%% %9s %10s  %-12s %s\n", groups[g].name, a->n, mape,
+		        roofbuf, tolbuf, rule && rule->role[0] ? rule->role : "-", verdict);
 	}
 	print_sizes(groups, ngroups, out);
 	fprintf(out, "\nroofline baseline per machine: time = max(peak compute / e_c, peak memory "
