@@ -23,12 +23,17 @@ struct slot {
 	UT_hash_handle hh;
 	struct op_key key;
 	struct cache_entry e;
+	struct slot *next_warm; /* the next entry of the same signature id (other warm bytes) */
 };
 
 struct cache {
 	size_t ncounters, max_entries, used;
 	bool warned_full;
 	struct slot *table; /* uthash head */
+	/* Every entry whose op came with a signature id, also listed by it: by_sig[id] heads
+	 * the entries of that id (one per warm-bytes value). Grows to the largest id seen. */
+	struct slot **by_sig;
+	size_t nsig;
 };
 
 static void op_key(struct op_key *k, const struct trace_op *op, uint64_t warm)
@@ -85,11 +90,20 @@ void cache_free(struct cache *c)
 		free(s->e.delta);
 		free(s);
 	}
+	free(c->by_sig);
 	free(c);
 }
 
-struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint64_t warm)
+struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint32_t sig,
+                               uint64_t warm)
 {
+	if (sig) {
+		/* Every entry of this id is listed under it: not listed is not there. */
+		for (struct slot *s = sig < c->nsig ? c->by_sig[sig] : NULL; s; s = s->next_warm)
+			if (s->key.warm == warm)
+				return &s->e;
+		return NULL;
+	}
 	struct op_key k;
 	op_key(&k, op, warm);
 	struct slot *s;
@@ -97,7 +111,24 @@ struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint6
 	return s ? &s->e : NULL;
 }
 
-int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
+/* Makes by_sig hold index sig; -1 out of memory. */
+static int sig_room(struct cache *c, uint32_t sig)
+{
+	if (sig < c->nsig)
+		return 0;
+	size_t n = c->nsig ? c->nsig : 64;
+	while (n <= sig)
+		n *= 2;
+	struct slot **by = realloc(c->by_sig, n * sizeof *by);
+	if (!by)
+		return -1;
+	memset(by + c->nsig, 0, (n - c->nsig) * sizeof *by);
+	c->by_sig = by;
+	c->nsig = n;
+	return 0;
+}
+
+int cache_insert(struct cache *c, const struct trace_op *op, uint32_t sig, uint64_t warm,
                  const struct cache_entry *e)
 {
 	if (c->used >= c->max_entries) {
@@ -112,7 +143,7 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
 	}
 	struct slot *s = calloc(1, sizeof *s);
 	uint64_t *delta = malloc((c->ncounters ? c->ncounters : 1) * sizeof *delta);
-	if (!s || !delta) {
+	if (!s || !delta || (sig && sig_room(c, sig))) {
 		free(s);
 		free(delta);
 		return -1;
@@ -126,6 +157,10 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
 		if (delta[i] > s->e.max_delta)
 			s->e.max_delta = delta[i];
 	HASH_ADD(hh, c->table, key, sizeof s->key, s);
+	if (sig) {
+		s->next_warm = c->by_sig[sig];
+		c->by_sig[sig] = s;
+	}
 	c->used++;
 	return 0;
 }
@@ -134,6 +169,7 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
 struct checked_slot {
 	UT_hash_handle hh;
 	struct op_key key;
+	uint32_t id;
 };
 
 struct checked_set {
@@ -162,25 +198,26 @@ void checked_free(struct checked_set *c)
 	free(c);
 }
 
-bool checked_has(const struct checked_set *c, const struct trace_op *op)
+uint32_t checked_id(const struct checked_set *c, const struct trace_op *op)
 {
 	if (!c)
-		return false;
+		return 0;
 	struct op_key k;
 	op_key(&k, op, 0);
 	struct checked_slot *s;
 	HASH_FIND(hh, c->table, &k, sizeof k, s);
-	return s != NULL;
+	return s ? s->id : 0;
 }
 
-void checked_add(struct checked_set *c, const struct trace_op *op)
+uint32_t checked_add(struct checked_set *c, const struct trace_op *op)
 {
 	struct checked_slot *s;
-	if (!c || c->used >= c->max || !(s = calloc(1, sizeof *s)))
-		return; /* full, or out of memory: later ops like it are checked again */
+	if (!c || c->used >= c->max || c->used >= UINT32_MAX - 1 || !(s = calloc(1, sizeof *s)))
+		return 0; /* full, or out of memory: later ops like it are checked again */
 	op_key(&s->key, op, 0);
+	s->id = (uint32_t)++c->used;
 	HASH_ADD(hh, c->table, key, sizeof s->key, s);
-	c->used++;
+	return s->id;
 }
 
 size_t cache_flush(struct cache *c, struct stats *reg)

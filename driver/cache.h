@@ -41,8 +41,11 @@ struct cache;
  * if out of memory. */
 struct cache *cache_new(size_t ncounters, size_t max_entries);
 void cache_free(struct cache *c);
-/* The entry of op's signature when `warm` bytes of its named tensor are in L2, or NULL. */
-struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint64_t warm);
+/* The entry of op's signature when `warm` bytes of its named tensor are in L2, or NULL.
+ * `sig` is the signature's id in pass 1's checked set (checked_add), which spares hashing the
+ * op again; 0 when it has none (the set was full, or there was none). */
+struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint32_t sig,
+                               uint64_t warm);
 /* Adds to reg's counters the deltas of the replays counted in the entries' `pending` (a
  * replayed op bumps it instead of adding a whole delta per op; nothing in the simulation reads
  * absolute counter values, only changes). Returns reg->count, or the index of a counter that
@@ -50,17 +53,21 @@ struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint6
 size_t cache_flush(struct cache *c, struct stats *reg);
 /* Stores e (its delta copied) under that signature, which must not be present; 0, or -1 when
  * full or out of memory (the op is then simply simulated again next time). */
-int cache_insert(struct cache *c, const struct trace_op *op, uint64_t warm,
+int cache_insert(struct cache *c, const struct trace_op *op, uint32_t sig, uint64_t warm,
                  const struct cache_entry *e);
 /* Pass 1's memory of ops that passed the machine's check: since the check reads no more of
  * an op than its signature does, an op like one seen is not checked again. A set of at most
  * max_entries signatures (past that, ops are checked every time); NULL if out of memory. A
- * NULL set holds nothing. */
+ * NULL set holds nothing. Each signature gets an id, 1, 2, ... in the order first seen, that
+ * the replay's cache_find takes in place of the signature: an op's signature has one id for
+ * the whole run, or none (0) for the whole run. */
 struct checked_set;
 struct checked_set *checked_new(size_t max_entries);
 void checked_free(struct checked_set *c);
-bool checked_has(const struct checked_set *c, const struct trace_op *op);
-void checked_add(struct checked_set *c, const struct trace_op *op);
+/* The id of op's signature, 0 if not in the set. */
+uint32_t checked_id(const struct checked_set *c, const struct trace_op *op);
+/* Adds op's signature (not in the set); its id, 0 when the set is full or out of memory. */
+uint32_t checked_add(struct checked_set *c, const struct trace_op *op);
 /* Distinct ops stored. */
 size_t cache_size(const struct cache *c);
 

@@ -142,10 +142,6 @@ static void op_key(const struct trace_op *op, bool shape, struct key *k)
 		key_put(k, op->name, name);
 }
 
-static int book(struct table *t, uint64_t *order, const struct key *bk, const char *label,
-                const char *shape, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
-                double energy_j, uint64_t bytes, const char *bound);
-
 /* The entry of a binary key, NULL if new. */
 static struct entry *find_fast(struct table *t, const struct key *k)
 {
@@ -174,11 +170,11 @@ static void add_to(struct opstats_group *g, const struct trace_op *op, uint64_t 
 	}
 }
 
-static int book(struct table *t, uint64_t *order, const struct key *bk, const char *label,
-                const char *shape, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
-                double energy_j, uint64_t bytes, const char *bound)
+/* The group of key bk (or of the formatted label and shape when bk is empty) in t, made if
+ * new; the table's "(other)" group once it is full. NULL out of memory. */
+static struct entry *group_of(struct table *t, uint64_t *order, const struct key *bk,
+                              const char *label, const char *shape, const struct trace_op *op)
 {
-	/* The key: the binary one, or the strings when the op has none. */
 	char skey[400];
 	const void *key = bk->bytes;
 	size_t klen = bk->len;
@@ -189,48 +185,57 @@ static int book(struct table *t, uint64_t *order, const struct key *bk, const ch
 	}
 	struct entry *e;
 	HASH_FIND(hh, t->head, key, klen, e);
-	if (!e && t->n >= OPSTATS_MAX_GROUPS) {
-		if (!t->other && !(t->other = entry_new("(other)", 7, "(other)", shape ? "" : NULL,
-		                                        op->type, op->line, (*order)++)))
-			return -1;
-		e = t->other;
+	if (e)
+		return e;
+	if (t->n >= OPSTATS_MAX_GROUPS) {
+		if (!t->other)
+			t->other = entry_new("(other)", 7, "(other)", shape ? "" : NULL, op->type,
+			                     op->line, (*order)++);
+		return t->other;
 	}
-	if (!e) {
-		if (!(e = entry_new(key, klen, label, shape, op->type, op->line, (*order)++)))
-			return -1;
-		HASH_ADD_KEYPTR(hh, t->head, e->key, e->klen, e);
-		t->n++;
-	}
-	add_to(&e->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
-	return 0;
+	if (!(e = entry_new(key, klen, label, shape, op->type, op->line, (*order)++)))
+		return NULL;
+	HASH_ADD_KEYPTR(hh, t->head, e->key, e->klen, e);
+	t->n++;
+	return e;
 }
 
-int opstats_add(struct opstats *s, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
-                double energy_j, uint64_t bytes, const char *bound)
+int opstats_resolve(struct opstats *s, const struct trace_op *op, struct opstats_ref *ref)
 {
 	struct key kl, ks;
 	op_key(op, false, &kl);
 	op_key(op, true, &ks);
 	struct entry *el = find_fast(&s->by_label, &kl), *es = find_fast(&s->by_shape, &ks);
-	if (el && es) {
-		add_to(&el->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
-		add_to(&es->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
-		return 0;
+	if (!el || !es) {
+		/* A group not seen yet, or one with no binary key: by its strings. */
+		char label[256], shape[128];
+		opdesc_label(op, label, sizeof label);
+		opdesc_shape(op, shape, sizeof shape);
+		if (!el && !(el = group_of(&s->by_label, &s->order, &kl, label, NULL, op)))
+			return -1;
+		if (!es && !(es = group_of(&s->by_shape, &s->order, &ks, label, shape, op)))
+			return -1;
 	}
-	char label[256], shape[128];
-	opdesc_label(op, label, sizeof label);
-	opdesc_shape(op, shape, sizeof shape);
-	if (el)
-		add_to(&el->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
-	else if (book(&s->by_label, &s->order, &kl, label, NULL, op, time_ps, kernel_ps, energy_j,
-	              bytes, bound))
+	ref->label = &el->g;
+	ref->shape = &es->g;
+	return 0;
+}
+
+void opstats_book(const struct opstats_ref *ref, const struct trace_op *op, uint64_t time_ps,
+                  uint64_t kernel_ps, double energy_j, uint64_t bytes, const char *bound)
+{
+	add_to(ref->label, op, time_ps, kernel_ps, energy_j, bytes, bound);
+	add_to(ref->shape, op, time_ps, kernel_ps, energy_j, bytes, bound);
+}
+
+int opstats_add(struct opstats *s, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
+                double energy_j, uint64_t bytes, const char *bound)
+{
+	struct opstats_ref ref;
+	if (opstats_resolve(s, op, &ref))
 		return -1;
-	if (es) {
-		add_to(&es->g, op, time_ps, kernel_ps, energy_j, bytes, bound);
-		return 0;
-	}
-	return book(&s->by_shape, &s->order, &ks, label, shape, op, time_ps, kernel_ps, energy_j,
-	            bytes, bound);
+	opstats_book(&ref, op, time_ps, kernel_ps, energy_j, bytes, bound);
+	return 0;
 }
 
 static int slower_first(const void *pa, const void *pb)

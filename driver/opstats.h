@@ -32,6 +32,21 @@ void opstats_free(struct opstats *s);
 /* Books a finished op. 0, or -1 out of memory. */
 int opstats_add(struct opstats *s, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
                 double energy_j, uint64_t bytes, const char *bound);
+
+/* The same in two halves, so that the first can run ahead in another thread (simrun's pass 1
+ * finds each op's groups while the replay books the ops before it):
+ * opstats_resolve finds (or makes, first seen first) op's two groups; opstats_book adds a
+ * finished op to them. The halves touch different fields: opstats_book may run in another
+ * thread on groups already resolved, once they were handed over with a happens-before (the
+ * spool's lock); opstats_resolve must not run in two threads at once, nor opstats_sorted
+ * while it runs. */
+struct opstats_ref {
+	struct opstats_group *label, *shape;
+};
+/* 0, or -1 out of memory. */
+int opstats_resolve(struct opstats *s, const struct trace_op *op, struct opstats_ref *ref);
+void opstats_book(const struct opstats_ref *ref, const struct trace_op *op, uint64_t time_ps,
+                  uint64_t kernel_ps, double energy_j, uint64_t bytes, const char *bound);
 /* The groups by label (by_shape false) or by label and shape, slowest first (ties: first seen);
  * the array is the caller's to free (the groups stay the opstats'). */
 struct opstats_group **opstats_sorted(const struct opstats *s, int by_shape, size_t *n);

@@ -267,8 +267,8 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 		fprintf(r->csv, ",%.6e\n", (double)res->mem_latency_ps * 1e-12);
 	}
 	if (r->listener && r->listener->op_done) {
-		struct replay_op_done d = { op, step_kind, start_ps, t, res,
-			                    e,  hbm_bytes, NULL,     0, 0 };
+		struct replay_op_done d = { op, &r->tags,  step_kind, start_ps, t, res,
+			                    e,  hbm_bytes, NULL,      0,        0 };
 		if (tiles)
 			d.tiles = arch_recorded(r->arch, &d.ntiles, &d.tiles_dropped);
 		if (r->listener->op_done(r->listener->ctx, &d) && !r->failed)
@@ -324,7 +324,7 @@ static void op_simulated(void *ctx)
 		stats_snapshot(r->reg, r->delta);
 		for (size_t i = 0; i < r->reg->count; i++)
 			r->delta[i] -= r->snap0[i];
-		cache_insert(r->cache, &r->op, r->warm, &e);
+		cache_insert(r->cache, &r->op, r->tags.sig, r->warm, &e);
 	}
 	op_finished(r, res->time_ps, res, e.energy_j, e.hbm_bytes, true, r->recording > 0);
 	/* The op grew the counters: what the cached ops still owe must fit what is left. */
@@ -344,7 +344,7 @@ static bool from_cache(struct replay *r)
 	r->warm = arch_op_warm_bytes(r->arch, &r->op);
 	if (r->recording)
 		return false; /* simulated, so that its tiles are seen */
-	struct cache_entry *e = cache_find(r->cache, &r->op, r->warm);
+	struct cache_entry *e = cache_find(r->cache, &r->op, r->tags.sig, r->warm);
 	if (!e)
 		return false;
 	r->cache_hits++;
@@ -415,6 +415,7 @@ static void replay_next(void *ctx)
 			continue;
 		}
 		r->op = rec.op;
+		r->tags = rec.tags;
 		r->recording = r->listener && r->listener->want_tiles
 		                   ? r->listener->want_tiles(r->listener->ctx, &r->op)
 		                   : 0;

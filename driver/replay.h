@@ -72,6 +72,7 @@ struct replay_top_op {
 /* A finished op, as listeners see it. */
 struct replay_op_done {
 	const struct trace_op *op;
+	const struct spool_tags *tags;  /* what pass 1 worked out about it */
 	enum trace_step_kind step_kind; /* of the step the op is in */
 	uint64_t start_ps, time_ps;     /* on the report's clock: ops back to back */
 	const struct arch_op_result *res;
@@ -128,8 +129,9 @@ struct replay {
 	 * surely have room: no counter grows by more than pending_bound through them, and `room`
 	 * is 2^64 - 1 less the largest counter when last measured. */
 	uint64_t pending_bound, room;
-	/* The op in flight. */
+	/* The op in flight, and what pass 1 worked out about it. */
 	struct trace_op op;
+	struct spool_tags tags;
 	size_t recording; /* its tile events recorded for the listener, at most (0: not) */
 	uint64_t *snap0, *delta;
 	uint64_t counts0[ENERGY_COUNT_N];

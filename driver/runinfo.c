@@ -106,8 +106,12 @@ static int op_done(void *ctx, const struct replay_op_done *d)
 	struct runinfo *ri = ctx;
 	const struct trace_op *op = d->op;
 	const struct arch_op_result *res = d->res;
-	if (opstats_add(ri->stats, op, d->time_ps, d->time_ps - res->gap_ps, d->energy_j,
-	                d->hbm_bytes, res->bound))
+	/* Its groups, as pass 1 found them; else found now. */
+	if (d->tags && d->tags->stats.label)
+		opstats_book(&d->tags->stats, op, d->time_ps, d->time_ps - res->gap_ps, d->energy_j,
+		             d->hbm_bytes, res->bound);
+	else if (opstats_add(ri->stats, op, d->time_ps, d->time_ps - res->gap_ps, d->energy_j,
+	                     d->hbm_bytes, res->bound))
 		return -1;
 	for (int i = 0; i < ARCH_NOTE_COUNT; i++) {
 		if (!(res->notes & (1u << i)))

@@ -17,7 +17,10 @@
  * (standard output, a device) would stream the replay before that verdict: with one, the
  * replay waits for pass 1 to end. The replay depends on nothing but the spooled records, so
  * the reports are the same as with the passes one after the other (NMSIM_ONE_THREAD=1 runs
- * them so, for comparison). The thread never calls SystemC.
+ * them so, for comparison). The thread never calls SystemC. It also does for the replay what
+ * depends only on an op, not on the simulation: each spooled op carries its signature's id
+ * (the result cache's key, driver/cache.h) and its groups in the run's statistics
+ * (driver/opstats.h), so that the replay, the slower of the two, hashes nothing per op.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -247,7 +250,8 @@ struct trace_summary {
  * appended to the spool. The reader stays open (the spooled ops point at its tensors). */
 static int check_trace(struct trace_reader *r, const char *file, const struct arch_config *cfg,
                        struct spool *spool, FILE *roofline, struct capacity *cap,
-                       struct checked_set *checked, struct trace_summary *sum)
+                       struct checked_set *checked, struct opstats *stats,
+                       struct trace_summary *sum)
 {
 	struct trace_record rec;
 	int rc;
@@ -281,7 +285,10 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 			sum->ops++;
 			if (rec.op.step > max_step)
 				max_step = rec.op.step;
-			if (!checked_has(checked, &rec.op)) {
+			/* The replay gets the op's signature id and statistics groups from
+			 * here: found in this thread, not in the one that simulates. */
+			struct spool_tags tags = { checked_id(checked, &rec.op), { NULL, NULL } };
+			if (!tags.sig) {
 				if (arch_check_op(cfg, &rec.op, err, sizeof err)) {
 					log_error("%s:%llu: %s: %s",
 					          !strcmp(file, "-") ? "<stdin>" : file,
@@ -289,9 +296,10 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 					          trace_op_type_name(rec.op.type), err);
 					return -1;
 				}
-				checked_add(checked, &rec.op);
+				tags.sig = checked_add(checked, &rec.op);
 			}
-			if (capacity_op(cap, cfg, &rec.op)) {
+			if (capacity_op(cap, cfg, &rec.op) ||
+			    (stats && opstats_resolve(stats, &rec.op, &tags.stats))) {
 				log_error("out of memory");
 				return -1;
 			}
@@ -300,7 +308,7 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 				return -1;
 			}
 			has_pending = false;
-			if (spool_put_op(spool, &rec.op)) {
+			if (spool_put_op(spool, &rec.op, &tags)) {
 				log_error("%s", spool_write_error(spool));
 				return -1;
 			}
@@ -351,6 +359,7 @@ struct checker {
 	struct spool *spool;
 	FILE *roofline;
 	struct checked_set *checked;
+	struct opstats *stats; /* the run's, whose groups pass 1 resolves (NULL: it does not) */
 	bool ignore_capacity;
 	struct capacity cap;
 	struct trace_summary sum;
@@ -361,7 +370,7 @@ static void *checker_run(void *arg)
 {
 	struct checker *c = arg;
 	c->rc = check_trace(c->reader, c->file, c->cfg, c->spool, c->roofline, &c->cap, c->checked,
-	                    &c->sum) ||
+	                    c->stats, &c->sum) ||
 	        capacity_check(&c->cap, c->cfg, strcmp(c->file, "-") ? c->file : "<stdin>",
 	                       c->ignore_capacity);
 	checked_free(c->checked); /* pass 1's alone */
@@ -486,6 +495,14 @@ int main(int argc, char **argv)
 			goto done;
 		fputs("index,step,compute_s,memory_s,host_s\n", roofline.f);
 	}
+	/* The run's information, whose statistics groups pass 1 finds (its timeline comes once
+	 * opened, below). */
+	if (runinfo_init(&info, &cfg, NULL)) {
+		log_error("out of memory");
+		rc = EXIT_INTERNAL_ERROR;
+		goto done;
+	}
+	info_ready = true;
 	/* Distinct ops are checked once (with --no-cache, every op is). */
 	chk.reader = reader;
 	chk.file = args.trace_file;
@@ -493,6 +510,7 @@ int main(int argc, char **argv)
 	chk.spool = spool;
 	chk.roofline = roofline.f;
 	chk.checked = args.use_cache ? checked_new(REPLAY_CACHE_MAX) : NULL;
+	chk.stats = info.stats;
 	chk.ignore_capacity = args.ignore_capacity;
 	/* One pass after the other when asked to, or when no thread is to be had. */
 	const char *one_thread = getenv("NMSIM_ONE_THREAD");
@@ -538,11 +556,7 @@ int main(int argc, char **argv)
 	}
 	replay_ready = true;
 	replay.holding_log = checking;
-	if (runinfo_init(&info, &cfg, tl)) {
-		log_error("out of memory");
-		goto done;
-	}
-	info_ready = true;
+	info.timeline = tl;
 	replay_listen(&replay, &info.listener);
 	replay_start(&replay);
 	int run_rc = kernel_run();

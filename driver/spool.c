@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A record on disk: its header, then the op or step, then the op's name bytes. */
+/* A record on disk: its header, then the step, or the op, its tags and its name's bytes. */
 struct spool_head {
 	uint32_t kind;
 	uint32_t name_len;
@@ -111,11 +111,13 @@ static int spool_write(struct spool *s, const void *p, size_t n)
 	return 0;
 }
 
-int spool_put_op(struct spool *s, const struct trace_op *op)
+int spool_put_op(struct spool *s, const struct trace_op *op, const struct spool_tags *tags)
 {
 	size_t n = op->name ? strlen(op->name) : 0;
 	struct spool_head h = { SPOOL_OP, (uint32_t)n };
+	struct spool_tags none = { 0, { NULL, NULL } };
 	return spool_write(s, &h, sizeof h) || spool_write(s, op, sizeof *op) ||
+	               spool_write(s, tags ? tags : &none, sizeof *tags) ||
 	               (n && spool_write(s, op->name, n))
 	           ? -1
 	           : 0;
@@ -225,7 +227,8 @@ int spool_next(struct spool *s, struct spool_rec *out)
 	else if (h.name_len > TRACE_LINE_MAX) {
 		errno = EIO;
 		return spool_fail(s->rerr, "read (a record's name longer than a trace line)");
-	} else if ((rc = spool_read(s, &out->op, sizeof out->op)) == 1 && h.name_len)
+	} else if ((rc = spool_read(s, &out->op, sizeof out->op)) == 1 &&
+	           (rc = spool_read(s, &out->tags, sizeof out->tags)) == 1 && h.name_len)
 		rc = spool_read(s, s->name, h.name_len);
 	if (rc == SPOOL_ABANDONED)
 		return rc;

@@ -19,9 +19,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "driver/opstats.h"
 #include "traces/trace.h"
 
 enum spool_kind { SPOOL_OP, SPOOL_STEP };
+
+/* What pass 1 worked out about an op, so that the replay need not work it out again: its
+ * signature's id in the checked set (driver/cache.h; 0: none) and its groups in the run's
+ * statistics (driver/opstats.h; NULL: not resolved). */
+struct spool_tags {
+	uint32_t sig;
+	struct opstats_ref stats;
+};
 
 struct spool_rec {
 	enum spool_kind kind;
@@ -29,6 +38,7 @@ struct spool_rec {
 		struct trace_op op; /* its name lives until the next spool_next */
 		struct trace_step step;
 	};
+	struct spool_tags tags; /* of an op */
 };
 
 struct spool;
@@ -36,8 +46,8 @@ struct spool;
 /* A new, empty spool in $TMPDIR (or /tmp); NULL with the reason in err. */
 struct spool *spool_new(char *err, size_t errlen);
 void spool_free(struct spool *s);
-/* Appends a record; 0, or -1 (write error: see spool_write_error). */
-int spool_put_op(struct spool *s, const struct trace_op *op);
+/* Appends a record (tags NULL: none); 0, or -1 (write error: see spool_write_error). */
+int spool_put_op(struct spool *s, const struct trace_op *op, const struct spool_tags *tags);
 int spool_put_step(struct spool *s, const struct trace_step *step);
 /* The writer's last call: every record appended is readable and the reader may reach the end;
  * 0, or -1 (write error; the spool is then abandoned). */

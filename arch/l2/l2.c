@@ -67,7 +67,8 @@ int l2_reset(struct l2 *l, uint64_t max_tiles)
 {
 	if (max_tiles > UINT32_MAX / 4)
 		max_tiles = UINT32_MAX / 4;
-	if (max_tiles > l->cap_lines) {
+	bool grown = max_tiles > l->cap_lines;
+	if (grown) {
 		struct l2_line *lines = realloc(l->lines, max_tiles * sizeof *lines);
 		if (!lines)
 			return -1;
@@ -82,8 +83,14 @@ int l2_reset(struct l2 *l, uint64_t max_tiles)
 		l->nslots = nslots;
 		l->cap_lines = (uint32_t)max_tiles;
 	}
-	if (l->slots)
+	/* Empty the table: whole when new or mostly full, else only the slots its lines hold
+	 * (every line knows its slot), so that a small op after a big one does not clear the
+	 * big one's table. */
+	if (l->slots && (grown || (uint64_t)l->nlines * 8 > l->nslots))
 		memset(l->slots, 0xff, (size_t)l->nslots * sizeof *l->slots);
+	else
+		for (uint32_t i = 0; i < l->nlines; i++)
+			l->slots[l->lines[i].slot] = L2_NONE;
 	l->nlines = 0;
 	l->lru_head = l->lru_tail = L2_NONE;
 	l->resident_bytes = 0;

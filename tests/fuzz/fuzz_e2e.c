@@ -150,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (rec.kind != TRACE_REC_OP)
 			continue;
-		FUZZ_CHECK(spool_put_op(sp, &rec.op) == 0, "%s", spool_write_error(sp));
+		FUZZ_CHECK(spool_put_op(sp, &rec.op, NULL) == 0, "%s", spool_write_error(sp));
 		ops[nops] = rec.op;
 		snprintf(names[nops], sizeof names[nops], "%s", rec.op.name);
 		ops[nops].name = names[nops];
