@@ -12,6 +12,7 @@
 #include "arch/l2/l2.h"
 #include "arch/ops/ops.h"
 #include "arch/smem/smem.h"
+#include "sim/arith.h"
 #include "sim/log.h"
 
 /* ---- configuration --------------------------------------------------------------------- */
@@ -407,11 +408,6 @@ void arch_totals(const struct arch *a, struct arch_totals *out)
 }
 
 /* ---- op lifecycle ---------------------------------------------------------------------- */
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
 
 /* Least common multiple; 0 when it does not fit or an argument is 0. */
 static uint64_t lcm_u64(uint64_t x, uint64_t y)

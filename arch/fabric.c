@@ -2,12 +2,8 @@
 
 #include <math.h>
 
+#include "sim/arith.h"
 #include "sim/kernel.h"
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
 
 uint64_t fabric_tile_key(uint64_t operand, uint64_t batch, uint64_t block, uint64_t step)
 {

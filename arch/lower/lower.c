@@ -3,34 +3,17 @@
 #include <stddef.h>
 
 #include "arch/core/core.h"
+#include "sim/arith.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static uint64_t ceil_div(uint64_t a, uint64_t b)
-{
-	return (a + b - 1) / b;
-}
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-static double max3(double a, double b, double c)
-{
-	double m = a > b ? a : b;
-	return m > c ? m : c;
-}
 
 /* The MMA instruction works on 16 rows of the weight side and 8 of the token side
  * (mma.sync m16n8k16 with the weight as the first operand): shorter edges are padded. */
 enum { LOWER_PAD_M = 8, LOWER_PAD_N = 16 };
 /* Tile rows per column of the launch order (CUTLASS GemmIdentityThreadblockSwizzle<8>). */
 enum { LOWER_SWIZZLE = 8 };
-static uint64_t pad(uint64_t x, uint64_t g)
-{
-	return ceil_div(x, g) * g;
-}
 
 static const struct cfg_field mapper_fields[] = {
 	{ "menu", CFG_ENUM, offsetof(struct mapper_config, menu), "", 0, 0, "\"best\"",
@@ -95,7 +78,7 @@ static double estimate_at(const struct lower_ctx *x, double hbm_latency, uint64_
 	uint64_t items = tiles * split;
 	uint64_t steps = ceil_div(ceil_div(p->k_eff, split), tk);
 	double compute =
-	    (double)pad(rows, LOWER_PAD_M) * pad(cols, LOWER_PAD_N) * tk * p->ps_per_mac;
+	    (double)pad_up(rows, LOWER_PAD_M) * pad_up(cols, LOWER_PAD_N) * tk * p->ps_per_mac;
 	double dequant = (double)cols * tk / p->b.k_fraction * p->decode_ps_per_elem +
 	                 (double)rows * tk * p->gather_ps_per_elem;
 	double sbytes = a_bytes(p, rows, tk) + b_bytes(p, cols, tk);
@@ -432,7 +415,7 @@ int lower_gemm_check(const struct arch_config *cfg, const struct trace_op *op,
 	}
 	/* Tiles are multiples of the MMA's 8 x 16, so only the edges of C are padded. */
 	size->k_eff = p.k_eff;
-	size->min_ps = (double)pad(p.m, LOWER_PAD_M) * (double)pad(p.n, LOWER_PAD_N) *
+	size->min_ps = (double)pad_up(p.m, LOWER_PAD_M) * (double)pad_up(p.n, LOWER_PAD_N) *
 	               (double)p.k_eff * (double)p.count * p.ps_per_mac / (double)cfg->core.count;
 	return 0;
 }

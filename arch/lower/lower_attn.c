@@ -2,16 +2,12 @@
 #include <string.h>
 
 #include "arch/lower/lower.h"
+#include "sim/arith.h"
 
 /* Rows a query block may hold on the tensor cores, the fewest it is cut to when the buffer is
  * small, and the KV block sizes tried (the last is the smallest tile's). */
 enum { ATTN_MAX_ROWS = 128, ATTN_MIN_ROWS = 16 };
 static const uint64_t attn_kv_blocks[] = { 256, 128, 64, 32, 16 };
-
-static uint64_t ceil_div(uint64_t a, uint64_t b)
-{
-	return (a + b - 1) / b;
-}
 
 double lower_attn_tile_bytes(const struct lower_attn_plan *p)
 {

@@ -20,17 +20,8 @@
 
 #include "arch/lower/lower.h"
 #include "arch/ops/ops.h"
+#include "sim/arith.h"
 #include "sim/log.h"
-
-static uint64_t bytes_of(double b)
-{
-	return (uint64_t)ceil(b);
-}
-
-static uint64_t pad_up(uint64_t x, uint64_t g)
-{
-	return (x + g - 1) / g * g;
-}
 
 static int attn_check(const struct arch_config *cfg, const struct trace_op *op, char *err,
                       size_t errlen)

@@ -16,17 +16,8 @@
 
 #include "arch/lower/lower.h"
 #include "arch/ops/ops.h"
+#include "sim/arith.h"
 #include "sim/log.h"
-
-static uint64_t bytes_of(double b)
-{
-	return (uint64_t)ceil(b);
-}
-
-static uint64_t pad_up(uint64_t x, uint64_t g)
-{
-	return (x + g - 1) / g * g;
-}
 
 static uint64_t step_k(const struct lower_gemm_plan *p, uint64_t step)
 {

@@ -15,12 +15,7 @@
 
 #include "arch/formats/formats.h"
 #include "arch/ops/ops.h"
-
-static double max3(double a, double b, double c)
-{
-	double m = a > b ? a : b;
-	return m > c ? m : c;
-}
+#include "sim/arith.h"
 
 /* Vector operations per output element of each vec kind (reads and math; exp counts as SFU
  * work folded in here). */
