@@ -19,21 +19,28 @@ struct op_key {
 	uint32_t type, d0, d1, d2, d3, format;
 };
 
+/* An entry's short key when its op came with a signature id: the id and the warm bytes stand
+ * for the whole op key (the id is the op key without them). No padding: hashed as bytes. */
+struct sig_key {
+	uint64_t warm;
+	uint32_t sig, zero;
+};
+_Static_assert(sizeof(struct sig_key) == 16, "struct sig_key has no padding");
+
 struct slot {
-	UT_hash_handle hh;
+	UT_hash_handle hh, hs;
 	struct op_key key;
+	struct sig_key skey;
 	struct cache_entry e;
-	struct slot *next_warm; /* the next entry of the same signature id (other warm bytes) */
 };
 
 struct cache {
 	size_t ncounters, max_entries, used;
 	bool warned_full;
 	struct slot *table; /* uthash head */
-	/* Every entry whose op came with a signature id, also listed by it: by_sig[id] heads
-	 * the entries of that id (one per warm-bytes value). Grows to the largest id seen. */
-	struct slot **by_sig;
-	size_t nsig;
+	/* Every entry whose op came with a signature id, also under its short key (uthash on
+	 * hs): a 16-byte key to hash instead of the op's. */
+	struct slot *by_sig;
 };
 
 static void op_key(struct op_key *k, const struct trace_op *op, uint64_t warm)
@@ -84,13 +91,13 @@ void cache_free(struct cache *c)
 	if (!c)
 		return;
 	struct slot *s, *tmp;
+	HASH_CLEAR(hs, c->by_sig);
 	HASH_ITER(hh, c->table, s, tmp)
 	{
 		HASH_DEL(c->table, s);
 		free(s->e.delta);
 		free(s);
 	}
-	free(c->by_sig);
 	free(c);
 }
 
@@ -98,34 +105,17 @@ struct cache_entry *cache_find(struct cache *c, const struct trace_op *op, uint3
                                uint64_t warm)
 {
 	if (sig) {
-		/* Every entry of this id is listed under it: not listed is not there. */
-		for (struct slot *s = sig < c->nsig ? c->by_sig[sig] : NULL; s; s = s->next_warm)
-			if (s->key.warm == warm)
-				return &s->e;
-		return NULL;
+		/* Every entry of this id is also under its short key: not there is not cached. */
+		struct sig_key k = { warm, sig, 0 };
+		struct slot *s;
+		HASH_FIND(hs, c->by_sig, &k, sizeof k, s);
+		return s ? &s->e : NULL;
 	}
 	struct op_key k;
 	op_key(&k, op, warm);
 	struct slot *s;
 	HASH_FIND(hh, c->table, &k, sizeof k, s);
 	return s ? &s->e : NULL;
-}
-
-/* Makes by_sig hold index sig; -1 out of memory. */
-static int sig_room(struct cache *c, uint32_t sig)
-{
-	if (sig < c->nsig)
-		return 0;
-	size_t n = c->nsig ? c->nsig : 64;
-	while (n <= sig)
-		n *= 2;
-	struct slot **by = realloc(c->by_sig, n * sizeof *by);
-	if (!by)
-		return -1;
-	memset(by + c->nsig, 0, (n - c->nsig) * sizeof *by);
-	c->by_sig = by;
-	c->nsig = n;
-	return 0;
 }
 
 int cache_insert(struct cache *c, const struct trace_op *op, uint32_t sig, uint64_t warm,
@@ -143,7 +133,7 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint32_t sig, uint6
 	}
 	struct slot *s = calloc(1, sizeof *s);
 	uint64_t *delta = malloc((c->ncounters ? c->ncounters : 1) * sizeof *delta);
-	if (!s || !delta || (sig && sig_room(c, sig))) {
+	if (!s || !delta) {
 		free(s);
 		free(delta);
 		return -1;
@@ -158,8 +148,8 @@ int cache_insert(struct cache *c, const struct trace_op *op, uint32_t sig, uint6
 			s->e.max_delta = delta[i];
 	HASH_ADD(hh, c->table, key, sizeof s->key, s);
 	if (sig) {
-		s->next_warm = c->by_sig[sig];
-		c->by_sig[sig] = s;
+		s->skey = (struct sig_key){ warm, sig, 0 };
+		HASH_ADD(hs, c->by_sig, skey, sizeof s->skey, s);
 	}
 	c->used++;
 	return 0;
@@ -212,8 +202,12 @@ uint32_t checked_id(const struct checked_set *c, const struct trace_op *op)
 uint32_t checked_add(struct checked_set *c, const struct trace_op *op)
 {
 	struct checked_slot *s;
-	if (!c || c->used >= c->max || c->used >= UINT32_MAX - 1 || !(s = calloc(1, sizeof *s)))
-		return 0; /* full, or out of memory: later ops like it are checked again */
+	if (!c || c->used >= c->max || c->used >= UINT32_MAX - 1)
+		return 0; /* full: later ops like it are checked again, and have no id */
+	if (!(s = calloc(1, sizeof *s))) {
+		c->max = c->used; /* out of memory: full from here on, so an id stays one */
+		return 0;
+	}
 	op_key(&s->key, op, 0);
 	s->id = (uint32_t)++c->used;
 	HASH_ADD(hh, c->table, key, sizeof s->key, s);

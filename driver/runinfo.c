@@ -106,7 +106,8 @@ static int op_done(void *ctx, const struct replay_op_done *d)
 	struct runinfo *ri = ctx;
 	const struct trace_op *op = d->op;
 	const struct arch_op_result *res = d->res;
-	/* Its groups, as pass 1 found them; else found now. */
+	/* Its groups, as pass 1 found them. A caller without pass 1 ahead of it (no tags) finds
+	 * them now: never while another thread resolves groups (opstats.h). */
 	if (d->tags && d->tags->stats.label)
 		opstats_book(&d->tags->stats, op, d->time_ps, d->time_ps - res->gap_ps, d->energy_j,
 		             d->hbm_bytes, res->bound);

@@ -246,8 +246,12 @@ struct trace_summary {
 	uint64_t empty_steps[TRACE_STEP_COUNT];
 };
 
+/* check_trace's failure that is not the input's: out of memory, or the spool's file. */
+enum { CHECK_INTERNAL = -2 };
+
 /* Pass 1: every record read and checked, every op checked against the machine, ops and steps
- * appended to the spool. The reader stays open (the spooled ops point at its tensors). */
+ * appended to the spool. The reader stays open (the spooled ops point at its tensors). 0; -1
+ * for bad input, CHECK_INTERNAL for a failure of ours (each said why). */
 static int check_trace(struct trace_reader *r, const char *file, const struct arch_config *cfg,
                        struct spool *spool, FILE *roofline, struct capacity *cap,
                        struct checked_set *checked, struct opstats *stats,
@@ -277,7 +281,7 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 			}
 			if (spool_put_step(spool, &rec.step)) {
 				log_error("%s", spool_write_error(spool));
-				return -1;
+				return CHECK_INTERNAL;
 			}
 			break;
 		case TRACE_REC_OP: {
@@ -301,16 +305,16 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 			if (capacity_op(cap, cfg, &rec.op) ||
 			    (stats && opstats_resolve(stats, &rec.op, &tags.stats))) {
 				log_error("out of memory");
-				return -1;
+				return CHECK_INTERNAL;
 			}
 			if (has_pending && spool_put_step(spool, &pending)) {
 				log_error("%s", spool_write_error(spool));
-				return -1;
+				return CHECK_INTERNAL;
 			}
 			has_pending = false;
 			if (spool_put_op(spool, &rec.op, &tags)) {
 				log_error("%s", spool_write_error(spool));
-				return -1;
+				return CHECK_INTERNAL;
 			}
 			if (roofline) {
 				struct arch_roofline rl;
@@ -336,7 +340,7 @@ static int check_trace(struct trace_reader *r, const char *file, const struct ar
 		case TRACE_REC_TENSOR:
 			if (capacity_tensor(cap, cfg, rec.tensor, rec.line)) {
 				log_error("out of memory");
-				return -1;
+				return CHECK_INTERNAL;
 			}
 			break;
 		case TRACE_REC_COUNT: break;
@@ -363,23 +367,26 @@ struct checker {
 	bool ignore_capacity;
 	struct capacity cap;
 	struct trace_summary sum;
-	int rc; /* 0 passed, else failed */
+	int rc; /* 0 passed, else failed: the run's exit status, EXIT_USER_ERROR or
+	           EXIT_INTERNAL_ERROR */
 };
 
 static void *checker_run(void *arg)
 {
 	struct checker *c = arg;
-	c->rc = check_trace(c->reader, c->file, c->cfg, c->spool, c->roofline, &c->cap, c->checked,
-	                    c->stats, &c->sum) ||
-	        capacity_check(&c->cap, c->cfg, strcmp(c->file, "-") ? c->file : "<stdin>",
-	                       c->ignore_capacity);
+	int rc = check_trace(c->reader, c->file, c->cfg, c->spool, c->roofline, &c->cap, c->checked,
+	                     c->stats, &c->sum);
+	if (rc == 0 && capacity_check(&c->cap, c->cfg, strcmp(c->file, "-") ? c->file : "<stdin>",
+	                              c->ignore_capacity))
+		rc = -1;
+	c->rc = rc == CHECK_INTERNAL ? EXIT_INTERNAL_ERROR : rc ? EXIT_USER_ERROR : 0;
 	checked_free(c->checked); /* pass 1's alone */
 	c->checked = NULL;
 	if (c->rc)
 		spool_abandon(c->spool);
 	else if (spool_end_writing(c->spool)) {
 		log_error("%s", spool_write_error(c->spool));
-		c->rc = -1;
+		c->rc = EXIT_INTERNAL_ERROR;
 	}
 	return NULL;
 }
@@ -520,8 +527,9 @@ int main(int argc, char **argv)
 		log_hold(); /* until pass 1's verdict: as if it had come first */
 	} else {
 		checker_run(&chk);
-		if (chk.rc)
+		if ((rc = chk.rc))
 			goto done;
+		rc = EXIT_USER_ERROR;
 	}
 	/* Opened while pass 1 runs, as temporary files that only a whole run puts in place. */
 	if ((args.json_file && open_out(&json, args.json_file)) ||
@@ -538,8 +546,9 @@ int main(int argc, char **argv)
 	if (checking && ((csv.f && !csv.file.tmp) || (timeline.f && !timeline.file.tmp))) {
 		finish_check(&checker_thread, &chk);
 		checking = false;
-		if (chk.rc)
+		if ((rc = chk.rc))
 			goto done;
+		rc = EXIT_USER_ERROR;
 	}
 	if (csv.f)
 		replay_csv_header(csv.f);
@@ -565,7 +574,7 @@ int main(int argc, char **argv)
 		checking = false;
 	}
 	if (chk.rc) {
-		rc = EXIT_USER_ERROR; /* pass 1 said why */
+		rc = chk.rc; /* pass 1 said why */
 		goto done;
 	}
 	if (run_rc || replay.failed) {
@@ -615,7 +624,7 @@ done:
 	if (checking) { /* this thread failed while pass 1 ran: pass 1's error comes first */
 		finish_check(&checker_thread, &chk);
 		if (chk.rc)
-			rc = EXIT_USER_ERROR;
+			rc = chk.rc;
 	}
 	/* Outputs are put in place only after a run that wrote them whole. */
 	if (close_out(&roofline, ran))

@@ -3,7 +3,8 @@
  * Models: nothing; pass 1 reads the trace text (every rule checked, every op checked against
  * the machine) and appends each op and step to the spool; pass 2 replays the spool. The spool
  * lives in an unlinked temporary file, so memory stays flat however long the trace; ops keep
- * their tensor pointers, so the trace reader must stay open until the spool is done with.
+ * their tensor pointers, so the trace reader must stay open until the spool is done with, and
+ * their tags point at statistics groups, so the run's opstats must outlive it too.
  *
  * One writer and one reader may work at once, in two threads (simrun checks the trace in one
  * while it replays in the other): the reader sees records a buffer (1 MiB) at a time, once the
