@@ -305,6 +305,21 @@ two_passes_at_once) # pass 1 checks in a thread while pass 2 replays what it spo
 	grep -q 'warning:' "$tmp/0.err" || fail "no warning to compare"
 	for f in json csv roof tl out err; do cmp -s "$tmp/0.$f" "$tmp/1.$f" || fail "$f differs from one thread's"; done
 	[ "$(grep -c '^[0-9]' "$tmp/0.csv")" -gt 10000 ] || fail "too few CSV rows" ;;
+spool_write_fails) # pass 1 cannot write its spool (a file-size limit, as a full disk): exit 1
+	# (ours, not the input's), the one error, nothing put in place; the spool goes to $TMPDIR
+	awk 'BEGIN { print "simtrace 1"; for (i = 0; i < 40000; i++)
+		printf "op gemm m=%d n=512 k=512 b=fp16 name=g%d\n", 1 + i % 97, i % 13 }' >"$tmp/long.trace"
+	echo old >"$tmp/r.json"
+	# SIGXFSZ ignored, so that a write past the limit fails with EFBIG instead of killing
+	(trap '' XFSZ; ulimit -f 256; exec /usr/bin/time -f %M -o "$tmp/rss" timeout $((20 * tscale)) \
+		"$sr" --ignore-capacity --arch $tiny --json "$tmp/r.json" "$tmp/long.trace") \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] || fail "exit $rc, expected 1"
+	grep -q "temporary file: write" "$tmp/err" || fail "message lacks the spool's write"
+	[ "$(grep -c "error:" "$tmp/err")" = 1 ] || fail "more than the one error"
+	[ "$(cat "$tmp/r.json")" = old ] || fail "a failed run changed --json"
+	ls -a "$tmp" | grep -q '\.tmp-' && fail "a temporary file was left" ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"
