@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The baseline's time for a row, in seconds (a model row: the mean decode step). */
+/* The baseline's time for a row, in seconds (a model row: the mean decode step, or the whole
+ * trace when its metric is the whole trace's time). */
 static double roof_seconds(const struct vrow *r, const struct vroofline *k)
 {
 	double t = 0;

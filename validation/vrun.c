@@ -227,7 +227,8 @@ static bool same_run(const struct vrow *a, const struct vrow *b)
 }
 
 /* A model row's metric from its run's JSON report: the mean time of the decode steps (with
- * the roofline parts of those steps' ops), or a whole-trace figure. */
+ * the roofline parts of those steps' ops), or a whole-trace figure (a measured whole-trace
+ * time with the roofline parts of every op; a simulated input of a ratio, none). */
 static int read_model_row(const struct vjob *j, struct vrow *r)
 {
 	json_object *rep = json_object_from_file(j->out), *steps;
@@ -240,6 +241,15 @@ static int read_model_row(const struct vjob *j, struct vrow *r)
 			return -1;
 		}
 		r->sim = v;
+		if (strcmp(r->metric, "time_ms") || !(r->value > 0))
+			return 0;
+		uint64_t *step_of;
+		free(r->parts);
+		r->parts = NULL;
+		r->ndecode = 0;
+		if (read_roofline(j->roof, &r->parts, &step_of, &r->nparts))
+			return -1;
+		free(step_of);
 		return 0;
 	}
 	double sum = 0;
