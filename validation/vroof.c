@@ -17,9 +17,13 @@ static double roof_seconds(const struct vrow *r, const struct vroofline *k)
 	return r->kind == VROW_MODEL && r->ndecode ? t / (double)r->ndecode : t;
 }
 
+/* Rows the constants may be fitted on: kernels and decode steps; a whole-trace row (a model's
+ * prefill) is judged by the roofline, never fitted on, even on a machine without calibration
+ * rows. */
 static bool fittable(const struct vrow *r)
 {
-	return !r->skip && r->kind != VROW_RATIO && r->nparts && r->value > 0;
+	return !r->skip && r->kind != VROW_RATIO && r->nparts && r->value > 0 &&
+	       !(r->kind == VROW_MODEL && r->ndecode == 0);
 }
 
 /* Mean absolute percentage error of the rows (indices) at constants k. */

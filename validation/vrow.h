@@ -56,7 +56,8 @@ struct vrow {
 	double work; /* elements (throughput) or bytes (bandwidth) the metric divides time into */
 	double sim;  /* simulated, in the metric's unit; < 0 until simulated */
 	/* The plain roofline's parts (simrun --roofline): one per op of an op row; a model row's
-	 * ops of its decode steps (nparts of them, over ndecode steps). */
+	 * ops of its decode steps (nparts of them, over ndecode steps), or, for a whole-trace
+	 * time with a published value, every op of the trace (ndecode 0). */
 	struct vparts *parts;
 	size_t nparts, ndecode;
 	double roof; /* the baseline's value, in the metric's unit; < 0 until computed */

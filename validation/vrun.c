@@ -246,7 +246,7 @@ static int read_model_row(const struct vjob *j, struct vrow *r)
 		uint64_t *step_of;
 		free(r->parts);
 		r->parts = NULL;
-		r->ndecode = 0;
+		r->nparts = r->ndecode = 0;
 		if (read_roofline(j->roof, &r->parts, &step_of, &r->nparts))
 			return -1;
 		free(step_of);
