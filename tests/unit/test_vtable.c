@@ -1,5 +1,6 @@
-/* vtable: the validation error table's breakdown of GEMM groups by size (decades of 2 m n k),
- * on a hand-made set of rows whose errors are known. */
+/* vtable and vroof: the validation error table's breakdown of GEMM groups by size (decades of
+ * 2 m n k), and the rows the roofline baseline is fitted on, on hand-made rows whose errors are
+ * known. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "validation/vroof.h"
 #include "validation/vtable.h"
 
 /* A GEMM row of group g, m x n x k, expected 1 ms, simulated 1 ms x (1 + err / 100); the
@@ -123,10 +125,49 @@ static void test_gemm_groups_by_size(void **state)
 	free(buf);
 }
 
+/* A row of machine "m" whose roofline parts are one op of `compute` seconds (no memory time),
+ * measured at `ms`. */
+static struct vrow roof_row(enum vrow_kind kind, size_t ndecode, double ms, struct vparts *part)
+{
+	struct vrow r = { 0 };
+	r.kind = kind;
+	r.machine = (char *)"m";
+	r.metric = (char *)"time_ms";
+	r.value = ms;
+	r.has_value = true;
+	r.parts = part;
+	r.nparts = 1;
+	r.ndecode = ndecode;
+	return r;
+}
+
+/* The roofline's constants are fitted on kernels (and decode steps), never on a whole trace,
+ * even on a machine without calibration rows: a prefill row 10x off its ops' roofline leaves the
+ * fit, fitted on the kernel alone, exact; the prefill row still gets its roofline value. */
+static void test_roofline_never_fits_whole_traces(void **state)
+{
+	(void)state;
+	struct vparts kernel = { 1e-3, 0, 0 }, trace = { 1e-3, 0, 0 }, step = { 1e-3, 0, 0 };
+	struct vrow rows[] = {
+		roof_row(VROW_OP, 0, 1.0, &kernel),
+		roof_row(VROW_MODEL, 0, 10.0, &trace), /* a whole trace (prefill) */
+		roof_row(VROW_MODEL, 1, 1.0, &step),   /* one decode step: fitted on */
+	};
+	struct vmachine m = { (char *)"m", NULL, { 0, 0, 0, 0, false } };
+	struct vdata d = { rows, 3, 3, NULL, 0, &m, 1 };
+	vroof_fit(&d);
+	assert_int_equal(m.roofline.fitted_rows, 2);
+	assert_false(m.roofline.on_calibration);
+	assert_true(m.roofline.compute_eff > 0.999 && m.roofline.fixed_s < 1e-9);
+	assert_true(rows[0].roof > 0.999 && rows[0].roof < 1.001);
+	assert_true(rows[1].roof > 0.999 && rows[1].roof < 1.001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gemm_groups_by_size),
+		cmocka_unit_test(test_roofline_never_fits_whole_traces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
