@@ -425,6 +425,25 @@ static int open_out(struct output *o, const char *name)
 	return 0;
 }
 
+/* Copies what was held back for an output written in place (an unnamed temporary file) to it,
+ * once the run passed; 0, or -1 (logged). */
+static int release_held(FILE *held, struct output *o)
+{
+	char buf[65536];
+	size_t n;
+	rewind(held);
+	while ((n = fread(buf, 1, sizeof buf, held)) > 0)
+		if (fwrite(buf, 1, n, o->f) != n) {
+			log_error("%s: write failed: %s", o->name, strerror(errno));
+			return -1;
+		}
+	if (ferror(held)) {
+		log_error("%s: temporary file: read failed", o->name);
+		return -1;
+	}
+	return 0;
+}
+
 /* Closes o; keep: put the file in place (0, or -1 with the reason logged), else remove it. */
 static int close_out(struct output *o, bool keep)
 {
@@ -480,6 +499,7 @@ int main(int argc, char **argv)
 	static struct checker chk;
 	struct output json = { .f = NULL }, csv = { .f = NULL }, roofline = { .f = NULL },
 	              timeline = { .f = NULL };
+	FILE *roofline_held = NULL; /* the roofline rows of an output written in place */
 	struct spool *spool = NULL;
 	struct arch *arch = NULL;
 	struct timeline *tl = NULL;
@@ -500,7 +520,16 @@ int main(int argc, char **argv)
 	if (args.roofline_file) {
 		if (open_out(&roofline, args.roofline_file))
 			goto done;
-		fputs("index,step,compute_s,memory_s,host_s\n", roofline.f);
+		/* Pass 1 writes it as it checks: written in place (standard output, a device), it
+		 * is held in an unnamed temporary file until the run has passed. */
+		if (!roofline.file.tmp && !(roofline_held = tmpfile())) {
+			log_error("%s: cannot create a temporary file: %s", args.roofline_file,
+			          strerror(errno));
+			rc = EXIT_INTERNAL_ERROR;
+			goto done;
+		}
+		fputs("index,step,compute_s,memory_s,host_s\n",
+		      roofline_held ? roofline_held : roofline.f);
 	}
 	/* The run's information, whose statistics groups pass 1 finds (its timeline comes once
 	 * opened, below). */
@@ -515,7 +544,7 @@ int main(int argc, char **argv)
 	chk.file = args.trace_file;
 	chk.cfg = &cfg;
 	chk.spool = spool;
-	chk.roofline = roofline.f;
+	chk.roofline = roofline_held ? roofline_held : roofline.f;
 	chk.checked = args.use_cache ? checked_new(REPLAY_CACHE_MAX) : NULL;
 	chk.stats = info.stats;
 	chk.ignore_capacity = args.ignore_capacity;
@@ -536,19 +565,19 @@ int main(int argc, char **argv)
 	    (args.csv_file && open_out(&csv, args.csv_file)) ||
 	    (args.timeline_file && open_out(&timeline, args.timeline_file)))
 		goto done;
-	if (timeline.f && !(tl = timeline_new(timeline.f, cfg.top.name, (uint32_t)cfg.core.count,
-	                                      args.timeline_ops, err, sizeof err))) {
-		log_error("%s", err);
-		goto done;
-	}
-	/* The CSV and the timeline stream while the replay runs: written in place, they wait for
-	 * pass 1's verdict. */
+	/* The CSV and the timeline stream while the replay runs (the timeline's header from
+	 * the start): written in place, they wait for pass 1's verdict. */
 	if (checking && ((csv.f && !csv.file.tmp) || (timeline.f && !timeline.file.tmp))) {
 		finish_check(&checker_thread, &chk);
 		checking = false;
 		if ((rc = chk.rc))
 			goto done;
 		rc = EXIT_USER_ERROR;
+	}
+	if (timeline.f && !(tl = timeline_new(timeline.f, cfg.top.name, (uint32_t)cfg.core.count,
+	                                      args.timeline_ops, err, sizeof err))) {
+		log_error("%s", err);
+		goto done;
 	}
 	if (csv.f)
 		replay_csv_header(csv.f);
@@ -627,6 +656,11 @@ done:
 			rc = chk.rc;
 	}
 	/* Outputs are put in place only after a run that wrote them whole. */
+	if (roofline_held) {
+		if (ran && roofline.f && release_held(roofline_held, &roofline))
+			rc = EXIT_USER_ERROR;
+		fclose(roofline_held);
+	}
 	if (close_out(&roofline, ran))
 		rc = EXIT_USER_ERROR;
 	if (close_out(&json, ran && json_ok))

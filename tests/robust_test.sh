@@ -305,6 +305,20 @@ two_passes_at_once) # pass 1 checks in a thread while pass 2 replays what it spo
 	grep -q 'warning:' "$tmp/0.err" || fail "no warning to compare"
 	for f in json csv roof tl out err; do cmp -s "$tmp/0.$f" "$tmp/1.$f" || fail "$f differs from one thread's"; done
 	[ "$(grep -c '^[0-9]' "$tmp/0.csv")" -gt 10000 ] || fail "too few CSV rows" ;;
+in_place_waits) # outputs on standard output get nothing from a run whose check fails
+	# (--roofline is written by the check itself, --timeline's header at the start); a run
+	# that passes gets them whole, the same as into a file
+	printf 'simtrace 1\nop gemm m=64 n=64 k=64 b=fp16\nop gemm m=0 n=1 k=1 b=fp16\n' >"$tmp/bad.trace"
+	for o in --roofline --timeline --csv; do
+		for one in 0 1; do
+			NMSIM_ONE_THREAD=$one run 20 "$sr" --ignore-capacity --arch $tiny $o - "$tmp/bad.trace"
+			refused "m=0" "bad.trace:3:"
+			[ -s "$tmp/out" ] && fail "$o - wrote $(wc -c <"$tmp/out") bytes before the check failed"
+		done
+	done
+	run 20 "$sr" --ignore-capacity --arch $tiny --roofline "$tmp/r.csv" $good; ok
+	run 20 "$sr" --ignore-capacity --arch $tiny --roofline - $good; ok
+	cmp -s "$tmp/out" "$tmp/r.csv" || fail "--roofline - differs from --roofline FILE" ;;
 spool_write_fails) # pass 1 cannot write its spool (a file-size limit, as a full disk): exit 1
 	# (ours, not the input's), the one error, nothing put in place; the spool goes to $TMPDIR
 	awk 'BEGIN { print "simtrace 1"; for (i = 0; i < 40000; i++)
