@@ -228,16 +228,6 @@ void opstats_book(const struct opstats_ref *ref, const struct trace_op *op, uint
 	add_to(ref->shape, op, time_ps, kernel_ps, energy_j, bytes, bound);
 }
 
-int opstats_add(struct opstats *s, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
-                double energy_j, uint64_t bytes, const char *bound)
-{
-	struct opstats_ref ref;
-	if (opstats_resolve(s, op, &ref))
-		return -1;
-	opstats_book(&ref, op, time_ps, kernel_ps, energy_j, bytes, bound);
-	return 0;
-}
-
 static int slower_first(const void *pa, const void *pb)
 {
 	const struct entry *a = *(const struct entry *const *)pa,

@@ -29,12 +29,8 @@ struct opstats;
 
 struct opstats *opstats_new(void);
 void opstats_free(struct opstats *s);
-/* Books a finished op. 0, or -1 out of memory. */
-int opstats_add(struct opstats *s, const struct trace_op *op, uint64_t time_ps, uint64_t kernel_ps,
-                double energy_j, uint64_t bytes, const char *bound);
-
-/* The same in two halves, so that the first can run ahead in another thread (simrun's pass 1
- * finds each op's groups while the replay books the ops before it):
+/* An op is booked in two halves, so that the first can run ahead in another thread (simrun's
+ * pass 1 finds each op's groups while the replay books the ops before it):
  * opstats_resolve finds (or makes, first seen first) op's two groups; opstats_book adds a
  * finished op to them. The halves touch different fields: opstats_book may run in another
  * thread on groups already resolved, once they were handed over with a happens-before (the

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "driver/opdesc.h"
+#include "sim/log.h"
 
 const char *runinfo_limit_text(int i)
 {
@@ -106,14 +107,12 @@ static int op_done(void *ctx, const struct replay_op_done *d)
 	struct runinfo *ri = ctx;
 	const struct trace_op *op = d->op;
 	const struct arch_op_result *res = d->res;
-	/* Its groups, as pass 1 found them. A caller without pass 1 ahead of it (no tags) finds
-	 * them now: never while another thread resolves groups (opstats.h). */
-	if (d->tags && d->tags->stats.label)
-		opstats_book(&d->tags->stats, op, d->time_ps, d->time_ps - res->gap_ps, d->energy_j,
-		             d->hbm_bytes, res->bound);
-	else if (opstats_add(ri->stats, op, d->time_ps, d->time_ps - res->gap_ps, d->energy_j,
-	                     d->hbm_bytes, res->bound))
-		return -1;
+	/* Its groups, as pass 1 found them (opstats_resolve into ri->stats, simrun_main.c). */
+	SIM_ASSERT(d->tags && d->tags->stats.label, "runinfo", 0,
+	           "op at line %llu has no statistics groups from pass 1",
+	           (unsigned long long)op->line);
+	opstats_book(&d->tags->stats, op, d->time_ps, d->time_ps - res->gap_ps, d->energy_j,
+	             d->hbm_bytes, res->bound);
 	for (int i = 0; i < ARCH_NOTE_COUNT; i++) {
 		if (!(res->notes & (1u << i)))
 			continue;
@@ -159,11 +158,10 @@ static int op_done(void *ctx, const struct replay_op_done *d)
 	return 0;
 }
 
-int runinfo_init(struct runinfo *ri, const struct arch_config *cfg, struct timeline *timeline)
+int runinfo_init(struct runinfo *ri, const struct arch_config *cfg)
 {
 	memset(ri, 0, sizeof *ri);
 	ri->cfg = cfg;
-	ri->timeline = timeline;
 	ri->listener = (struct replay_listener){ want_tiles, op_done, ri };
 	ri->stats = opstats_new();
 	return ri->stats ? 0 : -1;

@@ -69,8 +69,9 @@ struct runinfo {
 	double step_energy_j;
 };
 
-/* 0, or -1 out of memory. timeline may be NULL; it stays the caller's. */
-int runinfo_init(struct runinfo *ri, const struct arch_config *cfg, struct timeline *timeline);
+/* 0, or -1 out of memory. Its timeline is NULL: the caller sets ri->timeline (it stays the
+ * caller's) once it has one, before the replay starts. */
+int runinfo_init(struct runinfo *ri, const struct arch_config *cfg);
 void runinfo_fini(struct runinfo *ri);
 /* After the replay: closes the last timeline step. */
 void runinfo_finish(struct runinfo *ri);

@@ -533,7 +533,7 @@ int main(int argc, char **argv)
 	}
 	/* The run's information, whose statistics groups pass 1 finds (its timeline comes once
 	 * opened, below). */
-	if (runinfo_init(&info, &cfg, NULL)) {
+	if (runinfo_init(&info, &cfg)) {
 		log_error("out of memory");
 		rc = EXIT_INTERNAL_ERROR;
 		goto done;
@@ -556,9 +556,10 @@ int main(int argc, char **argv)
 		log_hold(); /* until pass 1's verdict: as if it had come first */
 	} else {
 		checker_run(&chk);
-		if ((rc = chk.rc))
+		if (chk.rc) {
+			rc = chk.rc;
 			goto done;
-		rc = EXIT_USER_ERROR;
+		}
 	}
 	/* Opened while pass 1 runs, as temporary files that only a whole run puts in place. */
 	if ((args.json_file && open_out(&json, args.json_file)) ||
@@ -570,9 +571,10 @@ int main(int argc, char **argv)
 	if (checking && ((csv.f && !csv.file.tmp) || (timeline.f && !timeline.file.tmp))) {
 		finish_check(&checker_thread, &chk);
 		checking = false;
-		if ((rc = chk.rc))
+		if (chk.rc) {
+			rc = chk.rc;
 			goto done;
-		rc = EXIT_USER_ERROR;
+		}
 	}
 	if (timeline.f && !(tl = timeline_new(timeline.f, cfg.top.name, (uint32_t)cfg.core.count,
 	                                      args.timeline_ops, err, sizeof err))) {
