@@ -13,7 +13,9 @@
 #include "arch/formats/formats.h"
 #include "arch/lower/menu.h"
 
-static uint64_t bytes_of(double b)
+/* Whole bytes, saturating at UINT64_MAX: sizes here come from any trace, unbounded (unlike the
+ * models' bytes_of, sim/arith.h). */
+static uint64_t bytes_sat(double b)
 {
 	return b >= 1.8e19 ? UINT64_MAX : (uint64_t)(b + 0.999999);
 }
@@ -25,7 +27,7 @@ uint64_t arch_weight_bytes(const struct arch_config *cfg, const struct trace_ten
 	struct formats_operand f;
 	formats_weight(&cfg->tensor, tensor_math_prec(&cfg->tensor, w->dtype, w->dtype), w,
 	               lower_menu_get(cfg->mapper.menu)->layout, &f);
-	return bytes_of((double)w->rows * (double)w->cols * formats_bits(&f) / 8);
+	return bytes_sat((double)w->rows * (double)w->cols * formats_bits(&f) / 8);
 }
 
 static double dense_bytes(enum trace_dtype d, double elems)
@@ -48,19 +50,19 @@ void arch_op_footprint(const struct arch_config *cfg, const struct trace_op *op,
 		               ? 0
 		               : dense_bytes(op->gemm.b, (double)op->gemm.k * op->gemm.n * count);
 		double c = dense_bytes(op->gemm.out, (double)op->gemm.m * op->gemm.n * count);
-		out->act_bytes = bytes_of(a + b + c);
+		out->act_bytes = bytes_sat(a + b + c);
 		return;
 	}
 	case TRACE_OP_ATTN: {
 		double q = (double)op->attn.b * op->attn.hq * op->attn.sq * op->attn.d;
-		out->act_bytes = bytes_of(2 * dense_bytes(op->attn.q, q)); /* Q in, O out */
+		out->act_bytes = bytes_sat(2 * dense_bytes(op->attn.q, q)); /* Q in, O out */
 		const struct trace_tensor *kv = op->attn.kv;
 		struct formats_operand f;
 		struct trace_quant none = { TRACE_Q_NONE, 0, TRACE_DT_FP16, false };
 		formats_quantized(kv ? kv->dtype : TRACE_DT_FP16, kv ? &kv->q : &none, op->attn.d,
 		                  &f);
 		double kv_elems = 2.0 * op->attn.b * op->attn.hkv * op->attn.skv * op->attn.d;
-		out->kv_bytes = bytes_of(kv_elems * formats_bits(&f) / 8);
+		out->kv_bytes = bytes_sat(kv_elems * formats_bits(&f) / 8);
 		out->kv_key =
 		    (uint64_t)(uintptr_t)kv ^ ((uint64_t)(op->layer + 2) * 0x9e3779b97f4a7c15ULL);
 		return;
@@ -68,7 +70,7 @@ void arch_op_footprint(const struct arch_config *cfg, const struct trace_op *op,
 	case TRACE_OP_VEC: {
 		double elems = (double)op->vec.rows * op->vec.cols;
 		out->act_bytes =
-		    bytes_of(dense_bytes(op->vec.dtype, elems) * (double)(op->vec.inputs + 1));
+		    bytes_sat(dense_bytes(op->vec.dtype, elems) * (double)(op->vec.inputs + 1));
 		return;
 	}
 	case TRACE_OP_COLL:

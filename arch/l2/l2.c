@@ -83,9 +83,9 @@ int l2_reset(struct l2 *l, uint64_t max_tiles)
 		l->nslots = nslots;
 		l->cap_lines = (uint32_t)max_tiles;
 	}
-	/* Empty the table: whole when new or mostly full, else only the slots its lines hold
-	 * (every line knows its slot), so that a small op after a big one does not clear the
-	 * big one's table. */
+	/* Empty the table: whole when new or more than an eighth in use (then one sweep costs
+	 * about as much), else only the slots its lines hold (every line knows its slot), so that
+	 * a small op after a big one does not clear the big one's table. */
 	if (l->slots && (grown || (uint64_t)l->nlines * 8 > l->nslots))
 		memset(l->slots, 0xff, (size_t)l->nslots * sizeof *l->slots);
 	else
