@@ -190,11 +190,15 @@ double trace_op_flops(const struct trace_op *op)
 	switch (op->type) {
 	case TRACE_OP_GEMM: return 2.0 * op->gemm.m * op->gemm.n * op->gemm.k * op->gemm.count;
 	case TRACE_OP_ATTN: {
-		/* Q.K^T and P.V over the keys each query may see (causal: about half of a square). */
-		double pairs = (double)op->attn.sq * op->attn.skv;
+		/* Q.K^T and P.V over the keys each query may see. Causal, as the model runs it
+		 * (lower_attn_kv_range): query i sees the keys up to skv - sq + i + 1 when skv >= sq,
+		 * else up to min(i + 1, skv). */
+		double sq = (double)op->attn.sq, skv = (double)op->attn.skv;
+		double pairs = sq * skv;
 		if (op->attn.causal && op->attn.sq > 1)
-			pairs = (double)op->attn.sq * (op->attn.skv - op->attn.sq) +
-			        (double)op->attn.sq * (op->attn.sq + 1) / 2;
+			pairs = op->attn.skv >= op->attn.sq
+			            ? sq * (skv - sq) + sq * (sq + 1) / 2
+			            : skv * (skv + 1) / 2 + (sq - skv) * skv;
 		return 4.0 * op->attn.b * op->attn.hq * pairs * op->attn.d;
 	}
 	case TRACE_OP_VEC: return (double)op->vec.rows * op->vec.cols * (double)op->vec.inputs;

@@ -1045,6 +1045,26 @@ static void test_value_parsers(void **state)
 	assert_false(trace_id_valid("a/b"));
 }
 
+/* trace_op_flops: 2 per MAC; a causal attention counts the keys each query sees, as the model
+ * runs it, also with fewer keys than queries (where skv - sq once wrapped around). */
+static void test_op_flops(void **state)
+{
+	(void)state;
+	struct trace_op g = { .type = TRACE_OP_GEMM };
+	g.gemm.m = 2, g.gemm.n = 3, g.gemm.k = 4, g.gemm.count = 5;
+	assert_float_equal(trace_op_flops(&g), 2.0 * 2 * 3 * 4 * 5, 0);
+	struct trace_op a = { .type = TRACE_OP_ATTN };
+	a.attn.b = 1, a.attn.hq = 1, a.attn.hkv = 1, a.attn.d = 1, a.attn.causal = false;
+	a.attn.sq = 4, a.attn.skv = 6;
+	assert_float_equal(trace_op_flops(&a), 4.0 * 24, 0); /* every pair */
+	a.attn.causal = true;                                /* queries see 3, 4, 5, 6 keys */
+	assert_float_equal(trace_op_flops(&a), 4.0 * 18, 0);
+	a.attn.sq = 6, a.attn.skv = 4; /* queries see 1, 2, 3, 4, 4, 4 keys */
+	assert_float_equal(trace_op_flops(&a), 4.0 * 18, 0);
+	a.attn.sq = 1, a.attn.skv = 4; /* decode: all keys */
+	assert_float_equal(trace_op_flops(&a), 4.0 * 4, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1065,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_name_tables),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_value_parsers),
+		cmocka_unit_test(test_op_flops),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
