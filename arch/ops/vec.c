@@ -1,13 +1,21 @@
 /* vec — the op kind of element-wise, normalization, softmax, quantization and copy ops: a
- * roofline per kind.
+ * roofline per kind, with the memory-level parallelism of the row kernels.
  *
  * Models: the bytes a kind's kernel reads (inputs x passes, in their storage format with block
  * scales) and writes, against the vector work it does (operations per element per kind) on all
- * cores, the slower of the two, plus the fixed per-kernel cost and the memory's latency.
- * Not: tiles, L2 hits (small tensors that sit in L2 still stream from memory), kernel quality
- * differences between libraries (PyTorch's H100 norm/softmax kernels stream below the rate).
+ * cores, the slower of the two, plus the fixed per-kernel cost and the memory's latency. A
+ * kind whose kernel reduces each row before it writes (layer and RMS norms) keeps only so many
+ * bytes of loads in flight per core (vec_row_bytes_in_flight); by Little's law its reads then
+ * stream at no more than cores x those bytes / the memory's latency, the latency itself rising
+ * with the share of time memory is busy (hbm.loaded_latency) — a machine whose memory needs
+ * more bytes of reads in flight than the kernel keeps (H100: ~11 KiB per SM to read 1.5 TB/s
+ * beside as many writes) streams such a kernel well below its rate, one that needs about as
+ * many (A100: ~7.5 KiB) at about its rate.
+ * Not: tiles, L2 hits (small tensors that sit in L2 still stream from memory), the latency
+ * limit of a one-row op (the fluid model spreads every op over all cores), softmax's own
+ * limit (its PyTorch kernel changed between the versions the rows were measured with: below).
  * Numbers: operations per element are rough counts per kind (below); rates from the
- * architecture file.
+ * architecture file; bytes in flight from the measured rows (below).
  */
 #include <math.h>
 #include <stdio.h>
@@ -51,11 +59,52 @@ static double vec_read_passes(enum trace_vec_kind k)
 	return k == TRACE_VEC_SOFTMAX ? 2 : 1;
 }
 
+/* Bytes of loads a kind's kernel keeps in flight per core while it streams; 0: enough to
+ * stream at the memory's rate on every machine (element-wise kernels unroll independent
+ * vector loads).
+ *
+ * PyTorch's layer_norm and (fused since 2.9) rms_norm forward are one kernel,
+ * vectorized_layer_norm_kernel (aten/src/ATen/native/cuda/layer_norm_kernel.cu): a block of
+ * 128 threads per row, one 8-byte load (4 halves) per thread per loop iteration, the row's
+ * statistics a serial Welford (or sum-of-squares) chain, a block reduction, then the output
+ * loop. A 2048-thread SM holds at most 16 such blocks, 16 KiB of loads if every thread kept
+ * one in flight all the time; the reductions, the output loop and the register use keep it
+ * from that, by how much the source does not say. [CAL] 7 KiB: the H100 layer_norm rows of
+ * validation/data/h100-measured.csv at 131072 x 4096 (2.0 TB/s read + write against 3.05 for
+ * an add); docs/calibration.md. Held out: the H100 rms_norm rows (the same kernel), the other
+ * sizes, and the A100's layer_norm (LLMCompass), which needs ~7.5 KiB to stream at its rate
+ * and is predicted 4 % slow.
+ * Softmax is left out: the H100's PyTorch 2.11 runs cunn_SoftMaxForwardReg (one read of the
+ * row, 1024-thread blocks), the A100's LLMCompass rows an earlier three-pass kernel. */
+static double vec_row_bytes_in_flight(enum trace_vec_kind k)
+{
+	return k == TRACE_VEC_LAYERNORM || k == TRACE_VEC_RMSNORM ? 7 * 1024 : 0;
+}
+
+/* Time (ps) to read `read` bytes at cores x `in_flight` bytes per latency, the latency rising
+ * from hbm.latency by (loaded_latency - latency) x the memory's busy share, which is
+ * `stream_ps` (the op's bytes at the memory's rate) over the time itself:
+ *   T = read x (L0 + k x stream_ps / T) / (cores x in_flight),
+ * a quadratic in T whose positive root is taken; *latency: the latency it settles at. */
+static double vec_in_flight_ps(const struct arch_config *cfg, double read, double in_flight,
+                               double stream_ps, double *latency)
+{
+	const struct hbm_config *h = &cfg->hbm;
+	double per = read / ((double)cfg->core.count * in_flight); /* latencies in a row */
+	double rise = h->loaded_latency > h->latency ? h->loaded_latency - h->latency : 0;
+	double a = per * h->latency, b = per * rise * stream_ps;
+	double t = (a + sqrt(a * a + 4 * b)) / 2;
+	*latency = hbm_latency_at(h, t > 0 ? stream_ps / (t > stream_ps ? t : stream_ps) : 0);
+	return t;
+}
+
 /* What a vec op costs: bytes read and written, vector operations, and its time from launch
  * to end. In doubles, as the checks need them before anything is converted. */
 struct vec_cost {
 	double read, write, vec_ops;
-	double body; /* the roofline: memory or vector work, the slower */
+	double mem_ps;     /* memory: the stream, or the row kernel's loads in flight */
+	double body;       /* the roofline: memory or vector work, the slower */
+	double latency_ps; /* the memory latency the row kernel settled at; 0: not one */
 	double time_ps;
 };
 
@@ -80,6 +129,12 @@ static void vec_cost(const struct arch_config *cfg, const struct trace_op *op, s
 	double vec_ps =
 	    c->vec_ops / (cfg->vec.fp32_ops_per_cycle * cfg->core.count) * arch_cycle_ps(cfg);
 	double mem_ps = hbm_stream_ps(&cfg->hbm, c->read, c->write);
+	double in_flight = vec_row_bytes_in_flight(op->vec.kind);
+	c->latency_ps = 0;
+	if (in_flight > 0 && c->read > 0)
+		mem_ps =
+		    fmax(mem_ps, vec_in_flight_ps(cfg, c->read, in_flight, mem_ps, &c->latency_ps));
+	c->mem_ps = mem_ps;
 	c->body = max3(mem_ps, 0, vec_ps);
 	c->time_ps = ceil(c->body + cfg->core.host_overhead + cfg->core.launch + cfg->hbm.latency);
 }
@@ -108,13 +163,13 @@ static void vec_plan(const struct arch_config *cfg, struct fabric *fabric,
 	vec_cost(cfg, op, &c);
 	uint64_t read = (uint64_t)c.read, write = (uint64_t)c.write;
 	uint64_t vec_ops = (uint64_t)c.vec_ops;
-	double mem_ps = hbm_stream_ps(&cfg->hbm, (double)read, (double)write);
-	const char *bound = c.body == mem_ps ? "memory" : c.body == 0 ? "compute" : "vector";
+	const char *bound = c.body == c.mem_ps ? "memory" : c.body == 0 ? "compute" : "vector";
 	if (cfg->core.launch + cfg->core.host_overhead > c.body)
 		bound = "launch";
 	fabric_book_stream(fabric, read, write, vec_ops);
 	*out = (struct ops_launch){ .model = ARCH_MODEL_ANALYTIC, .bound = bound, .how = "" };
 	out->time_ps = (uint64_t)c.time_ps;
+	out->hbm_latency_ps = (uint64_t)llround(c.latency_ps);
 }
 
 const struct op_kind ops_vec = { "vec", 0, vec_check, vec_plan, NULL };

@@ -6,7 +6,9 @@
  * op is faster when its weight stayed in L2, equal when L2 is flushed between ops); kernel
  * tile menus (with autotuning, a library's restricted menu is never faster than best); loaded
  * memory latency (a kernel that prefetches nothing waits it out on every step, a deep
- * pipeline hides it). */
+ * pipeline hides it); a row kernel's loads in flight (a norm streams below an element-wise op
+ * of the same bytes where the memory needs more bytes in flight than the kernel keeps, at its
+ * rate where it needs fewer). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,9 +170,9 @@ static const char gemv[] = "simtrace 1\n"
                            "tensor id=w role=weight shape=57344x8192 dtype=int4 q=group:32\n"
                            "op gemm m=1 n=57344 k=8192 w=w a=bf16\n";
 static const char square[] = "simtrace 1\nop gemm m=8192 n=8192 k=8192 b=fp16\n";
-static const char gemv_then_norm[] = "simtrace 1\n"
+static const char gemv_then_gelu[] = "simtrace 1\n"
                                      "op gemm m=1 n=57344 k=8192 b=fp16\n"
-                                     "op vec kind=rmsnorm rows=1 cols=8192\n";
+                                     "op vec kind=gelu rows=1 cols=8192\n";
 
 static void test_loaded_latency_slows_only_shallow_pipelines(void **s)
 {
@@ -204,14 +206,46 @@ static void test_loaded_latency_slows_only_shallow_pipelines(void **s)
 	/* A compute-bound GEMM keeps memory idle most of the time: little rise. */
 	run_trace(square, "--set hbm.loaded_latency=1us --set power.limit=0");
 	assert_true(rows[0].mem_latency_s > 600e-9 && rows[0].mem_latency_s < 700e-9);
-	/* Other op kinds wait the unloaded latency, whatever the GEMM before them waited. */
-	run_trace(gemv_then_norm, "--set hbm.loaded_latency=1us");
+	/* Element-wise ops wait the unloaded latency, whatever the GEMM before them waited (a
+	 * norm settles at its own: test_row_kernel_streams_by_its_loads_in_flight). */
+	run_trace(gemv_then_gelu, "--set hbm.loaded_latency=1us");
 	assert_int_equal(nrows, 2);
 	assert_true(rows[0].mem_latency_s > 950e-9);
 	assert_true(rows[1].mem_latency_s == 600e-9);
 	/* A loaded latency equal to the unloaded one is no rise: the same as none. */
 	run_trace(gemv, "--set mapper.menu=tinygemm --set hbm.loaded_latency=600ns");
 	assert_true(rows[0].time_s == t[1][0]);
+}
+
+/* A layer norm and a GELU over the same 1 GiB: each reads and writes every element once. */
+static const char norm_and_gelu[] = "simtrace 1\n"
+                                    "op vec kind=layernorm rows=131072 cols=4096 dtype=fp16\n"
+                                    "op vec kind=gelu rows=131072 cols=4096 dtype=fp16\n";
+
+static void test_row_kernel_streams_by_its_loads_in_flight(void **s)
+{
+	(void)s;
+	/* H100 needs ~24 KiB in flight per SM to stream at 3 TB/s: the norm, keeping fewer, is
+	 * slower than the GELU by Little's law, and waits a latency inside the rising line. */
+	run_trace_on("configs/h100_24.cfg", norm_and_gelu, "");
+	assert_int_equal(nrows, 2);
+	double norm = rows[0].kernel_s, gelu = rows[1].kernel_s;
+	assert_true(norm > gelu * 1.3);
+	assert_true(rows[0].mem_latency_s > 700e-9 && rows[0].mem_latency_s < 1065e-9);
+	assert_true(rows[1].mem_latency_s == 600e-9);
+	/* A shorter latency: fewer bytes in flight cover the rate, the norm speeds up. */
+	run_trace_on("configs/h100_24.cfg", norm_and_gelu, "--set hbm.loaded_latency=0");
+	assert_true(rows[0].kernel_s < norm * 0.9);
+	assert_true(rows[0].mem_latency_s == 600e-9);
+	assert_true(rows[1].kernel_s == gelu);
+	run_trace_on("configs/h100_24.cfg", norm_and_gelu,
+	             "--set hbm.latency=10ns --set hbm.loaded_latency=0");
+	assert_true(rows[0].kernel_s < gelu * 1.001 && rows[0].kernel_s > gelu * 0.95);
+	/* A100 streams 2 TB/s: the same kernel keeps enough in flight there to be within a few
+	 * per cent of the GELU's stream (it settles near the top of the latency line). */
+	run_trace(norm_and_gelu, "");
+	assert_true(rows[0].kernel_s > rows[1].kernel_s * 0.95);
+	assert_true(rows[0].kernel_s < rows[1].kernel_s * 1.06);
 }
 
 int main(void)
@@ -223,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_restricted_menu_never_faster_than_best),
 		cmocka_unit_test(test_mapper_sees_a_machine_without_l2),
 		cmocka_unit_test(test_loaded_latency_slows_only_shallow_pipelines),
+		cmocka_unit_test(test_row_kernel_streams_by_its_loads_in_flight),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
