@@ -12,7 +12,8 @@ const char *runinfo_limit_text(int i)
 {
 	static const char *const text[RUNINFO_LIMIT_COUNT] = {
 		"vec ops use a roofline per kind (bytes over achievable bandwidth against vector "
-		"work, plus launch), not tiles",
+		"work, plus launch; norms read no faster than their kernel's bytes in flight allow), "
+		"not tiles",
 		"activations kept in L2 from one op to the next (traces do not name them; weights "
 		"and KV caches are kept); dirty write-backs (outputs are written through); "
 		"concurrent kernels",

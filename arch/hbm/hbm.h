@@ -4,7 +4,8 @@
  * bus turnarounds cost DRAM time) shared by every core in arrival order, and the load-to-use
  * latency: unloaded, or (with loaded_latency) rising along a line to its value when the memory
  * streams flat out, at the busy share the op's own plan gives (hbm_latency_at; the GEMM mapper
- * settles it with its estimate, arch/lower/lower.c; other op kinds wait the unloaded latency).
+ * settles it with its estimate, arch/lower/lower.c, the norm kernels with their bytes in flight,
+ * arch/ops/vec.c; other op kinds wait the unloaded latency).
  * Not: channels, banks, row buffers, refresh, read/write turnaround; their average effect is
  * what `efficiency` and the latency's rise stand for (once per machine, never per workload);
  * a latency that changes within an op as its load changes.

@@ -7,13 +7,13 @@
  * kind whose kernel reduces each row before it writes (layer and RMS norms) keeps only so many
  * bytes of loads in flight per core (vec_row_bytes_in_flight); by Little's law its reads then
  * stream at no more than cores x those bytes / the memory's latency, the latency itself rising
- * with the share of time memory is busy (hbm.loaded_latency) — a machine whose memory needs
- * more bytes of reads in flight than the kernel keeps (H100: ~11 KiB per SM to read 1.5 TB/s
- * beside as many writes) streams such a kernel well below its rate, one that needs about as
- * many (A100: ~7.5 KiB) at about its rate.
- * Not: tiles, L2 hits (small tensors that sit in L2 still stream from memory), the latency
- * limit of a one-row op (the fluid model spreads every op over all cores), softmax's own
- * limit (its PyTorch kernel changed between the versions the rows were measured with: below).
+ * with the share of time memory is busy (hbm.loaded_latency): a machine whose memory needs
+ * more bytes of reads in flight than the kernel keeps streams it below its rate.
+ * Not: tiles, L2 hits (small tensors that sit in L2 still stream from memory), fewer blocks
+ * than the cores hold (the fluid model gives every core its bytes in flight however few the
+ * rows; a 128-thread norm block keeps ~1 KiB, so below ~7 x cores rows, every decode norm, a
+ * real kernel has fewer in flight and waits longer than modelled), softmax's own limit (its
+ * PyTorch kernel changed between the versions the rows were measured with: below).
  * Numbers: operations per element are rough counts per kind (below); rates from the
  * architecture file; bytes in flight from the measured rows (below).
  */
@@ -63,17 +63,17 @@ static double vec_read_passes(enum trace_vec_kind k)
  * stream at the memory's rate on every machine (element-wise kernels unroll independent
  * vector loads).
  *
- * PyTorch's layer_norm and (fused since 2.9) rms_norm forward are one kernel,
- * vectorized_layer_norm_kernel (aten/src/ATen/native/cuda/layer_norm_kernel.cu): a block of
- * 128 threads per row, one 8-byte load (4 halves) per thread per loop iteration, the row's
- * statistics a serial Welford (or sum-of-squares) chain, a block reduction, then the output
- * loop. A 2048-thread SM holds at most 16 such blocks, 16 KiB of loads if every thread kept
- * one in flight all the time; the reductions, the output loop and the register use keep it
- * from that, by how much the source does not say. [CAL] 7 KiB: the H100 layer_norm rows of
+ * PyTorch's layer_norm and (fused since 2.8 or 2.9, PR #153666) rms_norm forward are one
+ * kernel, vectorized_layer_norm_kernel (aten/src/ATen/native/cuda/layer_norm_kernel.cu): a
+ * block of 128 threads per row, one 8-byte load (4 halves) per thread per loop iteration,
+ * the row's statistics a serial Welford (or sum-of-squares) chain, a block reduction, then the
+ * output loop. A 2048-thread SM holds at most 16 such blocks, 16 KiB of loads if every
+ * thread kept one in flight all the time; the reductions, the output loop and the register
+ * use keep it from that, by how much the source does not say. [CAL] 7 KiB: the H100 layer_norm rows of
  * validation/data/h100-measured.csv at 131072 x 4096 (2.0 TB/s read + write against 3.05 for
- * an add); docs/calibration.md. Held out: the H100 rms_norm rows (the same kernel), the other
- * sizes, and the A100's layer_norm (LLMCompass), which needs ~7.5 KiB to stream at its rate
- * and is predicted 4 % slow.
+ * an add); docs/calibration.md. The one independent check is the A100's layer_norm
+ * (LLMCompass), which needs ~7.3 KiB of reads in flight to stream at its rate and is
+ * predicted 4 % slow (the H100's rms_norm rows run the same kernel at the same rate).
  * Softmax is left out: the H100's PyTorch 2.11 runs cunn_SoftMaxForwardReg (one read of the
  * row, 1024-thread blocks), the A100's LLMCompass rows an earlier three-pass kernel. */
 static double vec_row_bytes_in_flight(enum trace_vec_kind k)
@@ -81,21 +81,22 @@ static double vec_row_bytes_in_flight(enum trace_vec_kind k)
 	return k == TRACE_VEC_LAYERNORM || k == TRACE_VEC_RMSNORM ? 7 * 1024 : 0;
 }
 
-/* Time (ps) to read `read` bytes at cores x `in_flight` bytes per latency, the latency rising
- * from hbm.latency by (loaded_latency - latency) x the memory's busy share, which is
- * `stream_ps` (the op's bytes at the memory's rate) over the time itself:
- *   T = read x (L0 + k x stream_ps / T) / (cores x in_flight),
- * a quadratic in T whose positive root is taken; *latency: the latency it settles at. */
+/* Time (ps) to read `read` bytes with cores x `in_flight` bytes of loads in flight: per =
+ * read / (cores x in_flight) latencies in a row, T = per x L. The latency L rises from
+ * hbm.latency L0 by k = loaded_latency - latency times the memory's busy share u over the
+ * op's memory phase, its first latency and the reads after it: u = stream_ps / (T + L), where
+ * stream_ps is the op's bytes at the memory's rate. So L = L0 + k x stream_ps / ((per + 1) L),
+ * whose positive root is taken, at most the loaded latency (u <= 1: then the stream binds).
+ * A big op settles high on the line, a small one near L0. *latency: L. */
 static double vec_in_flight_ps(const struct arch_config *cfg, double read, double in_flight,
                                double stream_ps, double *latency)
 {
 	const struct hbm_config *h = &cfg->hbm;
-	double per = read / ((double)cfg->core.count * in_flight); /* latencies in a row */
-	double rise = h->loaded_latency > h->latency ? h->loaded_latency - h->latency : 0;
-	double a = per * h->latency, b = per * rise * stream_ps;
-	double t = (a + sqrt(a * a + 4 * b)) / 2;
-	*latency = hbm_latency_at(h, t > 0 ? stream_ps / (t > stream_ps ? t : stream_ps) : 0);
-	return t;
+	double per = read / ((double)cfg->core.count * in_flight);
+	double l0 = h->latency, k = h->loaded_latency > l0 ? h->loaded_latency - l0 : 0;
+	double l = (l0 + sqrt(l0 * l0 + 4 * k * stream_ps / (per + 1))) / 2;
+	*latency = fmin(l, l0 + k);
+	return per * *latency;
 }
 
 /* What a vec op costs: bytes read and written, vector operations, and its time from launch
