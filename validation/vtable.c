@@ -96,13 +96,19 @@ static double pct(double x, double expected)
 int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *out, FILE *results)
 {
 	struct vgroup *groups = vx_malloc((d->nrows ? d->nrows : 1) * sizeof *groups);
-	size_t ngroups = 0, nskipped = 0;
+	size_t ngroups = 0, nskipped = 0, ninputs = 0;
 	if (results)
 		fprintf(
 		    results,
 		    "id,group,metric,expected,simulated,error_pct,roofline,roofline_error_pct\n");
-	fprintf(out, "%-46s %-40s %12s %12s %9s %12s %9s\n", "row", "group", "expected",
-	        "simulated", "error", "roofline", "error");
+	fputs("Each row: the measured or published value (expected, in the row's metric), nmsim's\n"
+	      "simulated value and its error, (simulated - expected) / expected, and the roofline\n"
+	      "baseline's value and error on the same row. The baseline is peak compute x one\n"
+	      "efficiency, peak bandwidth x one, plus a fixed cost per kernel, fitted once per machine\n"
+	      "(below): the estimate to beat, not a lower bound. Groups and verdicts follow the rows.\n\n",
+	      out);
+	fprintf(out, "%-46s %-44s %-18s %12s %12s %9s %12s %9s\n", "row", "group", "metric",
+	        "expected", "simulated", "error", "roofline", "rf error");
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct vrow *r = &d->rows[i];
 		if (only && strcmp(only, r->machine))
@@ -110,18 +116,20 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		if (r->skip) {
 			nskipped++;
 			if (verbose)
-				fprintf(out, "%-46.46s %-40.40s %12.4g %12s  skipped: %s\n", r->id,
-				        r->group, r->value, "-", r->why);
+				fprintf(out, "%-46.46s %-44.44s %-18.18s %12.4g %12s  skipped: %s\n",
+				        r->id, r->group, r->metric, r->value, "-", r->why);
 			continue;
 		}
 		if (!r->has_value) {
-			/* No published value: listed for the ratio rows that divide it. */
-			if (r->roof > 0)
-				fprintf(out, "%-46.46s %-40.40s %12s %12.4g %9s %12.4g\n", r->id,
-				        r->group, "-", r->sim, "-", r->roof);
-			else
-				fprintf(out, "%-46.46s %-40.40s %12s %12.4g %9s\n", r->id, r->group,
-				        "-", r->sim, "-");
+			/* No published value: an input of the ratio rows that divide it, listed
+			 * with -v (and always in the results file). */
+			ninputs++;
+			if (verbose && r->roof > 0)
+				fprintf(out, "%-46.46s %-44.44s %-18.18s %12s %12.4g %9s %12.4g\n",
+				        r->id, r->group, r->metric, "-", r->sim, "-", r->roof);
+			else if (verbose)
+				fprintf(out, "%-46.46s %-44.44s %-18.18s %12s %12.4g %9s\n", r->id,
+				        r->group, r->metric, "-", r->sim, "-");
 			if (results) {
 				fprintf(results, "%s,%s,%s,,%.6g,,", r->id, r->group, r->metric, r->sim);
 				if (r->roof > 0)
@@ -134,11 +142,12 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		double err = pct(r->sim, r->value);
 		double rerr = r->roof > 0 ? pct(r->roof, r->value) : NAN;
 		if (r->roof > 0)
-			fprintf(out, "%-46.46s %-40.40s %12.4g %12.4g %+8.1f%% %12.4g %+8.1f%%\n",
-			        r->id, r->group, r->value, r->sim, err, r->roof, rerr);
+			fprintf(out,
+			        "%-46.46s %-44.44s %-18.18s %12.4g %12.4g %+8.1f%% %12.4g %+8.1f%%\n",
+			        r->id, r->group, r->metric, r->value, r->sim, err, r->roof, rerr);
 		else
-			fprintf(out, "%-46.46s %-40.40s %12.4g %12.4g %+8.1f%% %12s %9s\n", r->id,
-			        r->group, r->value, r->sim, err, "-", "-");
+			fprintf(out, "%-46.46s %-44.44s %-18.18s %12.4g %12.4g %+8.1f%% %12s %9s\n",
+			        r->id, r->group, r->metric, r->value, r->sim, err, "-", "-");
 		if (results && r->roof > 0)
 			fprintf(results, "%s,%s,%s,%.6g,%.6g,%.2f,%.6g,%.2f\n", r->id, r->group,
 			        r->metric, r->value, r->sim, err, r->roof, rerr);
@@ -162,7 +171,13 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		        "(%zu rows skipped: metrics that need a model trace, or secondary timings "
 		        "such as eager or per-algorithm; -v lists them)\n",
 		        nskipped);
+	if (ninputs && !verbose)
+		fprintf(out,
+		        "(%zu rows without a published value, the inputs of ratio rows such as "
+		        "speed-ups, not listed: -v lists them, the results file has them)\n",
+		        ninputs);
 	int failed = 0;
+	size_t ntolerance = 0, ninfo = 0;
 	fprintf(out, "\n%-46s %5s %8s %9s %10s  %-12s %s\n", "group", "rows", "MAPE", "roofline",
 	        "tolerance", "role", "verdict");
 	for (size_t g = 0; g < ngroups; g++) {
@@ -179,6 +194,8 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		                                                   : "PASS";
 		if (tol && (mape > rule->tolerance_pct || !beats))
 			failed++;
+		ntolerance += tol;
+		ninfo += !tol;
 		char tolbuf[16] = "-";
 		if (tol)
 			snprintf(tolbuf, sizeof tolbuf, "%.0f%%", rule->tolerance_pct);
@@ -195,11 +212,21 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		const struct vmachine *mc = &d->machines[m];
 		if ((only && strcmp(only, mc->name)) || !mc->roofline.fitted_rows)
 			continue;
-		fprintf(out, "  %-12s e_c %.3f  e_m %.3f  fixed %.2f us  (fitted on %zu %s rows)\n",
+		fprintf(out, "  %-12s e_c %.3f  e_m %.3f  fixed %.2f us  (fitted on %s%zu rows%s)\n",
 		        mc->name, mc->roofline.compute_eff, mc->roofline.memory_eff,
-		        mc->roofline.fixed_s * 1e6, mc->roofline.fitted_rows,
-		        mc->roofline.on_calibration ? "calibration" : "(all: none is calibration)");
+		        mc->roofline.fixed_s * 1e6, mc->roofline.on_calibration ? "its " : "all ",
+		        mc->roofline.fitted_rows,
+		        mc->roofline.on_calibration ? " of calibration" : ": none is calibration");
 	}
+	if (failed)
+		fprintf(out, "\nverdict: FAIL: %d of %zu toleranced groups beyond their tolerance or "
+		             "not better than the roofline\n",
+		        failed, ntolerance);
+	else
+		fprintf(out, "\nverdict: PASS: all %zu toleranced groups within their tolerance and "
+		             "better than the roofline (%zu groups without a tolerance are "
+		             "informational: no verdict)\n",
+		        ntolerance, ninfo);
 	free(groups);
 	return failed;
 }

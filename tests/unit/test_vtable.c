@@ -122,6 +122,18 @@ static void test_gemm_groups_by_size(void **state)
 	assert_null(size_line(buf, "g dense", "0.1-1 TFLOP"));
 	assert_null(size_line(buf, "g dense", "< 0.1 GFLOP"));
 	assert_null(size_line(buf, "g other", "GFLOP"));
+	/* The last line gives the verdict: the one toleranced group passes (the other has none). */
+	assert_non_null(strstr(buf, "\nverdict: PASS: all 1 toleranced groups within their "
+	                            "tolerance and better than the roofline (1 groups without"));
+	free(buf);
+	/* Beyond its tolerance, the group fails the table, and the verdict says so. */
+	rule.tolerance_pct = 5;
+	out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	assert_int_equal(vtable_print(&d, NULL, false, out, NULL), 1);
+	fclose(out);
+	assert_non_null(strstr(buf, "\nverdict: FAIL: 1 of 1 toleranced groups"));
+	assert_null(strstr(buf, "verdict: PASS"));
 	free(buf);
 }
 
