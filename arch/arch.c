@@ -391,8 +391,9 @@ const char *arch_util_key(enum arch_util u)
 
 const char *arch_util_label(enum arch_util u)
 {
+	/* "format decode": the cores' stage that unpacks stored weights, not the decode phase. */
 	static const char *const labels[ARCH_UTIL_COUNT] = { "tensor cores", "device memory",
-		                                             "L2", "decode" };
+		                                             "L2", "format decode" };
 	return labels[u];
 }
 

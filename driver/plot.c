@@ -284,7 +284,11 @@ static int plot_steps(const char *dir, const struct report_input *in)
 	fprintf(f, "# simrun --plot: each step's latency (data: step_latency.dat)\n"
 	           "set title 'latency per step (prefill, then one decode step per output token)'\n"
 	           "set xlabel 'step'\nset ylabel 'latency [ms]'\nset logscale y\nset grid\n"
-	           "set key top left\n");
+	           "set key outside top right\n");
+	/* Steps are whole: a tick at every one of a few, else gnuplot's own (whole) spacing. */
+	if (rows <= 20)
+		fprintf(f, "set xtics 1\n");
+	fprintf(f, "set format x '%%.0f'\nset autoscale xfix\nset offsets 0.5, 0.5, 0, 0\n");
 	return draw(dir, "step_latency", f, path,
 	            "plot 'step_latency.dat' using 1:($3 == 0 ? $2 : 1/0) with points pt 5 ps "
 	            "1.5 title 'prefill', '' using 1:($3 == 1 ? $2 : 1/0) with linespoints pt "

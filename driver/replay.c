@@ -237,6 +237,7 @@ static void op_finished(struct replay *r, uint64_t t, const struct arch_op_resul
 		bt->measured_ops++;
 		bt->measured_ns += op->dur_ns;
 		bt->measured_sim_ps += t - res->gap_ps; /* a profiler times the kernel alone */
+		bt->measured_fixed_ps += res->gap_ps;
 	}
 	r->model_ops[op->type][res->model]++;
 	r->bound_ps[bound_index(res->bound)] += t;

@@ -55,7 +55,8 @@ struct replay_type_total {
 	uint64_t time_ps;
 	double energy_j;
 	uint64_t measured_ops;                 /* ops carrying dur_ns */
-	uint64_t measured_ns, measured_sim_ps; /* their measured and simulated time */
+	uint64_t measured_ns, measured_sim_ps; /* their measured and simulated kernel time */
+	uint64_t measured_fixed_ps; /* the fixed per-kernel cost the simulated kernel time leaves out */
 };
 
 struct replay_top_op {

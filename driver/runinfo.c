@@ -21,7 +21,7 @@ const char *runinfo_limit_text(int i)
 		"limits",
 		"bank conflicts of sparse scatters (the scatter's cost is per element)",
 		"decoding activation-sparsity (asp=) index lists",
-		"energy of links",
+		"energy of links beyond a placeholder energy per bit (energy.link_bit, not sourced)",
 		"energy of instruction issue and control",
 		"coll ops: this machine has no link model (link.bandwidth = 0): zero time, counted "
 		"as unmodelled",

@@ -627,7 +627,7 @@ int main(int argc, char **argv)
 	         (unsigned long long)replay.cache_hits, (unsigned long long)kernel_callbacks_run());
 
 	runinfo_finish(&info);
-	if (tl && args.timeline_ops)
+	if (tl)
 		timeline_warn_unused(tl, args.timeline_ops);
 	if (tl && timeline_finish(tl, replay.time_ps)) {
 		log_error("%s: write failed", args.timeline_file);

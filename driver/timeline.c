@@ -255,6 +255,23 @@ void timeline_warn_unused(const struct timeline *t, const char *select)
 		log_warn("--timeline-ops %s: no tile events recorded (it selects no op, or only "
 		         "vec and coll ops, which have no tiles)",
 		         select);
+	/* What the file's bounds left out, said here as well as in its "nmsim" record. */
+	if (t->tiles_dropped)
+		log_warn("--timeline: %llu tile events past the %d the file holds were left out "
+		         "(--timeline-ops %s selects ops with more; select fewer)",
+		         (unsigned long long)t->tiles_dropped, TIMELINE_MAX_TILE_EVENTS,
+		         select ? select : "");
+	if (t->ops_seen > t->ops_written)
+		log_warn("--timeline: ops past the first %llu have no slices of their own, only their "
+		         "steps (%llu of %llu ops)",
+		         (unsigned long long)t->ops_written,
+		         (unsigned long long)(t->ops_seen - t->ops_written),
+		         (unsigned long long)t->ops_seen);
+	if (t->steps_seen > t->steps_written)
+		log_warn("--timeline: steps past the first %llu were left out (%llu of %llu)",
+		         (unsigned long long)t->steps_written,
+		         (unsigned long long)(t->steps_seen - t->steps_written),
+		         (unsigned long long)t->steps_seen);
 }
 
 static void counters_at(struct timeline *t, uint64_t at, const struct arch_op_result *res,

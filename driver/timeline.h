@@ -43,8 +43,9 @@ void timeline_free(struct timeline *t);
  * or its label: name=, else the kind, as the CSV's label), 0 if it does not or the file is
  * full (TIMELINE_MAX_OPS ops or TIMELINE_MAX_TILE_EVENTS tile events written). */
 size_t timeline_selected(struct timeline *t, const struct trace_op *op);
-/* After the run: a warning when a selection recorded no tile event (it matched no op, or only
- * ops without tiles: vec and coll ops are analytic). */
+/* After the run: a warning when a selection (select, or NULL) recorded no tile event (it
+ * matched no op, or only ops without tiles: vec and coll ops are analytic), and one for each
+ * bound that left something out (tile events, op slices, steps). */
 void timeline_warn_unused(const struct timeline *t, const char *select);
 /* An op that ran from start_ps for its result's time_ps; tiles: its recorded events (NULL if
  * none). */

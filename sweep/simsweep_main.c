@@ -274,8 +274,10 @@ static int simsweep_prepare(const struct simsweep_args *a, struct mpi_world *w,
 	results_table_free(&done);
 	goto out;
 checked:
-	printf("%s: %zu points, %zu distinct machines, %zu traces%s: ok\n", a->sweep, sw->npoints,
-	       pl->nmachines, pl->ntraces, a->out ? " (made)" : "");
+	printf("%s: %zu point%s, %zu distinct machine%s, %zu trace%s%s: ok\n", a->sweep,
+	       sw->npoints, sw->npoints == 1 ? "" : "s", pl->nmachines,
+	       pl->nmachines == 1 ? "" : "s", pl->ntraces, pl->ntraces == 1 ? "" : "s",
+	       a->out ? " (made)" : "");
 out:
 	free(mine);
 	return status;

@@ -145,7 +145,14 @@ replay) # simrun replays both, and reports measured against simulated per op typ
 			tr -d ' \n' <"$tmp/r.json" | grep -q "\"$t\":{[^}]*\"measured_ops\":[1-9]" ||
 				fail "$f: no measured_ops for $t"
 		done
-	done ;;
+	done
+	# The text report: each type's kernel time with and without the fixed per-kernel cost
+	# (BERT's 58 kernels: 4 us each on the H100), and no token count the profile does not give.
+	"$sr" --arch configs/h100_24.cfg "$tmp/$bert.trace" >"$tmp/r.txt" 2>&1 || fail "simrun text"
+	grep -q '^  all  *58 ops  measured .* with the fixed cost  *310.28 us' "$tmp/r.txt" ||
+		fail "$bert: no 'with the fixed cost' total: $(grep -A6 '^measured' "$tmp/r.txt")"
+	grep -q '^time to first token (prefill) .*(1 step; the trace gives no token count)$' \
+		"$tmp/r.txt" || fail "$bert: $(grep 'time to first' "$tmp/r.txt")" ;;
 synthetic) # every GEMM and attention form, correlation-only links, steps, unmapped dtypes
 	f=synthetic.json
 	import $f

@@ -42,13 +42,19 @@ timeline)
 timeline_bounded)
   # 53,605 ops: the file keeps 20,000 op slices and every step, about 15 MB.
   gen --model llama-2-7b --prompt 16 --decode 150 -o "$tmp/t.gz"
-  run --arch a100_24.cfg --timeline "$tmp/tl.json" --json "$tmp/a.json" "$tmp/t.gz" >/dev/null
+  run --arch a100_24.cfg --timeline "$tmp/tl.json" --json "$tmp/a.json" "$tmp/t.gz" >/dev/null 2>"$tmp/err"
   "$check" "$tmp/tl.json" "$tmp/a.json" || fail "timeline structure"
   grep -q '"ops":53605,"ops_written":20000' "$tmp/tl.json" || fail "op bound not kept"
+  # What a bound leaves out is said on stderr too.
+  grep -q 'warning: --timeline: ops past the first 20000 have no slices of their own, only their steps (33605 of 53605 ops)' "$tmp/err" ||
+    fail "no warning of the op bound: $(cat "$tmp/err")"
+  grep -q 'tile events' "$tmp/err" && fail "tile events warned of without a selection"
   size=$(stat -c %s "$tmp/tl.json"); [ "$size" -lt 20000000 ] || fail "timeline of $size bytes"
   # Selecting ops by name keeps the bounds too: tiles stop at 250,000, op slices at 20,000.
-  run --arch a100_24.cfg --timeline "$tmp/ts.json" --timeline-ops 'mlp.*' --json "$tmp/b.json" "$tmp/t.gz" >/dev/null
+  run --arch a100_24.cfg --timeline "$tmp/ts.json" --timeline-ops 'mlp.*' --json "$tmp/b.json" "$tmp/t.gz" >/dev/null 2>"$tmp/err"
   "$check" "$tmp/ts.json" "$tmp/b.json" --tiles || fail "timeline structure with tiles"
+  grep -q 'warning: --timeline: [0-9]* tile events past the 250000 the file holds were left out' "$tmp/err" ||
+    fail "no warning of the tile bound: $(cat "$tmp/err")"
   grep -q '"ops":53605,"ops_written":20000,"steps":151,"steps_written":151,"tile_events":250000' "$tmp/ts.json" ||
     fail "bounds with a selection: $(grep -o '"name":"nmsim".*' "$tmp/ts.json")"
   size=$(stat -c %s "$tmp/ts.json"); [ "$size" -lt 40000000 ] || fail "timeline of $size bytes with tiles" ;;
