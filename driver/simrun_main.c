@@ -135,7 +135,17 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 	a->use_cache = true;
 	int verbosity = LOG_WARN, c;
 	opterr = 0;
+	int given[512] = { 0 }; /* times each option (by value) was given */
 	while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
+		/* A value given twice would leave one unsaid (--set adds up). */
+		if (c >= 0 && c < 512 && c != OPT_SET && optarg && given[c]++) {
+			const char *name = "?";
+			for (const struct option *o = opts; o->name; o++)
+				if (o->val == c)
+					name = o->name;
+			log_error("--%s given twice ('%s' the second time)", name, optarg);
+			return -1;
+		}
 		switch (c) {
 		case OPT_ARCH: a->arch_file = optarg; break;
 		case OPT_SET:
@@ -444,6 +454,21 @@ static int release_held(FILE *held, struct output *o)
 	return 0;
 }
 
+/* Whether every open output took what was written to it (flushed, no error; a failure is
+ * logged). */
+static bool outputs_flushed(struct output *a, struct output *b, struct output *c,
+                            struct output *d)
+{
+	struct output *o[] = { a, b, c, d };
+	bool ok = true;
+	for (size_t i = 0; i < sizeof o / sizeof *o; i++)
+		if (o[i]->f && (fflush(o[i]->f) || ferror(o[i]->f))) {
+			log_error("%s: write failed: %s", o[i]->name, strerror(errno));
+			ok = false;
+		}
+	return ok;
+}
+
 /* Closes o; keep: put the file in place (0, or -1 with the reason logged), else remove it. */
 static int close_out(struct output *o, bool keep)
 {
@@ -644,13 +669,25 @@ int main(int argc, char **argv)
 	bool csv_stdout = args.csv_file && !strcmp(args.csv_file, "-");
 	bool roof_stdout = args.roofline_file && !strcmp(args.roofline_file, "-");
 	json_ok = !json.f || !report_write_json(json.f, &in);
-	if (!json_ok)
+	if (!json_ok) {
+		log_error("%s: write failed: %s", args.json_file, strerror(errno));
 		rc = EXIT_USER_ERROR;
+	}
 	bool timeline_stdout = args.timeline_file && !strcmp(args.timeline_file, "-");
 	if (!json_stdout && !csv_stdout && !roof_stdout && !timeline_stdout)
 		report_write_text(stdout, &in);
 	if (args.plot_dir && plot_write(args.plot_dir, &in))
 		rc = EXIT_USER_ERROR;
+	/* Every output whole, or none put in place: a write that failed (a full disk) fails
+	 * the run, standard output included. */
+	if (rc == 0 && !outputs_flushed(&json, &csv, &timeline, &roofline))
+		rc = EXIT_USER_ERROR;
+	if (rc == 0 && (fflush(stdout) || ferror(stdout))) {
+		log_error("standard output: write failed: %s", strerror(errno));
+		rc = EXIT_USER_ERROR;
+	}
+	if (rc != 0)
+		ran = false;
 done:
 	if (checking) { /* this thread failed while pass 1 ran: pass 1's error comes first */
 		finish_check(&checker_thread, &chk);

@@ -360,6 +360,15 @@ static int cfg_convert(const struct cfg_field *f, const config_setting_t *s, voi
 			         CFG_STRING_MAX - 1);
 			return -1;
 		}
+		/* It is printed in reports and written into JSON as it is. */
+		size_t bad = cfg_units_bad_text(v);
+		if (bad) {
+			snprintf(err, n,
+			         "byte 0x%02x at offset %zu: a string must be UTF-8 text without "
+			         "control characters",
+			         (unsigned)(unsigned char)v[bad - 1], bad - 1);
+			return -1;
+		}
 		memcpy(dst, v, len + 1);
 		return 0;
 	}

@@ -188,6 +188,9 @@ const char *cfg_units_accepted(enum cfg_type type);
 /* Copies up to N bytes of TEXT (stopping at a NUL, or after MAX bytes, then "...") into BUF for
  * a message: control bytes and invalid UTF-8 become '?'. Returns the length written. */
 size_t cfg_units_printable(char *buf, size_t len, const char *text, size_t n, size_t max);
+/* 0 if TEXT is UTF-8 text without control bytes (what reports and JSON can carry as it is),
+ * else 1 + the offset of the first byte that is not. */
+size_t cfg_units_bad_text(const char *text);
 /* A short name for TYPE: "bool", "int", "real", "size", "rate", ... */
 const char *cfg_units_type_name(enum cfg_type type);
 /* "expected a size like \"40 MiB\"" and so on: what the file should write for TYPE. */

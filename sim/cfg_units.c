@@ -201,6 +201,19 @@ static size_t cfg_units_utf8(const unsigned char *p, size_t n)
 	return len;
 }
 
+size_t cfg_units_bad_text(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n = strlen(text);
+	for (size_t i = 0; i < n;) {
+		size_t k = cfg_units_utf8(p + i, n - i);
+		if (k == 0 || p[i] < 0x20 || p[i] == 0x7f)
+			return i + 1;
+		i += k;
+	}
+	return 0;
+}
+
 size_t cfg_units_printable(char *buf, size_t len, const char *text, size_t n, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)text;

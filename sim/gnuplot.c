@@ -28,6 +28,24 @@ static void last_line(const char *path, char *msg, size_t len)
 	fclose(f);
 }
 
+bool gnuplot_found(void)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char exe[4096];
+		if (n && n < sizeof exe - 16) {
+			snprintf(exe, sizeof exe, "%.*s/gnuplot", (int)n, path);
+			if (!access(exe, X_OK))
+				return true;
+		}
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
 int gnuplot_run(const char *dir, const char *script, const char *errfile, char *msg, size_t len)
 {
 	posix_spawn_file_actions_t fa;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/log.h"
@@ -152,6 +153,15 @@ struct simsweep_args {
 	long shard, shards; /* --shard I/N; shards 0 when not given */
 };
 
+/* Whether paths a and b name one file: the same text, or (both existing) the same inode. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+	if (!strcmp(a, b))
+		return true;
+	return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
 static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 {
 	enum { O_FORCE = 256, O_SHARD, O_JSONL, O_CHECK, O_VERSION, O_HELP };
@@ -173,7 +183,13 @@ static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:j:qv", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': a->out = optarg; break;
+		case 'o':
+			if (a->out) {
+				log_error("-o given twice ('%s', '%s')", a->out, optarg);
+				return -1;
+			}
+			a->out = optarg;
+			break;
 		case 'j': {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -188,16 +204,24 @@ static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 		case O_FORCE: a->force = true; break;
 		case O_SHARD: {
 			char *end;
+			errno = 0; /* strtol saturates out-of-range numbers: ERANGE tells */
 			a->shard = strtol(optarg, &end, 10);
 			if (*end != '/' || end == optarg ||
 			    (a->shards = strtol(end + 1, &end, 10)) < 1 || *end || a->shard < 0 ||
-			    a->shard >= a->shards) {
-				log_error("--shard %s: expected I/N with 0 <= I < N", optarg);
+			    a->shard >= a->shards || errno == ERANGE || a->shards > INT_MAX) {
+				log_error("--shard %s: expected I/N with 0 <= I < N <= %d", optarg,
+				          INT_MAX);
 				return -1;
 			}
 			break;
 		}
-		case O_JSONL: a->jsonl = optarg; break;
+		case O_JSONL:
+			if (a->jsonl) {
+				log_error("--jsonl given twice ('%s', '%s')", a->jsonl, optarg);
+				return -1;
+			}
+			a->jsonl = optarg;
+			break;
 		case O_CHECK: a->check = true; break;
 		case 'q': a->quiet = true; break;
 		case 'v': level = level < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;
@@ -225,6 +249,16 @@ static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 		log_error("-o RESULTS.csv is required (see simsweep --help)");
 		return -1;
 	}
+	/* Two of the files named alike would overwrite one another. */
+	const char *files[] = { a->sweep, a->out, a->jsonl };
+	const char *what[] = { "SWEEP.cfg", "-o", "--jsonl" };
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (files[i] && files[j] && same_file(files[i], files[j])) {
+				log_error("%s %s and %s %s are the same file", what[i], files[i],
+				          what[j], files[j]);
+				return -1;
+			}
 	return 0;
 }
 

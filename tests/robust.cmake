@@ -6,7 +6,8 @@ set(NMSIM_ROBUST_CASES
   gemm_65536_cubed time_wraps counter_wraps dur_ns_wraps process_substitution fifo_trace fifo_arch dev_zero
   step_bomb gzip_members config_quadratic include_bad sparse_modes_wrap tracegen_options
   output_is_input output_whole kineto_wraps kineto_huge_dims kineto_quadratic kineto_memory fuzz_findings
-  two_passes_at_once spool_write_fails in_place_waits)
+  two_passes_at_once spool_write_fails in_place_waits full_disk validate_options repeated_options
+  text_settings step_tokens_product kineto_dims_past_2e63 power_limit_unmet plot_without_gnuplot)
 foreach(c ${NMSIM_ROBUST_CASES})
   add_test(NAME robust/${c}
     COMMAND ${CMAKE_SOURCE_DIR}/tests/robust_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR} ${c})

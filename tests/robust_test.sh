@@ -248,7 +248,10 @@ fuzz_findings) # what the fuzzers found, each kept as a case (tests/fuzz/README.
 	run 10 "$tg" --from-kineto "$tmp/null3.json" -o "$tmp/x.trace"; ok
 	# kineto: a 2:4 operand of K = 2^63 - 1 wrapped 9 x K while N was sought (UBSan)
 	printf '{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::_cslt_sparse_mm", "pid": 1, "tid": 1, "ts": 1, "dur": 1, "args": {"Input Dims": [[73728], [9223372036854775807, 32], [], [], []], "Input type": ["c10::Half", "c10::Half", "", "", ""]}}]}' >"$tmp/cslt.json"
-	run 10 "$tg" --from-kineto "$tmp/cslt.json" -o "$tmp/x.trace"; refused "fits no N for K=9223372036854775807" cslt.json
+	# (2^63 - 1 is also where json-c holds any larger integer: such a dim is refused first)
+	run 10 "$tg" --from-kineto "$tmp/cslt.json" -o "$tmp/x.trace"; refused 'no tensor shapes in args["Input Dims"]' cslt.json
+	sed 's/9223372036854775807/9223372036854775806/' "$tmp/cslt.json" >"$tmp/cslt2.json"
+	run 10 "$tg" --from-kineto "$tmp/cslt2.json" -o "$tmp/x.trace"; refused "fits no N for K=9223372036854775806" cslt2.json
 	# e2e: K = 5,447,803,871 passed the check (10.6 M steps of 512) but the mapper picked K
 	# tiles of 64: 85 M steps an item, past the 2^24 the model plays
 	printf 'simtrace 1\nop gemm m=64 n=64 k=5447803871 b=fp16\n' >"$tmp/bigk.trace"
@@ -334,6 +337,65 @@ spool_write_fails) # pass 1 cannot write its spool (a file-size limit, as a full
 	[ "$(grep -c "error:" "$tmp/err")" = 1 ] || fail "more than the one error"
 	[ "$(cat "$tmp/r.json")" = old ] || fail "a failed run changed --json"
 	ls -a "$tmp" | grep -q '\.tmp-' && fail "a temporary file was left" ;;
+full_disk) # a write that fails (/dev/full) is an error naming the file, and nothing else is put in place
+	run 20 "$sr" --ignore-capacity --arch $tiny --json /dev/full --csv "$tmp/v.csv" $good
+	refused "write failed" /dev/full
+	[ -e "$tmp/v.csv" ] && fail "--csv put in place by a run whose --json failed"
+	/usr/bin/time -f %M -o "$tmp/rss" timeout 20 "$sr" --ignore-capacity --arch $tiny $good >/dev/full 2>"$tmp/err"
+	rc=$?; refused "write failed" "standard output"
+	vr=$build/nmvalidate
+	(cd "$tmp" && timeout 60 "$vr" --root "$src" --machine sta >/dev/full 2>"$tmp/err"); rc=$?
+	refused "write failed" "standard output"
+	(cd "$tmp" && timeout 60 "$vr" --root "$src" --machine sta --results /dev/full >/dev/null 2>"$tmp/err"); rc=$?
+	refused "write failed" "--results /dev/full" ;;
+validate_options) # nmvalidate: a machine it does not know, a --results path from where it started, --bindir checked first
+	vr=$build/nmvalidate
+	(cd "$tmp" && timeout 60 "$vr" --root "$src" --machine no_such >"$tmp/out" 2>"$tmp/err"); rc=$?
+	refused "no such machine" "--machine no_such"
+	grep -q 'a100_80gb' "$tmp/err" || fail "the machines there are not listed"
+	(cd "$tmp" && timeout 60 "$vr" --root "$src" --machine sta --results rel.csv >/dev/null 2>"$tmp/err"); rc=$?; ok
+	[ -s "$tmp/rel.csv" ] || fail "--results rel.csv not written where nmvalidate started"
+	[ -e "$src/rel.csv" ] && { rm -f "$src/rel.csv"; fail "--results rel.csv written into --root"; }
+	(cd "$tmp" && timeout 60 "$vr" --root "$src" --bindir "$tmp" --machine sta >/dev/null 2>"$tmp/err"); rc=$?
+	refused "no simrun there" "--bindir" ;;
+repeated_options) # a value option given twice is an error, not the last one silently
+	run 20 "$sr" --arch $tiny --arch $tiny $good; refused "given twice" "--arch"
+	run 20 "$sr" --arch $tiny --json "$tmp/a.json" --json "$tmp/b.json" $good; refused "given twice" "--json"
+	[ -e "$tmp/a.json" ] || [ -e "$tmp/b.json" ] && fail "a report written"
+	run 20 "$tg" --model llama-2-7b --batch 1 --batch 2 -o -; refused "given twice" "--batch"
+	[ -s "$tmp/out" ] && fail "tracegen wrote before refusing"
+	run 20 "$tg" --model llama-2-7b --sparsity 'mlp.*=nm:2:4' --sparsity 'attn.*=nm:2:4' -o -
+	refused "give its rules as one list" "--sparsity"
+	ss=$build/simsweep
+	printf 'arch = "%s/configs/test/tiny.cfg";\nworkload = { trace = "%s/%s"; };\naxes = ( { set = "core.count"; values = [1, 2]; } );\n' \
+		"$src" "$src" "$good" >"$tmp/s.cfg"
+	run 20 "$ss" -q "$tmp/s.cfg" -o "$tmp/r.csv" --jsonl "$tmp/r.csv"; refused "are the same file" "r.csv"
+	run 20 "$ss" -q "$tmp/s.cfg" -o "$tmp/s.cfg"; refused "are the same file" "s.cfg"
+	grep -q '^axes' "$tmp/s.cfg" || fail "the sweep file was overwritten"
+	run 20 "$ss" -q "$tmp/s.cfg" -o "$tmp/r.csv" --shard 1/18446744073709551617; refused "0 <= I < N" "--shard" ;;
+text_settings) # a string setting must be UTF-8 text: it goes into reports and JSON as it is
+	printf '@include "%s/configs/test/tiny.cfg"\nname = "\377\376";\n' "$src" >"$tmp/u.cfg"
+	run 20 "$sr" --arch "$tmp/u.cfg" $good; refused "must be UTF-8 text" "u.cfg:2"
+	run 20 "$sr" --arch $tiny --set "name=$(printf 'x\377')" $good; refused "must be UTF-8 text" "--set name"
+	printf '@include "%s/configs/test/tiny.cfg"\nname = "caf\303\251";\n' "$src" >"$tmp/ok.cfg"
+	run 20 "$sr" --arch "$tmp/ok.cfg" --json "$tmp/ok.json" $good; ok
+	python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/ok.json" || fail "JSON of a UTF-8 name" ;;
+step_tokens_product) # tokens x batch past 2^63 (was 8.5e37 output tokens in the report)
+	trace 'step kind=decode tokens=9223372036854775807 batch=9223372036854775807
+op gemm m=1 n=4 k=4 b=fp16'
+	run 20 "$sr" --ignore-capacity --arch $tiny "$tmp/t.trace"; refused "beyond 2^63" "t.trace:2:" ;;
+kineto_dims_past_2e63) # json-c holds a dim past 2^63 - 1 as that value: refused, not clamped
+	printf '{"traceEvents":[{"ph":"X","cat":"cpu_op","name":"aten::linear","pid":1,"tid":1,"ts":1,"dur":5,"args":{"Input Dims":[[1,18446744073709551617],[1,18446744073709551617]],"Input type":["float","float"]}}]}' >"$tmp/k.json"
+	run 20 "$tg" --from-kineto "$tmp/k.json" -o -; refused "Input Dims" "k.json"
+	grep -q 9223372036854775807 "$tmp/out" && fail "a clamped dim was written" ;;
+power_limit_unmet) # a limit no clock meets is said once, not silently ignored
+	run 20 "$sr" --ignore-capacity --arch $tiny --set power.limit=1uW $good; ok
+	[ "$(grep -c 'power.limit .* cannot be met' "$tmp/err")" = 1 ] || fail "no single warning" ;;
+plot_without_gnuplot) # checked before the run: nothing written
+	run 20 env PATH=/nonexistent "$sr" --ignore-capacity --arch $tiny --plot "$tmp/p" $good
+	refused "gnuplot is not on PATH" "--plot"
+	[ -e "$tmp/p" ] && fail "a plot folder was made"
+	[ -s "$tmp/out" ] && fail "a report was printed" ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"

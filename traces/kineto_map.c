@@ -267,7 +267,10 @@ static int kineto_list_dims(json_object *v, uint64_t d[KINETO_MAX_RANK])
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		json_object *x = json_object_array_get_idx(v, i);
-		if (!x || !json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0)
+		/* json-c holds an integer past 2^63 - 1 as that value (or as an unsigned one past
+		 * it): a dim there is not a tensor's, rather than a silently clamped one. */
+		if (!x || !json_object_is_type(x, json_type_int) || json_object_get_int64(x) < 0 ||
+		    json_object_get_int64(x) == INT64_MAX)
 			return -1;
 		d[i] = (uint64_t)json_object_get_int64(x);
 	}
@@ -304,8 +307,8 @@ enum { KINETO_MAPPED = 0, KINETO_UNSUPPORTED = 1, KINETO_EMPTY = 2 };
 static int kineto_fail_no_shapes(struct kineto *c, size_t i)
 {
 	return kineto_fail_op(c, i,
-	                      "no tensor shapes in args[\"Input Dims\"] (record the profile with "
-	                      "record_shapes=True)");
+	                      "no tensor shapes in args[\"Input Dims\"] (lists of whole numbers "
+	                      "from 0 to 2^63 - 2; record the profile with record_shapes=True)");
 }
 
 /* The tensors of the trace by what makes them one: role, dtype, shape, sparsity. */

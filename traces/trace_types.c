@@ -855,5 +855,12 @@ int trace_step_check(const struct trace_step *s, char *err, size_t errlen)
 	if (s->tokens > INT64_MAX || s->batch > INT64_MAX)
 		return trace_errf(err, errlen,
 		                  "step: tokens/batch too large (integers must fit in 63 bits)");
+	/* The step's tokens are tokens x batch (reports count them): that must fit too. */
+	uint64_t both;
+	if (checked_mul_u64(s->tokens ? s->tokens : 1, s->batch ? s->batch : 1, &both) ||
+	    both > INT64_MAX)
+		return trace_errf(err, errlen,
+		                  "step: tokens=%llu x batch=%llu is beyond 2^63",
+		                  (unsigned long long)s->tokens, (unsigned long long)s->batch);
 	return 0;
 }

@@ -126,7 +126,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t *out)
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || *end || !*s || *s == '-' || v < lo || v > (1ULL << 40)) {
-		log_error("%s %s: expected an integer >= %llu", opt, s, (unsigned long long)lo);
+		log_error("%s %s: expected an integer from %llu to 2^40", opt, s,
+		          (unsigned long long)lo);
 		return -1;
 	}
 	*out = v;
@@ -321,8 +322,23 @@ int main(int argc, char **argv)
 	char err[512];
 	int c, verbosity = LOG_WARN;
 	opterr = 0;
+	int given[512] = { 0 }; /* times each option (by value) was given */
 	while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
 		int rc = 0;
+		/* A value given twice would leave one of them unsaid (the rules of --sparsity and
+		 * --act-sparsity are one comma-separated list). */
+		if (c >= 0 && c < 512 && given[c]++ && optarg) {
+			const char *name = "o";
+			for (const struct option *p = opts; p->name; p++)
+				if (p->val == c)
+					name = p->name;
+			log_error("%s%s given twice%s (see tracegen --help)", c == 'o' ? "-" : "--",
+			          name,
+			          c == O_SPARSITY || c == O_ACTSP
+			              ? ": give its rules as one list, glob=value,glob=value"
+			              : "");
+			return EXIT_USER_ERROR;
+		}
 		switch (c) {
 		case O_MODEL: model_name = optarg; break;
 		case O_BATCH: rc = parse_u64("--batch", optarg, 1, &o.batch); break;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/outfile.h"
 #include "validation/vroof.h"
 #include "validation/vrow.h"
 #include "validation/vrun.h"
@@ -92,32 +93,88 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.bindir = abs;
-	/* Config paths in machines.csv and model names are relative to the source tree. */
-	if (chdir(root)) {
-		fprintf(stderr, "nmvalidate: %s: %s\n", root, strerror(errno));
-		return 2;
-	}
-	struct vdata d;
-	if (vdata_load(&d, ".")) {
-		vdata_free(&d);
-		return 2;
-	}
-	int rc = vrun_all(&d, &o) ? 1 : 0;
-	if (!rc) {
-		vroof_fit(&d);
-		FILE *res = NULL;
-		if (results_path && !(res = fopen(results_path, "w"))) {
-			fprintf(stderr, "nmvalidate: %s: %s\n", results_path, strerror(errno));
-			rc = 2;
-		} else {
-			rc = vtable_print(&d, o.only, verbose, stdout, res) ? 1 : 0;
-			if (res && fclose(res)) {
-				fprintf(stderr, "nmvalidate: %s: write failed\n", results_path);
-				rc = 1;
-			}
+	/* The programs it runs, there before anything runs. */
+	for (int i = 0; i < 2; i++) {
+		char prog[PATH_MAX + 16];
+		snprintf(prog, sizeof prog, "%s/%s", abs, i ? "tracegen" : "simrun");
+		if (access(prog, X_OK)) {
+			fprintf(stderr, "nmvalidate: --bindir %s: no %s there (%s)\n", abs,
+			        i ? "tracegen" : "simrun", strerror(errno));
+			return 2;
 		}
 	}
-	vdata_free(&d);
+	/* The results file, named from where nmvalidate was started, opened before the
+	 * simulations (as a temporary file put in place at the end: a failed run leaves what
+	 * was there). */
+	struct outfile res_out = { 0 };
+	FILE *res = NULL;
+	if (results_path) {
+		char cwd[PATH_MAX], err[PATH_MAX + 128];
+		char *path = results_path[0] == '/' || !strcmp(results_path, "-") || !getcwd(cwd, sizeof cwd)
+		                 ? vx_strdup(results_path)
+		                 : vx_printf("%s/%s", cwd, results_path);
+		int bad = outfile_open(&res_out, path, err, sizeof err);
+		free(path);
+		if (bad || !(res = fdopen(res_out.fd, "w"))) {
+			fprintf(stderr, "nmvalidate: --results %s\n", bad ? err : strerror(errno));
+			if (!bad) {
+				close(res_out.fd);
+				outfile_abort(&res_out);
+			}
+			return 2;
+		}
+	}
+	int rc = 0;
+	bool wrote = false; /* the table, and the results file with it */
+	struct vdata d;
+	/* Config paths in machines.csv and model names are relative to the source tree. */
+	if (chdir(root)) {
+		fprintf(stderr, "nmvalidate: --root %s: %s\n", root, strerror(errno));
+		rc = 2;
+	} else if (vdata_load(&d, ".")) {
+		vdata_free(&d);
+		rc = 2;
+	} else {
+		bool known = !o.only;
+		for (size_t m = 0; m < d.nmachines && !known; m++)
+			known = !strcmp(d.machines[m].name, o.only);
+		if (!known) {
+			fprintf(stderr, "nmvalidate: --machine %s: no such machine (", o.only);
+			for (size_t m = 0; m < d.nmachines; m++)
+				fprintf(stderr, "%s%s", m ? ", " : "", d.machines[m].name);
+			fprintf(stderr, ")\n");
+			rc = 2;
+		} else {
+			rc = vrun_all(&d, &o) ? 1 : 0;
+			if (!rc) {
+				vroof_fit(&d);
+				rc = vtable_print(&d, o.only, verbose, stdout, res) ? 1 : 0;
+				wrote = true;
+				if (fflush(stdout) || ferror(stdout)) {
+					fprintf(stderr, "nmvalidate: standard output: write failed: %s\n",
+					        strerror(errno));
+					rc = 2;
+				}
+			}
+		}
+		vdata_free(&d);
+	}
+	if (res) {
+		char err[PATH_MAX + 128];
+		/* A table whose verdict failed (rc 1) still leaves its rows. */
+		bool whole = wrote && rc != 2;
+		if (fclose(res) && whole) {
+			fprintf(stderr, "nmvalidate: --results %s: write failed\n", results_path);
+			whole = false;
+			rc = 2;
+		}
+		if (!whole)
+			outfile_abort(&res_out);
+		else if (outfile_commit(&res_out, err, sizeof err)) {
+			fprintf(stderr, "nmvalidate: --results %s\n", err);
+			rc = 2;
+		}
+	}
 	free(bindir);
 	return rc;
 }

@@ -72,7 +72,7 @@ static int attn_check(const struct arch_config *cfg, const struct trace_op *op, 
 	double head = (double)p.q_blocks * ((double)n0 + (double)n1) / 2;
 	if (head > (double)OPS_HEAD_STEPS_MAX) {
 		snprintf(err, errlen,
-		         "sq=%llu skv=%llu: about %.3g KV steps in one head, beyond the %llu the "
+		         "sq=%llu skv=%llu: %.0f KV steps in one head, beyond the %llu the "
 		         "model plays for a head",
 		         (unsigned long long)p.sq, (unsigned long long)p.skv, head,
 		         (unsigned long long)OPS_HEAD_STEPS_MAX);
