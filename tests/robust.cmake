@@ -7,7 +7,8 @@ set(NMSIM_ROBUST_CASES
   step_bomb gzip_members config_quadratic include_bad sparse_modes_wrap tracegen_options
   output_is_input output_whole kineto_wraps kineto_huge_dims kineto_quadratic kineto_memory fuzz_findings
   two_passes_at_once spool_write_fails in_place_waits full_disk validate_options repeated_options
-  text_settings step_tokens_product kineto_dims_past_2e63 power_limit_unmet plot_without_gnuplot)
+  text_settings step_tokens_product kineto_dims_past_2e63 power_limit_unmet plot_without_gnuplot
+  topk_keeps_all)
 foreach(c ${NMSIM_ROBUST_CASES})
   add_test(NAME robust/${c}
     COMMAND ${CMAKE_SOURCE_DIR}/tests/robust_test.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR} ${c})

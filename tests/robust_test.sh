@@ -396,6 +396,17 @@ plot_without_gnuplot) # checked before the run: nothing written
 	refused "gnuplot is not on PATH" "--plot"
 	[ -e "$tmp/p" ] && fail "a plot folder was made"
 	[ -s "$tmp/out" ] && fail "a report was printed" ;;
+topk_keeps_all) # top-k of at least every key selects nothing: the dense op's time and MACs (was more)
+	for pat in "" " pat=topk:1000" " pat=topk:128"; do
+		trace "op attn b=1 hq=8 hkv=8 d=128 sq=128 skv=128$pat"
+		run 20 "$sr" --ignore-capacity --arch $tiny --json - "$tmp/t.trace"; ok
+		grep -E '"(time_s|macs)":' "$tmp/out" | head -n 2 >"$tmp/got$pat"
+	done
+	cmp -s "$tmp/got" "$tmp/got pat=topk:1000" || fail "topk:1000 of 128 keys: $(cat "$tmp/got pat=topk:1000")"
+	cmp -s "$tmp/got" "$tmp/got pat=topk:128" || fail "topk:128 of 128 keys differs from dense"
+	trace "op attn b=1 hq=8 hkv=8 d=128 sq=128 skv=128 pat=topk:64"
+	run 20 "$sr" --ignore-capacity --arch $tiny --json - "$tmp/t.trace"; ok
+	grep -E '"(time_s|macs)":' "$tmp/out" | head -n 2 | cmp -s - "$tmp/got" && fail "topk:64 costs as dense" ;;
 *) fail "unknown case" ;;
 esac
 echo "ok: $case"

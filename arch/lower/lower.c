@@ -155,8 +155,16 @@ static int gemm_operands(const struct arch_config *cfg, const struct trace_op *o
 	enum trace_dtype wdt = w ? w->dtype : op->gemm.b;
 	p->prec = tensor_math_prec(&cfg->tensor, op->gemm.a, wdt);
 	if (cfg->tensor.macs_per_cycle[p->prec] <= 0) {
-		snprintf(err, errlen, "the machine has no datapath for %s x %s",
-		         trace_dtype_name(op->gemm.a), trace_dtype_name(wdt));
+		/* Say what it does have: a trace for another machine is the usual cause. */
+		char have[128] = "";
+		size_t n = 0;
+		for (int q = 0; q < TENSOR_PREC_COUNT && n < sizeof have - 16; q++)
+			if (cfg->tensor.macs_per_cycle[q] > 0)
+				n += (size_t)snprintf(have + n, sizeof have - n, "%s%s", n ? ", " : "",
+				                      tensor_prec_name((enum tensor_prec)q));
+		snprintf(err, errlen,
+		         "the machine has no datapath for %s x %s (its tensor datapaths: %s)",
+		         trace_dtype_name(op->gemm.a), trace_dtype_name(wdt), n ? have : "none");
 		return -1;
 	}
 	formats_dense(op->gemm.a, &p->a);

@@ -131,8 +131,9 @@ void lower_attn(const struct arch_config *cfg, const struct trace_op *op, struct
 	p->items = base * p->split;
 
 	/* Top-k selection (Quest-style): a pass over per-page key summaries (min and max per
-	 * channel of every 16-key page) scores the pages, then the top-k keys are streamed. */
-	if (p->pat.kind == TRACE_PAT_TOPK) {
+	 * channel of every 16-key page) scores the pages, then the top-k keys are streamed.
+	 * With k >= skv every key is kept: nothing to select, the dense kernel. */
+	if (p->pat.kind == TRACE_PAT_TOPK && p->pat.size < p->skv) {
 		uint64_t pages = ceil_div(p->skv, 16);
 		p->select_read_bytes =
 		    (uint64_t)((double)p->b * p->hkv * pages * 2 * p->d * formats_bits(&p->kv) / 8);
