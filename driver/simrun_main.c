@@ -184,9 +184,13 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		}
 	}
 	log_set_level((enum log_level)verbosity);
+	if (a->describe && optind < argc) {
+		log_error("--describe takes nothing more: '%s' (see simrun --help)", argv[optind]);
+		return -1;
+	}
 	if (a->describe)
 		return 0;
-	if (!a->arch_file) {
+	if (!a->arch_file || !*a->arch_file) {
 		log_error("--arch FILE is required (see simrun --help)");
 		return -1;
 	}
