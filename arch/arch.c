@@ -484,15 +484,14 @@ static bool power_limited(struct arch *a, uint64_t t)
 	double p_static = energy_static_w(&a->cfg->energy, cores);
 	double f = power_clock(pw, clock, (double)t, e_dyn, e_fix, p_static);
 	double min_f = pw->min_freq < a->cfg->core.freq ? pw->min_freq : a->cfg->core.freq;
-	if (f <= min_f && !a->warned_unmet_limit) {
+	double drawn = (e_dyn + e_fix) / ((double)t * 1e-12) + p_static;
+	if (clock <= min_f && drawn > pw->limit * 1.01 && !a->warned_unmet_limit) {
 		/* The governor goes no lower: the op runs at min_freq above the limit. */
 		a->warned_unmet_limit = true;
-		log_warn("power.limit %.4g W cannot be met: the op at line %llu draws %.4g W at "
-		         "%.0f MHz and runs above the limit at the lowest clock the governor "
-		         "allows (power.min_freq), %.0f MHz (said once)",
-		         pw->limit, (unsigned long long)a->op->line,
-		         (e_dyn + e_fix) / ((double)t * 1e-12) + p_static, clock * 1e-6,
-		         min_f * 1e-6);
+		log_warn("power.limit %.4g W cannot be met: the op at line %llu draws %.4g W even "
+		         "at the lowest clock the governor allows (power.min_freq, %.0f MHz), and "
+		         "runs there (said once)",
+		         pw->limit, (unsigned long long)a->op->line, drawn, min_f * 1e-6);
 	}
 	if (f >= clock ||
 	    (a->reruns && (e_dyn + e_fix) / ((double)t * 1e-12) + p_static <= pw->limit * 1.01))

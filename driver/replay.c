@@ -407,6 +407,7 @@ static void replay_next(void *ctx)
 				r->rest[rec.step.kind].tokens +=
 				    (double)(rec.step.tokens ? rec.step.tokens : 1) *
 				    (double)(rec.step.batch ? rec.step.batch : 1);
+				r->rest[rec.step.kind].tokens_given |= rec.step.tokens > 0;
 				continue;
 			}
 			struct replay_step *s = step_at(r, rec.step.index);

@@ -48,6 +48,7 @@ struct replay_rest {
 	uint64_t time_ps;
 	double energy_j;
 	double tokens; /* tokens x batch of its steps (absent: 1) */
+	bool tokens_given; /* some step said its tokens */
 };
 
 struct replay_type_total {

@@ -63,7 +63,7 @@ static void report_latency(const struct replay *r, struct report_latency *out)
 	out->prefill_steps = r->rest[TRACE_STEP_PREFILL].steps;
 	out->decode_steps = r->rest[TRACE_STEP_DECODE].steps;
 	out->prefill_tokens = r->rest[TRACE_STEP_PREFILL].tokens;
-	out->prefill_tokens_given = r->rest[TRACE_STEP_PREFILL].steps > 0;
+	out->prefill_tokens_given = r->rest[TRACE_STEP_PREFILL].tokens_given;
 	out->output_tokens = r->rest[TRACE_STEP_DECODE].tokens;
 	uint64_t *dec = malloc((r->nsteps ? r->nsteps : 1) * sizeof *dec);
 	size_t ndec = 0;

@@ -32,6 +32,7 @@
 
 #include "arch/arch.h"
 #include "sim/kernel.h"
+#include "sim/gnuplot.h"
 #include "sim/log.h"
 #include "sim/outfile.h"
 #include "sim/paths.h"
@@ -202,6 +203,12 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 		return -1;
 	}
 	a->trace_file = argv[optind];
+	/* Before anything runs: a long simulation is not thrown away for want of it. */
+	if (a->plot_dir && !gnuplot_found()) {
+		log_error("--plot %s: gnuplot is not on PATH (Debian: apt-get install gnuplot-nox)",
+		          a->plot_dir);
+		return -1;
+	}
 	int to_stdout = (a->json_file && !strcmp(a->json_file, "-")) +
 	                (a->csv_file && !strcmp(a->csv_file, "-")) +
 	                (a->roofline_file && !strcmp(a->roofline_file, "-")) +
@@ -418,6 +425,7 @@ struct output {
 	struct outfile file;
 	FILE *f;
 	const char *name;
+	bool closed; /* closed, not yet put in place nor removed (close_outputs) */
 };
 
 static int open_out(struct output *o, const char *name)
@@ -425,6 +433,7 @@ static int open_out(struct output *o, const char *name)
 	char err[512];
 	o->name = name;
 	o->f = NULL;
+	o->closed = false;
 	if (outfile_open(&o->file, name, err, sizeof err)) {
 		log_error("%s", err);
 		return -1;
@@ -465,35 +474,48 @@ static bool outputs_flushed(struct output *a, struct output *b, struct output *c
 {
 	struct output *o[] = { a, b, c, d };
 	bool ok = true;
-	for (size_t i = 0; i < sizeof o / sizeof *o; i++)
+	for (size_t i = 0; i < sizeof o / sizeof *o; i++) {
+		errno = 0;
 		if (o[i]->f && (fflush(o[i]->f) || ferror(o[i]->f))) {
-			log_error("%s: write failed: %s", o[i]->name, strerror(errno));
+			log_error("%s: write failed: %s", o[i]->name,
+			          errno ? strerror(errno) : "write error");
 			ok = false;
 		}
+	}
 	return ok;
 }
 
-/* Closes o; keep: put the file in place (0, or -1 with the reason logged), else remove it. */
-static int close_out(struct output *o, bool keep)
+/* Closes the n outputs; keep: puts them in place if every one closed cleanly, else (or
+ * without keep) removes them all. 0, or -1 with the reason logged. */
+static int close_outputs(struct output **o, size_t n, bool keep)
 {
-	char err[512];
-	if (!o->f)
-		return 0;
-	int rc = fclose(o->f);
-	o->f = NULL;
-	if (rc && keep) {
-		log_error("%s: write failed: %s", o->name, strerror(errno));
-		keep = false;
+	bool failed = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!o[i]->f)
+			continue;
+		errno = 0;
+		if (fclose(o[i]->f) && keep) {
+			log_error("%s: write failed: %s", o[i]->name,
+			          errno ? strerror(errno) : "write error");
+			failed = true;
+		}
+		o[i]->f = NULL;
+		o[i]->closed = true;
 	}
-	if (!keep) {
-		outfile_abort(&o->file);
-		return rc ? -1 : 0;
+	keep = keep && !failed;
+	for (size_t i = 0; i < n; i++) {
+		char err[512];
+		if (!o[i]->closed)
+			continue;
+		o[i]->closed = false;
+		if (!keep)
+			outfile_abort(&o[i]->file);
+		else if (outfile_commit(&o[i]->file, err, sizeof err)) {
+			log_error("%s", err);
+			failed = true;
+		}
 	}
-	if (outfile_commit(&o->file, err, sizeof err)) {
-		log_error("%s", err);
-		return -1;
-	}
-	return 0;
+	return failed ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -683,7 +705,10 @@ int main(int argc, char **argv)
 	if (args.plot_dir && plot_write(args.plot_dir, &in))
 		rc = EXIT_USER_ERROR;
 	/* Every output whole, or none put in place: a write that failed (a full disk) fails
-	 * the run, standard output included. */
+	 * the run, standard output included. A --roofline written in place gets what was held
+	 * back for it first. */
+	if (rc == 0 && roofline_held && roofline.f && release_held(roofline_held, &roofline))
+		rc = EXIT_USER_ERROR;
 	if (rc == 0 && !outputs_flushed(&json, &csv, &timeline, &roofline))
 		rc = EXIT_USER_ERROR;
 	if (rc == 0 && (fflush(stdout) || ferror(stdout))) {
@@ -698,19 +723,12 @@ done:
 		if (chk.rc)
 			rc = chk.rc;
 	}
-	/* Outputs are put in place only after a run that wrote them whole. */
-	if (roofline_held) {
-		if (ran && roofline.f && release_held(roofline_held, &roofline))
-			rc = EXIT_USER_ERROR;
+	/* Outputs are put in place only after a run that wrote them whole, all of them or
+	 * none. */
+	if (roofline_held)
 		fclose(roofline_held);
-	}
-	if (close_out(&roofline, ran))
-		rc = EXIT_USER_ERROR;
-	if (close_out(&json, ran && json_ok))
-		rc = EXIT_USER_ERROR;
-	if (close_out(&csv, ran))
-		rc = EXIT_USER_ERROR;
-	if (close_out(&timeline, ran))
+	struct output *outs[] = { &roofline, &json, &csv, &timeline };
+	if (close_outputs(outs, sizeof outs / sizeof *outs, ran && rc == 0 && json_ok))
 		rc = EXIT_USER_ERROR;
 	timeline_free(tl);
 	capacity_fini(&chk.cap);

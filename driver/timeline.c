@@ -257,8 +257,9 @@ void timeline_warn_unused(const struct timeline *t, const char *select)
 		         select);
 	/* What the file's bounds left out, said here as well as in its "nmsim" record. */
 	if (t->tiles_dropped)
-		log_warn("--timeline: %llu tile events past the %d the file holds were left out "
-		         "(--timeline-ops %s selects ops with more; select fewer)",
+		log_warn("--timeline: %llu tile events were left out (the file holds at most %d, "
+		         "and a core's overlapping events at most its tracks; --timeline-ops %s: "
+		         "select fewer ops)",
 		         (unsigned long long)t->tiles_dropped, TIMELINE_MAX_TILE_EVENTS,
 		         select ? select : "");
 	if (t->ops_seen > t->ops_written)

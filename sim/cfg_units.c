@@ -207,7 +207,8 @@ size_t cfg_units_bad_text(const char *text)
 	size_t n = strlen(text);
 	for (size_t i = 0; i < n;) {
 		size_t k = cfg_units_utf8(p + i, n - i);
-		if (k == 0 || p[i] < 0x20 || p[i] == 0x7f)
+		/* C0 and DEL; C1 (U+0080..U+009F: 0xc2 0x80..0x9f) */
+		if (k == 0 || p[i] < 0x20 || p[i] == 0x7f || (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))
 			return i + 1;
 		i += k;
 	}

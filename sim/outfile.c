@@ -115,6 +115,9 @@ int outfile_open(struct outfile *o, const char *path, char *err, size_t errlen)
 		return outfile_fail(o, path, ENOMEM, err, errlen);
 	snprintf(o->tmp, n, "%.*s.%s.tmp-XXXXXX", (int)dirlen, o->path, base);
 	o->fd = mkstemp(o->tmp);
+	/* close-on-exec: programs the caller starts (simrun, tracegen, gnuplot) do not hold it */
+	if (o->fd >= 0)
+		(void)fcntl(o->fd, F_SETFD, FD_CLOEXEC);
 	if (o->fd < 0) {
 		int e = errno;
 		free(o->tmp);

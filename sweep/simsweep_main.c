@@ -11,6 +11,7 @@
  * (sweep/results) -> the traces made, the point ids -> the jobs still to run (sweep/jobs),
  * run -j at a time, a row appended as each ends. docs/sweeps.md is the user's guide.
  */
+#define _DEFAULT_SOURCE /* realpath */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -153,13 +154,34 @@ struct simsweep_args {
 	long shard, shards; /* --shard I/N; shards 0 when not given */
 };
 
-/* Whether paths a and b name one file: the same text, or (both existing) the same inode. */
+/* The folder of path p resolved (realpath) with p's last name after it, into out; false
+ * when the folder does not resolve. */
+static bool canonical(const char *p, char *out, size_t len)
+{
+	const char *slash = strrchr(p, '/');
+	char dir[PATH_MAX], real[PATH_MAX];
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == p)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - p), p);
+	if (!realpath(dir, real))
+		return false;
+	return snprintf(out, len, "%s/%s", real, slash ? slash + 1 : p) < (int)len;
+}
+
+/* Whether paths a and b name one file: the same text, the same inode (both existing), or
+ * the same name in the same folder (files not made yet). */
 static bool same_file(const char *a, const char *b)
 {
 	struct stat x, y;
+	char ca[2 * PATH_MAX], cb[2 * PATH_MAX];
 	if (!strcmp(a, b))
 		return true;
-	return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+	if (!stat(a, &x) && !stat(b, &y))
+		return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+	return canonical(a, ca, sizeof ca) && canonical(b, cb, sizeof cb) && !strcmp(ca, cb);
 }
 
 static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
@@ -191,6 +213,10 @@ static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 			a->out = optarg;
 			break;
 		case 'j': {
+			if (a->jobs_given) {
+				log_error("-j given twice");
+				return -1;
+			}
 			char *end;
 			long n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > 4096) {
@@ -203,6 +229,10 @@ static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 		}
 		case O_FORCE: a->force = true; break;
 		case O_SHARD: {
+			if (a->shards) {
+				log_error("--shard given twice");
+				return -1;
+			}
 			char *end;
 			errno = 0; /* strtol saturates out-of-range numbers: ERANGE tells */
 			a->shard = strtol(optarg, &end, 10);
@@ -267,7 +297,8 @@ static int simsweep_prepare(const struct simsweep_args *a, struct mpi_world *w,
                             struct sweepfile *sw, struct plan *pl, struct results_layout *l,
                             struct results_writer *out, struct jobs *jobs, const char *workdir)
 {
-	if (sweepfile_load(a->sweep, sw) || results_layout_sweep(l, sw) ||
+	if (sweepfile_load(a->sweep, sw) || sweepfile_check_traces(sw) ||
+	    results_layout_sweep(l, sw) ||
 	    plan_init(pl, sw, workdir))
 		return EXIT_USER_ERROR;
 	bool *mine = NULL;

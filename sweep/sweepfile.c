@@ -579,23 +579,6 @@ static int sf_zip(struct sf_ctx *c, const config_setting_t *g, size_t group, con
 	return 0;
 }
 
-/* Whether the trace at path is not one (read through, as simrun's check will: a file that is
- * not a trace fails every point later); the reader's "FILE:LINE: what" in err. */
-static int sf_trace_bad(const char *path, char *err, size_t n)
-{
-	struct trace_reader *r = trace_open(path, err, n);
-	if (!r)
-		return -1;
-	struct trace_record rec;
-	int rc;
-	while ((rc = trace_next(r, &rec)) > 0)
-		;
-	if (rc < 0)
-		snprintf(err, n, "%s", trace_error(r));
-	trace_close(r);
-	return rc < 0 ? -1 : 0;
-}
-
 /* ---- workloads --------------------------------------------------------------------------- */
 
 static void sf_workload(struct sf_ctx *c, const config_setting_t *g, struct sweepfile_workload *w,
@@ -630,11 +613,7 @@ static void sf_workload(struct sf_ctx *c, const config_setting_t *g, struct swee
 			sf_error(c, s_trace, "%s: a trace file takes no tracegen options", what);
 		else if ((w->trace = sf_relative(c, t)) && !sf_is_file(w->trace))
 			sf_error(c, s_trace, "%s: trace: %s: no such file", what, w->trace);
-		else if (w->trace) {
-			char terr[1024];
-			if (sf_trace_bad(w->trace, terr, sizeof terr))
-				sf_error(c, s_trace, "%s: trace: %s", what, terr);
-		}
+
 	} else if (!w->gen[SWEEPFILE_GEN_MODEL]) {
 		sf_error(c, g, "%s: needs model = \"NAME\" (a tracegen recipe) or trace = \"FILE\"",
 		         what);
@@ -1109,4 +1088,38 @@ void sweepfile_free(struct sweepfile *sw)
 	free(sw->dir);
 	free(sw->name);
 	memset(sw, 0, sizeof *sw);
+}
+
+/* Whether the trace at path is not one (read through, as simrun's check will: a file that is
+ * not a trace fails every point later); the reader's "FILE:LINE: what" in err. */
+static int sf_trace_bad(const char *path, char *err, size_t n)
+{
+	struct trace_reader *r = trace_open(path, err, n);
+	if (!r)
+		return -1;
+	struct trace_record rec;
+	int rc;
+	while ((rc = trace_next(r, &rec)) > 0)
+		;
+	if (rc < 0)
+		snprintf(err, n, "%s", trace_error(r));
+	trace_close(r);
+	return rc < 0 ? -1 : 0;
+}
+
+int sweepfile_check_traces(const struct sweepfile *sw)
+{
+	int bad = 0;
+	for (size_t i = 0; i < sw->nworkloads; i++) {
+		const struct sweepfile_workload *w = &sw->workloads[i];
+		bool seen = false; /* a file two workloads name is read once */
+		for (size_t j = 0; j < i && w->trace && !seen; j++)
+			seen = sw->workloads[j].trace && !strcmp(sw->workloads[j].trace, w->trace);
+		char err[1024];
+		if (w->trace && !seen && sf_trace_bad(w->trace, err, sizeof err)) {
+			log_error("%s:%u: workload: trace: %s", sw->file, w->line, err);
+			bad = -1;
+		}
+	}
+	return bad;
 }

@@ -84,6 +84,10 @@ struct sweepfile {
  * (the caller exits 2). Arch files are looked up like simrun's --arch, relative to the
  * sweep file's folder first. */
 int sweepfile_load(const char *file, struct sweepfile *sw);
+/* Reads every trace file of the workloads through, each once, as simrun's check will: a
+ * file that is not a trace is reported ("FILE:LINE: workload: trace: ...") before any point
+ * runs. 0, or -1 after reporting each (the caller exits 2). */
+int sweepfile_check_traces(const struct sweepfile *sw);
 void sweepfile_free(struct sweepfile *sw);
 
 /* The index into axis A's values at point P. */

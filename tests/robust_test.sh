@@ -343,6 +343,13 @@ full_disk) # a write that fails (/dev/full) is an error naming the file, and not
 	[ -e "$tmp/v.csv" ] && fail "--csv put in place by a run whose --json failed"
 	/usr/bin/time -f %M -o "$tmp/rss" timeout 20 "$sr" --ignore-capacity --arch $tiny $good >/dev/full 2>"$tmp/err"
 	rc=$?; refused "write failed" "standard output"
+	# a --roofline held back for standard output or a device fails the same way
+	timeout 20 "$sr" --ignore-capacity --arch $tiny --roofline - --json "$tmp/r.json" $good >/dev/full 2>"$tmp/err"
+	rc=$?; refused "write failed" "-:"
+	[ -e "$tmp/r.json" ] && fail "--json put in place by a run whose --roofline - failed"
+	run 20 "$sr" --ignore-capacity --arch $tiny --roofline /dev/full --json "$tmp/r.json" --csv "$tmp/r.csv" $good
+	refused "write failed" /dev/full
+	[ -e "$tmp/r.json" ] || [ -e "$tmp/r.csv" ] && fail "outputs put in place by a run whose --roofline failed"
 	vr=$build/nmvalidate
 	(cd "$tmp" && timeout 60 "$vr" --root "$src" --machine sta >/dev/full 2>"$tmp/err"); rc=$?
 	refused "write failed" "standard output"
@@ -370,6 +377,9 @@ repeated_options) # a value option given twice is an error, not the last one sil
 	printf 'arch = "%s/configs/test/tiny.cfg";\nworkload = { trace = "%s/%s"; };\naxes = ( { set = "core.count"; values = [1, 2]; } );\n' \
 		"$src" "$src" "$good" >"$tmp/s.cfg"
 	run 20 "$ss" -q "$tmp/s.cfg" -o "$tmp/r.csv" --jsonl "$tmp/r.csv"; refused "are the same file" "r.csv"
+	run 20 "$ss" -q "$tmp/s.cfg" -o "$tmp/n.csv" --jsonl "$tmp/./n.csv"; refused "are the same file" "n.csv"
+	[ -e "$tmp/n.csv" ] && fail "a results file made"
+	run 20 "$ss" -q "$tmp/s.cfg" -o "$tmp/r.csv" -j 1 -j 2; refused "given twice" "-j"
 	run 20 "$ss" -q "$tmp/s.cfg" -o "$tmp/s.cfg"; refused "are the same file" "s.cfg"
 	grep -q '^axes' "$tmp/s.cfg" || fail "the sweep file was overwritten"
 	run 20 "$ss" -q "$tmp/s.cfg" -o "$tmp/r.csv" --shard 1/18446744073709551617; refused "0 <= I < N" "--shard" ;;
@@ -390,21 +400,32 @@ kineto_dims_past_2e63) # json-c holds a dim past 2^63 - 1 as that value: refused
 	grep -q 9223372036854775807 "$tmp/out" && fail "a clamped dim was written" ;;
 power_limit_unmet) # a limit no clock meets is said once, not silently ignored
 	run 20 "$sr" --ignore-capacity --arch $tiny --set power.limit=1uW $good; ok
-	[ "$(grep -c 'power.limit .* cannot be met' "$tmp/err")" = 1 ] || fail "no single warning" ;;
+	[ "$(grep -c 'power.limit .* cannot be met' "$tmp/err")" = 1 ] || fail "no single warning"
+	# and not said of ops under the limit, whatever the lowest clock
+	run 20 "$sr" --ignore-capacity --arch $tiny --set power.limit=10000W --set 'power.min_freq=100 GHz' $good; ok
+	grep -q 'cannot be met' "$tmp/err" && fail "warned of a limit that is met"
+	true ;;
 plot_without_gnuplot) # checked before the run: nothing written
 	run 20 env PATH=/nonexistent "$sr" --ignore-capacity --arch $tiny --plot "$tmp/p" $good
 	refused "gnuplot is not on PATH" "--plot"
 	[ -e "$tmp/p" ] && fail "a plot folder was made"
-	[ -s "$tmp/out" ] && fail "a report was printed" ;;
+	[ -s "$tmp/out" ] && fail "a report was printed"
+	# before the trace is even read: its error (line 2) never comes
+	trace 'op gemm m=0 n=1 k=1 b=fp16'
+	run 20 env PATH=/nonexistent "$sr" --ignore-capacity --arch $tiny --plot "$tmp/p" "$tmp/t.trace"
+	refused "gnuplot is not on PATH" "--plot"
+	grep -q 't.trace:2' "$tmp/err" && fail "the trace was read first"
+	true ;;
 topk_keeps_all) # top-k of at least every key selects nothing: the dense op's time and MACs (was more)
-	for pat in "" " pat=topk:1000" " pat=topk:128"; do
-		trace "op attn b=1 hq=8 hkv=8 d=128 sq=128 skv=128$pat"
+	# (skv not a multiple of the KV block: the last block is a partial one either way)
+	for pat in "" " pat=topk:1000" " pat=topk:100"; do
+		trace "op attn b=1 hq=8 hkv=8 d=128 sq=1 skv=100$pat"
 		run 20 "$sr" --ignore-capacity --arch $tiny --json - "$tmp/t.trace"; ok
 		grep -E '"(time_s|macs)":' "$tmp/out" | head -n 2 >"$tmp/got$pat"
 	done
-	cmp -s "$tmp/got" "$tmp/got pat=topk:1000" || fail "topk:1000 of 128 keys: $(cat "$tmp/got pat=topk:1000")"
-	cmp -s "$tmp/got" "$tmp/got pat=topk:128" || fail "topk:128 of 128 keys differs from dense"
-	trace "op attn b=1 hq=8 hkv=8 d=128 sq=128 skv=128 pat=topk:64"
+	cmp -s "$tmp/got" "$tmp/got pat=topk:1000" || fail "topk:1000 of 100 keys: $(cat "$tmp/got pat=topk:1000")"
+	cmp -s "$tmp/got" "$tmp/got pat=topk:100" || fail "topk:100 of 100 keys differs from dense"
+	trace "op attn b=1 hq=8 hkv=8 d=128 sq=1 skv=100 pat=topk:40"
 	run 20 "$sr" --ignore-capacity --arch $tiny --json - "$tmp/t.trace"; ok
 	grep -E '"(time_s|macs)":' "$tmp/out" | head -n 2 | cmp -s - "$tmp/got" && fail "topk:64 costs as dense" ;;
 *) fail "unknown case" ;;

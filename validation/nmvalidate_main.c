@@ -7,7 +7,9 @@
  * this program), several processes at a time (-j, default: the processors online), and prints
  * expected, simulated and % error per row, then the mean absolute percentage error (MAPE) per
  * group with its verdict. Exit status: 0 when every toleranced group is within its tolerance;
- * 1 when one is not, or a simulation failed; 2 for bad usage or malformed validation data.
+ * 1 when one is not, or a simulation failed; 2 for bad usage (an unknown --machine, a --bindir
+ * without simrun and tracegen, a --results that cannot be written), malformed validation
+ * data, or a write that failed (standard output, --results: then no results file is left).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,7 +49,7 @@ static char *own_dir(void)
 int main(int argc, char **argv)
 {
 	const char *root = ".", *results_path = NULL;
-	char *bindir = NULL;
+	const char *bindir_arg = NULL;
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	struct vrun_opts o = { NULL, NULL, online > 0 ? (int)online : 1, true };
 	bool verbose = false;
@@ -63,7 +65,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "j:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
-		case 'b': bindir = vx_strdup(optarg); break;
+		case 'b': bindir_arg = optarg; break;
 		case 'm': o.only = optarg; break;
 		case 'o': results_path = optarg; break;
 		case 'v': verbose = true; break;
@@ -85,13 +87,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!bindir)
-		bindir = own_dir();
+	char *bindir = bindir_arg ? vx_strdup(bindir_arg) : own_dir();
 	char abs[PATH_MAX];
-	if (!realpath(bindir, abs)) {
+	bool resolved = realpath(bindir, abs) != NULL;
+	if (!resolved)
 		fprintf(stderr, "nmvalidate: %s: %s\n", bindir, strerror(errno));
+	free(bindir); /* abs holds it from here */
+	if (!resolved)
 		return 2;
-	}
 	o.bindir = abs;
 	/* The programs it runs, there before anything runs. */
 	for (int i = 0; i < 2; i++) {
@@ -110,13 +113,26 @@ int main(int argc, char **argv)
 	FILE *res = NULL;
 	if (results_path) {
 		char cwd[PATH_MAX], err[PATH_MAX + 128];
-		char *path = results_path[0] == '/' || !strcmp(results_path, "-") || !getcwd(cwd, sizeof cwd)
-		                 ? vx_strdup(results_path)
-		                 : vx_printf("%s/%s", cwd, results_path);
+		if (!strcmp(results_path, "-")) {
+			fprintf(stderr, "nmvalidate: --results -: a file is needed (the table goes "
+			                "to standard output)\n");
+			return 2;
+		}
+		if (results_path[0] != '/' && !getcwd(cwd, sizeof cwd)) {
+			fprintf(stderr, "nmvalidate: --results %s: cannot tell the current folder: %s\n",
+			        results_path, strerror(errno));
+			return 2;
+		}
+		char *path = results_path[0] == '/' ? vx_strdup(results_path)
+		                                    : vx_printf("%s/%s", cwd, results_path);
 		int bad = outfile_open(&res_out, path, err, sizeof err);
 		free(path);
 		if (bad || !(res = fdopen(res_out.fd, "w"))) {
-			fprintf(stderr, "nmvalidate: --results %s\n", bad ? err : strerror(errno));
+			if (bad)
+				fprintf(stderr, "nmvalidate: --results %s\n", err);
+			else
+				fprintf(stderr, "nmvalidate: --results %s: %s\n", results_path,
+				        strerror(errno));
 			if (!bad) {
 				close(res_out.fd);
 				outfile_abort(&res_out);
@@ -175,6 +191,5 @@ int main(int argc, char **argv)
 			rc = 2;
 		}
 	}
-	free(bindir);
 	return rc;
 }

@@ -222,6 +222,10 @@ int vtable_print(const struct vdata *d, const char *only, bool verbose, FILE *ou
 		fprintf(out, "\nverdict: FAIL: %d of %zu toleranced groups beyond their tolerance or "
 		             "not better than the roofline\n",
 		        failed, ntolerance);
+	else if (!ntolerance)
+		fprintf(out, "\nverdict: none: no toleranced group among these rows (%zu groups "
+		             "without a tolerance are informational)\n",
+		        ninfo);
 	else
 		fprintf(out, "\nverdict: PASS: all %zu toleranced groups within their tolerance and "
 		             "better than the roofline (%zu groups without a tolerance are "

@@ -179,8 +179,8 @@ static uint64_t step_keys(const struct lower_attn_plan *p, const struct core *c,
 	*block = first + (uint64_t)((double)s * visible / (double)stride_num);
 	uint64_t key0 = *block * p->block_kv;
 	uint64_t limit = p->skv;
-	if (p->pat.kind == TRACE_PAT_TOPK)
-		limit = first * p->block_kv + p->pat.size;
+	if (p->pat.kind == TRACE_PAT_TOPK && first * p->block_kv + p->pat.size < limit)
+		limit = first * p->block_kv + p->pat.size; /* k keys kept, at most every key */
 	uint64_t keys = limit > key0 ? limit - key0 : 0;
 	return keys < p->block_kv ? keys : p->block_kv;
 }
