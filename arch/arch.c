@@ -457,6 +457,12 @@ static const char *tiles_bound(const struct arch *a, uint64_t t)
 
 static void op_run(struct arch *a, double clock);
 
+/* An op within 1 % of the power limit counts as under it: the governor's law assumes time
+ * goes as 1 / clock, and a second run that lands this close is not run a third time (nor is
+ * an op at the lowest clock said to miss the limit). A tolerance of the method, not of a
+ * machine. */
+#define POWER_LIMIT_SLACK 1.01
+
 /* The power governor (arch/power): after an op ran at the maximum clock, if it drew more than
  * the limit, it runs again at the clock the limit allows (its counters set back first). True
  * when it restarted the op. */
@@ -485,7 +491,7 @@ static bool power_limited(struct arch *a, uint64_t t)
 	double f = power_clock(pw, clock, (double)t, e_dyn, e_fix, p_static);
 	double min_f = pw->min_freq < a->cfg->core.freq ? pw->min_freq : a->cfg->core.freq;
 	double drawn = (e_dyn + e_fix) / ((double)t * 1e-12) + p_static;
-	if (clock <= min_f && drawn > pw->limit * 1.01 && !a->warned_unmet_limit) {
+	if (clock <= min_f && drawn > pw->limit * POWER_LIMIT_SLACK && !a->warned_unmet_limit) {
 		/* The governor goes no lower: the op runs at min_freq above the limit. */
 		a->warned_unmet_limit = true;
 		log_warn("power.limit %.4g W cannot be met: the op at line %llu draws %.4g W even "
@@ -493,13 +499,11 @@ static bool power_limited(struct arch *a, uint64_t t)
 		         "runs there (said once)",
 		         pw->limit, (unsigned long long)a->op->line, drawn, min_f * 1e-6);
 	}
-	if (f >= clock ||
-	    (a->reruns && (e_dyn + e_fix) / ((double)t * 1e-12) + p_static <= pw->limit * 1.01))
+	if (f >= clock || (a->reruns && drawn <= pw->limit * POWER_LIMIT_SLACK))
 		return false;
 	log_debug(
 	    "power: %.0f W at %.0f MHz is above the %.0f W limit: the op runs again at %.0f MHz",
-	    (e_dyn + e_fix) / ((double)t * 1e-12) + energy_static_w(&a->cfg->energy, cores),
-	    clock * 1e-6, pw->limit, f * 1e-6);
+	    drawn, clock * 1e-6, pw->limit, f * 1e-6);
 	stats_restore(a->reg, a->snap_start);
 	a->reruns++;
 	op_run(a, f);

@@ -32,6 +32,7 @@
 
 #include "arch/arch.h"
 #include "sim/kernel.h"
+#include "sim/cliopt.h"
 #include "sim/gnuplot.h"
 #include "sim/log.h"
 #include "sim/outfile.h"
@@ -136,17 +137,10 @@ static int parse_args(int argc, char **argv, struct simrun_args *a)
 	a->use_cache = true;
 	int verbosity = LOG_WARN, c;
 	opterr = 0;
-	int given[512] = { 0 }; /* times each option (by value) was given */
+	int given[CLIOPT_VALUES] = { 0 };
 	while ((c = getopt_long(argc, argv, "qv", opts, NULL)) != -1) {
-		/* A value given twice would leave one unsaid (--set adds up). */
-		if (c >= 0 && c < 512 && c != OPT_SET && optarg && given[c]++) {
-			const char *name = "?";
-			for (const struct option *o = opts; o->name; o++)
-				if (o->val == c)
-					name = o->name;
-			log_error("--%s given twice ('%s' the second time)", name, optarg);
+		if (c != OPT_SET && cliopt_twice(opts, c, optarg, given)) /* --set adds up */
 			return -1;
-		}
 		switch (c) {
 		case OPT_ARCH: a->arch_file = optarg; break;
 		case OPT_SET:
@@ -469,12 +463,10 @@ static int release_held(FILE *held, struct output *o)
 
 /* Whether every open output took what was written to it (flushed, no error; a failure is
  * logged). */
-static bool outputs_flushed(struct output *a, struct output *b, struct output *c,
-                            struct output *d)
+static bool outputs_flushed(struct output **o, size_t n)
 {
-	struct output *o[] = { a, b, c, d };
 	bool ok = true;
-	for (size_t i = 0; i < sizeof o / sizeof *o; i++) {
+	for (size_t i = 0; i < n; i++) {
 		errno = 0;
 		if (o[i]->f && (fflush(o[i]->f) || ferror(o[i]->f))) {
 			log_error("%s: write failed: %s", o[i]->name,
@@ -550,13 +542,14 @@ int main(int argc, char **argv)
 	static struct checker chk;
 	struct output json = { .f = NULL }, csv = { .f = NULL }, roofline = { .f = NULL },
 	              timeline = { .f = NULL };
+	struct output *outs[] = { &roofline, &json, &csv, &timeline }; /* put in place together */
 	FILE *roofline_held = NULL; /* the roofline rows of an output written in place */
 	struct spool *spool = NULL;
 	struct arch *arch = NULL;
 	struct timeline *tl = NULL;
 	capacity_init(&chk.cap);
 	bool reg_ready = false, replay_ready = false, info_ready = false, ran = false;
-	bool json_ok = false, checking = false;
+	bool checking = false;
 	pthread_t checker_thread;
 	int rc = EXIT_USER_ERROR;
 	char err[512];
@@ -694,8 +687,7 @@ int main(int argc, char **argv)
 	bool json_stdout = args.json_file && !strcmp(args.json_file, "-");
 	bool csv_stdout = args.csv_file && !strcmp(args.csv_file, "-");
 	bool roof_stdout = args.roofline_file && !strcmp(args.roofline_file, "-");
-	json_ok = !json.f || !report_write_json(json.f, &in);
-	if (!json_ok) {
+	if (json.f && report_write_json(json.f, &in)) {
 		log_error("%s: write failed: %s", args.json_file, strerror(errno));
 		rc = EXIT_USER_ERROR;
 	}
@@ -709,7 +701,7 @@ int main(int argc, char **argv)
 	 * back for it first. */
 	if (rc == 0 && roofline_held && roofline.f && release_held(roofline_held, &roofline))
 		rc = EXIT_USER_ERROR;
-	if (rc == 0 && !outputs_flushed(&json, &csv, &timeline, &roofline))
+	if (rc == 0 && !outputs_flushed(outs, sizeof outs / sizeof *outs))
 		rc = EXIT_USER_ERROR;
 	if (rc == 0 && (fflush(stdout) || ferror(stdout))) {
 		log_error("standard output: write failed: %s", strerror(errno));
@@ -727,8 +719,7 @@ done:
 	 * none. */
 	if (roofline_held)
 		fclose(roofline_held);
-	struct output *outs[] = { &roofline, &json, &csv, &timeline };
-	if (close_outputs(outs, sizeof outs / sizeof *outs, ran && rc == 0 && json_ok))
+	if (close_outputs(outs, sizeof outs / sizeof *outs, ran && rc == 0))
 		rc = EXIT_USER_ERROR;
 	timeline_free(tl);
 	capacity_fini(&chk.cap);

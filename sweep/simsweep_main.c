@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/cliopt.h"
 #include "sim/log.h"
 #include "sweep/analysis.h"
 #include "sweep/jobs.h"
@@ -203,20 +204,13 @@ static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 	memset(a, 0, sizeof *a);
 	int c, level = LOG_WARN;
 	opterr = 0;
+	int given[CLIOPT_VALUES] = { 0 };
 	while ((c = getopt_long(argc, argv, "o:j:qv", opts, NULL)) != -1) {
+		if (cliopt_twice(opts, c, optarg, given))
+			return -1;
 		switch (c) {
-		case 'o':
-			if (a->out) {
-				log_error("-o given twice ('%s', '%s')", a->out, optarg);
-				return -1;
-			}
-			a->out = optarg;
-			break;
+		case 'o': a->out = optarg; break;
 		case 'j': {
-			if (a->jobs_given) {
-				log_error("-j given twice");
-				return -1;
-			}
 			char *end;
 			long n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > 4096) {
@@ -229,10 +223,6 @@ static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 		}
 		case O_FORCE: a->force = true; break;
 		case O_SHARD: {
-			if (a->shards) {
-				log_error("--shard given twice");
-				return -1;
-			}
 			char *end;
 			errno = 0; /* strtol saturates out-of-range numbers: ERANGE tells */
 			a->shard = strtol(optarg, &end, 10);
@@ -245,13 +235,7 @@ static int simsweep_args(int argc, char **argv, struct simsweep_args *a)
 			}
 			break;
 		}
-		case O_JSONL:
-			if (a->jsonl) {
-				log_error("--jsonl given twice ('%s', '%s')", a->jsonl, optarg);
-				return -1;
-			}
-			a->jsonl = optarg;
-			break;
+		case O_JSONL: a->jsonl = optarg; break;
 		case O_CHECK: a->check = true; break;
 		case 'q': a->quiet = true; break;
 		case 'v': level = level < LOG_INFO ? LOG_INFO : LOG_DEBUG; break;

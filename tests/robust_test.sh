@@ -372,7 +372,7 @@ repeated_options) # a value option given twice is an error, not the last one sil
 	run 20 "$tg" --model llama-2-7b --batch 1 --batch 2 -o -; refused "given twice" "--batch"
 	[ -s "$tmp/out" ] && fail "tracegen wrote before refusing"
 	run 20 "$tg" --model llama-2-7b --sparsity 'mlp.*=nm:2:4' --sparsity 'attn.*=nm:2:4' -o -
-	refused "give its rules as one list" "--sparsity"
+	refused "its rules are one list" "--sparsity given twice"
 	ss=$build/simsweep
 	printf 'arch = "%s/configs/test/tiny.cfg";\nworkload = { trace = "%s/%s"; };\naxes = ( { set = "core.count"; values = [1, 2]; } );\n' \
 		"$src" "$src" "$good" >"$tmp/s.cfg"

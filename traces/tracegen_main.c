@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/cliopt.h"
 #include "sim/log.h"
 #include "sim/paths.h"
 #include "sim/outfile.h"
@@ -322,21 +323,12 @@ int main(int argc, char **argv)
 	char err[512];
 	int c, verbosity = LOG_WARN;
 	opterr = 0;
-	int given[512] = { 0 }; /* times each option (by value) was given */
+	int given[CLIOPT_VALUES] = { 0 };
 	while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
 		int rc = 0;
-		/* A value given twice would leave one of them unsaid (the rules of --sparsity and
-		 * --act-sparsity are one comma-separated list). */
-		if (c >= 0 && c < 512 && given[c]++ && optarg) {
-			const char *name = "o";
-			for (const struct option *p = opts; p->name; p++)
-				if (p->val == c)
-					name = p->name;
-			log_error("%s%s given twice%s (see tracegen --help)", c == 'o' ? "-" : "--",
-			          name,
-			          c == O_SPARSITY || c == O_ACTSP
-			              ? ": give its rules as one list, glob=value,glob=value"
-			              : "");
+		if (cliopt_twice(opts, c, optarg, given)) {
+			if (c == O_SPARSITY || c == O_ACTSP)
+				log_error("(its rules are one list: glob=value,glob=value)");
 			return EXIT_USER_ERROR;
 		}
 		switch (c) {
