@@ -201,17 +201,23 @@ static size_t cfg_units_utf8(const unsigned char *p, size_t n)
 	return len;
 }
 
+/* Length of the printable character at P (at most N bytes): valid UTF-8 that is not a
+ * control character (C0, DEL, C1: U+0080..U+009F, 0xc2 0x80..0x9f); 0 if it is not one. */
+static size_t cfg_units_text_char(const unsigned char *p, size_t n)
+{
+	size_t k = cfg_units_utf8(p, n);
+	if (k == 0 || p[0] < 0x20 || p[0] == 0x7f || (k == 2 && p[0] == 0xc2 && p[1] < 0xa0))
+		return 0;
+	return k;
+}
+
 size_t cfg_units_bad_text(const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	size_t n = strlen(text);
-	for (size_t i = 0; i < n;) {
-		size_t k = cfg_units_utf8(p + i, n - i);
-		/* C0 and DEL; C1 (U+0080..U+009F: 0xc2 0x80..0x9f) */
-		if (k == 0 || p[i] < 0x20 || p[i] == 0x7f || (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = cfg_units_text_char(p + i, n - i)))
 			return i + 1;
-		i += k;
-	}
 	return 0;
 }
 
@@ -223,8 +229,8 @@ size_t cfg_units_printable(char *buf, size_t len, const char *text, size_t n, si
 	if (len == 0)
 		return 0;
 	while (i < n && p[i] && o + 4 < len && i < max) {
-		size_t k = cfg_units_utf8(p + i, n - i);
-		if (k == 0 || p[i] < 0x20 || p[i] == 0x7f) {
+		size_t k = cfg_units_text_char(p + i, n - i);
+		if (k == 0) {
 			buf[o++] = '?';
 			i++;
 			continue;

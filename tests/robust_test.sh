@@ -387,6 +387,8 @@ text_settings) # a string setting must be UTF-8 text: it goes into reports and J
 	printf '@include "%s/configs/test/tiny.cfg"\nname = "\377\376";\n' "$src" >"$tmp/u.cfg"
 	run 20 "$sr" --arch "$tmp/u.cfg" $good; refused "must be UTF-8 text" "u.cfg:2"
 	run 20 "$sr" --arch $tiny --set "name=$(printf 'x\377')" $good; refused "must be UTF-8 text" "--set name"
+	# valid UTF-8, but a C1 control character (U+009B, CSI)
+	run 20 "$sr" --arch $tiny --set "name=$(printf 'x\302\233')" $good; refused "byte 0xc2 at offset 1" "--set name"
 	printf '@include "%s/configs/test/tiny.cfg"\nname = "caf\303\251";\n' "$src" >"$tmp/ok.cfg"
 	run 20 "$sr" --arch "$tmp/ok.cfg" --json "$tmp/ok.json" $good; ok
 	python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/ok.json" || fail "JSON of a UTF-8 name" ;;
